@@ -1,0 +1,39 @@
+# zonasi: `make run` serves the bundled data; `make test` installs everything the tests need and runs them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SYSTEM_PACKAGES := postgresql postgresql-15-postgis-3 chromium gdal-bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install run test test-fast system-deps bench clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+run: install ## serve the bundled layers on http://127.0.0.1:5000
+	$(VENV)/bin/zonasi serve --host $(HOST) --port $(PORT)
+
+system-deps: ## Debian packages the tests need (PostGIS, Chromium, GDAL's ogrinfo)
+	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; }
+
+test: install system-deps ## everything the tests need, then the tests
+	$(PY) -m pytest
+
+test-fast: install ## the tests that need no browser or database server
+	$(PY) -m pytest -m "not browser and not postgis and not slow"
+
+bench: install ## the speed benchmarks (figures go to the README)
+	$(PY) bench/engine.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

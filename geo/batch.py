@@ -1,0 +1,156 @@
+"""Columnar verdicts of a batch: numpy arrays, turned into :class:`Verdict` objects or a table
+only when asked for.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .rules import CATEGORIES
+from .verdict import Hit, Regency, Verdict
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+_EMPTY_I = np.empty(0, dtype="int64")
+_EMPTY_F = np.empty(0, dtype="float64")
+
+
+@dataclass
+class Batch:
+    engine: "Engine"
+    lon: np.ndarray
+    lat: np.ndarray
+    regency: np.ndarray            # index into engine.regency_codes, -1 outside every regency
+    day: np.ndarray | None         # datetime64[D] per point, NaT for unknown
+    in_period: np.ndarray          # bool
+    accuracy: np.ndarray | None    # metres
+    hit_point: np.ndarray          # hits sorted by point, then distance
+    hit_site: np.ndarray
+    hit_distance: np.ndarray
+    hit_buffer: np.ndarray
+    nearest_site: np.ndarray       # -1 where there is no site at all
+    nearest_distance: np.ndarray
+    margin: np.ndarray             # metres from the nearest zone edge (NaN when none in reach)
+
+    @classmethod
+    def assemble(cls, engine, lons, lats, regency, days, in_period, accuracy, pairs) -> Batch:
+        n = len(lons)
+        cand = [p for p, _ in pairs]
+        lonely = [q for _, q in pairs]
+        c_point, c_site, c_dist = (np.concatenate([c[i] for c in cand]) if cand else e
+                                   for i, e in enumerate((_EMPTY_I, _EMPTY_I, _EMPTY_F)))
+        c_buffer = engine.buffers[regency[c_point], engine.site_category[c_site]]
+        order = np.lexsort((c_dist, c_point))
+        c_point, c_site, c_dist, c_buffer = c_point[order], c_site[order], c_dist[order], c_buffer[order]
+
+        nearest_site = np.full(n, -1, dtype="int64")
+        nearest_distance = np.full(n, np.nan)
+        first = np.unique(c_point, return_index=True)[1]
+        nearest_site[c_point[first]] = c_site[first]
+        nearest_distance[c_point[first]] = c_dist[first]
+        for point, site, dist in lonely:
+            nearest_site[point] = site
+            nearest_distance[point] = dist
+
+        margin = np.full(n, np.inf)
+        np.minimum.at(margin, c_point, np.abs(c_dist - c_buffer))
+        margin[np.isinf(margin)] = np.nan
+
+        hit = c_dist <= c_buffer
+        return cls(engine, lons, lats, regency, days, in_period, accuracy,
+                   c_point[hit], c_site[hit], c_dist[hit], c_buffer[hit],
+                   nearest_site, nearest_distance, margin)
+
+    def __len__(self) -> int:
+        return len(self.lon)
+
+    @property
+    def hit_count(self) -> np.ndarray:
+        return np.bincount(self.hit_point, minlength=len(self)).astype("int64")
+
+    @property
+    def uncertain(self) -> np.ndarray:
+        if self.accuracy is None:
+            return np.zeros(len(self), dtype=bool)
+        return self.accuracy > self.margin  # NaN margin compares False
+
+    @property
+    def status(self) -> np.ndarray:
+        out = np.where(self.hit_count > 0, "violation", "ok").astype(object)
+        out[~self.in_period] = "outside_period"
+        out[self.regency < 0] = "outside_area"
+        return out
+
+    def verdict(self, i: int) -> Verdict:
+        e = self.engine
+        lo, hi = np.searchsorted(self.hit_point, [i, i + 1])
+        hits = [self._hit(int(s), float(d), float(b))
+                for s, d, b in zip(self.hit_site[lo:hi], self.hit_distance[lo:hi], self.hit_buffer[lo:hi])]
+        reg = int(self.regency[i])
+        code = e.regency_codes[reg] if reg >= 0 else None
+        nearest = None
+        if self.nearest_site[i] >= 0:
+            site = int(self.nearest_site[i])
+            nearest = self._hit(site, float(self.nearest_distance[i]),
+                                e.rules.buffer_m(code, CATEGORIES[e.site_category[site]]))
+        day = None if self.day is None or np.isnat(self.day[i]) else pd.Timestamp(self.day[i]).date()
+        margin = float(self.margin[i]) if np.isfinite(self.margin[i]) else None
+        return Verdict(
+            lon=float(self.lon[i]), lat=float(self.lat[i]), status=str(self.status[i]),
+            regency=Regency(str(code), str(e.regency_names[reg])) if reg >= 0 else None,
+            hits=hits, nearest=nearest, at=day,
+            period=e.rules.period_at(code, day) if day else None,
+            accuracy_m=None if self.accuracy is None else float(self.accuracy[i]),
+            margin_m=None if margin is None else round(margin, 2),
+            uncertain=bool(self.uncertain[i]),
+            crs=f"EPSG:{e._regency_epsg[reg]}" if reg >= 0 else None,
+            rules_version=e.rules_version, layers_version=e.layers_version)
+
+    def verdicts(self):
+        for i in range(len(self)):
+            yield self.verdict(i)
+
+    def _hit(self, site: int, distance: float, buffer: float) -> Hit:
+        e = self.engine
+        category = CATEGORIES[e.site_category[site]]
+        rule = e.rules.category(category)
+        return Hit(site_id=str(e.site_ids[site]), name=str(e.site_names[site]), category=category,
+                   category_label=rule.label, distance_m=round(distance, 2), buffer_m=buffer,
+                   legal_basis=rule.legal_basis)
+
+    def table(self) -> pd.DataFrame:
+        """One row per point: status, regency, hit count and the site that explains the verdict
+        (the closest hit, else the nearest site) with its distance, rule and legal basis."""
+        e = self.engine
+        n = len(self)
+        counts = self.hit_count
+        first = np.searchsorted(self.hit_point, np.arange(n))
+        has_hit = counts > 0
+        site = np.where(has_hit, self.hit_site[np.minimum(first, max(len(self.hit_site) - 1, 0))]
+                        if len(self.hit_site) else -1, self.nearest_site)
+        dist = np.where(has_hit, self.hit_distance[np.minimum(first, max(len(self.hit_distance) - 1, 0))]
+                        if len(self.hit_distance) else np.nan, self.nearest_distance)
+        known = site >= 0
+        reg = self.regency
+        cat = np.where(known, e.site_category[np.maximum(site, 0)], -1)
+        buffer = np.full(n, np.nan)
+        ok = known & (reg >= 0)
+        buffer[ok] = e.buffers[reg[ok], cat[ok]]
+        cat_keys = np.array(CATEGORIES + ("",), dtype=object)
+        bases = np.array([e.rules.category(c).legal_basis for c in CATEGORIES] + [""], dtype=object)
+        return pd.DataFrame({
+            "status": self.status,
+            "regency_code": np.where(reg >= 0, e.regency_codes[np.maximum(reg, 0)], ""),
+            "regency": np.where(reg >= 0, e.regency_names[np.maximum(reg, 0)], ""),
+            "violations": counts,
+            "nearest_site": np.where(known, e.site_names[np.maximum(site, 0)], ""),
+            "nearest_category": cat_keys[cat],
+            "nearest_distance_m": np.round(dist, 2),
+            "buffer_m": buffer,
+            "legal_basis": bases[cat],
+            "uncertain": self.uncertain,
+        })

@@ -1,0 +1,54 @@
+"""Settings: the one place configuration comes from (environment, then explicit overrides).
+
+Every setting is declared here once with its default; the CLI and the web app receive a
+``Settings`` object and pass it on, nothing reads the environment anywhere else.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+ENV_PREFIX = "ZONASI_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    layers_dir: Path | None = None          # ZONASI_LAYERS; None = the bundled layers
+    database_url: str | None = None         # ZONASI_DATABASE_URL; None = SQLite in instance_dir
+    instance_dir: Path = Path("instance")   # ZONASI_INSTANCE: database, photos, uploads
+    language: str = "id"                    # ZONASI_LANGUAGE: id or en
+    max_upload_mb: int = 32                 # ZONASI_MAX_UPLOAD_MB
+    max_web_rows: int = 100_000             # ZONASI_MAX_WEB_ROWS: larger CSVs go to the CLI
+    max_page_limit: int = 10_000            # ZONASI_MAX_PAGE_LIMIT: cap on ?limit=
+
+    @classmethod
+    def from_env(cls, environ=None, **overrides) -> Settings:
+        environ = os.environ if environ is None else environ
+        names = {"layers_dir": "LAYERS", "instance_dir": "INSTANCE"}
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(ENV_PREFIX + names.get(f.name, f.name.upper()))
+            if raw not in (None, ""):
+                values[f.name] = _coerce(f.name, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(cls(), **values)
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.instance_dir / "zonasi.db"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.sqlite_path.resolve()}"
+
+
+def _coerce(name: str, raw: str):
+    if name.endswith("_dir"):
+        return Path(raw)
+    if name.startswith("max_"):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"{ENV_PREFIX}{name.upper()} must be a whole number, not {raw!r}") from None
+    return raw

@@ -1,0 +1,142 @@
+"""A layers directory: ``rules.toml``, one regencies file and ``sites/`` with any number of
+vector files whose features have ``category`` and ``name``.
+
+    layers/
+      rules.toml
+      regencies.parquet        (or .gpkg / .geojson; columns code, name, geometry)
+      sites/*.parquet|gpkg|geojson|fgb|shp
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .crs import utm_epsg
+from .errors import ConfigError
+from .rules import CATEGORIES, Rules, load_rules
+
+REGENCY_FILES = ("regencies.parquet", "regencies.gpkg", "regencies.geojson")
+SITE_SUFFIXES = (".parquet", ".gpkg", ".geojson", ".json", ".fgb", ".shp")
+
+
+def bundled_layers_dir() -> Path:
+    """The layers shipped with zonasi (the embedded default)."""
+    return Path(str(resources.files("layers")))
+
+
+@dataclass
+class Layers:
+    """Regencies, sites and rules of one layers directory, all in EPSG:4326."""
+
+    directory: Path
+    rules: Rules
+    regencies: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    version: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def load_layers(directory: str | Path | None = None) -> Layers:
+    directory = Path(directory) if directory else bundled_layers_dir()
+    if not directory.is_dir():
+        raise ConfigError("layers directory not found", path=directory)
+    rules = load_rules(directory / "rules.toml")
+    warnings: list[str] = []
+    regency_path = next((directory / n for n in REGENCY_FILES if (directory / n).exists()), None)
+    if regency_path is None:
+        raise ConfigError(f"no regencies file (one of {', '.join(REGENCY_FILES)})", path=directory)
+    regencies = _read_regencies(regency_path)
+    rules.check_regencies(regencies["code"])
+    site_paths = sorted(p for p in (directory / "sites").glob("*") if p.suffix.lower() in SITE_SUFFIXES)
+    frames = [_read_sites(p, warnings) for p in site_paths]
+    sites = _combine_sites(frames)
+    return Layers(directory=directory, rules=rules, regencies=regencies, sites=sites,
+                  version=_version([regency_path, *site_paths]), warnings=warnings)
+
+
+def _read(path: Path) -> gpd.GeoDataFrame:
+    try:
+        if path.suffix == ".parquet":
+            frame = gpd.read_parquet(path)
+        else:
+            frame = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # pyogrio and pyarrow raise many kinds
+        raise ConfigError(f"cannot read vector file: {exc}", path=path) from exc
+    if frame.crs is None:
+        frame = frame.set_crs(4326)
+    elif not frame.crs.equals("EPSG:4326") and frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs(4326)
+    return frame
+
+
+def _read_regencies(path: Path) -> gpd.GeoDataFrame:
+    frame = _read(path)
+    for column in ("code", "name"):
+        if column not in frame.columns:
+            raise ConfigError(f"the regencies file needs a {column!r} column", path=path)
+    frame = frame[~frame.geometry.isna() & ~frame.geometry.is_empty]
+    frame = frame.sort_values("code").reset_index(drop=True)
+    duplicated = frame["code"][frame["code"].duplicated()]
+    if len(duplicated):
+        raise ConfigError(f"regency code {duplicated.iloc[0]} appears more than once", path=path)
+    centre = frame.geometry.representative_point()
+    frame["epsg"] = utm_epsg(centre.x.to_numpy(), centre.y.to_numpy())
+    return frame
+
+
+def _read_sites(path: Path, warnings: list[str]) -> gpd.GeoDataFrame:
+    frame = _read(path)
+    for column in ("category", "name"):
+        if column not in frame.columns:
+            raise ConfigError(f"site files need a {column!r} column", path=path)
+    unknown = sorted(set(frame["category"].dropna().astype(str)) - set(CATEGORIES))
+    if unknown or frame["category"].isna().any():
+        bad = unknown[0] if unknown else "(empty)"
+        raise ConfigError(f"unknown category {bad!r}; known: {', '.join(CATEGORIES)}", path=path)
+    empty = frame.geometry.isna() | frame.geometry.is_empty
+    if empty.any():
+        warnings.append(f"{path.name}: {int(empty.sum())} features without geometry were skipped")
+    stem = path.stem
+    ids = frame["site_id"].astype(str) if "site_id" in frame.columns else \
+        pd.Series([f"{stem}-{i + 1}" for i in range(len(frame))], index=frame.index)
+    frame = frame.assign(site_id=ids, layer=stem)[~empty]
+    return frame
+
+
+def _combine_sites(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    if not frames:
+        return gpd.GeoDataFrame({"site_id": [], "name": [], "category": [], "layer": []},
+                                geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+    sites = pd.concat(frames, ignore_index=True)
+    sites = gpd.GeoDataFrame(sites, geometry="geometry", crs=4326)
+    sites["name"] = sites["name"].fillna("").astype(str)
+    sites["category"] = sites["category"].astype(str)
+    invalid = ~shapely.is_valid(sites.geometry.values)
+    if invalid.any():
+        sites.loc[invalid, "geometry"] = shapely.make_valid(sites.geometry.values[invalid])
+    duplicated = sites["site_id"][sites["site_id"].duplicated()]
+    if len(duplicated):
+        raise ConfigError(f"site_id {duplicated.iloc[0]!r} appears more than once in sites/")
+    return sites
+
+
+def _version(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode())
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:12]
+
+
+def category_index(categories) -> np.ndarray:
+    lookup = {c: i for i, c in enumerate(CATEGORIES)}
+    return np.array([lookup[c] for c in categories], dtype="int16")

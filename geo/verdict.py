@@ -1,0 +1,58 @@
+"""What a check returns: a verdict per point, with every site in range and the nearest one."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+STATUSES = ("ok", "violation", "outside_area", "outside_period")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A site and how far the point is from it, under the rule of the point's regency."""
+
+    site_id: str
+    name: str
+    category: str
+    category_label: str
+    distance_m: float
+    buffer_m: float
+    legal_basis: str
+
+    @property
+    def inside(self) -> bool:
+        return self.distance_m <= self.buffer_m
+
+
+@dataclass(frozen=True)
+class Regency:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    lon: float
+    lat: float
+    status: str
+    regency: Regency | None
+    hits: list[Hit] = field(default_factory=list)
+    nearest: Hit | None = None
+    at: dt.date | None = None
+    period: str | None = None
+    accuracy_m: float | None = None
+    margin_m: float | None = None
+    uncertain: bool = False
+    crs: str | None = None
+    rules_version: str = ""
+    layers_version: str = ""
+
+    @property
+    def primary(self) -> Hit | None:
+        """The site that explains the verdict: the closest hit, else the nearest site."""
+        return self.hits[0] if self.hits else self.nearest
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["at"] = self.at.isoformat() if self.at else None
+        return out

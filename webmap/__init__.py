@@ -1,0 +1,7 @@
+"""zonasi's web service: Flask app factory, JSON API, OGC API - Features and the map.
+
+It adapts HTTP to the engine in ``geo`` and holds no geometry logic of its own.
+"""
+from .app import create_app
+
+__all__ = ["create_app"]

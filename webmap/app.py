@@ -1,0 +1,35 @@
+"""The application factory: configuration flows in from one Settings object."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask
+
+from geo import Engine
+from geo.config import Settings
+from geo.i18n import Catalog
+
+from . import api, errors
+
+
+@dataclass
+class Services:
+    """What the request handlers use, built once per app (no module-level state)."""
+
+    settings: Settings
+    engine: Engine
+    catalog: Catalog
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, instance_path=str(settings.instance_dir.resolve()))
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 1024 * 1024
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    services = Services(settings=settings, engine=engine or Engine.from_directory(settings.layers_dir),
+                        catalog=Catalog())
+    app.extensions["zonasi"] = services
+    errors.register(app)
+    app.register_blueprint(api.bp)
+    return app

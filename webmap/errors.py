@@ -1,0 +1,38 @@
+"""One error handler: every error leaves as application/problem+json (RFC 9457)."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from geo import ZonasiError
+
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, code: str | None = None, **extra):
+    body = {"type": f"about:blank#{code}" if code else "about:blank", "title": title,
+            "status": status, "detail": detail, "instance": request.path, **extra}
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM
+    return response
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ZonasiError)
+    def _zonasi(exc: ZonasiError):
+        details = {k: v for k, v in exc.details.items() if v is not None}
+        return problem(exc.status, exc.code.replace("-", " ").capitalize(), exc.message, exc.code, **details)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        response = problem(exc.code or 500, exc.name, exc.description or exc.name)
+        for header in ("Allow", "WWW-Authenticate", "Retry-After"):
+            if exc.get_response().headers.get(header):
+                response.headers[header] = exc.get_response().headers[header]
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        app.logger.exception("unhandled error")
+        return problem(500, "Internal Server Error", "The server failed; the error has been logged.")

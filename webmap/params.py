@@ -1,0 +1,35 @@
+"""Reading query parameters with errors that say what to fix."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from flask import request
+
+from geo import InputError
+
+
+def number(name: str, *, low: float | None = None, high: float | None = None, required: bool = False,
+           default: float | None = None, aliases: tuple[str, ...] = ()) -> float | None:
+    raw = next((request.args.get(n) for n in (name, *aliases) if request.args.get(n) not in (None, "")), None)
+    if raw is None:
+        if required:
+            raise InputError(f"query parameter {name!r} is required", parameter=name)
+        return default
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        raise InputError(f"{name}={raw!r} is not a number", parameter=name) from None
+    if not math.isfinite(value) or (low is not None and value < low) or (high is not None and value > high):
+        raise InputError(f"{name}={raw} is outside {low:g}..{high:g}", parameter=name)
+    return value
+
+
+def date(name: str) -> dt.date | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw[:10])
+    except ValueError:
+        raise InputError(f"{name}={raw!r} is not a date; use YYYY-MM-DD", parameter=name) from None

@@ -1,0 +1,1 @@
+"""The ``zonasi`` command line: composes the engine (geo) and the web service (webmap)."""

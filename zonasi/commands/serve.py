@@ -1,0 +1,43 @@
+"""zonasi serve: the production web server (gunicorn)."""
+from __future__ import annotations
+
+import os
+
+import click
+
+from ..options import layers_option, settings_from
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port.")
+@click.option("--workers", default=lambda: min(4, (os.cpu_count() or 1)), type=click.IntRange(1, 64),
+              show_default="number of cores, at most 4", help="Worker processes.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="Threads per worker: slow clients do not block others.")
+@layers_option
+def serve(host, port, workers, threads, layers_dir):
+    """Serve the map and the API with gunicorn (not Flask's development server).
+
+    The layers are loaded once and shared by the workers. The database comes from
+    ZONASI_DATABASE_URL (default: a SQLite file in the instance folder).
+    """
+    from gunicorn.app.base import BaseApplication
+
+    from webmap import create_app
+
+    settings = settings_from(layers_dir=layers_dir)
+    app = create_app(settings)
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
+                               "worker_class": "gthread", "keepalive": 5, "timeout": 120,
+                               "accesslog": None, "errorlog": "-", "loglevel": "warning"}.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return app
+
+    click.echo(f"zonasi: serving http://{host}:{port} ({workers} workers x {threads} threads)", err=True)
+    Server().run()
