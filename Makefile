@@ -8,7 +8,7 @@ SYSTEM_PACKAGES := postgresql postgresql-15-postgis-3 chromium gdal-bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test test-fast system-deps bench clean
+.PHONY: install vendor run test test-fast system-deps bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
-install: $(STAMP)
+install: $(STAMP) vendor
+
+vendor: $(STAMP) ## the web map's front-end assets from the npm registry (quick when already there)
+	@command -v npm >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null; }
+	$(PY) scripts/vendor_assets.py
 
 run: install ## serve the bundled layers on http://127.0.0.1:5000
 	$(VENV)/bin/zonasi serve --host $(HOST) --port $(PORT)
