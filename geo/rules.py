@@ -12,13 +12,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
 
 CATEGORIES = ("place_of_worship", "health_facility", "school", "government_office",
               "road", "public_facility", "park")
 REGENCY_CODE = re.compile(r"^\d{2}\.\d{2}$")
+
+
+def _category_key(key: str) -> str:
+    if key not in CATEGORIES:
+        raise ValueError(f"unknown category {key!r}; known: {', '.join(CATEGORIES)}")
+    return key
+
+
+def _regency_code(code: str) -> str:
+    if not REGENCY_CODE.match(code):
+        raise ValueError(f"regency code {code!r} is not a Kemendagri code like \"32.12\"")
+    return code
+
+
+CategoryKey = Annotated[str, AfterValidator(_category_key)]
+RegencyCode = Annotated[str, AfterValidator(_regency_code)]
+Metres = Annotated[float, Field(ge=0, le=10_000)]
 
 
 class _Strict(BaseModel):
@@ -28,7 +47,7 @@ class _Strict(BaseModel):
 class Category(_Strict):
     label: str = Field(min_length=1)
     label_en: str = ""
-    buffer_m: float = Field(ge=0, le=10_000)
+    buffer_m: Metres
     legal_basis: str = Field(min_length=1)
 
 
@@ -49,18 +68,8 @@ class Period(_Strict):
 
 class RegencyRule(_Strict):
     name: str = ""
-    buffer_m: dict[str, float] = {}
+    buffer_m: dict[CategoryKey, Metres] = {}
     periods: dict[str, Period] | None = None
-
-    @field_validator("buffer_m")
-    @classmethod
-    def _known(cls, value):
-        for key, metres in value.items():
-            if key not in CATEGORIES:
-                raise ValueError(f"unknown category {key!r}; known: {', '.join(CATEGORIES)}")
-            if not 0 <= metres <= 10_000:
-                raise ValueError(f"buffer_m.{key} = {metres} must be between 0 and 10000 metres")
-        return value
 
 
 class Settings(_Strict):
@@ -70,27 +79,16 @@ class Settings(_Strict):
 class RulesFile(_Strict):
     title: str = ""
     settings: Settings = Settings()
-    categories: dict[str, Category]
+    categories: dict[CategoryKey, Category]
     periods: dict[str, Period] = Field(min_length=1)
-    regencies: dict[str, RegencyRule] = {}
+    regencies: dict[RegencyCode, RegencyRule] = {}
 
     @field_validator("categories")
     @classmethod
     def _all_categories(cls, value):
-        unknown = sorted(set(value) - set(CATEGORIES))
-        if unknown:
-            raise ValueError(f"unknown category {unknown[0]!r}; known: {', '.join(CATEGORIES)}")
         missing = [c for c in CATEGORIES if c not in value]
         if missing:
             raise ValueError(f"category {missing[0]!r} is missing")
-        return value
-
-    @field_validator("regencies")
-    @classmethod
-    def _codes(cls, value):
-        for code in value:
-            if not REGENCY_CODE.match(code):
-                raise ValueError(f"regency code {code!r} is not a Kemendagri code like \"32.12\"")
         return value
 
 
@@ -168,7 +166,7 @@ def parse_rules(text: str, path: str | Path | None = None) -> Rules:
         model = RulesFile.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = tuple(str(p) for p in err["loc"] if not str(p).startswith("function-after"))
+        loc = tuple(str(p) for p in err["loc"] if not str(p).startswith("function-after") and str(p) != "[key]")
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             message = f"unknown key {loc[-1]!r}"
@@ -199,8 +197,9 @@ def _line_of(text: str, loc: tuple[str, ...]) -> int | None:
         header = _HEADER.match(line)
         if header:
             table = _split_key(header.group(1))
-            if loc[:len(table)] == table and len(table) > best_len:
-                best, best_len = number, len(table)
+            shared = min(len(table), len(loc))
+            if table[:shared] == loc[:shared] and shared > best_len:
+                best, best_len = number, shared
             continue
         key = _KEY.match(line)
         if key:

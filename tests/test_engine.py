@@ -1,0 +1,102 @@
+"""Verdicts on the bundled real data: statuses, batch == single, nearest, periods, accuracy."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from geo import InputError
+
+SINDANG = (108.32, -6.33)  # 11 m from SMAN 1 SINDANG, Indramayu
+
+
+def test_violation_names_the_site_rule_and_basis(engine):
+    verdict = engine.check(*SINDANG)
+    assert verdict.status == "violation"
+    assert verdict.regency.code == "32.12" and verdict.regency.name == "Kabupaten Indramayu"
+    hit = verdict.hits[0]
+    assert hit.name == "SMAN 1 SINDANG" and hit.category == "school"
+    assert 10 < hit.distance_m < 12 and hit.buffer_m == 50
+    assert "PKPU 15/2023 Pasal 71" in hit.legal_basis
+    assert verdict.nearest == hit
+    assert verdict.rules_version == engine.rules_version and len(verdict.layers_version) == 12
+
+
+def test_hits_sorted_by_distance_and_all_within_limit(engine):
+    lon, lat = engine.layers.sites.query("layer == 'dki_jakarta'").geometry.iloc[0].coords[0]
+    verdict = engine.check(lon + 0.0001, lat)
+    distances = [h.distance_m for h in verdict.hits]
+    assert distances == sorted(distances) and distances
+    assert all(h.distance_m <= h.buffer_m for h in verdict.hits)
+
+
+def test_ok_reports_nearest_site(engine):
+    verdict = engine.check(108.20, -6.45)
+    assert verdict.status == "ok" and not verdict.hits
+    assert verdict.nearest is not None and verdict.nearest.distance_m > verdict.nearest.buffer_m
+
+
+def test_outside_area_at_sea_and_abroad(engine):
+    assert engine.check(107.5, -5.5).status == "outside_area"   # Java Sea
+    assert engine.check(151.2, -33.9).status == "outside_area"  # Sydney
+    assert engine.check(151.2, -33.9).regency is None
+
+
+def test_outside_period_still_lists_hits(engine):
+    inside = engine.check(*SINDANG, at=dt.date(2024, 1, 5))
+    assert inside.status == "violation" and inside.period == "pemilu_2024"
+    after = engine.check(*SINDANG, at=dt.date(2024, 2, 12))  # masa tenang
+    assert after.status == "outside_period" and after.hits and after.period is None
+    assert engine.check(108.20, -6.45, at="2024-11-23").status == "ok"  # last day of Pilkada campaign
+
+
+def test_accuracy_makes_near_edge_verdict_uncertain(engine):
+    certain = engine.check(*SINDANG, accuracy_m=5)
+    assert not certain.uncertain and certain.margin_m == pytest.approx(50 - certain.hits[0].distance_m, abs=0.01)
+    assert engine.check(*SINDANG, accuracy_m=45).uncertain
+
+
+def test_check_many_equals_check(engine):
+    rng = np.random.default_rng(7)
+    sites = engine.layers.sites.geometry.representative_point()
+    pick = rng.integers(0, len(sites), 300)
+    lons = sites.x.to_numpy()[pick] + rng.normal(0, 0.0006, 300)
+    lats = sites.y.to_numpy()[pick] + rng.normal(0, 0.0006, 300)
+    lons[:5], lats[:5] = 107.5, -5.5
+    batch = engine.check_many(lons, lats)
+    statuses = batch.status
+    assert {"violation", "ok", "outside_area"} <= set(statuses)
+    for i in range(0, 300, 7):
+        one = engine.check(lons[i], lats[i])
+        many = batch.verdict(i)
+        assert one == many
+        assert statuses[i] == one.status
+    table = batch.table()
+    assert len(table) == 300 and (table["violations"].to_numpy() == batch.hit_count).all()
+    hit_rows = table[table.status == "violation"]
+    assert (hit_rows.nearest_distance_m <= hit_rows.buffer_m).all()
+
+
+def test_empty_batch(engine):
+    batch = engine.check_many([], [])
+    assert len(batch) == 0 and len(batch.table()) == 0
+
+
+@pytest.mark.parametrize("lon,lat,message", [
+    (108.3, 95, "latitude 95.0 is outside -90..90"),
+    (181, -6.3, "longitude 181.0 is outside -180..180"),
+    (float("nan"), -6.3, "longitude nan"),
+])
+def test_invalid_coordinates_say_what_is_wrong(engine, lon, lat, message):
+    with pytest.raises(InputError, match=message):
+        engine.check(lon, lat)
+
+
+def test_invalid_batch_inputs(engine):
+    with pytest.raises(InputError, match="2 longitudes but 1 latitudes"):
+        engine.check_many([1, 2], [3])
+    with pytest.raises(InputError, match="not a date"):
+        engine.check(*SINDANG, at="kemarin")
+    with pytest.raises(InputError, match="GPS accuracy"):
+        engine.check(*SINDANG, accuracy_m=-1)
