@@ -21,6 +21,7 @@ class Settings:
     max_upload_mb: int = 32                 # ZONASI_MAX_UPLOAD_MB
     max_web_rows: int = 100_000             # ZONASI_MAX_WEB_ROWS: larger CSVs go to the CLI
     max_page_limit: int = 10_000            # ZONASI_MAX_PAGE_LIMIT: cap on ?limit=
+    max_photo_mb: int = 10                  # ZONASI_MAX_PHOTO_MB: largest report photo
 
     @classmethod
     def from_env(cls, environ=None, **overrides) -> Settings:

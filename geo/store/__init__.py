@@ -1,0 +1,14 @@
+"""Reports and their takedown workflow, stored in SQLite (default) or PostgreSQL + PostGIS.
+
+Public API: :class:`Store` (submit, get_report, list_reports, violations, transition, history,
+photo, tokens), :class:`ReportFilter`, and the workflow constants.
+"""
+from .filters import ReportFilter, parse_bbox, parse_bool
+from .inputs import ReportInput, parse_report, parse_time
+from .store import Store, Submission
+from .tokens import Identity, hash_token
+from .workflow import APK_TYPES, ROLES, STATUS_ROLES, STATUSES, TRANSITIONS, VIOLATION_VERDICTS, allowed_from
+
+__all__ = ["APK_TYPES", "Identity", "ROLES", "ReportFilter", "ReportInput", "STATUSES", "STATUS_ROLES",
+           "Store", "Submission", "TRANSITIONS", "VIOLATION_VERDICTS", "allowed_from", "hash_token",
+           "parse_bbox", "parse_bool", "parse_report", "parse_time"]

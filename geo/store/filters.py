@@ -1,0 +1,124 @@
+"""Filters on reports (the web API, the OGC collections and the CLI share them)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Mapping
+
+import sqlalchemy as sa
+
+from ..errors import InputError
+from ..rules import CATEGORIES
+from .inputs import parse_time
+from .models import Report
+from .workflow import STATUSES
+
+VERDICTS = ("ok", "violation", "outside_area", "outside_period")
+TRUE, FALSE = ("true", "1", "yes", "ya"), ("false", "0", "no", "tidak")
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    regency: tuple[str, ...] = ()      # Kemendagri codes ("32.12") or names, any of them
+    category: tuple[str, ...] = ()     # category of the site that explains the verdict
+    status: tuple[str, ...] = ()       # workflow statuses
+    verdict: tuple[str, ...] = ()      # verdict statuses at submission
+    overdue: bool | None = None        # notified and past the deadline (False: not overdue)
+    since: dt.datetime | None = None   # reported_at >= since
+    until: dt.datetime | None = None   # reported_at <= until
+    bbox: tuple[float, float, float, float] | None = None  # min lon, min lat, max lon, max lat
+    ids: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> ReportFilter:
+        """From query parameters: regency, category, status, verdict (comma lists), overdue,
+        since, until (ISO dates or times), bbox (minlon,minlat,maxlon,maxlat)."""
+        known = {"regency", "category", "status", "verdict", "overdue", "since", "until", "bbox"}
+        get = {k: params.get(k) for k in known}
+        return cls(
+            regency=_list(get["regency"]),
+            category=_choices(get["category"], "category", CATEGORIES),
+            status=_choices(get["status"], "status", STATUSES),
+            verdict=_choices(get["verdict"], "verdict", VERDICTS),
+            overdue=parse_bool(get["overdue"], "overdue"),
+            since=parse_time(get["since"], "since"),
+            until=parse_time(get["until"], "until", end_of_day=True),
+            bbox=parse_bbox(get["bbox"]),
+        )
+
+    def but(self, **changes) -> ReportFilter:
+        return replace(self, **changes)
+
+    def clauses(self, now: dt.datetime) -> list:
+        r = Report
+        out = []
+        if self.regency:
+            lowered = [v.lower() for v in self.regency]
+            out.append(sa.or_(r.regency_code.in_(self.regency), sa.func.lower(r.regency_name).in_(lowered)))
+        if self.category:
+            out.append(r.category.in_(self.category))
+        if self.status:
+            out.append(r.status.in_(self.status))
+        if self.verdict:
+            out.append(r.verdict_status.in_(self.verdict))
+        overdue = sa.and_(r.status == "notified", r.deadline < now)
+        if self.overdue is True:
+            out.append(overdue)
+        elif self.overdue is False:
+            out.append(sa.not_(overdue))
+        if self.since:
+            out.append(r.reported_at >= self.since)
+        if self.until:
+            out.append(r.reported_at <= self.until)
+        if self.bbox:
+            west, south, east, north = self.bbox
+            lon = r.lon.between(west, east) if west <= east else sa.or_(r.lon >= west, r.lon <= east)
+            out.append(sa.and_(lon, r.lat.between(south, north)))
+        if self.ids:
+            out.append(r.id.in_(self.ids))
+        return out
+
+
+def _list(raw: str | None) -> tuple[str, ...]:
+    if not raw:
+        return ()
+    return tuple(v.strip() for v in str(raw).split(",") if v.strip())
+
+
+def _choices(raw, name: str, allowed) -> tuple[str, ...]:
+    values = _list(raw)
+    for value in values:
+        if value not in allowed:
+            raise InputError(f"{name}={value!r} is not one of {', '.join(allowed)}", parameter=name)
+    return values
+
+
+def parse_bool(raw, name: str) -> bool | None:
+    if raw is None or raw == "":
+        return None
+    text = str(raw).strip().lower()
+    if text in TRUE:
+        return True
+    if text in FALSE:
+        return False
+    raise InputError(f"{name}={raw!r} is not true or false", parameter=name)
+
+
+def parse_bbox(raw) -> tuple[float, float, float, float] | None:
+    if raw is None or raw == "":
+        return None
+    parts = raw if isinstance(raw, (list, tuple)) else str(raw).split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise InputError(f"bbox={raw!r} must be four numbers: min lon,min lat,max lon,max lat",
+                         parameter="bbox") from None
+    if len(values) == 6:  # a 3D bbox: drop the heights
+        values = [values[0], values[1], values[3], values[4]]
+    if len(values) != 4:
+        raise InputError(f"bbox has {len(values)} numbers; give min lon,min lat,max lon,max lat", parameter="bbox")
+    west, south, east, north = values
+    if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= north <= 90):
+        raise InputError(f"bbox {raw} is outside -180..180 / -90..90 or has min lat above max lat",
+                         parameter="bbox")
+    return west, south, east, north

@@ -1,0 +1,120 @@
+"""A submitted report, parsed and checked, with errors that say what to fix."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import uuid
+from dataclasses import asdict, dataclass
+
+from ..errors import InputError
+from .workflow import APK_TYPES, normalise_apk_type
+
+TEXT_LIMITS = {"participant": 200, "reporter": 200, "note": 4000}
+FIELDS = ("id", "apk_type", "participant", "lon", "lat", "accuracy_m", "reporter", "reported_at", "note")
+ALIASES = {"type": "apk_type", "apk": "apk_type", "longitude": "lon", "lng": "lon", "latitude": "lat",
+           "accuracy": "accuracy_m", "gps_accuracy": "accuracy_m", "time": "reported_at"}
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    apk_type: str
+    lon: float | None
+    lat: float | None
+    accuracy_m: float | None = None
+    participant: str | None = None
+    reporter: str | None = None
+    reported_at: dt.datetime | None = None
+    note: str | None = None
+    id: str | None = None
+
+    def fingerprint(self, photo_sha256: str | None = None) -> str:
+        """A hash of what the client sent: a resubmission must match it exactly."""
+        data = asdict(self)
+        data["reported_at"] = self.reported_at.isoformat() if self.reported_at else None
+        data["photo"] = photo_sha256
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def parse_report(data: dict) -> ReportInput:
+    if not isinstance(data, dict):
+        raise InputError("a report is a JSON object with apk_type, lon, lat, ...")
+    values = {}
+    for key, value in data.items():
+        name = ALIASES.get(key, key)
+        if name not in FIELDS:
+            raise InputError(f"unknown field {key!r}; fields are {', '.join(FIELDS)}", field=key)
+        values[name] = None if value == "" else value
+    raw_type = values.get("apk_type")
+    if raw_type is None:
+        raise InputError(f"field 'apk_type' is required: one of {', '.join(APK_TYPES)}", field="apk_type")
+    apk_type = normalise_apk_type(raw_type)
+    if apk_type is None:
+        raise InputError(f"apk_type {raw_type!r} is not one of {', '.join(APK_TYPES)}", field="apk_type")
+    lon = _number(values, "lon", -180, 180)
+    lat = _number(values, "lat", -90, 90)
+    if (lon is None) != (lat is None):
+        raise InputError("give both lon and lat, or neither (then the photo's GPS position is used)",
+                         field="lon" if lon is None else "lat")
+    texts = {name: _text(values, name) for name in TEXT_LIMITS}
+    return ReportInput(apk_type=apk_type, lon=lon, lat=lat, accuracy_m=_number(values, "accuracy_m", 0, 100_000),
+                       reported_at=parse_time(values.get("reported_at"), "reported_at"),
+                       id=_uuid(values.get("id")), **texts)
+
+
+def _number(values: dict, name: str, low: float, high: float) -> float | None:
+    raw = values.get(name)
+    if raw is None:
+        return None
+    try:
+        value = float(str(raw).replace(",", ".")) if isinstance(raw, str) else float(raw)
+    except (TypeError, ValueError):
+        raise InputError(f"{name}={raw!r} is not a number", field=name) from None
+    if isinstance(raw, bool) or not math.isfinite(value) or not low <= value <= high:
+        raise InputError(f"{name} {raw} is outside {low:g}..{high:g}", field=name)
+    return value
+
+
+def _text(values: dict, name: str) -> str | None:
+    raw = values.get(name)
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise InputError(f"{name} must be text", field=name)
+    text = raw.strip()
+    if len(text) > TEXT_LIMITS[name]:
+        raise InputError(f"{name} is {len(text)} characters; at most {TEXT_LIMITS[name]}", field=name)
+    return text or None
+
+
+def _uuid(raw) -> str | None:
+    if raw is None:
+        return None
+    try:
+        return str(uuid.UUID(str(raw)))
+    except ValueError:
+        raise InputError(f"id {raw!r} is not a UUID (like 0f8c1c9e-2b4d-4c1a-9d6e-3b2a1f0e9d8c)",
+                         field="id") from None
+
+
+def parse_time(raw, name: str, *, end_of_day: bool = False) -> dt.datetime | None:
+    """An ISO 8601 date or date-time; without a zone it is taken as UTC."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, dt.datetime):
+        value = raw
+    else:
+        text = str(raw).strip()
+        try:
+            if len(text) == 10:
+                day = dt.date.fromisoformat(text)
+                value = dt.datetime.combine(day, dt.time())
+                if end_of_day:  # 'until 2024-01-15' includes that whole day
+                    value += dt.timedelta(days=1, microseconds=-1)
+            else:
+                value = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise InputError(f"{name}={text!r} is not a date or time; use ISO 8601 like 2024-01-15T08:30:00+07:00",
+                             field=name) from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

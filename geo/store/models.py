@@ -1,0 +1,116 @@
+"""The tables: reports, their append-only history, and API tokens (SQLAlchemy 2).
+
+The models are the same on SQLite and PostgreSQL. On PostgreSQL the migration adds a
+``geog geography(Point, 4326)`` column, generated from lon/lat, with a GiST index (see
+``migrations/versions``); lon/lat stay the source of truth on both backends.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from .workflow import APK_TYPES, ROLES, STATUSES
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """Timezone-aware UTC datetimes on both backends (SQLite keeps no zone: store naive UTC)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+def _check_in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Report(Base):
+    __tablename__ = "reports"
+    __table_args__ = (
+        sa.CheckConstraint(_check_in("apk_type", APK_TYPES), name="ck_reports_apk_type"),
+        sa.CheckConstraint(_check_in("status", STATUSES), name="ck_reports_status"),
+        sa.CheckConstraint("lon BETWEEN -180 AND 180 AND lat BETWEEN -90 AND 90", name="ck_reports_lonlat"),
+        sa.Index("ix_reports_lon_lat", "lon", "lat"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    request_hash: Mapped[str] = mapped_column(sa.String(64))
+    apk_type: Mapped[str] = mapped_column(sa.String(20))
+    participant: Mapped[str | None] = mapped_column(sa.String(200))
+    lon: Mapped[float] = mapped_column(sa.Float(precision=53))
+    lat: Mapped[float] = mapped_column(sa.Float(precision=53))
+    accuracy_m: Mapped[float | None] = mapped_column(sa.Float)
+    location_source: Mapped[str] = mapped_column(sa.String(10), default="report")  # report | exif
+    photo_path: Mapped[str | None] = mapped_column(sa.String(300))
+    photo_type: Mapped[str | None] = mapped_column(sa.String(40))
+    reporter: Mapped[str | None] = mapped_column(sa.String(200))
+    submitted_by: Mapped[str | None] = mapped_column(sa.String(200))
+    reported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(20), index=True, default="reported")
+    status_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The verdict at submission, whole, plus the columns the filters need.
+    verdict: Mapped[dict] = mapped_column(sa.JSON)
+    verdict_status: Mapped[str] = mapped_column(sa.String(20), index=True)
+    uncertain: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    regency_code: Mapped[str | None] = mapped_column(sa.String(16), index=True)
+    regency_name: Mapped[str | None] = mapped_column(sa.String(200))
+    category: Mapped[str | None] = mapped_column(sa.String(40), index=True)
+    site_id: Mapped[str | None] = mapped_column(sa.String(200))
+    site_name: Mapped[str | None] = mapped_column(sa.String(300))
+    distance_m: Mapped[float | None] = mapped_column(sa.Float)
+    buffer_m: Mapped[float | None] = mapped_column(sa.Float)
+    legal_basis: Mapped[str | None] = mapped_column(sa.String(300))
+    rules_version: Mapped[str] = mapped_column(sa.String(64))
+    layers_version: Mapped[str] = mapped_column(sa.String(64))
+
+
+class Event(Base):
+    """One row per status change (and the submission itself); never updated or deleted."""
+
+    __tablename__ = "report_events"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    report_id: Mapped[str] = mapped_column(sa.String(36), sa.ForeignKey("reports.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(sa.String(20))
+    to_status: Mapped[str] = mapped_column(sa.String(20))
+    actor: Mapped[str | None] = mapped_column(sa.String(200))
+    role: Mapped[str | None] = mapped_column(sa.String(20))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class Token(Base):
+    """An API token: only the SHA-256 of the secret is stored."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (sa.CheckConstraint(_check_in("role", ROLES), name="ck_api_tokens_role"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,112 @@
+"""Report photos: JPEG or PNG, size-limited, stored under the instance folder; EXIF GPS read.
+
+A photo is checked by decoding it with Pillow (not by its name or declared type). Files are
+written to a temporary name and renamed, so a half-written photo never appears under its id.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from ..errors import InputError
+
+FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png")}
+GPS_IFD = 0x8825
+
+
+@dataclass(frozen=True)
+class Photo:
+    data: bytes
+    suffix: str
+    media_type: str
+    lon: float | None = None
+    lat: float | None = None
+    accuracy_m: float | None = None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def read_photo(data: bytes, max_bytes: int) -> Photo:
+    """Validate a photo and read its EXIF GPS position (if any)."""
+    if not data:
+        raise InputError("the photo is empty", field="photo")
+    if len(data) > max_bytes:
+        raise InputError(f"the photo is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB",
+                         field="photo")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            fmt = image.format
+            exif = image.getexif()
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise InputError(f"the photo is not a readable JPEG or PNG image ({exc})", field="photo") from None
+    if fmt not in FORMATS:
+        raise InputError(f"the photo is {fmt}; send a JPEG or PNG", field="photo")
+    suffix, media_type = FORMATS[fmt]
+    lon, lat, accuracy = _gps(exif)
+    return Photo(data, suffix, media_type, lon, lat, accuracy)
+
+
+def _gps(exif) -> tuple[float | None, float | None, float | None]:
+    try:
+        gps = exif.get_ifd(GPS_IFD)
+    except Exception:  # a broken EXIF block is no reason to refuse the photo
+        return None, None, None
+    try:
+        lat = _degrees(gps[2], gps.get(1, "N"), "S")
+        lon = _degrees(gps[4], gps.get(3, "E"), "W")
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None, None, None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None, None, None
+    accuracy = gps.get(31)  # GPSHPositioningError, metres
+    try:
+        accuracy = float(accuracy) if accuracy is not None else None
+    except (TypeError, ValueError, ZeroDivisionError):
+        accuracy = None
+    return lon, lat, accuracy
+
+
+def _degrees(dms, ref, negative: str) -> float:
+    d, m, s = (float(x) for x in dms)
+    value = d + m / 60 + s / 3600
+    ref = ref.decode() if isinstance(ref, bytes) else str(ref)
+    return -value if ref.strip().upper().startswith(negative) else value
+
+
+class PhotoStore:
+    """Photos on disk: ``<root>/<first two characters of the id>/<id>.<suffix>``."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def save(self, report_id: str, photo: Photo) -> str:
+        """Write the photo under a name unique to this attempt; returns its relative path."""
+        rel = f"{report_id[:2]}/{report_id}.{uuid.uuid4().hex[:8]}.{photo.suffix}"
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        with open(tmp, "wb") as handle:
+            handle.write(photo.data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        return rel
+
+    def path(self, rel: str) -> Path:
+        path = (self.root / rel).resolve()
+        if self.root.resolve() not in path.parents:
+            raise InputError(f"photo path {rel!r} is outside the photo folder")
+        return path
+
+    def discard(self, rel: str | None) -> None:
+        if rel:
+            self.path(rel).unlink(missing_ok=True)

@@ -1,0 +1,286 @@
+"""The report store: submit, read, filter, move through the workflow. One class, two backends.
+
+    store = Store.from_settings(settings, engine)
+    report, created = store.submit({"apk_type": "baliho", "lon": 108.32, "lat": -6.33},
+                                   idempotency_key="...")
+    store.transition(report["id"], "verified", actor="Bawaslu Indramayu", role="bawaslu")
+    rows, matched = store.violations(ReportFilter(overdue=True), limit=100, offset=0)
+
+Rows are plain dicts, ready for JSON (times in ISO 8601 UTC). The reporter's identity is only in
+rows asked for with ``private=True``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..errors import Conflict, InputError, NotFound
+from .database import Migrator, create_engine, writer
+from .filters import ReportFilter
+from .inputs import ReportInput, parse_report
+from .models import Event, Report
+from .photos import Photo, PhotoStore, read_photo
+from .tokens import Tokens
+from .workflow import VIOLATION_VERDICTS, check_transition
+
+PRIVATE = ("reporter", "submitted_by")
+HIDDEN = ("idempotency_key", "request_hash", "photo_path", "photo_type", "verdict", "status_at")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z") if value else None
+
+
+@dataclass(frozen=True)
+class Submission:
+    report: dict
+    created: bool   # False: the same report was submitted before (idempotent resubmission)
+
+
+class Store:
+    def __init__(self, url: str, engine, photo_dir: Path, *, max_photo_bytes: int = 10 * 1024 * 1024):
+        self.url = url
+        self.engine = engine                     # the geo Engine that computes verdicts
+        self.db = create_engine(url)
+        self.photos = PhotoStore(photo_dir)
+        self.max_photo_bytes = max_photo_bytes
+        self.migrator = Migrator(self.db)
+        self.tokens = Tokens(self.db, self.migrator.ensure)
+
+    @classmethod
+    def from_settings(cls, settings, engine) -> Store:
+        return cls(settings.effective_database_url, engine, settings.instance_dir / "photos",
+                   max_photo_bytes=settings.max_photo_mb * 1024 * 1024)
+
+    @property
+    def backend(self) -> str:
+        return self.db.dialect.name
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest version (also done on first use)."""
+        self.migrator.ensure()
+
+    def dispose(self) -> None:
+        """Drop pooled connections (after a fork, or when done)."""
+        self.db.dispose()
+
+    # -- submitting ----------------------------------------------------------------------------
+
+    def submit(self, data: dict | ReportInput, *, photo: bytes | None = None,
+               idempotency_key: str | None = None, submitted_by: str | None = None) -> Submission:
+        """Store a report with its verdict. The same idempotency key (or client id) again returns
+        the first report instead of creating another; with a different request it is a conflict."""
+        self.migrator.ensure()
+        report = data if isinstance(data, ReportInput) else parse_report(data)
+        image = read_photo(photo, self.max_photo_bytes) if photo is not None else None
+        key = _key(idempotency_key) or report.id
+        fingerprint = report.fingerprint(image.sha256 if image else None)
+        if key:
+            existing = self._by_key(key)
+            if existing is not None:
+                return Submission(self._replay(existing, fingerprint, key), False)
+        values = self._values(report, image, key, fingerprint, submitted_by)
+        photo_rel = self.photos.save(values["id"], image) if image else None
+        values["photo_path"] = photo_rel
+        table = Report.__table__
+        insert = (postgresql.insert if self.backend == "postgresql" else sqlite.insert)(table)
+        with writer(self.db).begin() as connection:
+            created = connection.execute(insert.values(**values).on_conflict_do_nothing()).rowcount == 1
+            if created:
+                connection.execute(sa.insert(Event.__table__).values(
+                    report_id=values["id"], from_status=None, to_status="reported",
+                    actor=report.reporter or submitted_by, role="field" if submitted_by else None,
+                    at=values["received_at"], note=None))
+        if created:
+            return Submission(self.get_report(values["id"], private=True), True)
+        self.photos.discard(photo_rel)
+        existing = self._by_key(key) if key else None
+        if existing is None:
+            raise Conflict(f"a report with id {values['id']} already exists with a different "
+                           "Idempotency-Key", id=values["id"])
+        return Submission(self._replay(existing, fingerprint, key), False)
+
+    def _values(self, report: ReportInput, image: Photo | None, key, fingerprint, submitted_by) -> dict:
+        lon, lat, accuracy, source = report.lon, report.lat, report.accuracy_m, "report"
+        if lon is None:
+            if image is None or image.lon is None:
+                raise InputError("the report has no position: give lon and lat, or a photo with GPS "
+                                 "coordinates in its EXIF data", field="lon")
+            lon, lat, source = image.lon, image.lat, "exif"
+            accuracy = accuracy if accuracy is not None else image.accuracy_m
+        now = utcnow()
+        reported_at = report.reported_at or now
+        verdict = self.engine.check(lon, lat, at=reported_at.date(), accuracy_m=accuracy)
+        primary = verdict.primary
+        in_zone = bool(verdict.hits)
+        return dict(
+            id=report.id or str(uuid.uuid4()), idempotency_key=key, request_hash=fingerprint,
+            apk_type=report.apk_type, participant=report.participant, lon=lon, lat=lat,
+            accuracy_m=accuracy, location_source=source,
+            photo_type=image.media_type if image else None, reporter=report.reporter,
+            submitted_by=submitted_by, reported_at=reported_at, received_at=now, note=report.note,
+            status="reported", status_at=now, deadline=None,
+            verdict=json.loads(json.dumps(verdict.to_dict(), default=_json_default)),
+            verdict_status=verdict.status, uncertain=bool(verdict.uncertain),
+            regency_code=verdict.regency.code if verdict.regency else None,
+            regency_name=verdict.regency.name if verdict.regency else None,
+            category=primary.category if primary and in_zone else None,
+            site_id=primary.site_id if primary else None, site_name=primary.name if primary else None,
+            distance_m=float(primary.distance_m) if primary else None,
+            buffer_m=float(primary.buffer_m) if primary else None,
+            legal_basis=primary.legal_basis if primary and in_zone else None,
+            rules_version=verdict.rules_version or self.engine.rules_version,
+            layers_version=verdict.layers_version or self.engine.layers_version,
+        )
+
+    def _by_key(self, key: str):
+        with self.db.connect() as connection:
+            return connection.execute(sa.select(Report.__table__).where(
+                Report.idempotency_key == key)).mappings().first()
+
+    def _replay(self, row, fingerprint: str, key: str) -> dict:
+        if row["request_hash"] != fingerprint:
+            raise Conflict(f"Idempotency-Key {key!r} was already used for a different report "
+                           f"({row['id']}); use a new key for a new report", id=row["id"])
+        return self._row(row, private=True)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def get_report(self, report_id: str, *, private: bool = False, verdict: bool = True) -> dict:
+        self.migrator.ensure()
+        with self.db.connect() as connection:
+            row = connection.execute(sa.select(Report.__table__).where(
+                Report.id == _report_id(report_id))).mappings().first()
+        if row is None:
+            raise NotFound(f"there is no report {report_id}", id=str(report_id))
+        out = self._row(row, private=private)
+        if verdict:
+            out["verdict"] = row["verdict"]
+        return out
+
+    def history(self, report_id: str) -> list[dict]:
+        self.get_report(report_id, verdict=False)
+        with self.db.connect() as connection:
+            rows = connection.execute(sa.select(Event.__table__).where(Event.report_id == _report_id(report_id))
+                                      .order_by(Event.id)).mappings().all()
+        return [{"from": r["from_status"], "to": r["to_status"], "actor": r["actor"], "role": r["role"],
+                 "at": iso(r["at"]), "note": r["note"]} for r in rows]
+
+    def photo(self, report_id: str) -> tuple[Path, str]:
+        with self.db.connect() as connection:
+            row = connection.execute(sa.select(Report.photo_path, Report.photo_type).where(
+                Report.id == _report_id(report_id))).first()
+        if row is None or row.photo_path is None:
+            raise NotFound(f"report {report_id} has no photo", id=str(report_id))
+        return self.photos.path(row.photo_path), row.photo_type
+
+    def list_reports(self, filters: ReportFilter | None = None, limit: int | None = 100, offset: int = 0,
+                     *, private: bool = False) -> tuple[list[dict], int]:
+        """Reports matching ``filters``, newest first: (rows of this page, number matched)."""
+        self.migrator.ensure()
+        if limit is not None and limit < 0 or offset < 0:
+            raise InputError("limit and offset must be zero or more", parameter="limit")
+        now = utcnow()
+        where = (filters or ReportFilter()).clauses(now)
+        table = Report.__table__
+        query = sa.select(table).where(*where).order_by(Report.reported_at.desc(), Report.id).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.db.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+            matched = connection.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar_one()
+        return [self._row(r, private=private, now=now) for r in rows], int(matched)
+
+    def violations(self, filters: ReportFilter | None = None, limit: int | None = None,
+                   offset: int = 0) -> tuple[list[dict], int]:
+        """Reports whose verdict is a violation and that were not dismissed (unless a status filter
+        says otherwise). Never with the reporter's identity."""
+        filters = filters or ReportFilter()
+        filters = filters.but(verdict=filters.verdict or VIOLATION_VERDICTS,
+                              status=filters.status or ("reported", "verified", "notified", "removed"))
+        return self.list_reports(filters, limit, offset, private=False)
+
+    def counts(self) -> dict[str, int]:
+        self.migrator.ensure()
+        with self.db.connect() as connection:
+            rows = connection.execute(sa.select(Report.status, sa.func.count()).group_by(Report.status)).all()
+        return {status: int(n) for status, n in rows}
+
+    def _row(self, row, *, private: bool, now: dt.datetime | None = None) -> dict:
+        now = now or utcnow()
+        out = {}
+        for key, value in row.items():
+            if key in HIDDEN or key == "geog" or (key in PRIVATE and not private):
+                continue
+            out[key] = iso(value) if isinstance(value, dt.datetime) else value
+        out["lon"], out["lat"] = round(row["lon"], 7), round(row["lat"], 7)
+        out["overdue"] = bool(row["status"] == "notified" and row["deadline"] and row["deadline"] < now)
+        out["has_photo"] = row["photo_path"] is not None
+        out["status_at"] = iso(row["status_at"])
+        return out
+
+    # -- the workflow ----------------------------------------------------------------------------
+
+    def transition(self, report_id: str, status: str, *, actor: str | None, role: str | None = None,
+                   note: str | None = None, expected: str | None = None) -> dict:
+        """Move a report to ``status``. Illegal moves raise Conflict listing the allowed ones; a
+        concurrent move by someone else is a Conflict too (nothing is overwritten). Who may make
+        which move (``workflow.STATUS_ROLES``) is checked by the caller; ``role`` is recorded."""
+        self.migrator.ensure()
+        current = self.get_report(report_id, verdict=False)["status"]
+        if expected is not None and expected != current:
+            raise Conflict(f"report {report_id} is {current}, not {expected}", current=current)
+        check_transition(current, status)
+        now = utcnow()
+        values = {"status": status, "status_at": now}
+        if status == "notified":
+            values["deadline"] = now + dt.timedelta(hours=float(self.engine.rules.notice_hours))
+        rid = _report_id(report_id)
+        with writer(self.db).begin() as connection:
+            moved = connection.execute(sa.update(Report.__table__).where(
+                Report.id == rid, Report.status == current).values(**values)).rowcount
+            if moved == 1:
+                connection.execute(sa.insert(Event.__table__).values(
+                    report_id=rid, from_status=current, to_status=status, actor=actor, role=role,
+                    at=now, note=note))
+        if moved != 1:
+            latest = self.get_report(report_id, verdict=False)["status"]
+            check_transition(latest, status)  # names what is allowed now
+            raise Conflict(f"report {report_id} changed to {latest} meanwhile; try again", current=latest)
+        return self.get_report(report_id, private=True)
+
+
+def _key(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    key = str(raw).strip()
+    if not key:
+        return None
+    if len(key) > 255:
+        raise InputError("the Idempotency-Key is longer than 255 characters", header="Idempotency-Key")
+    return key
+
+
+def _report_id(raw) -> str:
+    try:
+        return str(uuid.UUID(str(raw)))
+    except ValueError:
+        raise NotFound(f"there is no report {raw!r} (report ids are UUIDs)", id=str(raw)) from None
+
+
+def _json_default(value):
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)

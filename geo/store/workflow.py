@@ -1,0 +1,58 @@
+"""The takedown workflow: report types, statuses, who may move a report where.
+
+    reported -> verified | dismissed
+    verified -> notified (deadline = now + rules.notice_hours) | removed
+    notified -> removed
+
+``dismissed`` and ``removed`` are final. Every move is appended to the report's history.
+"""
+from __future__ import annotations
+
+from ..errors import Conflict, InputError
+
+APK_TYPES = ("baliho", "spanduk", "umbul-umbul", "reklame", "poster", "bendera", "lainnya")
+APK_ALIASES = {"billboard": "reklame", "banner": "spanduk", "pennant": "umbul-umbul", "flag": "bendera",
+               "other": "lainnya", "umbul umbul": "umbul-umbul", "umbul_umbul": "umbul-umbul"}
+
+STATUSES = ("reported", "verified", "dismissed", "notified", "removed")
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "reported": ("verified", "dismissed"),
+    "verified": ("notified", "removed"),
+    "notified": ("removed",),
+    "dismissed": (),
+    "removed": (),
+}
+
+ROLES = ("field", "bawaslu", "satpolpp", "admin")
+# Which roles may move a report INTO a status (admin may do everything).
+STATUS_ROLES: dict[str, tuple[str, ...]] = {
+    "verified": ("bawaslu", "admin"),
+    "dismissed": ("bawaslu", "admin"),
+    "notified": ("bawaslu", "admin"),
+    "removed": ("satpolpp", "admin"),
+}
+
+# Verdicts that make a report a violation (a prop that must come down).
+VIOLATION_VERDICTS = ("violation", "outside_period")
+
+
+def allowed_from(status: str) -> tuple[str, ...]:
+    return TRANSITIONS.get(status, ())
+
+
+def check_transition(current: str, new: str) -> None:
+    """Raise :class:`Conflict` naming the allowed moves when ``current -> new`` is not one."""
+    if new not in STATUSES:
+        raise InputError(f"unknown status {new!r}; statuses are {', '.join(STATUSES)}",
+                         field="status", allowed=list(allowed_from(current)))
+    allowed = allowed_from(current)
+    if new not in allowed:
+        options = ", ".join(allowed) if allowed else f"none ({current} is final)"
+        raise Conflict(f"a {current} report cannot become {new}; allowed: {options}",
+                       current=current, requested=new, allowed=list(allowed))
+
+
+def normalise_apk_type(value: str) -> str | None:
+    key = str(value).strip().lower()
+    key = APK_ALIASES.get(key, key)
+    return key if key in APK_TYPES else None
