@@ -95,7 +95,8 @@ class Store:
         table = Report.__table__
         insert = (postgresql.insert if self.backend == "postgresql" else sqlite.insert)(table)
         with writer(self.db).begin() as connection:
-            created = connection.execute(insert.values(**values).on_conflict_do_nothing()).rowcount == 1
+            created = connection.execute(insert.values(**values).on_conflict_do_nothing()
+                                         .returning(table.c.id)).first() is not None
             if created:
                 connection.execute(sa.insert(Event.__table__).values(
                     report_id=values["id"], from_status=None, to_status="reported",
