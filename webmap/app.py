@@ -9,7 +9,7 @@ from geo import Engine
 from geo.config import Settings
 from geo.i18n import Catalog
 
-from . import api, errors
+from . import api, errors, ogc, openapi
 
 
 @dataclass
@@ -32,4 +32,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.extensions["zonasi"] = services
     errors.register(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(ogc.bp)
+    app.register_blueprint(openapi.bp)
     return app

@@ -1,0 +1,264 @@
+"""OGC API - Features, Part 1 (Core + GeoJSON), under ``/ogc``.
+
+    /ogc                                   landing page
+    /ogc/conformance                       conformance classes
+    /ogc/collections                       violations, reports, sites, zones, regencies
+    /ogc/collections/<id>                  one collection
+    /ogc/collections/<id>/items            GeoJSON FeatureCollection: bbox, datetime, limit, offset
+    /ogc/collections/<id>/items/<fid>      one GeoJSON Feature
+
+Thin handlers: the queries are :mod:`geo.features` / :mod:`geo.collections`; this module reads
+parameters, builds links and sets content types. Readable by GDAL's OAPIF driver and OWSLib.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, request, url_for
+
+from geo import InputError, NotFound
+from geo.collections import Collections
+from geo.features import CRS84, Query, parse_bbox, parse_interval
+
+bp = Blueprint("ogc", __name__, url_prefix="/ogc")
+
+JSON = "application/json"
+GEOJSON = "application/geo+json"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+CONFORMANCE = (
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+)
+DEFAULT_LIMIT = 100
+FORMATS = ("json", "geojson", "application/json", "application/geo+json")
+ITEMS_PARAMETERS = ("bbox", "datetime", "limit", "offset", "properties", "zoom", "f")
+COLLECTIONS_KEY = "zonasi.collections"
+
+
+def collections() -> Collections:
+    """The app's collections, built on first use (the report store's when the app has one)."""
+    app = current_app
+    found = app.extensions.get(COLLECTIONS_KEY)
+    if found is None:
+        services = app.extensions["zonasi"]
+        found = app.extensions.setdefault(COLLECTIONS_KEY, Collections(
+            services.engine, store_collections=lambda: _store_collections(services)))
+    return found
+
+
+def _store_collections(services) -> dict:
+    store = getattr(services, "store", None)
+    if store is None:
+        return {}
+    from geo.store.features import store_collections
+
+    return store_collections(store, services.engine)
+
+
+def _collection(collection_id: str):
+    found = collections().get(collection_id)
+    if found is None:
+        raise NotFound(f"no collection {collection_id!r}; collections are {', '.join(collections().ids())}",
+                       collection=collection_id)
+    if found.info.roles:
+        from . import auth
+
+        auth.require(*found.info.roles)
+    return found
+
+
+def _json(body: dict, mimetype: str = JSON):
+    response = current_app.json.response(body)
+    response.mimetype = mimetype
+    return response
+
+
+def _check_args(allowed) -> None:
+    """Unknown query parameters are an error (OGC API - Features /req/core/query-param-unknown)."""
+    unknown = sorted(set(request.args) - set(allowed))
+    if unknown:
+        raise InputError(f"unknown query parameter {unknown[0]!r}; this endpoint takes "
+                         f"{', '.join(sorted(allowed)) or 'no parameters'}", parameter=unknown[0])
+    fmt = request.args.get("f")
+    if fmt and fmt.lower() not in FORMATS:
+        raise InputError(f"f={fmt!r} is not offered; use f=json (HTML is not served here)", parameter="f")
+
+
+def _link(href: str, rel: str, mimetype: str = JSON, title: str | None = None) -> dict:
+    link = {"href": href, "rel": rel, "type": mimetype}
+    if title:
+        link["title"] = title
+    return link
+
+
+@bp.get("/")
+@bp.get("")
+def landing():
+    """Landing page of the OGC API - Features service."""
+    _check_args(("f",))
+    return _json({
+        "title": "zonasi: OGC API - Features",
+        "description": "Forbidden sites, exclusion zones, regencies, reports and violations of campaign "
+                       "prop (APK) rules, in WGS 84 lon/lat.",
+        "links": [
+            _link(url_for("ogc.landing", _external=True), "self", title="This document"),
+            _link(url_for("openapi.document", _external=True), "service-desc", OPENAPI,
+                  title="The API definition (OpenAPI 3.0)"),
+            _link(url_for("ogc.conformance", _external=True), "conformance", title="Conformance classes"),
+            _link(url_for("ogc.collection_list", _external=True), "data", title="Feature collections"),
+        ],
+    })
+
+
+@bp.get("/conformance")
+def conformance():
+    """The OGC API - Features conformance classes this service implements."""
+    _check_args(("f",))
+    return _json({"conformsTo": list(CONFORMANCE)})
+
+
+@bp.get("/collections")
+def collection_list():
+    """Every feature collection."""
+    _check_args(("f",))
+    return _json({
+        "links": [_link(url_for("ogc.collection_list", _external=True), "self")],
+        "collections": [_describe(c) for c in collections()],
+    })
+
+
+@bp.get("/collections/<collection_id>")
+def collection(collection_id: str):
+    """One feature collection: extent, properties and links to its items."""
+    _check_args(("f",))
+    return _json(_describe(_collection(collection_id)))
+
+
+@bp.get("/collections/<collection_id>/items")
+def items(collection_id: str):
+    """Features of a collection: bbox, datetime, limit, offset, properties and property filters."""
+    found = _collection(collection_id)
+    info = found.info
+    _check_args(ITEMS_PARAMETERS + tuple(info.queryables))
+    query = _query(info)
+    page = found.items(query)
+    self_url = request.base_url
+    links = [
+        _link(_with(self_url, {}), "self", GEOJSON, "This page"),
+        _link(url_for("ogc.collection", collection_id=info.id, _external=True), "collection",
+              title=info.title),
+    ]
+    if query.offset + page.returned < page.matched:
+        links.append(_link(_with(self_url, {"offset": query.offset + query.limit, "limit": query.limit}),
+                           "next", GEOJSON, "Next page"))
+    if query.offset > 0:
+        links.append(_link(_with(self_url, {"offset": max(0, query.offset - query.limit),
+                                            "limit": query.limit}), "prev", GEOJSON, "Previous page"))
+    links.extend(_alternates(info.id))
+    return _json({
+        "type": "FeatureCollection",
+        "timeStamp": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "numberMatched": page.matched,
+        "numberReturned": page.returned,
+        "features": page.features,
+        "links": links,
+    }, GEOJSON)
+
+
+@bp.get("/collections/<collection_id>/items/<path:feature_id>")
+def item(collection_id: str, feature_id: str):
+    """One feature by its id (sites: e.g. ``indramayu-6``; regencies: Kemendagri code; reports: UUID)."""
+    _check_args(("f",))
+    found = _collection(collection_id)
+    feature = found.item(feature_id)
+    feature["links"] = [
+        _link(url_for("ogc.item", collection_id=found.info.id, feature_id=feature_id, _external=True),
+              "self", GEOJSON),
+        _link(url_for("ogc.collection", collection_id=found.info.id, _external=True), "collection",
+              title=found.info.title),
+    ]
+    return _json(feature, GEOJSON)
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+def _query(info) -> Query:
+    args = request.args
+    cap = current_app.extensions["zonasi"].settings.max_page_limit
+    limit = min(_integer("limit", DEFAULT_LIMIT, 1), cap)
+    offset = _integer("offset", 0, 0)
+    bbox = parse_bbox(args["bbox"]) if args.get("bbox") else None
+    interval = parse_interval(args["datetime"]) if args.get("datetime") else None
+    properties = None
+    if "properties" in args:
+        properties = tuple(p.strip() for p in args["properties"].split(",") if p.strip())
+    zoom = _integer("zoom", None, 0) if args.get("zoom") else None
+    filters = {name: args[name] for name in info.queryables if args.get(name)}
+    return Query(bbox=bbox, interval=interval, limit=limit, offset=offset, properties=properties,
+                 filters=filters, zoom=zoom)
+
+
+def _integer(name: str, default, low: int):
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InputError(f"{name}={raw!r} is not a whole number", parameter=name) from None
+    if value < low:
+        raise InputError(f"{name}={value} must be {low} or more", parameter=name)
+    return value
+
+
+def _with(base: str, changes: dict) -> str:
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        args[key] = [str(value)]
+    query = urlencode([(k, v) for k, values in args.items() for v in values])
+    return f"{base}?{query}" if query else base
+
+
+def _alternates(collection_id: str) -> list[dict]:
+    """Other representations of a collection that the app serves (the violation exports)."""
+    if collection_id != "violations":
+        return []
+    out = []
+    for suffix, mimetype in (("csv", "text/csv"), ("kml", "application/vnd.google-earth.kml+xml"),
+                             ("gpkg", "application/geopackage+sqlite3")):
+        rule = f"/api/violations.{suffix}"
+        if any(r.rule == rule for r in current_app.url_map.iter_rules()):
+            out.append(_link(request.host_url.rstrip("/") + rule, "alternate", mimetype,
+                             f"Violations as {suffix.upper()}"))
+    return out
+
+
+def _describe(found) -> dict:
+    info = found.info
+    out = {
+        "id": info.id,
+        "title": info.title,
+        "description": info.description,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "links": [
+            _link(url_for("ogc.collection", collection_id=info.id, _external=True), "self"),
+            _link(url_for("ogc.items", collection_id=info.id, _external=True), "items", GEOJSON,
+                  f"{info.title} (GeoJSON)"),
+        ],
+    }
+    extent = {}
+    if info.bbox:
+        extent["spatial"] = {"bbox": [list(info.bbox)], "crs": CRS84}
+    if info.temporal:
+        extent["temporal"] = {"interval": [[_iso(t) for t in info.temporal]],
+                              "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}
+    if extent:
+        out["extent"] = extent
+    return out
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
