@@ -25,10 +25,8 @@ import shapely
 from .batch import Batch
 from .crs import Projector, utm_scale
 from .errors import InputError
+from .index import RegencyLocator, ZoneCache
 from .layers import Layers, category_index, load_layers
-
-# Sites are projected into a zone when they lie within this many degrees of its edges.
-ZONE_MARGIN_DEG = 2.0
 
 
 class Engine:
@@ -42,20 +40,15 @@ class Engine:
         self.regency_names = regencies["name"].to_numpy(dtype=str)
         self._regency_index = {code: i for i, code in enumerate(self.regency_codes)}
         self._regency_epsg = regencies["epsg"].to_numpy()
-        geoms = regencies.geometry.to_numpy()
-        shapely.prepare(geoms)
-        self._regency_tree = shapely.STRtree(geoms)
+        self._locate = RegencyLocator(regencies.geometry.to_numpy())
         self.buffers = self.rules.buffer_table(self.regency_codes)
         self._max_buffer = self.buffers.max(axis=1)
         sites = layers.sites
         self.site_ids = sites["site_id"].to_numpy(dtype=str)
         self.site_names = sites["name"].to_numpy(dtype=str)
         self.site_category = category_index(sites["category"])
-        self._site_geoms = sites.geometry.to_numpy()
-        bounds = shapely.bounds(self._site_geoms)
-        self._site_lon_range = (bounds[:, 0], bounds[:, 2])
         self._projector = Projector()
-        self._zones: dict[int, tuple[np.ndarray, np.ndarray, shapely.STRtree]] = {}
+        self._zones = ZoneCache(sites.geometry.to_numpy(), self._projector)
 
     @classmethod
     def from_directory(cls, directory: str | Path | None = None) -> Engine:
@@ -100,15 +93,6 @@ class Engine:
 
     # -- steps ---------------------------------------------------------------------------------
 
-    def _locate(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
-        """Index of the regency containing each point (the lowest code where two overlap), or -1."""
-        points = shapely.points(lons, lats)
-        point_i, regency_i = self._regency_tree.query(points, predicate="intersects")
-        regency = np.full(len(lons), np.iinfo("int32").max, dtype="int32")
-        np.minimum.at(regency, point_i, regency_i.astype("int32"))
-        regency[regency == np.iinfo("int32").max] = -1
-        return regency
-
     def _periods(self, ats, regency: np.ndarray, n: int):
         if ats is None:
             return None, np.ones(n, dtype=bool)
@@ -133,22 +117,9 @@ class Engine:
         for code in np.unique(epsg[regency >= 0]):
             yield int(code), epsg == code
 
-    def _zone(self, epsg: int):
-        """Sites near one UTM zone: their global indices, projected geometries and STRtree."""
-        if epsg not in self._zones:
-            zone = epsg % 100
-            west, east = -180 + 6 * (zone - 1) - ZONE_MARGIN_DEG, -180 + 6 * zone + ZONE_MARGIN_DEG
-            lo, hi = self._site_lon_range
-            index = np.flatnonzero((hi >= west) & (lo <= east))
-            transformer = self._projector.forward(epsg)
-            geoms = shapely.transform(self._site_geoms[index],
-                                      lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
-            self._zones[epsg] = (index, geoms, shapely.STRtree(geoms))
-        return self._zones[epsg]
-
     def _measure(self, epsg, idx, lons, lats, regency, accuracy):
         """Candidate pairs (point, site, true distance) for the points ``idx`` of one zone."""
-        site_index, geoms, tree = self._zone(epsg)
+        zone = self._zones[epsg]
         x, y = self._projector.forward(epsg).transform(lons[idx], lats[idx])
         k = utm_scale(x, lats[idx])
         points = shapely.points(x, y)
@@ -156,18 +127,16 @@ class Engine:
         if accuracy is not None:
             reach = reach + accuracy[idx]
         # dwithin is inclusive; the tiny slack only widens the candidate set.
-        point_j, site_j = tree.query(points, predicate="dwithin", distance=reach * k * (1 + 1e-9) + 1e-6)
-        distance = shapely.distance(points[point_j], geoms[site_j]) / k[point_j]
+        point_j, site_j = zone.tree.query(points, predicate="dwithin", distance=reach * k * (1 + 1e-9) + 1e-6)
+        distance = shapely.distance(points[point_j], zone.geoms[site_j]) / k[point_j]
         lonely = np.ones(len(idx), dtype=bool)
         lonely[point_j] = False
-        if lonely.any() and len(site_index):
-            (near_p, near_s), near_d = tree.query_nearest(points[lonely], return_distance=True,
-                                                          all_matches=False)
-            lonely_j = np.flatnonzero(lonely)[near_p]
-            nearest = (idx[lonely_j], site_index[near_s], near_d / k[lonely_j])
-        else:
-            nearest = (np.empty(0, "int64"), np.empty(0, "int64"), np.empty(0))
-        return (idx[point_j], site_index[site_j], distance), nearest
+        lonely = np.flatnonzero(lonely)
+        near_j, near_d = zone.nearest(points[lonely], np.column_stack([x[lonely], y[lonely]]))
+        found = near_j >= 0
+        lonely, near_j, near_d = lonely[found], near_j[found], near_d[found]
+        nearest = (idx[lonely], zone.index[near_j], near_d / k[lonely])
+        return (idx[point_j], zone.index[site_j], distance), nearest
 
 
 def _validate(lons: np.ndarray, lats: np.ndarray) -> None:

@@ -1,0 +1,123 @@
+"""Spatial indexes of the engine: which regency a point is in, and the sites of one UTM zone."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import shapely
+from scipy.spatial import cKDTree
+
+from .crs import Projector
+
+# Sites are projected into a zone when they lie within this many degrees of its edges.
+ZONE_MARGIN_DEG = 2.0
+
+
+class RegencyLocator:
+    """Point -> regency index (the lowest code where two overlap; -1 in none).
+
+    Exact point-in-polygon tests, with a lazily filled grid that remembers the cells lying wholly
+    inside exactly one regency: points there skip the polygon test. The grid holds one small
+    integer per cell of the regencies' extent (0 unknown, 1 mixed, 2 + regency index); it is
+    allocated zeroed, so only the pages of cells in use take memory.
+    """
+
+    UNKNOWN, MIXED = 0, 1
+
+    def __init__(self, geoms: np.ndarray, cell_deg: float = 0.005):
+        shapely.prepare(geoms)
+        self._tree = shapely.STRtree(geoms)
+        self._cell = cell_deg
+        west, south, east, north = shapely.total_bounds(geoms) if len(geoms) else (0, 0, 0, 0)
+        self._origin = (west, south)
+        self._shape = (int((east - west) / cell_deg) + 1, int((north - south) / cell_deg) + 1)
+        self._grid = np.zeros(self._shape, dtype="int16" if len(geoms) < 30_000 else "int32")
+
+    def __call__(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+        ci = np.floor((lons - self._origin[0]) / self._cell).astype("int64")
+        cj = np.floor((lats - self._origin[1]) / self._cell).astype("int64")
+        on_grid = (ci >= 0) & (ci < self._shape[0]) & (cj >= 0) & (cj < self._shape[1])
+        ci, cj = np.where(on_grid, ci, 0), np.where(on_grid, cj, 0)
+        unknown = on_grid & (self._grid[ci, cj] == self.UNKNOWN)
+        if unknown.any():
+            self._classify(np.unique(np.stack([ci[unknown], cj[unknown]]), axis=1))
+        regency = np.where(on_grid, self._grid[ci, cj], self.MIXED).astype("int32") - 2
+        exact = regency < 0
+        if exact.any():
+            regency[exact] = self._exact(lons[exact], lats[exact])
+        regency[~on_grid] = -1
+        return regency
+
+    def _classify(self, cells: np.ndarray) -> None:
+        west = self._origin[0] + cells[0] * self._cell
+        south = self._origin[1] + cells[1] * self._cell
+        boxes = shapely.box(west, south, west + self._cell, south + self._cell)
+        box_i, regency_i = self._tree.query(boxes, predicate="intersects")
+        single = np.bincount(box_i, minlength=len(boxes))[box_i] == 1
+        box_i, regency_i = box_i[single], regency_i[single]
+        inside = shapely.contains_properly(self._tree.geometries[regency_i], boxes[box_i])
+        owner = np.full(len(boxes), self.MIXED, dtype=self._grid.dtype)
+        owner[box_i[inside]] = regency_i[inside] + 2
+        self._grid[cells[0], cells[1]] = owner
+
+    def _exact(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+        point_i, regency_i = self._tree.query(shapely.points(lons, lats), predicate="intersects")
+        regency = np.full(len(lons), np.iinfo("int32").max, dtype="int32")
+        np.minimum.at(regency, point_i, regency_i.astype("int32"))
+        regency[regency == np.iinfo("int32").max] = -1
+        return regency
+
+
+class ZoneSites:
+    """The sites near one UTM zone, projected once: an STRtree for ``dwithin`` queries, and for
+    nearest-site queries a KD-tree of the point sites plus an STRtree of the other sites."""
+
+    def __init__(self, epsg: int, site_geoms: np.ndarray, site_lon_range, projector: Projector):
+        zone = epsg % 100
+        west, east = -180 + 6 * (zone - 1) - ZONE_MARGIN_DEG, -180 + 6 * zone + ZONE_MARGIN_DEG
+        lo, hi = site_lon_range
+        self.index = np.flatnonzero((hi >= west) & (lo <= east))
+        transformer = projector.forward(epsg)
+        self.geoms = shapely.transform(site_geoms[self.index],
+                                       lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+        self.tree = shapely.STRtree(self.geoms)
+        is_point = shapely.get_type_id(self.geoms) == 0
+        self._points = np.flatnonzero(is_point)
+        self._kd = cKDTree(shapely.get_coordinates(self.geoms[is_point])) if is_point.any() else None
+        self._others = np.flatnonzero(~is_point)
+        self._other_tree = shapely.STRtree(self.geoms[~is_point]) if len(self._others) else None
+
+    def nearest(self, points: np.ndarray, xy: np.ndarray):
+        """Local index of and projected distance to the nearest site of each point."""
+        best_d = np.full(len(points), np.inf)
+        best_j = np.full(len(points), -1, dtype="int64")
+        if self._kd is not None:
+            distance, j = self._kd.query(xy)
+            best_d, best_j = distance, self._points[j]
+        if self._other_tree is not None:
+            (p, j), distance = self._other_tree.query_nearest(points, return_distance=True, all_matches=False)
+            closer = distance < best_d[p]
+            best_d[p[closer]] = distance[closer]
+            best_j[p[closer]] = self._others[j[closer]]
+        return best_j, best_d
+
+
+class ZoneCache:
+    """ZoneSites per EPSG code, built on first use and kept (one lock, so each is built once)."""
+
+    def __init__(self, site_geoms: np.ndarray, projector: Projector):
+        self._geoms = site_geoms
+        bounds = shapely.bounds(site_geoms) if len(site_geoms) else np.empty((0, 4))
+        self._lon_range = (bounds[:, 0], bounds[:, 2])
+        self._projector = projector
+        self._zones: dict[int, ZoneSites] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, epsg: int) -> ZoneSites:
+        zone = self._zones.get(epsg)
+        if zone is None:
+            with self._lock:
+                zone = self._zones.get(epsg)
+                if zone is None:
+                    zone = self._zones[epsg] = ZoneSites(epsg, self._geoms, self._lon_range, self._projector)
+        return zone
