@@ -1,0 +1,22 @@
+"""A verdict stored as JSON back into a :class:`~geo.verdict.Verdict` (to explain it later)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import fields
+
+from ..verdict import Hit, Regency, Verdict
+
+
+def stored_verdict(data: dict) -> Verdict:
+    hit_fields = {f.name for f in fields(Hit)}
+
+    def hit(value):
+        return Hit(**{k: v for k, v in value.items() if k in hit_fields}) if value else None
+
+    known = {f.name for f in fields(Verdict)}
+    values = {k: v for k, v in data.items() if k in known}
+    values["regency"] = Regency(**data["regency"]) if data.get("regency") else None
+    values["hits"] = [hit(h) for h in data.get("hits") or []]
+    values["nearest"] = hit(data.get("nearest"))
+    values["at"] = dt.date.fromisoformat(data["at"]) if data.get("at") else None
+    return Verdict(**values)

@@ -1,0 +1,155 @@
+"""Reports, their workflow and the violations list: thin handlers over :class:`geo.store.Store`.
+
+    POST /api/reports                      submit (JSON, or multipart with a ``photo``)
+    GET  /api/reports                      list (bawaslu, admin)
+    GET  /api/reports/<id>                 one report, its verdict, explanation and history
+    GET  /api/reports/<id>/photo           its photo
+    POST /api/reports/<id>/transitions     {"status": ..., "note": ..., "actor": ...}
+    GET  /api/violations.<geojson|csv|kml|gpkg>   for Satpol PP's routes (no reporter identity)
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, request, send_file
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+from geo import InputError
+from geo.explain import describe
+from geo.export import get_format, to_bytes
+from geo.store import ReportFilter
+from geo.store.verdicts import stored_verdict
+
+from . import auth
+
+bp = Blueprint("reports", __name__, url_prefix="/api")
+
+
+def services():
+    return current_app.extensions["zonasi"]
+
+
+def _lang() -> str:
+    s = services()
+    return s.catalog.language(request.args.get("lang") or s.settings.language)
+
+
+def _page() -> tuple[int, int]:
+    s = services()
+    try:
+        limit = int(request.args.get("limit", 100))
+        offset = int(request.args.get("offset", 0))
+    except ValueError:
+        raise InputError("limit and offset must be whole numbers", parameter="limit") from None
+    if not 0 <= limit <= s.settings.max_page_limit or offset < 0:
+        raise InputError(f"limit must be 0..{s.settings.max_page_limit} and offset 0 or more", parameter="limit")
+    return limit, offset
+
+
+def _explained(report: dict) -> dict:
+    s = services()
+    verdict = report.get("verdict")
+    if verdict:
+        report["message"] = describe(stored_verdict(verdict), s.engine.rules, s.catalog, _lang())
+    return report
+
+
+@bp.post("/reports")
+def submit():
+    """Submit a report (field, admin). ``Idempotency-Key`` header (or a client ``id``): a resubmission
+    returns the first report with 200 instead of creating another."""
+    who = auth.require("reports:submit")
+    s = services()
+    photo = None
+    if request.mimetype == "application/json":
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise BadRequest(auth.message("reports.bad_json"))
+    elif request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        data = {k: v for k, v in request.form.items()}
+        upload = request.files.get("photo")
+        if upload is not None and upload.filename != "":
+            photo = upload.read(s.settings.max_photo_mb * 1024 * 1024 + 1)
+        unknown = [name for name in request.files if name != "photo"]
+        if unknown:
+            raise InputError(auth.message("reports.unknown_file", name=unknown[0]), field=unknown[0])
+    else:
+        raise UnsupportedMediaType(auth.message("reports.media_type", got=request.mimetype or "-"))
+    result = s.store.submit(data, photo=photo, idempotency_key=request.headers.get("Idempotency-Key"),
+                            submitted_by=who.name)
+    body = _explained(result.report)
+    if not auth.can("reports:private"):
+        body.pop("reporter", None)
+        body.pop("submitted_by", None)
+    response = current_app.json.response(body)
+    response.status_code = 201 if result.created else 200
+    response.headers["Location"] = f"/api/reports/{body['id']}"
+    if not result.created:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+@bp.get("/reports")
+def list_reports():
+    auth.require("reports:list")
+    limit, offset = _page()
+    rows, matched = services().store.list_reports(ReportFilter.from_params(request.args), limit, offset,
+                                                  private=True)
+    return {"reports": rows, "numberMatched": matched, "numberReturned": len(rows)}
+
+
+@bp.get("/reports/<report_id>")
+def get_report(report_id: str):
+    auth.require("reports:read")
+    s = services()
+    report = _explained(s.store.get_report(report_id, private=auth.can("reports:private")))
+    report["history"] = s.store.history(report_id)
+    if not auth.can("reports:private"):
+        for event in report["history"]:
+            event["actor"] = None if event["to"] == "reported" else event["actor"]
+    return report
+
+
+@bp.get("/reports/<report_id>/photo")
+def photo(report_id: str):
+    auth.require("reports:read")
+    path, media_type = services().store.photo(report_id)
+    return send_file(path, mimetype=media_type, max_age=3600)
+
+
+@bp.post("/reports/<report_id>/transitions")
+def transition(report_id: str):
+    """Move a report on: {"status": "verified", "note": "...", "actor": "..."} (see workflow)."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("status"), str):
+        raise InputError(auth.message("reports.transition_body"), field="status")
+    who = auth.require_status(data["status"])
+    s = services()
+    actor = data.get("actor") or who.name
+    note = data.get("note")
+    if not isinstance(actor, str) or (note is not None and not isinstance(note, str)):
+        raise InputError(auth.message("reports.transition_body"), field="actor")
+    report = s.store.transition(report_id, data["status"], actor=actor[:200], role=who.role,
+                                note=note[:4000] if note else None, expected=data.get("from"))
+    report["history"] = s.store.history(report_id)
+    return report
+
+
+@bp.get("/violations.<fmt>")
+def violations(fmt: str):
+    """Violations as GeoJSON, CSV, KML or GeoPackage; filters regency, category, status, verdict,
+    overdue=true, since, until, bbox. No reporter identity."""
+    auth.require("violations:read")
+    s = services()
+    f = get_format(fmt)
+    if f.key != fmt.lower():
+        raise InputError(f"unknown format .{fmt}; use .geojson, .csv, .kml or .gpkg", parameter="format")
+    rows, matched = s.store.violations(ReportFilter.from_params(request.args), limit=s.settings.max_web_rows)
+    if matched > len(rows):
+        raise InputError(auth.message("reports.too_many", n=matched, limit=s.settings.max_web_rows),
+                         parameter="limit")
+    for row in rows:
+        row["name"] = f"{row['apk_type']}: {row['site_name'] or row['regency_name'] or row['id']}"
+    body = to_bytes(rows, f, layer="violations", name_field="name")
+    response = Response(body, mimetype=f.media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="violations{f.suffix}"'
+    response.headers["X-Total-Count"] = str(matched)
+    return response
