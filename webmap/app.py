@@ -8,8 +8,9 @@ from flask import Flask
 from geo import Engine
 from geo.config import Settings
 from geo.i18n import Catalog
+from geo.store import Store
 
-from . import api, errors, ogc, openapi
+from . import api, errors, ogc, openapi, reports
 
 
 @dataclass
@@ -19,6 +20,7 @@ class Services:
     settings: Settings
     engine: Engine
     catalog: Catalog
+    store: Store | None = None   # reports and tokens (connects and migrates on first use)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Flask:
@@ -29,9 +31,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.json.ensure_ascii = False
     services = Services(settings=settings, engine=engine or Engine.from_directory(settings.layers_dir),
                         catalog=Catalog())
+    services.store = Store.from_settings(settings, services.engine)
     app.extensions["zonasi"] = services
     errors.register(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(reports.bp)
     app.register_blueprint(ogc.bp)
     app.register_blueprint(openapi.bp)
     return app
