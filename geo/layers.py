@@ -49,16 +49,28 @@ def load_layers(directory: str | Path | None = None) -> Layers:
         raise ConfigError("layers directory not found", path=directory)
     rules = load_rules(directory / "rules.toml")
     warnings: list[str] = []
-    regency_path = next((directory / n for n in REGENCY_FILES if (directory / n).exists()), None)
-    if regency_path is None:
-        raise ConfigError(f"no regencies file (one of {', '.join(REGENCY_FILES)})", path=directory)
+    regency_path, site_paths = layer_paths(directory)
     regencies = _read_regencies(regency_path)
     rules.check_regencies(regencies["code"])
-    site_paths = sorted(p for p in (directory / "sites").glob("*") if p.suffix.lower() in SITE_SUFFIXES)
     frames = [_read_sites(p, warnings) for p in site_paths]
     sites = _combine_sites(frames)
     return Layers(directory=directory, rules=rules, regencies=regencies, sites=sites,
                   version=_version([regency_path, *site_paths]), warnings=warnings)
+
+
+def layer_paths(directory: Path) -> tuple[Path, list[Path]]:
+    """The regencies file and the site files of a layers directory (what its version hashes)."""
+    regency_path = next((directory / n for n in REGENCY_FILES if (directory / n).exists()), None)
+    if regency_path is None:
+        raise ConfigError(f"no regencies file (one of {', '.join(REGENCY_FILES)})", path=directory)
+    site_paths = sorted(p for p in (directory / "sites").glob("*") if p.suffix.lower() in SITE_SUFFIXES)
+    return regency_path, site_paths
+
+
+def content_version(directory: str | Path) -> str:
+    """The layers version of a directory: a hash of its regencies and site files."""
+    regency_path, site_paths = layer_paths(Path(directory))
+    return _version([regency_path, *site_paths])
 
 
 def _read(path: Path) -> gpd.GeoDataFrame:

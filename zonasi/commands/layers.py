@@ -1,0 +1,192 @@
+"""zonasi layers: import sites from GIS files and OpenStreetMap; list what is loaded."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from geo import ZonasiError, load_layers
+from geo.i18n import Catalog
+from geo.importers import ImportOptions, import_file, parse_mapping
+from geo.layers import bundled_layers_dir
+from geo.osm import import_osm
+from geo.rules import CATEGORIES
+from geo.versions import inventory
+
+from ..options import lang_option, layers_option, settings_from
+
+
+def _target(layers_dir, lang):
+    settings = settings_from(layers_dir=layers_dir, language=lang)
+    return settings, Path(settings.layers_dir or bundled_layers_dir())
+
+
+def _fail(exc: ZonasiError):
+    raise click.UsageError(exc.message) from exc
+
+
+@click.group()
+def layers():
+    """Sites and regencies: import from GIS files or OpenStreetMap, list what is loaded.
+
+    Every import writes a new GeoParquet file into the layers directory's sites/ and records a
+    new layers version (content hash and time) in its layers.json.
+    """
+
+
+_provenance = [
+    click.option("--source", help="Where the data come from (recorded in layers.json)."),
+    click.option("--licence", "--license", "licence", help="Licence of the data, e.g. CC-BY-4.0."),
+    click.option("--date", help="Date of the data (recorded in layers.json)."),
+]
+
+
+def _with(options):
+    def decorate(func):
+        for option in reversed(options):
+            func = option(func)
+        return func
+    return decorate
+
+
+@layers.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--category", type=click.Choice(CATEGORIES), help="The category of every feature.")
+@click.option("--category-field", metavar="FIELD", help="The field that holds each feature's category.")
+@click.option("--map", "mapping", multiple=True, metavar="VALUE=KEY",
+              help="Map a value of --category-field to a category (repeatable), e.g. Masjid=place_of_worship.")
+@click.option("--name-field", metavar="FIELD", help="The field with the site's name (default: name/nama).")
+@click.option("--layer", help="The layer to read from a file with several (GeoPackage).")
+@click.option("--crs", help="CRS of a file that names none (CSV, shapefile without .prj), e.g. EPSG:32749.")
+@click.option("--lon-field", metavar="FIELD", help="CSV: the longitude / x column.")
+@click.option("--lat-field", metavar="FIELD", help="CSV: the latitude / y column.")
+@click.option("--output-name", metavar="NAME", help="Write sites/NAME.parquet (default: the file's name).")
+@click.option("--replace", is_flag=True, help="Replace sites/NAME.parquet if it exists.")
+@_with(_provenance)
+@layers_option
+@lang_option
+def import_(file, category, category_field, mapping, name_field, layer, crs, lon_field, lat_field,
+            output_name, replace, source, licence, date, layers_dir, lang):
+    """Import sites from FILE: GeoJSON, GeoPackage, Shapefile (.shp or zipped), FlatGeobuf,
+    GeoParquet, or CSV with coordinate columns (lon/lat, bujur/lintang, x/y) or a wkt column.
+
+    Any CRS is reprojected to WGS 84; invalid geometries are repaired and counted; features
+    without geometry are reported by row.
+
+    \b
+    Examples:
+      zonasi layers import masjid.gpkg --category place_of_worship --licence CC-BY-4.0
+      zonasi layers import poi.shp.zip --category-field JENIS --map Masjid=place_of_worship \\
+          --map SD=school --name-field NAMOBJ
+      zonasi layers import sekolah.csv --category school --lon-field bujur --lat-field lintang
+    """
+    settings, target = _target(layers_dir, lang)
+    try:
+        options = ImportOptions(category=category, category_field=category_field, mapping=parse_mapping(mapping),
+                                name_field=name_field, layer=layer, crs=crs, lon_field=lon_field,
+                                lat_field=lat_field, output_name=output_name, replace=replace,
+                                source=source, licence=licence, date=date)
+        report = import_file(file, target, options)
+    except ZonasiError as exc:
+        _fail(exc)
+    c, lg = Catalog(), settings.language
+    click.echo(c.get("layers.imported", lg, written=report.written, read=report.read,
+                     output=report.output, crs=report.source_crs))
+    click.echo("  " + _counts(report.by_category) + "  |  " + _counts(report.by_geometry))
+    if report.repaired:
+        click.echo("  " + c.get("layers.repaired", lg, n=report.repaired))
+    if report.collapsed:
+        click.echo("  " + c.get("layers.collapsed", lg, n=len(report.collapsed), rows=_rows(report.collapsed)))
+    if report.without_geometry:
+        click.echo("  " + c.get("layers.no_geometry", lg, n=len(report.without_geometry),
+                                rows=_rows(report.without_geometry)))
+    if report.unmapped:
+        click.echo("  " + c.get("layers.unmapped", lg, n=sum(report.unmapped.values()),
+                                values=_counts(report.unmapped)))
+    if report.outside_regencies:
+        click.echo("  " + c.get("layers.outside", lg, n=report.outside_regencies))
+    click.echo("  " + c.get("layers.version", lg, version=report.version, previous=report.previous_version or "-"))
+
+
+@layers.command("import-osm")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--regency", "regencies", multiple=True, metavar="CODE",
+              help="Keep only sites in (or within the largest rule distance of) this regency; repeatable.")
+@click.option("--tags", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Tag table (default: the bundled geo/osm_tags.toml; copy and edit it).")
+@click.option("--margin", type=click.FloatRange(min=0), metavar="METRES",
+              help="Keep sites this far outside the regencies (default: the largest rule distance).")
+@click.option("--output-name", metavar="NAME", help="Write sites/NAME.parquet (default: osm_<file>).")
+@click.option("--replace", is_flag=True, help="Replace sites/NAME.parquet if it exists.")
+@click.option("--node-cache", type=click.Path(dir_okay=False, path_type=Path),
+              help="Keep node locations in this file instead of memory (for a country extract).")
+@click.option("--progress/--no-progress", default=None, help="Show progress (default: on a terminal).")
+@layers_option
+@lang_option
+def import_osm_(file, regencies, tags, margin, output_name, replace, node_cache, progress, layers_dir, lang):
+    """Import sites from an OpenStreetMap extract FILE.osm.pbf (streamed, any size).
+
+    Nodes become points, ways lines, closed ways and multipolygon relations polygons (a school
+    ground stays a polygon); categories come from the tag table; religion is kept.
+
+    \b
+    Example:
+      zonasi layers import-osm indonesia-latest.osm.pbf --regency 32.12 --regency 32.09
+    """
+    settings, target = _target(layers_dir, lang)
+    try:
+        report = import_osm(file, target, list(regencies), tags=tags, margin_m=margin, output_name=output_name,
+                            replace=replace, node_cache=node_cache, progress=progress)
+    except ZonasiError as exc:
+        _fail(exc)
+    c, lg = Catalog(), settings.language
+    click.echo(c.get("layers.osm_imported", lg, n=report.features, output=report.output))
+    click.echo("  " + _counts(report.by_category) + "  |  " + _counts(report.by_geometry))
+    if report.clipped_away:
+        click.echo("  " + c.get("layers.clipped", lg, n=report.clipped_away, regencies=", ".join(report.regencies)))
+    if report.broken:
+        click.echo("  " + c.get("layers.broken", lg, n=report.broken))
+    click.echo("  " + c.get("layers.version", lg, version=report.version, previous=report.previous_version or "-"))
+
+
+@layers.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@layers_option
+@lang_option
+def list_(as_json, layers_dir, lang):
+    """What is loaded: sites per category and regency, each file's source, licence and date,
+    and the layers and rules versions."""
+    settings, target = _target(layers_dir, lang)
+    try:
+        info = inventory(load_layers(target))
+    except ZonasiError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    c, lg = Catalog(), settings.language
+    recorded = info["recorded"] or {}
+    click.echo(c.get("layers.list_header", lg, directory=info["directory"], layers=info["layers_version"],
+                     rules=info["rules_version"], date=recorded.get("created", "-")))
+    if info["unrecorded_change"]:
+        click.echo(c.get("layers.unrecorded", lg, recorded=recorded["version"]))
+    click.echo("")
+    click.echo(f"{'regency':<34} {'category':<18} {'sites':>7}")
+    for row in info["counts"]:
+        label = f"{row['regency_code']} {row['regency']}".strip() or c.get("layers.no_regency", lg)
+        click.echo(f"{label[:34]:<34} {row['category']:<18} {row['sites']:>7}")
+    click.echo("")
+    for f in info["files"]:
+        click.echo(c.get("layers.file", lg, file=f["file"], n=f["features"], date=f["date"] or "?",
+                         imported=f["imported_at"] or "?"))
+        click.echo("    " + c.get("layers.file_source", lg, source=f["source"] or "?", licence=f["licence"] or "?"))
+
+
+def _counts(counts: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items())
+
+
+def _rows(rows: list[int], limit: int = 10) -> str:
+    shown = ", ".join(str(r) for r in rows[:limit])
+    return shown + (f", … (+{len(rows) - limit})" if len(rows) > limit else "")
