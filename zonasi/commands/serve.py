@@ -5,6 +5,8 @@ import os
 
 import click
 
+from geo import ZonasiError
+
 from ..options import layers_option, settings_from
 
 
@@ -28,12 +30,19 @@ def serve(host, port, workers, threads, layers_dir):
 
     settings = settings_from(layers_dir=layers_dir)
     app = create_app(settings)
+    store = app.extensions["zonasi"].store
+    try:
+        store.migrate()  # once, here, before the workers fork
+    except ZonasiError as exc:
+        raise click.UsageError(exc.message) from exc
+    store.dispose()      # no pooled connection may cross the fork
 
     class Server(BaseApplication):
         def load_config(self):
             for key, value in {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
                                "worker_class": "gthread", "keepalive": 5, "timeout": 120,
-                               "accesslog": None, "errorlog": "-", "loglevel": "warning"}.items():
+                               "accesslog": None, "errorlog": "-", "loglevel": "warning",
+                               "post_fork": lambda _server, _worker: store.dispose()}.items():
                 self.cfg.set(key, value)
 
         def load(self):
