@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from .commands import check, serve, token
+from .commands import check, serve
 from .commands import layers as layers_cmd
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -24,7 +24,6 @@ def cli():
 
 cli.add_command(check.check)
 cli.add_command(serve.serve)
-cli.add_command(token.token)
 cli.add_command(layers_cmd.layers)
 
 
