@@ -10,6 +10,7 @@ from geo.config import Settings
 from geo.i18n import Catalog
 from geo.store import Store
 
+from . import pages, search
 from . import api, errors, ogc, openapi, reports
 
 
@@ -36,6 +37,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     errors.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(search.bp)
     app.register_blueprint(ogc.bp)
     app.register_blueprint(openapi.bp)
     return app

@@ -1,0 +1,74 @@
+"""The Folium map of the map page, with every asset served by the app itself.
+
+Folium draws the map, its base layer, the empty overlay groups and the layer control; the data
+comes later, per viewport, from the JSON API (``static/zonasi/map.js`` fills the groups).
+The page is rendered whole (no iframe), so the Leaflet map is a page-level variable.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import folium
+from folium import plugins
+from flask import url_for
+
+# Indonesia, whole: the first view when no position is asked for.
+HOME = (-2.5, 118.0)
+HOME_ZOOM = 5
+
+
+def vendor(path: str) -> str:
+    return url_for("static", filename=f"vendor/{path}")
+
+
+def map_assets() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Folium's own JS and CSS (same names as its defaults), pointed at ``/static/vendor``."""
+    js = [("leaflet", vendor("leaflet/leaflet.js")),
+          ("jquery", vendor("jquery/jquery.min.js")),
+          ("bootstrap", vendor("bootstrap/js/bootstrap.bundle.min.js")),
+          ("awesome_markers", vendor("awesome-markers/leaflet.awesome-markers.js"))]
+    css = [("leaflet_css", vendor("leaflet/leaflet.css")),
+           ("bootstrap_css", vendor("bootstrap/css/bootstrap.min.css")),
+           ("awesome_markers_font_css", vendor("fontawesome/css/all.min.css")),
+           ("awesome_markers_css", vendor("awesome-markers/leaflet.awesome-markers.css"))]
+    return js, css
+
+
+def cluster_assets() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    js = [("markerclusterjs", vendor("markercluster/leaflet.markercluster.js"))]
+    css = [("markerclustercss", vendor("markercluster/MarkerCluster.css")),
+           ("markerclusterdefaultcss", vendor("markercluster/MarkerCluster.Default.css"))]
+    return js, css
+
+
+@dataclass
+class MapPage:
+    """The parts of the rendered Folium page, and the JS names of its map and layers."""
+
+    header: str
+    html: str
+    script: str
+    names: dict[str, str]
+
+
+def build_map(messages: dict[str, str]) -> MapPage:
+    """The map with a base layer, one empty overlay per data layer, and a layer control."""
+    m = folium.Map(location=HOME, zoom_start=HOME_ZOOM, tiles=None, control_scale=True,
+                   prefer_canvas=False)
+    m.default_js, m.default_css = map_assets()
+    folium.TileLayer("OpenStreetMap", name=messages["map.layer.osm"]).add_to(m)
+    regencies = folium.FeatureGroup(name=messages["map.layer.regencies"]).add_to(m)
+    sites = plugins.MarkerCluster(name=messages["map.layer.sites"],
+                                  options={"disableClusteringAtZoom": 17, "chunkedLoading": True})
+    sites.default_js, sites.default_css = cluster_assets()
+    sites.add_to(m)
+    lines = folium.FeatureGroup(name=messages["map.layer.roads"]).add_to(m)
+    zones = folium.FeatureGroup(name=messages["map.layer.zones"]).add_to(m)
+    violations = folium.FeatureGroup(name=messages["map.layer.violations"]).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    root = m.get_root()
+    root.render()
+    names = {"map": m.get_name(), "regencies": regencies.get_name(), "sites": sites.get_name(),
+             "roads": lines.get_name(), "zones": zones.get_name(), "violations": violations.get_name()}
+    return MapPage(header=root.header.render(), html=root.html.render(), script=root.script.render(),
+                   names=names)

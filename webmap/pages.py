@@ -1,0 +1,116 @@
+"""The HTML pages: the map, batch CSV upload, the violations list and the dashboard.
+
+Pages are shells: the data comes from the JSON API in the browser, and every sentence from the
+message catalog (handed to the page's scripts as JSON, in the page's language).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request, url_for
+
+from geo.store.workflow import APK_TYPES, STATUSES
+
+from . import mapview
+
+bp = Blueprint("pages", __name__)
+
+LANG_COOKIE = "zonasi_lang"
+LANG_COOKIE_AGE = 365 * 24 * 3600
+
+# Icon (Font Awesome 6 name) and marker colour (Leaflet.awesome-markers) per site category.
+CATEGORY_STYLE = {
+    "school": ("graduation-cap", "blue"),
+    "place_of_worship": ("place-of-worship", "green"),
+    "health_facility": ("hospital", "red"),
+    "government_office": ("landmark", "darkpurple"),
+    "road": ("road", "gray"),
+    "public_facility": ("bridge", "orange"),
+    "park": ("tree", "darkgreen"),
+}
+# Zoom levels from which layers are drawn: below them they would be a smear or too heavy.
+ZOOM = {"sites": 11, "zones": 14, "regencies": 6}
+
+
+def services():
+    return current_app.extensions["zonasi"]
+
+
+def page_language() -> str:
+    """?lang= first (and remembered in a cookie), then the cookie, then the configured default."""
+    s = services()
+    asked = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
+    return s.catalog.language(asked or s.settings.language)
+
+
+def categories(lang: str) -> dict:
+    rules = services().engine.rules
+    out = {}
+    for key, (icon, colour) in CATEGORY_STYLE.items():
+        try:
+            category = rules.category(key)
+        except Exception:  # a category the rules leave out is simply not on the legend
+            continue
+        label = category.label_en if lang == "en" and category.label_en else category.label
+        out[key] = {"label": label, "icon": icon, "color": colour}
+    return out
+
+
+def page_config(lang: str, page: str, **extra) -> dict:
+    """Everything the page's scripts need: language, messages, API addresses, categories."""
+    catalog = services().catalog
+    return {
+        "page": page,
+        "lang": lang,
+        "messages": catalog.table(lang),
+        "categories": categories(lang),
+        "zoom": ZOOM,
+        "apk_types": list(APK_TYPES),
+        "report_statuses": list(STATUSES),
+        "urls": {
+            "check": url_for("api.check"),
+            "geocode": "/api/geocode",
+            "sites": "/ogc/collections/sites/items",
+            "regencies": "/ogc/collections/regencies/items",
+            "zones": "/api/zones.geojson",
+            "violations": "/api/violations.geojson",
+            "reports": "/api/reports",
+            "validate": "/api/validate",
+            "whoami": "/api/whoami",
+            "stats": "/api/stats",
+        },
+        **extra,
+    }
+
+
+def render(template: str, page: str, **context):
+    lang = page_language()
+    messages = services().catalog.table(lang)
+    config = page_config(lang, page, **context.pop("config_extra", {}))
+    response = current_app.make_response(render_template(
+        template, lang=lang, t=messages, config=config, page=page,
+        other_lang="en" if lang == "id" else "id", **context))
+    if request.args.get("lang"):
+        response.set_cookie(LANG_COOKIE, lang, max_age=LANG_COOKIE_AGE, samesite="Lax")
+    return response
+
+
+@bp.get("/")
+def map_page():
+    lang = page_language()
+    folium_page = mapview.build_map(services().catalog.table(lang))
+    return render("zonasi/map.html", "map", folium=folium_page,
+                  config_extra={"names": folium_page.names})
+
+
+@bp.get("/batch")
+def batch_page():
+    return render("zonasi/batch.html", "batch")
+
+
+@bp.get("/violations")
+def violations_page():
+    return render("zonasi/violations.html", "violations")
+
+
+@bp.get("/dashboard")
+def dashboard_page():
+    return render("zonasi/dashboard.html", "dashboard")

@@ -1,0 +1,150 @@
+/* zonasi pages: messages, safe DOM building, the API with the stored token, the login dialog.
+ *
+ * Every string from data or users goes into the page as text (textContent / text nodes),
+ * never as HTML. */
+(function () {
+  "use strict";
+  const config = JSON.parse(document.getElementById("zonasi-config").textContent);
+  const messages = config.messages || {};
+  const TOKEN_KEY = "zonasi.token";
+
+  /** A message from the catalog, with {placeholders} filled in. */
+  function t(key, values) {
+    const text = Object.prototype.hasOwnProperty.call(messages, key) ? messages[key] : key;
+    if (!values) return text;
+    return text.replace(/\{(\w+)\}/g, (all, name) =>
+      Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : all);
+  }
+
+  /** An element with attributes and children; strings become text nodes (never HTML). */
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name === "class") node.className = value;
+      else if (name === "text") node.textContent = value;
+      else if (name.startsWith("on") && typeof value === "function") node.addEventListener(name.slice(2), value);
+      else node.setAttribute(name, value === true ? "" : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function number(value, digits) {
+    return Number(value).toLocaleString(config.lang === "en" ? "en-GB" : "id-ID",
+      {maximumFractionDigits: digits === undefined ? 1 : digits});
+  }
+
+  const auth = {
+    get token() { try { return localStorage.getItem(TOKEN_KEY) || ""; } catch (e) { return ""; } },
+    set token(value) {
+      try { if (value) localStorage.setItem(TOKEN_KEY, value); else localStorage.removeItem(TOKEN_KEY); }
+      catch (e) { /* private mode: the token lives for this page only */ }
+    },
+    user: null,
+  };
+
+  class ApiError extends Error {
+    constructor(message, status, body) { super(message); this.status = status; this.body = body; }
+  }
+
+  /** fetch() with the stored token; problem+json errors become ApiError with their detail. */
+  async function api(url, options) {
+    const opts = Object.assign({}, options || {});
+    opts.headers = Object.assign({Accept: "application/json, application/geo+json"}, opts.headers || {});
+    if (auth.token && !opts.headers.Authorization) opts.headers.Authorization = "Bearer " + auth.token;
+    const response = await fetch(url, opts);
+    const type = response.headers.get("Content-Type") || "";
+    const body = type.includes("json") ? await response.json().catch(() => null) : await response.text();
+    if (!response.ok) {
+      const detail = body && typeof body === "object" ? (body.detail || body.title) : null;
+      throw new ApiError(detail || (response.status + " " + response.statusText), response.status, body);
+    }
+    return body;
+  }
+
+  function withParams(url, params) {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(params || {})) {
+      if (value !== null && value !== undefined && value !== "") query.set(key, value);
+    }
+    const text = query.toString();
+    return text ? url + (url.includes("?") ? "&" : "?") + text : url;
+  }
+
+  // -- the login dialog: the token is pasted once and kept in this browser -------------------
+  const dialog = document.getElementById("zonasi-login");
+  const userBox = document.getElementById("zonasi-user");
+  let loginWaiters = [];
+
+  async function whoami() {
+    if (!auth.token) { auth.user = null; showUser(); return null; }
+    try {
+      auth.user = await api(config.urls.whoami);
+    } catch (error) {
+      if (error.status === 401 || error.status === 403) { auth.token = ""; }
+      auth.user = null;
+    }
+    showUser();
+    document.dispatchEvent(new CustomEvent("zonasi:user", {detail: auth.user}));
+    return auth.user;
+  }
+
+  function showUser() {
+    if (!userBox) return;
+    const user = auth.user;
+    userBox.textContent = user ? t("ui.login.signed_in", {name: user.name || user.id || "?", role: user.role || "?"})
+      : (auth.token ? t("ui.login.token_saved") : "");
+  }
+
+  function openLogin() {
+    if (!dialog) return Promise.resolve(false);
+    document.getElementById("zonasi-login-error").textContent = "";
+    document.getElementById("zonasi-token").value = "";
+    if (!dialog.open) dialog.showModal();
+    return new Promise((resolve) => loginWaiters.push(resolve));
+  }
+
+  function closeLogin(ok) {
+    if (dialog.open) dialog.close();
+    const waiters = loginWaiters;
+    loginWaiters = [];
+    waiters.forEach((resolve) => resolve(ok));
+  }
+
+  /** Resolves true once the browser holds a token (asking for it if needed). */
+  function requireLogin() {
+    return auth.token ? Promise.resolve(true) : openLogin();
+  }
+
+  if (dialog) {
+    document.getElementById("zonasi-login-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const token = document.getElementById("zonasi-token").value.trim();
+      if (!token) return;
+      auth.token = token;
+      const user = await whoami();
+      if (!user && !auth.token) {
+        document.getElementById("zonasi-login-error").textContent = t("ui.login.rejected");
+        return;
+      }
+      closeLogin(true);
+    });
+    document.getElementById("zonasi-logout").addEventListener("click", () => {
+      auth.token = ""; auth.user = null; showUser(); closeLogin(false);
+      document.dispatchEvent(new CustomEvent("zonasi:user", {detail: null}));
+    });
+    dialog.querySelectorAll("[data-close]").forEach((b) => b.addEventListener("click", () => closeLogin(false)));
+    dialog.addEventListener("cancel", () => closeLogin(false));
+    document.getElementById("zonasi-login-button").addEventListener("click", openLogin);
+  }
+  for (const other of document.querySelectorAll("dialog:not(#zonasi-login)")) {
+    other.querySelectorAll("[data-close]").forEach((b) => b.addEventListener("click", () => other.close()));
+  }
+
+  window.zonasi = {config, t, el, api, ApiError, auth, number, withParams, requireLogin, whoami, openLogin};
+  whoami();
+})();

@@ -1,0 +1,375 @@
+/* The map page: per-viewport data layers, the point check on every tap, search, GPS, reports.
+ *
+ * Folium made the map and the empty layer groups (page-level variables named in
+ * config.names); this script fills them from the API for the current viewport. */
+(function () {
+  "use strict";
+  const {config, t, el, api, number, withParams, requireLogin} = window.zonasi;
+  const names = config.names;
+  const map = window[names.map];
+  const groups = {};
+  for (const key of ["regencies", "sites", "roads", "zones", "violations"]) groups[key] = window[names[key]];
+  const POOR_ACCURACY_M = 50;
+  const PAGE_LIMIT = {regencies: 600, sites: 3000, zones: 3000, violations: 3000};
+  const STATUS_COLOURS = {reported: "#d63384", verified: "#dc3545", notified: "#fd7e14",
+                          dismissed: "#6c757d", removed: "#198754"};
+  const VERDICT_CLASS = {ok: "success", violation: "danger", outside_area: "secondary",
+                         outside_period: "warning"};
+  const messageBox = document.getElementById("zonasi-message");
+
+  function say(text, kind) {
+    if (!text) { messageBox.hidden = true; messageBox.textContent = ""; return; }
+    messageBox.hidden = false;
+    messageBox.className = "zonasi-message small alert alert-" + (kind || "info");
+    messageBox.textContent = text;
+  }
+
+  // -- the point check: every tap on the map, markers included --------------------------------
+  let checkSeq = 0;
+  let lastVerdict = null;
+
+  function verdictNode(v, extra) {
+    const lines = (v.message || []).slice();
+    const head = lines.shift() || v.status;
+    const box = el("div", {class: "zonasi-verdict", "data-status": v.status},
+      el("div", {class: "zonasi-verdict-head text-" + (VERDICT_CLASS[v.status] || "body")}, head));
+    const list = el("ul", {class: "zonasi-verdict-lines"});
+    for (const line of lines) list.append(el("li", {}, line));
+    if (extra && extra.accuracy !== undefined && extra.accuracy !== null) {
+      list.append(el("li", {class: "zonasi-accuracy"}, t("map.locate.accuracy", {accuracy: number(extra.accuracy, 0)})));
+      if (extra.accuracy > POOR_ACCURACY_M || v.uncertain) {
+        list.append(el("li", {class: "zonasi-accuracy-poor text-warning-emphasis fw-semibold"},
+          t("map.locate.poor", {accuracy: number(extra.accuracy, 0)})));
+      }
+    }
+    box.append(list);
+    if (extra && extra.report) box.append(reportNode(extra.report));
+    box.append(el("div", {class: "zonasi-verdict-point text-muted small"},
+      t("map.check.point", {lat: v.lat.toFixed(6), lon: v.lon.toFixed(6)})));
+    box.append(el("button", {type: "button", class: "btn btn-sm btn-danger mt-1 zonasi-report-here",
+                             onclick: () => openReport(v, extra)}, t("map.report.here")));
+    return box;
+  }
+
+  function reportNode(props) {
+    const rows = [
+      [t("map.report.status"), t("report.status." + props.status) === "report.status." + props.status
+        ? props.status : t("report.status." + props.status)],
+      [t("map.report.type"), props.apk_type],
+      [t("map.report.participant"), props.participant],
+      [t("map.report.note"), props.note],
+    ];
+    const box = el("dl", {class: "zonasi-report-info small"});
+    for (const [label, value] of rows) {
+      if (value === null || value === undefined || value === "") continue;
+      box.append(el("dt", {}, label), el("dd", {}, String(value)));
+    }
+    return box;
+  }
+
+  async function checkAt(latlng, extra) {
+    const seq = ++checkSeq;
+    const popup = L.popup({maxWidth: 300, minWidth: 200, className: "zonasi-check-popup", autoPanPadding: [20, 20]})
+      .setLatLng(latlng).setContent(el("div", {class: "zonasi-verdict-loading"}, t("map.check.checking")))
+      .openOn(map);
+    const params = {lat: latlng.lat.toFixed(7), lon: latlng.lng.toFixed(7), lang: config.lang};
+    if (extra && extra.accuracy !== undefined && extra.accuracy !== null) params.accuracy = Math.round(extra.accuracy);
+    try {
+      const verdict = await api(withParams(config.urls.check, params));
+      if (seq !== checkSeq) return verdict;
+      lastVerdict = verdict;
+      popup.setContent(verdictNode(verdict, extra));
+      return verdict;
+    } catch (error) {
+      if (seq === checkSeq) popup.setContent(el("div", {class: "text-danger"}, t("ui.error", {detail: error.message})));
+      return null;
+    }
+  }
+
+  map.on("click", (event) => checkAt(event.latlng));
+
+  // -- data layers, per viewport -------------------------------------------------------------
+  function viewBbox() {
+    const b = map.getBounds();
+    const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
+    return [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90),
+            clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90)].map((v) => v.toFixed(5)).join(",");
+  }
+
+  function siteIcon(category) {
+    const style = config.categories[category] || {icon: "circle", color: "cadetblue"};
+    return L.AwesomeMarkers.icon({icon: style.icon, prefix: "fa", markerColor: style.color});
+  }
+
+  function siteLabel(props) {
+    const category = config.categories[props.category];
+    return el("div", {class: "zonasi-site-label"},
+      el("strong", {}, props.name || t("verdict.unnamed")), el("br"),
+      category ? category.label : String(props.category || ""));
+  }
+
+  const layerSpecs = {
+    regencies: {
+      url: () => config.urls.regencies, minZoom: config.zoom.regencies,
+      params: (zoom) => ({zoom: zoom, properties: "name"}),
+      draw(collection) {
+        groups.regencies.addLayer(L.geoJSON(collection, {
+          style: {color: "#5a5a8a", weight: 1.5, fill: true, fillOpacity: 0.02, dashArray: "4 3"},
+        }));
+      },
+    },
+    sites: {
+      url: () => config.urls.sites, minZoom: config.zoom.sites, also: ["roads"],
+      params: () => ({}),
+      draw(collection) {
+        const markers = [];
+        const lines = L.geoJSON(null, {style: {color: "#6c757d", weight: 4, opacity: 0.7}});
+        for (const feature of collection.features || []) {
+          if (!feature.geometry) continue;
+          const props = feature.properties || {};
+          if (feature.geometry.type === "Point") {
+            const [lon, lat] = feature.geometry.coordinates;
+            const marker = L.marker([lat, lon], {icon: siteIcon(props.category), title: props.name || ""});
+            marker.bindTooltip(siteLabel(props), {direction: "top", offset: [0, -30]});
+            marker.on("click", (event) => checkAt(event.latlng));
+            markers.push(marker);
+          } else {
+            lines.addData(feature);
+          }
+        }
+        lines.eachLayer((layer) => layer.bindTooltip(siteLabel(layer.feature.properties || {}), {sticky: true}));
+        groups.sites.addLayers(markers);
+        groups.roads.addLayer(lines);
+      },
+    },
+    zones: {
+      url: () => config.urls.zones, minZoom: config.zoom.zones,
+      params: () => ({}),
+      draw(collection) {
+        groups.zones.addLayer(L.geoJSON(collection, {
+          style(feature) {
+            const category = config.categories[(feature.properties || {}).category];
+            return {color: category ? cssColour(category.color) : "#c00", weight: 1, fillOpacity: 0.15};
+          },
+        }));
+      },
+    },
+    violations: {
+      url: () => config.urls.violations, minZoom: 0,
+      params: () => ({}),
+      draw(collection) {
+        groups.violations.addLayer(L.geoJSON(collection, {
+          pointToLayer(feature, latlng) {
+            const status = (feature.properties || {}).status;
+            return L.circleMarker(latlng, {radius: 7, weight: 2, color: "#fff", fillOpacity: 0.9,
+                                           fillColor: STATUS_COLOURS[status] || "#d63384"});
+          },
+          onEachFeature(feature, layer) {
+            layer.on("click", (event) => {
+              L.DomEvent.stop(event);
+              checkAt(event.latlng, {report: feature.properties || {}});
+            });
+          },
+        }));
+      },
+    },
+  };
+
+  function cssColour(name) {
+    return {blue: "#2a81cb", green: "#2aad27", red: "#cb2b3e", darkpurple: "#5b396b", gray: "#7b7b7b",
+            orange: "#cb8427", darkgreen: "#006400", cadetblue: "#436978"}[name] || name;
+  }
+
+  const inflight = {};
+  const state = {};
+
+  async function loadLayer(key) {
+    const spec = layerSpecs[key];
+    const group = groups[key];
+    const zoom = map.getZoom();
+    if (inflight[key]) inflight[key].abort();
+    const clear = () => { group.clearLayers(); (spec.also || []).forEach((k) => groups[k].clearLayers()); };
+    if (!map.hasLayer(group) || zoom < spec.minZoom) {
+      clear();
+      state[key] = {hidden: zoom < spec.minZoom};
+      updateLegend();
+      return;
+    }
+    const controller = new AbortController();
+    inflight[key] = controller;
+    const params = Object.assign({bbox: viewBbox(), limit: PAGE_LIMIT[key]}, spec.params(zoom));
+    try {
+      const collection = await api(withParams(spec.url(), params), {signal: controller.signal});
+      if (controller.signal.aborted) return;
+      clear();
+      spec.draw(collection);
+      const shown = (collection.features || []).length;
+      const matched = collection.numberMatched !== undefined ? collection.numberMatched : shown;
+      state[key] = {shown: shown, matched: matched};
+    } catch (error) {
+      if (error.name === "AbortError") return;
+      state[key] = {error: error.status === 401 ? t("map.layer.login_needed") : error.message};
+    } finally {
+      if (inflight[key] === controller) delete inflight[key];
+    }
+    updateLegend();
+  }
+
+  let refreshTimer = null;
+  function refresh() {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(() => Object.keys(layerSpecs).forEach(loadLayer), 200);
+  }
+  map.on("moveend", refresh);
+  map.on("overlayadd overlayremove", refresh);
+  document.addEventListener("zonasi:user", () => loadLayer("violations"));
+
+  // -- legend -------------------------------------------------------------------------------
+  const legend = L.control({position: "bottomright"});
+  let legendBody = null;
+  legend.onAdd = function () {
+    const details = el("details", {class: "zonasi-legend leaflet-bar", open: window.innerWidth >= 600});
+    details.append(el("summary", {}, t("map.legend.title")));
+    legendBody = el("div", {class: "zonasi-legend-body"});
+    details.append(legendBody);
+    L.DomEvent.disableClickPropagation(details);
+    L.DomEvent.disableScrollPropagation(details);
+    return details;
+  };
+  legend.addTo(map);
+
+  function updateLegend() {
+    if (!legendBody) return;
+    legendBody.replaceChildren();
+    const notes = [];
+    if (state.sites && state.sites.hidden) notes.push(t("map.legend.sites_hint", {zoom: config.zoom.sites}));
+    if (state.sites && state.sites.matched > state.sites.shown) {
+      notes.push(t("map.sites.truncated", {shown: state.sites.shown, matched: state.sites.matched}));
+    }
+    if (state.zones && state.zones.hidden) notes.push(t("map.legend.zones_hint", {zoom: config.zoom.zones}));
+    for (const key of Object.keys(layerSpecs)) {
+      if (state[key] && state[key].error) notes.push(t("map.layer.failed", {layer: t("map.layer." + key), detail: state[key].error}));
+    }
+    for (const note of notes.reverse()) legendBody.prepend(el("div", {class: "zonasi-legend-note"}, note));
+    legendBody.append(el("div", {class: "zonasi-legend-section"}, t("map.layer.sites")));
+    for (const [key, style] of Object.entries(config.categories)) {
+      legendBody.append(el("div", {class: "zonasi-legend-row", "data-category": key},
+        el("span", {class: "zonasi-legend-icon", style: "background:" + cssColour(style.color)},
+          el("i", {class: "fa fa-" + style.icon, "aria-hidden": "true"})), style.label));
+    }
+    legendBody.append(el("div", {class: "zonasi-legend-section"}, t("map.layer.violations")));
+    for (const [status, colour] of Object.entries(STATUS_COLOURS)) {
+      const label = t("report.status." + status);
+      legendBody.append(el("div", {class: "zonasi-legend-row"},
+        el("span", {class: "zonasi-legend-dot", style: "background:" + colour}),
+        label === "report.status." + status ? status : label));
+    }
+  }
+
+  // -- "Lokasi saya": the device's position, its accuracy circle, and a check ------------------
+  let accuracyCircle = null;
+  let positionMarker = null;
+
+  function showPosition(lat, lon, accuracy) {
+    const latlng = L.latLng(lat, lon);
+    if (accuracyCircle) accuracyCircle.remove();
+    if (positionMarker) positionMarker.remove();
+    accuracyCircle = L.circle(latlng, {radius: accuracy, color: "#0d6efd", weight: 1, fillOpacity: 0.12,
+                                       interactive: false}).addTo(map);
+    positionMarker = L.circleMarker(latlng, {radius: 6, color: "#fff", weight: 2, fillColor: "#0d6efd",
+                                             fillOpacity: 1, interactive: false}).addTo(map);
+    map.setView(latlng, Math.max(map.getZoom(), 17));
+    say(accuracy > POOR_ACCURACY_M ? t("map.locate.poor", {accuracy: number(accuracy, 0)}) : "",
+        "warning");
+    return checkAt(latlng, {accuracy: accuracy});
+  }
+
+  document.getElementById("zonasi-locate").addEventListener("click", () => {
+    if (!navigator.geolocation) { say(t("map.locate.unsupported"), "warning"); return; }
+    say(t("map.locate.waiting"), "info");
+    navigator.geolocation.getCurrentPosition(
+      (position) => showPosition(position.coords.latitude, position.coords.longitude, position.coords.accuracy),
+      (error) => say(t("map.locate.failed", {detail: error.message || error.code}), "warning"),
+      {enableHighAccuracy: true, timeout: 20000, maximumAge: 0});
+  });
+
+  // -- search: coordinates in any form the CSV parser takes, or a regency name ----------------
+  document.getElementById("zonasi-search").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const q = document.getElementById("zonasi-search-input").value.trim();
+    if (!q) return;
+    try {
+      const answer = await api(withParams(config.urls.geocode, {q: q, lang: config.lang}));
+      const results = answer.results || [];
+      if (!results.length) { say(t("map.search.none", {q: q}), "warning"); return; }
+      const first = results[0];
+      if (first.type === "regency") {
+        const [w, s, e, n] = first.bbox;
+        map.fitBounds([[s, w], [n, e]]);
+        say(results.length > 1 ? t("map.search.regencies", {names: results.map((r) => r.name).join(", ")})
+                               : first.name, "info");
+      } else {
+        say("", "info");
+        const latlng = L.latLng(first.lat, first.lon);
+        map.setView(latlng, Math.max(map.getZoom(), 17));
+        await checkAt(latlng);
+      }
+    } catch (error) {
+      say(t("ui.error", {detail: error.message}), "danger");
+    }
+  });
+
+  // -- "Laporkan APK di sini": the report form -----------------------------------------------
+  const reportDialog = document.getElementById("zonasi-report");
+  const reportForm = document.getElementById("zonasi-report-form");
+  const reportResult = document.getElementById("zonasi-report-result");
+  const typeSelect = document.getElementById("report-type");
+  for (const type of config.apk_types || []) {
+    typeSelect.append(el("option", {value: type}, t("report.apk_type." + type) === "report.apk_type." + type
+      ? type : t("report.apk_type." + type)));
+  }
+  let reportPoint = null;
+
+  async function openReport(verdict, extra) {
+    if (!(await requireLogin())) return;
+    reportPoint = {lat: verdict.lat, lon: verdict.lon,
+                   accuracy: extra && extra.accuracy !== undefined ? extra.accuracy : null};
+    document.getElementById("zonasi-report-point").textContent =
+      t("map.check.point", {lat: verdict.lat.toFixed(6), lon: verdict.lon.toFixed(6)});
+    reportResult.textContent = "";
+    reportResult.className = "small mt-2";
+    reportDialog.showModal();
+  }
+
+  reportForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!reportPoint) return;
+    const data = new FormData(reportForm);
+    data.set("lat", reportPoint.lat.toFixed(7));
+    data.set("lon", reportPoint.lon.toFixed(7));
+    if (reportPoint.accuracy !== null) data.set("accuracy_m", String(Math.round(reportPoint.accuracy)));
+    const photo = data.get("photo");
+    if (!photo || !photo.size) data.delete("photo");
+    const submit = document.getElementById("report-submit");
+    submit.disabled = true;
+    try {
+      const report = await api(config.urls.reports, {method: "POST", body: data});
+      reportResult.className = "small mt-2 text-success";
+      reportResult.textContent = t("map.report.sent", {id: report.id || ""});
+      reportForm.reset();
+      loadLayer("violations");
+    } catch (error) {
+      reportResult.className = "small mt-2 text-danger";
+      reportResult.textContent = error.status === 401 ? t("map.report.login_needed")
+        : t("ui.error", {detail: error.message});
+    } finally {
+      submit.disabled = false;
+    }
+  });
+
+  // What tests and other scripts may use.
+  window.zonasiMap = map;
+  window.zonasi.mapPage = {map, groups, checkAt, showPosition, refresh, state, lastVerdict: () => lastVerdict};
+  updateLegend();
+  refresh();
+})();
