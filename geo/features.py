@@ -46,6 +46,7 @@ class Query:
     properties: tuple[str, ...] | None = None
     filters: Mapping[str, str] = field(default_factory=dict)
     zoom: int | None = None
+    private: bool = False            # the caller may see private properties (the reporter)
 
 
 @dataclass
@@ -71,7 +72,7 @@ class CollectionInfo:
     bbox: tuple[float, float, float, float] | None = None
     temporal: Interval | None = None                # None: the features are not time-bound
     temporal_property: str | None = None
-    roles: tuple[str, ...] = ()                     # token roles that may read it; () = public
+    permission: str | None = None                   # token permission needed to read items; None = public
 
 
 class Collection(Protocol):
@@ -79,7 +80,7 @@ class Collection(Protocol):
 
     def items(self, query: Query) -> Page: ...
 
-    def item(self, fid: str) -> dict: ...
+    def item(self, fid: str, private: bool = False) -> dict: ...
 
 
 # -- query parsing helpers (shared by every front end) -----------------------------------------
@@ -223,7 +224,7 @@ class FrameCollection:
         zoom = query.zoom if self._simplify else None
         return Page([self._feature(int(i), query.properties, zoom) for i in page], len(selected))
 
-    def item(self, fid: str) -> dict:
+    def item(self, fid: str, private: bool = False) -> dict:
         i = self._index.get(str(fid))
         if i is None:
             raise NotFound(f"no feature {fid!r} in collection {self.info.id!r}", collection=self.info.id,

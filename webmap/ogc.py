@@ -21,6 +21,8 @@ from geo import InputError, NotFound
 from geo.collections import Collections
 from geo.features import CRS84, Query, parse_bbox, parse_interval
 
+from . import auth
+
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
 JSON = "application/json"
@@ -52,9 +54,9 @@ def _store_collections(services) -> dict:
     store = getattr(services, "store", None)
     if store is None:
         return {}
-    from geo.store.features import store_collections
+    from geo.report_collections import store_collections
 
-    return store_collections(store, services.engine)
+    return store_collections(store)
 
 
 def _collection(collection_id: str):
@@ -62,11 +64,14 @@ def _collection(collection_id: str):
     if found is None:
         raise NotFound(f"no collection {collection_id!r}; collections are {', '.join(collections().ids())}",
                        collection=collection_id)
-    if found.info.roles:
-        from . import auth
-
-        auth.require(*found.info.roles)
+    if found.info.permission:
+        auth.require(found.info.permission)
     return found
+
+
+def _private(info) -> bool:
+    """May the caller see private properties (the reporter) of a collection that needs a token?"""
+    return bool(info.permission) and auth.can("reports:private")
 
 
 def _json(body: dict, mimetype: str = JSON):
@@ -172,7 +177,7 @@ def item(collection_id: str, feature_id: str):
     """One feature by its id (sites: e.g. ``indramayu-6``; regencies: Kemendagri code; reports: UUID)."""
     _check_args(("f",))
     found = _collection(collection_id)
-    feature = found.item(feature_id)
+    feature = found.item(feature_id, private=_private(found.info))
     feature["links"] = [
         _link(url_for("ogc.item", collection_id=found.info.id, feature_id=feature_id, _external=True),
               "self", GEOJSON),
@@ -197,7 +202,7 @@ def _query(info) -> Query:
     zoom = _integer("zoom", None, 0) if args.get("zoom") else None
     filters = {name: args[name] for name in info.queryables if args.get(name)}
     return Query(bbox=bbox, interval=interval, limit=limit, offset=offset, properties=properties,
-                 filters=filters, zoom=zoom)
+                 filters=filters, zoom=zoom, private=_private(info))
 
 
 def _integer(name: str, default, low: int):
