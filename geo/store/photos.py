@@ -9,6 +9,7 @@ import hashlib
 import io
 import os
 import uuid
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,17 +43,21 @@ def read_photo(data: bytes, max_bytes: int) -> Photo:
         raise InputError(f"the photo is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB",
                          field="photo")
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            fmt = image.format
-            exif = image.getexif()
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise InputError(f"the photo is not a readable JPEG or PNG image ({exc})", field="photo") from None
+        with warnings.catch_warnings():  # odd EXIF tags warn; they are no reason to refuse a photo
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()  # must come first, and leaves the image unusable
+            with Image.open(io.BytesIO(data)) as image:
+                fmt = image.format
+                exif = image.getexif()
+                gps = _gps(exif)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, RuntimeError,
+            Image.DecompressionBombError) as exc:
+        raise InputError("the photo is not a readable JPEG or PNG image", field="photo") from exc
     if fmt not in FORMATS:
         raise InputError(f"the photo is {fmt}; send a JPEG or PNG", field="photo")
     suffix, media_type = FORMATS[fmt]
-    lon, lat, accuracy = _gps(exif)
-    return Photo(data, suffix, media_type, lon, lat, accuracy)
+    return Photo(data, suffix, media_type, *gps)
 
 
 def _gps(exif) -> tuple[float | None, float | None, float | None]:

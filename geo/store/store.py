@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from pyproj import Geod
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..errors import Conflict, InputError, NotFound
@@ -211,6 +213,37 @@ class Store:
                               status=filters.status or ("reported", "verified", "notified", "removed"))
         return self.list_reports(filters, limit, offset, private=False)
 
+    def near(self, lon: float, lat: float, radius_m: float, filters: ReportFilter | None = None,
+             limit: int = 100) -> list[dict]:
+        """Reports within ``radius_m`` metres (geodesic, WGS 84) of a point, nearest first, each
+        with ``distance_from_m``: e.g. other reports of the same prop. PostGIS answers with
+        ST_DWithin on the geography column (GiST index); SQLite with a box pre-filter and pyproj."""
+        self.migrator.ensure()
+        now = utcnow()
+        where = (filters or ReportFilter()).clauses(now)
+        table = Report.__table__
+        if self.backend == "postgresql":
+            here = sa.func.ST_GeogFromText(f"SRID=4326;POINT({float(lon)!r} {float(lat)!r})")
+            geog = sa.literal_column("reports.geog")
+            distance = sa.func.ST_Distance(geog, here).label("distance_from_m")
+            query = (sa.select(table, distance).where(sa.func.ST_DWithin(geog, here, float(radius_m)), *where)
+                     .order_by(distance).limit(limit))
+            with self.db.connect() as connection:
+                rows = connection.execute(query).mappings().all()
+            return [{**self._row(r, private=False, now=now), "distance_from_m": round(float(r["distance_from_m"]), 3)}
+                    for r in rows]
+        box = _degree_box(lon, lat, radius_m)
+        with self.db.connect() as connection:
+            rows = connection.execute(sa.select(table).where(
+                Report.lat.between(box[1], box[3]), Report.lon.between(box[0], box[2]), *where)).mappings().all()
+        if not rows:
+            return []
+        _, _, distances = _GEOD.inv([lon] * len(rows), [lat] * len(rows), [r["lon"] for r in rows],
+                                    [r["lat"] for r in rows])
+        found = sorted((d, r) for d, r in zip(distances, rows, strict=True) if d <= radius_m)
+        return [{**self._row(r, private=False, now=now), "distance_from_m": round(float(d), 3)}
+                for d, r in found[:limit]]
+
     def counts(self) -> dict[str, int]:
         self.migrator.ensure()
         with self.db.connect() as connection:
@@ -259,6 +292,16 @@ class Store:
             check_transition(latest, status)  # names what is allowed now
             raise Conflict(f"report {report_id} changed to {latest} meanwhile; try again", current=latest)
         return self.get_report(report_id, private=True)
+
+
+_GEOD = Geod(ellps="WGS84")
+
+
+def _degree_box(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:
+    """A lon/lat box surely containing the circle (a candidate filter only; distances are geodesic)."""
+    dlat = radius_m / 110_500 * 1.01 + 1e-7
+    dlon = min(180.0, dlat / max(math.cos(math.radians(min(abs(lat) + dlat, 89.9))), 1e-6))
+    return lon - dlon, lat - dlat, lon + dlon, lat + dlat
 
 
 def _key(raw: str | None) -> str | None:
