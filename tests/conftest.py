@@ -40,3 +40,50 @@ def app(settings, engine):
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+# -- the report store on both backends ------------------------------------------------------------
+
+def _reset_postgis(url: str) -> None:
+    """Empty the store's tables (schema kept: migrating once per session is enough)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            if sa.inspect(connection).has_table("reports"):
+                connection.exec_driver_sql("TRUNCATE report_events, reports, api_tokens RESTART IDENTITY")
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
+def store_url(request, tmp_path):
+    """A database URL: a SQLite file in tmp_path, or the PostGIS that make test starts
+    (ZONASI_TEST_DATABASE_URL; in CI a missing PostGIS fails instead of skipping)."""
+    import os
+
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'zonasi.db'}"
+    url = os.environ.get("ZONASI_TEST_DATABASE_URL")
+    if not url:
+        message = "ZONASI_TEST_DATABASE_URL is not set: start PostGIS with `eval $(scripts/postgis.sh start)`"
+        if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+            pytest.fail(message + " (CI must run the PostGIS tests)")
+        pytest.skip(message)
+    _reset_postgis(url)
+    return url
+
+
+@pytest.fixture()
+def store_settings(tmp_path, store_url):
+    return Settings(instance_dir=tmp_path / "instance", database_url=store_url)
+
+
+@pytest.fixture()
+def store(store_settings, engine):
+    from geo.store import Store
+
+    store = Store.from_settings(store_settings, engine)
+    yield store
+    store.dispose()
