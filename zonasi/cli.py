@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from .commands import check, serve
+from .commands import check, serve, validate
 from .commands import layers as layers_cmd
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -25,6 +25,7 @@ def cli():
 cli.add_command(check.check)
 cli.add_command(serve.serve)
 cli.add_command(layers_cmd.layers)
+cli.add_command(validate.validate)
 
 
 def main():

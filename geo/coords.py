@@ -1,0 +1,273 @@
+"""Coordinates as people write them, parsed strictly: a value is read or it gets a reason.
+
+Accepted forms (latitude shown; longitude alike with E/W, BT/BB):
+
+    -6.327   -6,327   6.327 S   6°19'37.2"S   6° 19' 37,2" LS   S 6 19 37.2   6:19:37.2 S
+    6°19.62'S   -6°19'37.2"
+
+and pairs in one column: ``-6.327, 108.325`` (Google Maps order, lat first), ``-6,327; 108,325``,
+``6°19'37.2"S 108°19'30"E`` (with hemisphere letters, either order).
+
+Nothing is ever fixed silently: values whose lat/lon look swapped are reported as swapped, not
+swapped back. Parsing is vectorised (pyarrow) for plain decimals; only the other forms take the
+per-value path.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+AXES = ("lat", "lon")
+LIMITS = {"lat": 90.0, "lon": 180.0}
+
+_HEMISPHERES = {
+    "N": "N", "U": "N", "LU": "N", "UTARA": "N", "NORTH": "N",
+    "S": "S", "LS": "S", "SELATAN": "S", "SOUTH": "S",
+    "E": "E", "T": "E", "BT": "E", "TIMUR": "E", "EAST": "E",
+    "W": "W", "B": "W", "BB": "W", "BARAT": "W", "WEST": "W",
+}
+_AXIS_OF = {"N": "lat", "S": "lat", "E": "lon", "W": "lon"}
+_NORMALISE = str.maketrans({
+    "\u2212": "-", "\u2013": "-", "\u2014": "-", "\u2010": "-", "\u2019": "'", "\u2032": "'",
+    "\u2018": "'", "\u00b4": "'", "`": "'", "\u2033": '"', "\u201c": '"', "\u201d": '"',
+    "\u00ba": "\u00b0", "\u02da": "\u00b0", "\u00a0": " ", "\u202f": " ",
+})
+_HEMI = r"(?:UTARA|SELATAN|TIMUR|BARAT|NORTH|SOUTH|EAST|WEST|LU|LS|BT|BB|[NSEWUTB])"
+_NUM = r"\d+(?:[.,]\d+)?"
+_SEP_DEG = r"(?:\s*(?:°|DEG|D)\s*|\s*:\s*|\s+)"
+_SEP_MIN = r"(?:\s*(?:'|MIN|M)\s*|\s*:\s*|\s+)"
+_VALUE = re.compile(rf"""
+    ^(?P<h1>{_HEMI})?\.?\s*(?P<sign>[-+])?\s*
+    (?:
+        (?P<d3>\d+){_SEP_DEG}(?P<m3>\d+){_SEP_MIN}(?P<s3>{_NUM})\s*(?:"|''|SEC|S(?=\s*{_HEMI}\.?$))?
+      | (?P<d2>\d+){_SEP_DEG}(?P<m2>{_NUM})\s*(?:'|MIN|M)?
+      | (?P<d1>{_NUM})\s*(?:°|DEG)?
+    )
+    \s*(?P<h2>{_HEMI})?\.?$""", re.VERBOSE)
+_PLAIN = r"^\s*[-+]?\d+(?:[.,]\d+)?\s*$"
+_PAIR_DOT = r"^\s*(?P<a>[-+]?\d+(?:\.\d+)?)\s*[,;]\s*(?P<b>[-+]?\d+(?:\.\d+)?)\s*$"
+_PAIR_COMMA = r"^\s*(?P<a>[-+]?\d+(?:,\d+)?)\s*(?:;|,\s+)\s*(?P<b>[-+]?\d+(?:,\d+)?)\s*$"
+_SEPARATOR_RUN = re.compile(r"[\s,;/]+")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a value is not a coordinate: a catalog key (``batch.error.<code>``) and its values."""
+
+    code: str
+    values: dict = field(default_factory=dict)
+
+
+class CoordinateError(ValueError):
+    def __init__(self, code: str, **values):
+        super().__init__(code)
+        self.problem = Problem(code, values)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One coordinate: its value in degrees and, when written with a letter, its hemisphere axis."""
+
+    value: float
+    letter_axis: str | None = None
+
+
+def parse_value(text: str, axis: str) -> Parsed:
+    """One latitude or longitude (``axis`` 'lat' or 'lon'); raises :class:`CoordinateError`.
+
+    The range is not checked here (see :func:`parse_columns`), but a hemisphere letter of the
+    other axis is reported in :attr:`Parsed.letter_axis`.
+    """
+    raw = text
+    text = str(text).translate(_NORMALISE).strip().upper()
+    if not text:
+        raise CoordinateError("missing", axis=axis)
+    match = _VALUE.match(text)
+    if match is None:
+        raise CoordinateError("not_coordinate", axis=axis, value=raw.strip())
+    g = match.groupdict()
+    if g["h1"] and g["h2"]:
+        raise CoordinateError("two_hemispheres", value=raw.strip())
+    letter = _HEMISPHERES.get(g["h1"] or g["h2"] or "")
+    if g["d3"] is not None:
+        degrees, minutes, seconds = float(g["d3"]), float(g["m3"]), _number(g["s3"])
+    elif g["d2"] is not None:
+        degrees, minutes, seconds = float(g["d2"]), _number(g["m2"]), 0.0
+    else:
+        degrees, minutes, seconds = _number(g["d1"]), 0.0, 0.0
+    if minutes >= 60 or seconds >= 60:
+        part = "minutes" if minutes >= 60 else "seconds"
+        raise CoordinateError("sixty", value=raw.strip(), part=part)
+    value = degrees + minutes / 60 + seconds / 3600
+    negative = g["sign"] == "-"
+    if letter in ("S", "W"):
+        negative = True
+    elif letter in ("N", "E") and negative:
+        raise CoordinateError("sign_and_hemisphere", value=raw.strip(), letter=letter)
+    return Parsed(-value if negative else value, _AXIS_OF.get(letter) if letter else None)
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def parse_pair(text: str) -> tuple[Parsed, Parsed]:
+    """A "lat, lon" pair in one value; with hemisphere letters the order may be lon, lat."""
+    raw = text
+    text = str(text).translate(_NORMALISE).strip()
+    if not text:
+        raise CoordinateError("missing_pair")
+    found = []
+    for sep in _SEPARATOR_RUN.finditer(text):
+        left, right = text[:sep.start()].strip(), text[sep.end():].strip()
+        if not left or not right:
+            continue
+        try:
+            first, second = parse_value(left, "lat"), parse_value(right, "lon")
+        except CoordinateError:
+            continue
+        found.append((first, second))
+    if len(found) != 1:
+        raise CoordinateError("not_pair", value=raw.strip())
+    first, second = found[0]
+    if first.letter_axis == "lon" and second.letter_axis == "lat":
+        return second, first  # stated explicitly by the letters: "108°E 6°S"
+    return first, second
+
+
+# -- columns ---------------------------------------------------------------------------------------
+
+@dataclass
+class Coordinates:
+    """Parsed columns: lat/lon in degrees (NaN where unusable) and a problem per bad row."""
+
+    lat: np.ndarray
+    lon: np.ndarray
+    problems: list  # Problem or None per row
+
+    @property
+    def valid(self) -> np.ndarray:
+        return np.array([p is None for p in self.problems], dtype=bool)
+
+
+def parse_columns(lat_values, lon_values, area=None) -> Coordinates:
+    """Parse a latitude column and a longitude column (sequences or arrow arrays of text).
+
+    ``area`` (west, south, east, north): values that fall outside it but inside it once swapped
+    are reported as swapped.
+    """
+    lat, lat_problem, lat_letter = _parse_axis(lat_values, "lat")
+    lon, lon_problem, lon_letter = _parse_axis(lon_values, "lon")
+    problems = [a or b for a, b in zip(lat_problem, lon_problem)]
+    for i in np.flatnonzero((lat_letter == "lon") | (lon_letter == "lat")):
+        if problems[i] is None:
+            if lat_letter[i] == "lon" and lon_letter[i] == "lat":
+                problems[i] = Problem("swapped_letters")
+            else:
+                axis = "lat" if lat_letter[i] == "lon" else "lon"
+                problems[i] = Problem("wrong_hemisphere", {"axis": axis})
+    return _finish(lat, lon, problems, area)
+
+
+def parse_pair_column(values, area=None) -> Coordinates:
+    """Parse one column of "lat, lon" pairs."""
+    array = _as_text(values)
+    n = len(array)
+    lat = np.full(n, np.nan)
+    lon = np.full(n, np.nan)
+    problems: list = [None] * n
+    todo = np.ones(n, dtype=bool)
+    for pattern, comma in ((_PAIR_DOT, False), (_PAIR_COMMA, True)):
+        parts = pc.extract_regex(array, pattern)
+        ok = np.asarray(pc.fill_null(pc.is_valid(parts), False)) & todo
+        if ok.any():
+            for name, target in (("1", lat), ("2", lon)):  # lat first, as Google Maps shows them
+                text = pc.struct_field(parts, [0 if name == "1" else 1])
+                if comma:
+                    text = pc.replace_substring(text, ",", ".")
+                target[ok] = np.asarray(pc.cast(pc.fill_null(text, "nan"), pa.float64()))[ok]
+            todo &= ~ok
+    for i in np.flatnonzero(todo):
+        value = array[i].as_py()
+        if value is None or not value.strip():
+            problems[i] = Problem("missing_pair")
+            continue
+        try:
+            first, second = parse_pair(value)
+        except CoordinateError as exc:
+            problems[i] = exc.problem
+            continue
+        lat[i], lon[i] = first.value, second.value
+        if first.letter_axis == "lon" or second.letter_axis == "lat":
+            problems[i] = Problem("wrong_hemisphere", {"axis": "lat" if first.letter_axis == "lon" else "lon"})
+    return _finish(lat, lon, problems, area)
+
+
+def _as_text(values) -> pa.Array:
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not isinstance(values, pa.Array):
+        values = pa.array([None if v is None else str(v) for v in values], type=pa.string())
+    if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+        values = pc.cast(values, pa.string())
+    return values
+
+
+def _parse_axis(values, axis: str):
+    array = _as_text(values)
+    n = len(array)
+    out = np.full(n, np.nan)
+    problems: list = [None] * n
+    letters = np.full(n, None, dtype=object)
+    plain = np.asarray(pc.fill_null(pc.match_substring_regex(array, _PLAIN), False))
+    if plain.any():
+        text = pc.replace_substring(pc.utf8_trim_whitespace(array), ",", ".")
+        numbers = pc.cast(pc.if_else(pa.array(plain), text, pa.scalar("nan")), pa.float64())
+        out[plain] = np.asarray(numbers)[plain]
+    for i in np.flatnonzero(~plain):
+        value = array[i].as_py()
+        if value is None:
+            problems[i] = Problem("missing", {"axis": axis})
+            continue
+        try:
+            parsed = parse_value(value, axis)
+        except CoordinateError as exc:
+            problems[i] = exc.problem
+            continue
+        out[i] = parsed.value
+        letters[i] = parsed.letter_axis
+    return out, problems, letters
+
+
+def _finish(lat: np.ndarray, lon: np.ndarray, problems: list, area) -> Coordinates:
+    """Range and swap checks on parsed values; rows with a problem get NaN coordinates."""
+    parsed = np.array([p is None for p in problems], dtype=bool)
+    if area is not None:
+        swapped = parsed & ~_inside(lon, lat, area) & _inside(lat, lon, area)
+        for i in np.flatnonzero(swapped):
+            problems[i] = Problem("swapped", {"value": _fmt(lon[i])})
+            parsed[i] = False
+    for axis, values in (("lat", lat), ("lon", lon)):
+        limit = LIMITS[axis]
+        bad = parsed & ~(np.abs(values) <= limit)
+        for i in np.flatnonzero(bad):
+            problems[i] = Problem("out_of_range", {"axis": axis, "value": _fmt(values[i]),
+                                                   "limit": f"{limit:g}"})
+            parsed[i] = False
+    lat = np.where(parsed, lat, np.nan)
+    lon = np.where(parsed, lon, np.nan)
+    return Coordinates(lat, lon, problems)
+
+
+def _inside(lon: np.ndarray, lat: np.ndarray, area) -> np.ndarray:
+    west, south, east, north = area
+    with np.errstate(invalid="ignore"):
+        return (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.7f}".rstrip("0").rstrip(".") if np.isfinite(value) else str(value)

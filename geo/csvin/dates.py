@@ -1,0 +1,69 @@
+"""Dates as offices write them: ISO, day-first (05/01/2024), month names in Indonesian or
+English (5 Januari 2024), and Excel serial day numbers."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..coords import Problem
+
+MONTHS = {
+    "januari": 1, "january": 1, "jan": 1, "februari": 2, "february": 2, "feb": 2, "pebruari": 2,
+    "maret": 3, "march": 3, "mar": 3, "april": 4, "apr": 4, "mei": 5, "may": 5, "juni": 6,
+    "june": 6, "jun": 6, "juli": 7, "july": 7, "jul": 7, "agustus": 8, "august": 8, "agu": 8,
+    "agt": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10, "october": 10,
+    "okt": 10, "oct": 10, "november": 11, "nopember": 11, "nov": 11, "desember": 12,
+    "december": 12, "des": 12, "dec": 12,
+}
+_MONTH_RE = re.compile(r"\b(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b\.?", re.IGNORECASE)
+_DAY_FIRST = re.compile(r"^\s*(\d{1,2})[/.\- ]+(\d{1,2})[/.\- ]+(\d{4})(?:[ T,]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?\s*$")
+_ISO = r"^\s*\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\s*$"
+EXCEL_EPOCH = np.datetime64("1899-12-30")
+
+
+def parse_dates(values) -> tuple[np.ndarray, list]:
+    """datetime64[D] per value (NaT when empty) and a Problem per value that is not a date."""
+    array = values if isinstance(values, pa.Array) else pa.array(list(values), type=pa.string())
+    n = len(array)
+    days = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    problems: list = [None] * n
+    iso = np.asarray(pc.fill_null(pc.match_substring_regex(array, _ISO), False))
+    if iso.any():
+        # the calendar date as written (local time), whatever the time and offset after it
+        text = pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(array), 0, 10)
+        stamps = pd.to_datetime(pd.Series(text.to_numpy(zero_copy_only=False)[iso]),
+                                errors="coerce", format="%Y-%m-%d")
+        days[iso] = stamps.to_numpy().astype("datetime64[D]")
+        iso &= ~np.isnat(days)
+    for i in np.flatnonzero(~iso):
+        raw = array[i].as_py()
+        if raw is None or not raw.strip():
+            continue
+        day = parse_date(raw)
+        if day is None:
+            problems[i] = Problem("date", {"value": raw.strip()})
+        else:
+            days[i] = day
+    return days, problems
+
+
+def parse_date(text: str) -> np.datetime64 | None:
+    text = text.strip()
+    if re.fullmatch(r"\d{5}(?:\.\d+)?", text):  # Excel serial day
+        return EXCEL_EPOCH + np.timedelta64(int(float(text)), "D")
+    text = _MONTH_RE.sub(lambda m: f" {MONTHS[m.group(1).lower()]} ", text)
+    match = _DAY_FIRST.match(re.sub(r"\s+", " ", text))
+    if match:
+        day, month, year = int(match.group(1)), int(match.group(2)), int(match.group(3))
+        try:
+            return np.datetime64(f"{year:04d}-{month:02d}-{day:02d}", "D")
+        except ValueError:
+            return None
+    try:
+        return np.datetime64(pd.Timestamp(text).date(), "D") if re.match(r"^\d{4}-", text) else None
+    except (ValueError, OverflowError):
+        return None

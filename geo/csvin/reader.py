@@ -1,0 +1,201 @@
+"""Reading a CSV export record by record, with the file's own line numbers, in bounded chunks.
+
+Records come from Python's ``csv`` module (RFC 4180 quoting, quoted newlines, lenient about
+stray quotes; it never gives up on a file). Each record keeps the line it starts on (the header
+is line 1 when it is the first line); blank lines and lines of empty fields are not rows, but
+they still count for the line numbers.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+import numpy as np
+import pyarrow as pa
+
+from ..coords import Problem
+from ..errors import InputError
+from .sniff import detect_delimiter, detect_encoding, encoding_label
+
+SNIFF_BYTES = 256 * 1024
+FIELD_LIMIT = 16 * 1024 * 1024
+
+
+class UnreadableFile(InputError):
+    """The file cannot be read as a table at all (not: some rows are bad)."""
+
+    status = 422
+    code = "unreadable-file"
+
+
+@dataclass
+class Chunk:
+    """Consecutive rows: every column as text, the line each row starts on, and the problems
+    found while reading (a row with more values than the header)."""
+
+    table: pa.Table
+    lines: np.ndarray
+    problems: dict[int, Problem] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
+class CsvFile:
+    """An open CSV file: dialect, header and columns known, rows read on demand by :meth:`chunks`."""
+
+    def __init__(self, source: str | Path | bytes | BinaryIO):
+        self._owned = isinstance(source, (str, Path))
+        if isinstance(source, bytes):
+            source = io.BytesIO(source)
+        self.binary: BinaryIO = open(source, "rb") if self._owned else source
+        try:
+            self.size = _size(self.binary)
+            self._start = self.binary.tell()
+            head = self.binary.read(SNIFF_BYTES)
+            self.binary.seek(self._start)
+            _refuse_binary(head)
+            self.codec, errors = detect_encoding(head)
+            sample = head.decode(self.codec, errors=errors)
+            self.delimiter = detect_delimiter(sample)
+            self.text = io.TextIOWrapper(self.binary, encoding=self.codec, errors=errors, newline="")
+            self._reader = _Records(self.text, self.delimiter)
+            header = next(self._reader, None)
+        except BaseException:
+            self.close()
+            raise
+        if header is None:
+            self.close()
+            raise UnreadableFile("the file is empty: no header and no rows")
+        self.header_line, raw_header = header
+        if raw_header is None:
+            self.close()
+            raise UnreadableFile(f"the header (line {self.header_line}) is too long to be a header")
+        self.columns = _column_names(raw_header)
+
+    @property
+    def encoding(self) -> str:
+        return encoding_label(self.codec)
+
+    @property
+    def bom(self) -> bool:
+        return self.codec in ("utf-8-sig", "utf-16")
+
+    def position(self) -> int:
+        """Bytes read so far (for progress bars)."""
+        try:
+            return self.binary.tell() - self._start
+        except (OSError, ValueError):
+            return 0
+
+    def chunks(self, rows: int = 50_000) -> Iterator[Chunk]:
+        """The rows after the header, ``rows`` at a time."""
+        width = len(self.columns)
+        while True:
+            lines: list[int] = []
+            records: list[list[str]] = []
+            problems: dict[int, Problem] = {}
+            for line, record in self._reader:
+                if record is None:
+                    problems[len(records)] = Problem("too_long", {"limit": FIELD_LIMIT})
+                    record = [""] * width
+                if len(record) > width:
+                    extra = record[width:]
+                    if any(v.strip() for v in extra):
+                        problems[len(records)] = Problem("extra_values", {
+                            "count": len(extra), "values": ", ".join(f'"{v}"' for v in extra if v.strip()),
+                            "delimiter": "tab" if self.delimiter == "\t" else self.delimiter})
+                    record = record[:width]
+                elif len(record) < width:
+                    record = record + [""] * (width - len(record))
+                lines.append(line)
+                records.append(record)
+                if len(records) >= rows:
+                    break
+            if not records:
+                return
+            columns = list(zip(*records))
+            table = pa.table({name: pa.array(col, type=pa.string()) for name, col in zip(self.columns, columns)})
+            yield Chunk(table, np.asarray(lines, dtype="int64"), problems)
+
+    def close(self) -> None:
+        text = getattr(self, "text", None)
+        if text is not None:
+            text.detach()
+            self.text = None
+        if self._owned:
+            self.binary.close()
+
+    def __enter__(self) -> CsvFile:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class _Records:
+    """(first line, fields) of each non-blank record; never raises on the content."""
+
+    def __init__(self, text, delimiter: str):
+        if csv.field_size_limit() < FIELD_LIMIT:
+            csv.field_size_limit(FIELD_LIMIT)
+        self.reader = csv.reader(text, delimiter=delimiter, strict=False)
+        self.done = 0  # lines consumed so far
+
+    def __iter__(self) -> _Records:
+        return self
+
+    def __next__(self) -> tuple[int, list[str] | None]:
+        reader = self.reader
+        while True:
+            start = self.done + 1
+            try:
+                record = next(reader)
+            except csv.Error:  # a value over FIELD_LIMIT: the row stays, as a problem
+                self.done = reader.line_num
+                return start, None
+            self.done = reader.line_num
+            if any(v.strip() for v in record):
+                return start, record
+
+
+def _column_names(header: list[str]) -> list[str]:
+    """Unique, non-empty names; unnamed columns at the end (Excel's trailing delimiters) go."""
+    names = [unicodedata.normalize("NFC", h.strip().lstrip("\ufeff")) for h in header]
+    while names and not names[-1]:
+        names.pop()
+    out: list[str] = []
+    seen: set[str] = set()
+    for i, name in enumerate(names, start=1):
+        name = name or f"column_{i}"
+        unique, n = name, 2
+        while unique.lower() in seen:
+            unique, n = f"{name}_{n}", n + 1
+        seen.add(unique.lower())
+        out.append(unique)
+    return out
+
+
+def _refuse_binary(head: bytes) -> None:
+    if head.startswith(b"PK\x03\x04"):
+        raise UnreadableFile("this is an Excel workbook (.xlsx) or another zip file, not CSV: "
+                             "save it from Excel as \"CSV UTF-8\"")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UnreadableFile("this is an old Excel workbook (.xls), not CSV: save it from Excel as \"CSV UTF-8\"")
+    if head.startswith(b"%PDF"):
+        raise UnreadableFile("this is a PDF, not CSV")
+
+
+def _size(binary: BinaryIO) -> int | None:
+    try:
+        here = binary.tell()
+        end = binary.seek(0, io.SEEK_END)
+        binary.seek(here)
+        return end - here
+    except (OSError, ValueError, AttributeError):
+        return None
+

@@ -1,0 +1,269 @@
+"""Batch validation: a spreadsheet export in, a verdict for every row out, in bounded memory.
+
+    validator = Validator(engine, lang="id")
+    summary = validator.run("reports.csv", "results.csv", violations="violations.geojson")
+
+Rows stream through in chunks: read (:mod:`geo.csvin`), coordinates parsed (:mod:`geo.coords`),
+one vectorised ``engine.check_many`` per chunk, duplicates against every earlier row
+(:mod:`geo.duplicates`), written out (pyarrow's CSV writer; :class:`geo.export.FeatureSink`).
+The output has every input row, in order, with every input column, followed by
+:data:`RESULT_COLUMNS`. Rows that cannot be judged are ``invalid`` with the reason in ``error``,
+naming the file's own line number.
+"""
+from __future__ import annotations
+
+import io
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterator
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import shapely
+
+from .coords import Coordinates, Problem, parse_columns, parse_pair_column
+from .csvin import Chunk, CsvFile, Roles, detect
+from .csvin.dates import parse_dates
+from .duplicates import DuplicateFinder
+from .errors import InputError
+from .export import FeatureSink
+from .i18n import Catalog
+
+RESULT_COLUMNS = ("status", "regency_code", "regency", "violations", "nearest_site", "nearest_category",
+                  "nearest_distance_m", "buffer_m", "legal_basis", "error", "duplicate_of")
+STATUSES = ("ok", "violation", "outside_area", "outside_period", "invalid")
+DUPLICATE_TOLERANCE_M = 2.0
+AREA_MARGIN_DEG = 0.5
+EXAMPLES = 20
+
+Progress = Callable[[int, int], None]  # (bytes read, rows done)
+
+
+class TooManyRows(InputError):
+    status = 413
+    code = "too-many-rows"
+
+
+@dataclass
+class Summary:
+    """What a run read and found."""
+
+    rows: int = 0
+    counts: Counter = field(default_factory=Counter)
+    duplicates: int = 0
+    violations_written: int = 0
+    invalid_examples: list[tuple[int, str]] = field(default_factory=list)
+    encoding: str = ""
+    delimiter: str = ""
+    coordinate_columns: str = ""
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"rows": self.rows, "counts": {s: self.counts.get(s, 0) for s in STATUSES},
+                "duplicates": self.duplicates, "encoding": self.encoding, "delimiter": self.delimiter,
+                "coordinate_columns": self.coordinate_columns, "seconds": round(self.seconds, 3)}
+
+
+@dataclass
+class Results:
+    """The output of one chunk: the table as written, and the coordinates of its rows."""
+
+    table: pa.Table
+    lon: np.ndarray
+    lat: np.ndarray
+    status: np.ndarray
+
+
+class Validator:
+    def __init__(self, engine, catalog: Catalog | None = None, lang: str | None = None, *,
+                 at_column: str | None = None, chunk_rows: int = 50_000, max_rows: int | None = None):
+        self.engine = engine
+        self.catalog = catalog or Catalog()
+        self.lang = self.catalog.language(lang)
+        self.at_column = at_column
+        self.chunk_rows = chunk_rows
+        self.max_rows = max_rows
+        west, south, east, north = engine.layers.regencies.total_bounds
+        m = AREA_MARGIN_DEG
+        self.area = (west - m, south - m, east + m, north + m)
+
+    # -- whole files ----------------------------------------------------------------------------
+
+    def run(self, source: str | Path | bytes | BinaryIO, results: str | Path | BinaryIO, *,
+            violations: str | Path | None = None, progress: Progress | None = None) -> Summary:
+        """Validate ``source`` into a results CSV (path or binary stream) and, if asked, the
+        violations as GeoJSON/GPKG/KML/CSV (by the file suffix). Raises UnreadableFile before
+        writing anything when the file cannot be read as a table."""
+        started = time.perf_counter()
+        with CsvFile(source) as csv:
+            roles = detect(csv.columns, self.at_column)
+            summary = Summary(encoding=csv.encoding, delimiter=csv.delimiter,
+                              coordinate_columns=", ".join(c for c in (roles.lat, roles.lon, roles.pair) if c))
+            sink = FeatureSink(violations) if violations else None
+            out, owned = (open(results, "wb"), True) if isinstance(results, (str, Path)) else (results, False)
+            writer = None
+            try:
+                if csv.bom or csv.codec == "cp1252":
+                    out.write(b"\xef\xbb\xbf")  # so that Excel reads the UTF-8 output as UTF-8
+                for chunk in self.results(csv, roles, summary):
+                    if writer is None:
+                        writer = pacsv.CSVWriter(out, chunk.table.schema, write_options=_write_options(csv))
+                    writer.write_table(chunk.table)
+                    if sink is not None:
+                        sink.write(self._violations(chunk))
+                    if progress is not None:
+                        progress(csv.position(), summary.rows)
+                if writer is None:  # a header without rows
+                    empty = self._empty(csv.columns)
+                    writer = pacsv.CSVWriter(out, empty.schema, write_options=_write_options(csv))
+            finally:
+                if writer is not None:
+                    writer.close()
+                if owned:
+                    out.close()
+                if sink is not None:
+                    sink.close()
+                    summary.violations_written = sink.count
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def results(self, csv: CsvFile, roles: Roles, summary: Summary | None = None) -> Iterator[Results]:
+        """The result table of each chunk of ``csv`` (see :data:`RESULT_COLUMNS`)."""
+        summary = summary if summary is not None else Summary()
+        duplicates = DuplicateFinder(DUPLICATE_TOLERANCE_M)
+        names = _output_names(csv.columns)
+        for chunk in csv.chunks(self.chunk_rows):
+            if self.max_rows is not None and summary.rows + len(chunk) > self.max_rows:
+                raise TooManyRows(self.catalog.get("batch.too_many_rows", self.lang, limit=self.max_rows),
+                                  limit=self.max_rows)
+            result = self.check_chunk(chunk, roles, duplicates)
+            table = chunk.table.rename_columns(names)
+            for name in RESULT_COLUMNS:
+                table = table.append_column(name, result.table.column(name))
+            summary.rows += len(chunk)
+            summary.counts.update(result.status.tolist())
+            summary.duplicates += int(pc_count_valid(result.table.column("duplicate_of")))
+            if len(summary.invalid_examples) < EXAMPLES:
+                invalid = np.flatnonzero(result.status == "invalid")[:EXAMPLES - len(summary.invalid_examples)]
+                errors = result.table.column("error")
+                summary.invalid_examples += [(int(chunk.lines[i]), errors[int(i)].as_py()) for i in invalid]
+            yield Results(table, result.lon, result.lat, result.status)
+
+    # -- one chunk -------------------------------------------------------------------------------
+
+    def check_chunk(self, chunk: Chunk, roles: Roles, duplicates: DuplicateFinder) -> Results:
+        """Verdicts of one chunk; ``table`` holds only the result columns."""
+        n = len(chunk)
+        coords = self._coordinates(chunk, roles)
+        problems = list(coords.problems)
+        days = None
+        if roles.at:
+            days, date_problems = parse_dates(chunk.table.column(roles.at).combine_chunks())
+            problems = [p or q for p, q in zip(problems, date_problems)]
+        for i, problem in chunk.problems.items():
+            problems[i] = problems[i] or problem
+        valid = np.array([p is None for p in problems], dtype=bool)
+        ids = chunk.table.column(roles.apk_id).to_pylist() if roles.apk_id else None
+        duplicate_of = duplicates.find(coords.lon, coords.lat, chunk.lines, ids=ids, valid=valid)
+
+        frame = self._verdicts(coords, valid, days)
+        status = frame["status"].to_numpy(dtype=object)
+        errors = np.full(n, None, dtype=object)
+        for i in np.flatnonzero(~valid):
+            errors[i] = self.message(problems[i], int(chunk.lines[i]))
+        frame["error"] = errors
+        frame["duplicate_of"] = pd.array(np.where(duplicate_of > 0, duplicate_of, 0), dtype="Int64")
+        frame.loc[duplicate_of == 0, "duplicate_of"] = pd.NA
+        table = pa.Table.from_pandas(frame[list(RESULT_COLUMNS)], schema=RESULT_SCHEMA, preserve_index=False)
+        return Results(table, coords.lon, coords.lat, status)
+
+    def _coordinates(self, chunk: Chunk, roles: Roles) -> Coordinates:
+        if roles.pair:
+            return parse_pair_column(chunk.table.column(roles.pair).combine_chunks(), self.area)
+        return parse_columns(chunk.table.column(roles.lat).combine_chunks(),
+                             chunk.table.column(roles.lon).combine_chunks(), self.area)
+
+    def _verdicts(self, coords: Coordinates, valid: np.ndarray, days) -> pd.DataFrame:
+        n = len(valid)
+        index = np.flatnonzero(valid)
+        if len(index):
+            ats = None if days is None else days[index]
+            table = self.engine.check_many(coords.lon[index], coords.lat[index], ats).table()
+            table.index = index
+        else:
+            table = pd.DataFrame(columns=list(RESULT_SCHEMA.names[:9]))
+        frame = table.reindex(range(n))
+        frame["status"] = frame["status"].astype(object).where(valid, "invalid")
+        for name in ("regency_code", "regency", "nearest_site", "nearest_category", "legal_basis"):
+            column = frame[name].astype(object)
+            frame[name] = column.where(column.notna() & (column != ""), None)
+        frame["violations"] = pd.array(frame["violations"], dtype="Int64")
+        return frame
+
+    def message(self, problem: Problem, line: int) -> str:
+        """The clerk-readable reason for one invalid row."""
+        values = dict(problem.values)
+        if "axis" in values:
+            values["axis"] = self.catalog.get(f"batch.axis.{values['axis']}", self.lang)
+        if "part" in values:
+            values["part"] = self.catalog.get(f"batch.part.{values['part']}", self.lang)
+        text = self.catalog.get(f"batch.error.{problem.code}", self.lang, **values)
+        return self.catalog.get("batch.error.line", self.lang, line=line, message=text)
+
+    # -- outputs ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _violations(chunk: Results) -> gpd.GeoDataFrame:
+        hit = np.flatnonzero(chunk.status == "violation")
+        attrs = chunk.table.take(pa.array(hit, type=pa.int64())).to_pandas()
+        return gpd.GeoDataFrame(attrs, geometry=shapely.points(chunk.lon[hit], chunk.lat[hit]), crs=4326)
+
+    @staticmethod
+    def _empty(columns: list[str]) -> pa.Table:
+        names = _output_names(columns)
+        fields = [pa.field(n, pa.string()) for n in names] + list(RESULT_SCHEMA)
+        return pa.Table.from_pylist([], schema=pa.schema(fields))
+
+
+RESULT_SCHEMA = pa.schema([
+    ("status", pa.string()), ("regency_code", pa.string()), ("regency", pa.string()),
+    ("violations", pa.int64()), ("nearest_site", pa.string()), ("nearest_category", pa.string()),
+    ("nearest_distance_m", pa.float64()), ("buffer_m", pa.float64()), ("legal_basis", pa.string()),
+    ("error", pa.string()), ("duplicate_of", pa.int64()),
+])
+
+
+def pc_count_valid(column) -> int:
+    return len(column) - column.null_count
+
+
+def _output_names(columns: list[str]) -> list[str]:
+    """Input columns keep their names, except those that clash with a result column."""
+    taken = {c.lower() for c in columns} | set(RESULT_COLUMNS)
+    out = []
+    for name in columns:
+        if name.lower() in RESULT_COLUMNS:
+            new, n = f"input_{name}", 2
+            while new.lower() in taken:
+                new, n = f"input_{name}_{n}", n + 1
+            taken.add(new.lower())
+            name = new
+        out.append(name)
+    return out
+
+
+def _write_options(csv: CsvFile) -> pacsv.WriteOptions:
+    return pacsv.WriteOptions(include_header=True, delimiter=csv.delimiter if csv.delimiter in ",;\t|" else ",",
+                              quoting_style="needed")
+
+
+def validate_bytes(engine, data: bytes, **options) -> tuple[bytes, Summary]:
+    """Validate a CSV held in memory; the results CSV as bytes."""
+    out = io.BytesIO()
+    summary = Validator(engine, **options).run(data, out)
+    return out.getvalue(), summary
