@@ -10,7 +10,7 @@ from geo.config import Settings
 from geo.i18n import Catalog
 from geo.store import Store
 
-from . import pages, search
+from . import mapapi, pages
 from . import api, errors, ogc, openapi, reports
 
 
@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.register_blueprint(api.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(pages.bp)
-    app.register_blueprint(search.bp)
+    app.register_blueprint(mapapi.bp)
     app.register_blueprint(ogc.bp)
     app.register_blueprint(openapi.bp)
     return app

@@ -1,42 +1,70 @@
-"""``GET /api/geocode?q=``: the map's search box. Coordinates in every form the CSV parser reads
-(decimal, decimal comma, DMS, "lat, lon"), a regency's Kemendagri code, or a regency name."""
+"""Small JSON endpoints the pages need.
+
+    GET /api/geocode?q=   the map's search box: coordinates in every form the CSV parser reads
+                          (decimal, decimal comma, DMS, "lat, lon"), a Kemendagri code or a
+                          regency name
+    GET /api/whoami       the token's name and role (the pages show the workflow buttons by role)
+    GET /api/stats        counts for the dashboard: sites per category and regency; with a token
+                          that may read violations, reports per status, regency, category and type
+"""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
 from geo import InputError
+from geo.coords import parse_pair_column
 from geo.places import RegencyNames
+from geo.stats import report_counts, site_counts
 
-bp = Blueprint("search", __name__, url_prefix="/api")
+from . import auth
+
+bp = Blueprint("mapapi", __name__, url_prefix="/api")
 
 NAMES_KEY = "zonasi.regency_names"
+SITE_COUNTS_KEY = "zonasi.site_counts"
 MAX_QUERY = 200
+# What the CSV parser says of text that is simply not a coordinate pair (then try a name).
+NOT_A_PAIR = ("not_pair", "missing_pair", "not_coordinate", "missing")
 
 
-def regency_names() -> RegencyNames:
+def services():
+    return current_app.extensions["zonasi"]
+
+
+def _cached(key: str, build):
     app = current_app
-    found = app.extensions.get(NAMES_KEY)
+    found = app.extensions.get(key)
     if found is None:
-        found = app.extensions.setdefault(NAMES_KEY, RegencyNames(app.extensions["zonasi"].engine.layers.regencies))
+        found = app.extensions.setdefault(key, build())
     return found
 
 
+def _lang() -> str:
+    s = services()
+    return s.catalog.language(request.args.get("lang") or s.settings.language)
+
+
 def parse_point(text: str) -> tuple[float, float] | None:
-    """(lat, lon) when ``text`` is a coordinate pair the CSV parser accepts, else None."""
-    try:
-        from geo.coords import parse_pair
-    except ImportError:  # the CSV parser's module is not there yet
+    """(lat, lon) when ``text`` is a coordinate pair the CSV parser accepts; None when it is no
+    coordinate at all; InputError (with the parser's reason) when it is one but unusable."""
+    parsed = parse_pair_column([text])
+    problem = parsed.problems[0]
+    if problem is None:
+        return float(parsed.lat[0]), float(parsed.lon[0])
+    if problem.code in NOT_A_PAIR:
         return None
+    catalog = services().catalog
     try:
-        return parse_pair(text)
-    except InputError:
-        return None
+        reason = catalog.get(f"batch.error.{problem.code}", _lang(), **problem.values)
+    except (KeyError, IndexError):
+        reason = problem.code
+    raise InputError(f"{text!r}: {reason}", parameter="q", reason=problem.code)
 
 
 @bp.get("/geocode")
 def geocode():
-    """Places matching ``q``: ``{"query", "results": [{"type": "point", "lat", "lon"} |
-    {"type": "regency", "code", "name", "bbox", "lat", "lon"}]}`` (no match: an empty list)."""
+    """``{"query", "results": [{"type": "point", "lat", "lon"} | {"type": "regency", "code",
+    "name", "bbox", "lat", "lon"}]}``; no match is an empty list."""
     q = (request.args.get("q") or "").strip()
     if not q:
         raise InputError("query parameter 'q' is required: coordinates such as -6.33, 108.32 or "
@@ -47,7 +75,28 @@ def geocode():
     if point is not None:
         lat, lon = point
         return {"query": q, "results": [{"type": "point", "lat": lat, "lon": lon}]}
-    names = regency_names()
+    names = _cached(NAMES_KEY, lambda: RegencyNames(services().engine.layers.regencies))
     by_code = names.code(q)
     matches = [by_code] if by_code else names.find(q)
     return {"query": q, "results": [m.to_dict() for m in matches]}
+
+
+@bp.get("/whoami")
+def whoami():
+    """The caller's token name and role, and what the role may do (401 without a token)."""
+    who = auth.identity()
+    if who is None:
+        auth.require("reports:read")  # raises the usual 401 with how to send a token
+    return {"name": who.name, "role": who.role,
+            "permissions": sorted(auth.PERMISSIONS.get(who.role, ()))}
+
+
+@bp.get("/stats")
+def stats():
+    """Counts for the dashboard (reports only for tokens that may read violations)."""
+    s = services()
+    body = {"sites": _cached(SITE_COUNTS_KEY, lambda: site_counts(s.engine.layers)), "reports": None}
+    if auth.can("violations:read"):
+        rows, _ = s.store.list_reports(None, limit=None, private=False)
+        body["reports"] = report_counts(rows)
+    return body

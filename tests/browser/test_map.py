@@ -54,3 +54,116 @@ def test_tap_near_a_school_is_a_violation_with_its_name(page, live, engine):
     assert "Tempat pendidikan" in text and "PKPU 15/2023" in text and "Indramayu" in text
     screenshot(page, "map-violation")
     assert page.js_errors == []
+
+
+def test_tap_on_a_clean_spot_says_allowed_with_the_nearest_site(page, live, engine, app):
+    catalog = app.extensions["zonasi"].catalog
+    lat, lon = -6.335, 108.31
+    verdict = engine.check(lon, lat)
+    assert verdict.status == "ok"
+    open_map(page, live)
+    popup = click_at(page, lat, lon)
+    assert popup.get_attribute("data-status") == "ok"
+    assert popup.locator(".zonasi-verdict-head").inner_text() == catalog.get("status.ok", "id")
+    text = popup.inner_text()
+    assert catalog.get("verdict.ok", "id") in text
+    assert verdict.nearest.name in text
+
+
+def test_a_tap_on_a_site_marker_is_checked_too(page, live, engine):
+    sites = engine.layers.sites
+    school = sites[sites["name"] == "SMAN 1 SINDANG"].iloc[0]
+    open_map(page, live)
+    page.evaluate("([lat, lon]) => window.zonasiMap.setView([lat, lon], 18, {animate: false})",
+                  [school.geometry.y, school.geometry.x])
+    marker = page.locator('.awesome-marker[title="SMAN 1 SINDANG"]')
+    marker.wait_for()
+    marker.click()
+    popup = page.locator(".zonasi-check-popup .zonasi-verdict")
+    popup.wait_for()
+    assert popup.get_attribute("data-status") == "violation"
+    assert "0 m dari SMAN 1 SINDANG" in popup.inner_text()
+
+
+def test_search_with_a_dms_coordinate_pans_there_and_checks(page, live):
+    open_map(page, live)
+    page.fill("#zonasi-search-input", "6°19'48\"S 108°19'12\"E")
+    page.click("#zonasi-search-submit")
+    popup = page.locator(".zonasi-check-popup .zonasi-verdict")
+    popup.wait_for()
+    assert popup.get_attribute("data-status") == "violation"
+    assert "SMAN 1 SINDANG" in popup.inner_text()
+    centre = page.evaluate("(() => { const c = window.zonasiMap.getCenter(); return [c.lat, c.lng]; })()")
+    assert abs(centre[0] + 6.33) < 1e-6 and abs(centre[1] - 108.32) < 1e-6
+    screenshot(page, "map-search-dms")
+
+
+def test_search_with_a_regency_name_shows_the_regency(page, live):
+    open_map(page, live)
+    page.fill("#zonasi-search-input", "kabupaten indramayu")
+    page.press("#zonasi-search-input", "Enter")
+    page.wait_for_function("window.zonasiMap.getZoom() >= 9")
+    inside = page.evaluate("window.zonasiMap.getBounds().contains([-6.45, 108.18])")
+    assert inside
+    page.fill("#zonasi-search-input", "tidak ada tempat seperti ini")
+    page.press("#zonasi-search-input", "Enter")
+    page.locator("#zonasi-message", has_text="Tidak ditemukan").wait_for()
+
+
+def test_my_location_draws_the_accuracy_circle_and_says_when_it_is_too_poor(browser, live):
+    from .conftest import new_page
+
+    page = new_page(browser, geolocation={"latitude": -6.33, "longitude": 108.32, "accuracy": 80},
+                    permissions=["geolocation"])
+    try:
+        open_map(page, live)
+        page.click("#zonasi-locate")
+        popup = page.locator(".zonasi-check-popup .zonasi-verdict")
+        popup.wait_for()
+        text = popup.inner_text()
+        assert "Akurasi GPS ± 80 m" in text
+        assert popup.locator(".zonasi-accuracy-poor").count() == 1
+        radius = page.evaluate("""(() => { let r = null; window.zonasiMap.eachLayer(l => {
+            if (l instanceof L.Circle && !(l instanceof L.CircleMarker && !l.getRadius)) r = l.getRadius(); });
+            return r; })()""")
+        assert radius == 80
+        screenshot(page, "map-gps-poor")
+    finally:
+        page.context.close()
+
+
+def test_the_map_works_on_a_360_px_phone(phone, live):
+    open_map(phone, live)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert phone.locator("#zonasi-locate").is_visible()
+    popup = click_at(phone, *NEAR_SCHOOL)
+    box = popup.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+    assert phone.locator(".zonasi-report-here").is_visible()
+    screenshot(phone, "map-phone-violation")
+    assert phone.js_errors == []
+
+
+def test_english_is_one_switch_away_and_remembered(page, live):
+    open_map(page, live, "?lang=en")
+    assert page.locator("#zonasi-locate").inner_text().strip() == "My location"
+    popup = click_at(page, -6.335, 108.31)
+    assert popup.locator(".zonasi-verdict-head").inner_text() == "Allowed"
+    page.goto(f"{live.url}/batch")
+    assert page.locator("#nav-map").inner_text() == "Map"
+    page.click("#zonasi-lang")
+    assert page.locator("#nav-map").inner_text() == "Peta"
+
+
+def test_the_page_with_its_data_stays_under_1_5_mb(page, live):
+    """Jakarta at zoom 12 (thousands of sites around): assets plus the viewport's data."""
+    open_map(page, live)
+    page.evaluate("window.zonasiMap.setView([-6.2, 106.85], 12, {animate: false})")
+    page.wait_for_function("window.zonasi.mapPage.state.sites && window.zonasi.mapPage.state.sites.shown > 500")
+    page.wait_for_load_state("networkidle")
+    total = page.evaluate("""(() => {
+        const nav = performance.getEntriesByType('navigation')[0];
+        return performance.getEntriesByType('resource').reduce((s, e) => s + e.transferSize, nav.transferSize);
+    })()""")
+    assert 200_000 < total <= 1_500_000, total
+    screenshot(page, "map-jakarta")

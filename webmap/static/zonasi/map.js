@@ -10,7 +10,7 @@
   const groups = {};
   for (const key of ["regencies", "sites", "roads", "zones", "violations"]) groups[key] = window[names[key]];
   const POOR_ACCURACY_M = 50;
-  const PAGE_LIMIT = {regencies: 600, sites: 3000, zones: 3000, violations: 3000};
+  const PAGE_LIMIT = {regencies: 600, sites: 2000, zones: 3000, violations: 3000};
   const STATUS_COLOURS = {reported: "#d63384", verified: "#dc3545", notified: "#fd7e14",
                           dismissed: "#6c757d", removed: "#198754"};
   const VERDICT_CLASS = {ok: "success", violation: "danger", outside_area: "secondary",
@@ -120,7 +120,7 @@
     },
     sites: {
       url: () => config.urls.sites, minZoom: config.zoom.sites, also: ["roads"],
-      params: () => ({}),
+      params: () => ({properties: "name,category"}),
       draw(collection) {
         const markers = [];
         const lines = L.geoJSON(null, {style: {color: "#6c757d", weight: 4, opacity: 0.7}});
