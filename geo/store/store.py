@@ -76,6 +76,12 @@ class Store:
         """Drop pooled connections (after a fork, or when done)."""
         self.db.dispose()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.dispose()
+
     # -- submitting ----------------------------------------------------------------------------
 
     def submit(self, data: dict | ReportInput, *, photo: bytes | None = None,
@@ -105,7 +111,9 @@ class Store:
                     actor=report.reporter or submitted_by, role="field" if submitted_by else None,
                     at=values["received_at"], note=None))
         if created:
-            return Submission(self.get_report(values["id"], private=True), True)
+            report_row = self._row(values, private=True)
+            report_row["verdict"] = values["verdict"]
+            return Submission(report_row, True)
         self.photos.discard(photo_rel)
         existing = self._by_key(key) if key else None
         if existing is None:

@@ -35,7 +35,8 @@ def token():
 def create(role, name):
     """Create a token and print it (only the token, on stdout; it is shown only once)."""
     try:
-        secret = _store().tokens.create(role, name)
+        with _store() as store:
+            secret = store.tokens.create(role, name)
     except ZonasiError as exc:
         raise click.UsageError(exc.message) from exc
     click.echo(secret)
@@ -45,7 +46,8 @@ def create(role, name):
 @click.option("--json", "as_json", is_flag=True, help="As JSON.")
 def list_tokens(as_json):
     """The tokens (id, name, role, created, revoked); never the secrets."""
-    rows = _store().tokens.list()
+    with _store() as store:
+        rows = store.tokens.list()
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -59,7 +61,8 @@ def list_tokens(as_json):
 def revoke(token_id):
     """Revoke the token TOKEN_ID (see 'zonasi token list')."""
     try:
-        _store().tokens.revoke(token_id)
+        with _store() as store:
+            store.tokens.revoke(token_id)
     except ZonasiError as exc:
         raise click.UsageError(exc.message) from exc
     settings = settings_from()
