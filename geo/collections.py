@@ -62,25 +62,27 @@ def regencies_collection(engine) -> FrameCollection:
     return FrameCollection(info, frame, "code", list(REGENCY_PROPERTIES), simplify=True)
 
 
-def zones_collection(engine) -> Collection | None:
-    """Exclusion zones for drawing, when :mod:`geo.zones` provides them."""
+def zones_collection(engine, zone_cache=None):
+    """Exclusion zones for drawing (:mod:`geo.zones`), sharing the app's zone cache if given."""
     try:
-        from . import zones
-    except ImportError:
+        from .zone_collection import ZonesCollection
+        from .zones import ZoneCache
+    except ImportError:  # a tree without geo.zones: no zones collection
         return None
-    build = getattr(zones, "collection", None)
-    return build(engine) if build else None
+
+    return ZonesCollection(engine, zone_cache or ZoneCache(engine))
 
 
 class Collections:
     """Every collection by id, each built on first use (the report store's are optional)."""
 
-    def __init__(self, engine, store_collections: Callable[[], dict[str, Collection]] | None = None):
+    def __init__(self, engine, store_collections: Callable[[], dict[str, Collection]] | None = None,
+                 zone_cache=None):
         self.engine = engine
         self._builders: dict[str, Callable[[], Collection | None]] = {
             "sites": lambda: sites_collection(engine),
             "regencies": lambda: regencies_collection(engine),
-            "zones": lambda: zones_collection(engine),
+            "zones": lambda: zones_collection(engine, zone_cache),
         }
         self._store_collections = store_collections
         self._built: dict[str, Collection | None] = {}

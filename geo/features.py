@@ -52,11 +52,17 @@ class Query:
 @dataclass
 class Page:
     features: list[dict]
-    matched: int
+    matched: int | None              # None: not counted (then ``more`` says if a next page exists)
+    more: bool | None = None
 
     @property
     def returned(self) -> int:
         return len(self.features)
+
+    def has_next(self, offset: int) -> bool:
+        if self.matched is None:
+            return bool(self.more)
+        return offset + self.returned < self.matched
 
 
 @dataclass(frozen=True)

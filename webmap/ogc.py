@@ -46,8 +46,20 @@ def collections() -> Collections:
     if found is None:
         services = app.extensions["zonasi"]
         found = app.extensions.setdefault(COLLECTIONS_KEY, Collections(
-            services.engine, store_collections=lambda: _store_collections(services)))
+            services.engine, store_collections=lambda: _store_collections(services),
+            zone_cache=_zone_cache(services)))
     return found
+
+
+def _zone_cache(services):
+    """The app's exclusion-zone cache, shared with /api/zones.geojson (made here if first)."""
+    if not hasattr(services, "zones"):
+        return None
+    if services.zones is None or services.zones.engine is not services.engine:
+        from geo.zones import ZoneCache
+
+        services.zones = ZoneCache(services.engine)
+    return services.zones
 
 
 def _store_collections(services) -> dict:
@@ -155,21 +167,19 @@ def items(collection_id: str):
         _link(url_for("ogc.collection", collection_id=info.id, _external=True), "collection",
               title=info.title),
     ]
-    if query.offset + page.returned < page.matched:
+    if page.has_next(query.offset):
         links.append(_link(_with(self_url, {"offset": query.offset + query.limit, "limit": query.limit}),
                            "next", GEOJSON, "Next page"))
     if query.offset > 0:
         links.append(_link(_with(self_url, {"offset": max(0, query.offset - query.limit),
                                             "limit": query.limit}), "prev", GEOJSON, "Previous page"))
     links.extend(_alternates(info.id))
-    return _json({
-        "type": "FeatureCollection",
-        "timeStamp": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "numberMatched": page.matched,
-        "numberReturned": page.returned,
-        "features": page.features,
-        "links": links,
-    }, GEOJSON)
+    body = {"type": "FeatureCollection",
+            "timeStamp": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")}
+    if page.matched is not None:
+        body["numberMatched"] = page.matched
+    body.update(numberReturned=page.returned, features=page.features, links=links)
+    return _json(body, GEOJSON)
 
 
 @bp.get("/collections/<collection_id>/items/<path:feature_id>")

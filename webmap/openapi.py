@@ -153,6 +153,7 @@ def _components(settings) -> dict:
     out["responses"] = {
         "Unauthorized": dict(PROBLEM_RESPONSE, description="No token, or an unknown one"),
         "Forbidden": dict(PROBLEM_RESPONSE, description="The token's role may not do this"),
+        "Conflict": dict(PROBLEM_RESPONSE, description="A conflict (an illegal move lists the allowed ones)"),
     }
     return out
 

@@ -36,6 +36,8 @@ def binary(*mimetypes: str, description: str = "A file") -> dict:
                     "content": {m: {"schema": {"type": "string", "format": "binary"}} for m in mimetypes}}}
 
 
+PROBLEM = {"description": "Refused, as RFC 9457 problem details",
+           "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 HTML = binary("text/html", description="An HTML page")
 LANG = query("lang", "Language of messages: id (default) or en", {"type": "string", "enum": ["id", "en"]})
 F = query("f", "Output format: json (the only one)", {"type": "string", "enum": ["json"]})
@@ -61,6 +63,14 @@ FILTERS = [query("category", "sites: category key(s), comma-separated"),
            query("layer", "sites: source layer name(s)"),
            query("province_code", "regencies: province code(s), e.g. 32"),
            query("regency_type", "regencies: Kabupaten or Kota")]
+REPORT_FILTERS = [query("regency", "Kemendagri code(s) or name(s), comma-separated"),
+                  query("category", "Category of the site that explains the verdict, comma-separated"),
+                  query("status", "Workflow status(es): reported, verified, dismissed, notified, removed"),
+                  query("verdict", "Verdict(s) at submission: ok, violation, outside_area, outside_period"),
+                  query("overdue", "true: notified and past the deadline", {"type": "boolean"}),
+                  query("since", "reported_at on or after (date or RFC 3339 time)"),
+                  query("until", "reported_at on or before (a date includes the whole day)"),
+                  query("bbox", "min lon,min lat,max lon,max lat", style="form", explode=False), LANG]
 COLLECTION_ID = {"name": "collection_id", "in": "path", "required": True,
                  "description": "violations, reports, sites, zones or regencies",
                  "schema": {"type": "string", "enum": ["violations", "reports", "sites", "zones", "regencies"]}}
@@ -86,6 +96,107 @@ ENDPOINTS: dict[str, dict] = {
                        LANG],
         "responses": ok(ref("Verdict")),
     },
+    "zones.zones": {
+        "summary": "Dissolved exclusion zones of a regency, for drawing (GeoJSON)",
+        "description": "One (multi)polygon per category: the sites buffered by the regency's distance in its UTM "
+                       "zone, clipped to the regency; kind=allowed for designated zones. Drawings only: verdicts "
+                       "come from /api/check. regency or bbox is required.",
+        "parameters": [query("regency", "Kemendagri regency code(s), comma-separated, e.g. 32.12"),
+                       query("category", "Category key(s), comma-separated (default: all)"),
+                       query("bbox", "west,south,east,north in WGS 84 degrees: clip to it (alone: the regencies it "
+                                     "touches, at most 6)")],
+        "responses": ok(ref("FeatureCollection"), GEOJSON),
+    },
+    "batch.validate": {
+        "summary": "Validate a CSV of reported props: a verdict for every row",
+        "description": "Uploads with more rows than the web limit are refused (413): use `zonasi validate`. The "
+                       "summary travels in the X-Zonasi-Summary header (JSON).",
+        "parameters": [query("format", "csv (every row with its verdict, default) or geojson (the violations)",
+                             {"type": "string", "enum": ["csv", "geojson"], "default": "csv"}),
+                       query("at_column", "Column with the date each prop stood"), LANG],
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"],
+            "properties": {"file": {"type": "string", "format": "binary", "description": "The CSV"},
+                           "at_column": {"type": "string"}, "lang": {"type": "string"}}}}}},
+        "responses": {**binary("text/csv", GEOJSON, description="The results"),
+                      "413": PROBLEM},
+    },
+    "mapapi.geocode": {
+        "summary": "Find a place: a coordinate pair or a regency name",
+        "parameters": [query("q", "Coordinates (-6.33, 108.32 or 6°19'48\"S 108°19'12\"E) or a regency name",
+                             required=True), LANG],
+        "responses": ok({"type": "object", "properties": {
+            "query": {"type": "string"}, "results": {"type": "array", "items": {"type": "object"}}}}),
+    },
+    "mapapi.whoami": {"summary": "The caller's token name, role and permissions",
+                      "roles": ["field", "bawaslu", "satpolpp", "admin"],
+                      "responses": ok({"type": "object", "properties": {
+                          "name": {"type": "string"}, "role": {"type": "string"},
+                          "permissions": {"type": "array", "items": {"type": "string"}}}})},
+    "mapapi.stats": {"summary": "Counts for the dashboard: sites always, reports with a token that may read "
+                                "violations", "parameters": [LANG],
+                     "responses": ok({"type": "object", "properties": {
+                         "sites": {"type": "object"}, "reports": {"type": "object", "nullable": True}}})},
+    # -- reports and the takedown workflow ------------------------------------------------------------
+    "reports.submit": {
+        "summary": "Submit a report of a campaign prop; its verdict is computed and stored",
+        "roles": ["field", "admin"],
+        "parameters": [header("Idempotency-Key", "A key per report: resubmitting with it returns the first "
+                                                 "report (200, Idempotent-Replayed: true) instead of a copy")],
+        "requestBody": {"required": True, "content": {
+            JSON: {"schema": ref("ReportInput")},
+            "multipart/form-data": {"schema": {"allOf": [ref("ReportInput"), {"type": "object", "properties": {
+                "photo": {"type": "string", "format": "binary",
+                          "description": "JPEG or PNG; its EXIF GPS is used when lon/lat are missing"}}}]}}}},
+        "responses": {"201": {"description": "Stored", "content": {JSON: {"schema": ref("Report")}}},
+                      "200": {"description": "Already stored with this Idempotency-Key (or id)",
+                              "content": {JSON: {"schema": ref("Report")}}},
+                      "409": {"$ref": "#/components/responses/Conflict"}},
+    },
+    "reports.list_reports": {
+        "summary": "List reports, newest first, with the reporter", "roles": ["bawaslu", "admin"],
+        "parameters": [*REPORT_FILTERS, query("limit", "Reports per page", {"type": "integer", "minimum": 0}),
+                       query("offset", "Reports to skip", {"type": "integer", "minimum": 0})],
+        "responses": ok({"type": "object", "properties": {
+            "reports": {"type": "array", "items": ref("Report")},
+            "numberMatched": {"type": "integer"}, "numberReturned": {"type": "integer"}}}),
+    },
+    "reports.get_report": {"summary": "One report: its stored verdict, explanation and history",
+                           "roles": ["field", "bawaslu", "satpolpp", "admin"], "parameters": [LANG],
+                           "responses": ok(ref("Report"))},
+    "reports.photo": {"summary": "The photo of a report", "roles": ["field", "bawaslu", "satpolpp", "admin"],
+                      "responses": binary("image/jpeg", "image/png", description="The photo")},
+    "reports.transition": {
+        "summary": "Move a report through the workflow (verify, dismiss, notify, remove)",
+        "description": "reported -> verified | dismissed; verified -> notified (deadline set by the rules) | "
+                       "removed; notified -> removed. An illegal move is 409 listing the allowed ones. "
+                       "verify/dismiss/notify: bawaslu; removed: satpolpp; admin: all.",
+        "roles": ["bawaslu", "satpolpp", "admin"],
+        "requestBody": {"required": True, "content": {JSON: {"schema": {
+            "type": "object", "required": ["status"], "properties": {
+                "status": {"type": "string", "enum": ["verified", "dismissed", "notified", "removed"]},
+                "note": {"type": "string"}, "actor": {"type": "string"},
+                "from": {"type": "string", "description": "The status you saw (a concurrent move is 409)"}}}}}},
+        "responses": {**ok(ref("Report")), "409": {"$ref": "#/components/responses/Conflict"}},
+    },
+    "reports.violations": {
+        "summary": "Violations for Satpol PP: GeoJSON, CSV, KML or GeoPackage, without the reporter",
+        "roles": ["bawaslu", "satpolpp", "admin"],
+        "parameters": [{"name": "fmt", "in": "path", "required": True, "description": "File format",
+                        "schema": {"type": "string", "enum": ["geojson", "csv", "kml", "gpkg"]}},
+                       *REPORT_FILTERS],
+        "responses": binary(GEOJSON, "text/csv", "application/vnd.google-earth.kml+xml",
+                            "application/geopackage+sqlite3", description="The violations as a file"),
+    },
+    # -- pages ----------------------------------------------------------------------------------------
+    "pages.map_page": {"summary": "The web map: check a spot, see zones, sites and violations",
+                       "parameters": [LANG], "responses": HTML},
+    "pages.batch_page": {"summary": "Check a spreadsheet of points (page)", "parameters": [LANG],
+                         "responses": HTML},
+    "pages.violations_page": {"summary": "The violations list for Bawaslu and Satpol PP (page)",
+                              "parameters": [LANG], "responses": HTML},
+    "pages.dashboard_page": {"summary": "Counts by category, regency and status (page)", "parameters": [LANG],
+                             "responses": HTML},
     # -- OGC API - Features ---------------------------------------------------------------------------
     "ogc.landing": {"summary": "OGC API - Features landing page", "parameters": [F],
                     "responses": ok(ref("LandingPage"))},
@@ -121,6 +232,24 @@ COMPONENTS: dict = {"schemas": {
                                "status": {"type": "integer"}, "detail": {"type": "string"},
                                "instance": {"type": "string"}}},
     "Link": _LINK,
+    "ReportInput": {"type": "object", "required": ["apk_type"], "properties": {
+        "id": {"type": "string", "format": "uuid", "description": "Client-made id (idempotent)"},
+        "apk_type": {"type": "string",
+                     "enum": ["baliho", "spanduk", "umbul-umbul", "reklame", "poster", "bendera", "lainnya"]},
+        "participant": {"type": "string"}, "lon": {"type": "number"}, "lat": {"type": "number"},
+        "accuracy_m": {"type": "number", "minimum": 0}, "reporter": {"type": "string"},
+        "reported_at": {"type": "string", "format": "date-time"}, "note": {"type": "string"}}},
+    "Report": {"type": "object", "description": "A stored report (times ISO 8601 UTC); reporter only for "
+                                                "roles that may see it", "properties": {
+        "id": {"type": "string", "format": "uuid"}, "apk_type": {"type": "string"},
+        "participant": {"type": "string", "nullable": True}, "lon": {"type": "number"}, "lat": {"type": "number"},
+        "accuracy_m": {"type": "number", "nullable": True}, "reported_at": {"type": "string"},
+        "status": {"type": "string"}, "deadline": {"type": "string", "nullable": True},
+        "overdue": {"type": "boolean"}, "verdict_status": {"type": "string"}, "uncertain": {"type": "boolean"},
+        "regency_code": {"type": "string", "nullable": True}, "site_id": {"type": "string", "nullable": True},
+        "distance_m": {"type": "number", "nullable": True}, "buffer_m": {"type": "number", "nullable": True},
+        "verdict": {"type": "object"}, "message": {"type": "string"},
+        "history": {"type": "array", "items": {"type": "object"}}}},
     "Hit": {"type": "object", "properties": {
         "site_id": {"type": "string"}, "name": {"type": "string"}, "category": {"type": "string"},
         "category_label": {"type": "string"}, "distance_m": {"type": "number"},

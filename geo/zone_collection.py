@@ -1,0 +1,135 @@
+"""The ``zones`` collection: the dissolved exclusion zones of :mod:`geo.zones`, one feature per
+regency and category (id ``32.12-school``), for drawing. Verdicts never use them.
+
+Zones are made per regency on first use (a union of buffers: slow), so a page is filled by
+walking the candidate regencies in code order and stopping once the page is full; the total
+(``numberMatched``) is given only when every candidate has been looked at.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import shapely
+
+from .errors import InputError, NotFound
+from .features import CollectionInfo, Page, Query, bbox_boxes, check_properties, frame_bbox, rounded
+from .rules import CATEGORIES
+
+PROPERTIES = {"regency_code": "string", "kind": "string", "category": "string", "label": "string",
+              "label_en": "string", "buffer_m": "number", "legal_basis": "string", "sites": "integer"}
+QUERYABLES = ("regency_code", "category", "kind")
+_DEG_M = 100_000.0   # metres per degree, rounded down: candidate padding only
+
+
+class ZonesCollection:
+    def __init__(self, engine, cache):
+        self.engine = engine
+        self.cache = cache          # a geo.zones.ZoneCache (shared with /api/zones.geojson)
+        self._candidates = None
+        self.info = CollectionInfo(
+            id="zones", title="Exclusion zones",
+            description="Where no campaign prop may stand: the sites of each category buffered by the "
+                        "regency's distance (in its UTM zone), dissolved and clipped to the regency; "
+                        "kind=allowed for designated zones. For drawing only: verdicts come from the exact "
+                        "distance (/api/check). Made per regency on first use: ask with a bbox or "
+                        "regency_code.",
+            geometry="Polygon, MultiPolygon", properties=PROPERTIES, queryables=QUERYABLES,
+            bbox=frame_bbox(engine.layers.sites))
+
+    def candidates(self) -> list[str]:
+        """Codes of the regencies that may have zones: those within reach of some site (or with
+        designated zones), in code order."""
+        if self._candidates is None:
+            regencies = self.engine.layers.regencies
+            sites = self.engine.layers.sites.geometry.to_numpy()
+            pad = float(self.engine.buffers.max(initial=0.0)) / _DEG_M + 1e-3
+            bounds = shapely.bounds(sites)
+            boxes = shapely.box(bounds[:, 0] - pad, bounds[:, 1] - pad, bounds[:, 2] + pad, bounds[:, 3] + pad)
+            tree = shapely.STRtree(regencies.geometry.to_numpy())
+            _, hit = tree.query(boxes, predicate="intersects")
+            codes = set(self.engine.regency_codes[np.unique(hit)].tolist())
+            codes |= set(getattr(self.engine.layers, "allowed", None) or {})
+            self._candidates = sorted(str(c) for c in codes)
+        return self._candidates
+
+    def _regencies(self, query: Query) -> list[str]:
+        codes = self.candidates()
+        wanted = query.filters.get("regency_code")
+        if wanted:
+            asked = [c.strip() for c in wanted.split(",") if c.strip()]
+            unknown = [c for c in asked if self.engine.regency_index(c) is None]
+            if unknown:
+                raise InputError(f"regency_code {unknown[0]!r} is not loaded; use a Kemendagri code like 32.12",
+                                 parameter="regency_code")
+            codes = [c for c in codes if c in set(asked)]
+        if query.bbox is not None:
+            geoms = self.engine.layers.regencies.geometry.to_numpy()
+            touching = np.zeros(len(geoms), dtype=bool)
+            for box in bbox_boxes(query.bbox):
+                touching |= shapely.intersects(geoms, box)
+            near = set(self.engine.regency_codes[touching].tolist())
+            codes = [c for c in codes if c in near]
+        return codes
+
+    def _features(self, code: str, query: Query | None) -> list[dict]:
+        zones = self.cache.get(code)
+        if not len(zones):
+            return []
+        keep = np.ones(len(zones), dtype=bool)
+        if query is not None:
+            for name in ("category", "kind"):
+                if query.filters.get(name):
+                    keep &= zones[name].isin(query.filters[name].split(",")).to_numpy()
+            if query.bbox is not None:
+                inside = np.zeros(len(zones), dtype=bool)
+                for box in bbox_boxes(query.bbox):
+                    inside |= shapely.intersects(zones.geometry.to_numpy(), box)
+                keep &= inside
+        rows = zones[keep]
+        texts = shapely.to_geojson(rounded(rows.geometry.to_numpy()))
+        out = []
+        for (_, row), text in zip(rows.iterrows(), texts):
+            props = {k: _plain(row[k]) for k in PROPERTIES}
+            if query is not None and query.properties is not None:
+                props = {k: props[k] for k in query.properties}
+            out.append({"type": "Feature", "id": f"{code}-{row['category']}", "geometry": json.loads(text),
+                        "properties": props})
+        return out
+
+    def items(self, query: Query) -> Page:
+        check_properties(self.info, query.properties)
+        for name in query.filters:
+            if name not in QUERYABLES:
+                raise InputError(f"zones cannot be filtered by {name!r}; use one of {', '.join(QUERYABLES)}",
+                                 parameter=name)
+        category = query.filters.get("category")
+        if category:
+            unknown = [c for c in category.split(",") if c not in (*CATEGORIES, "allowed_zone")]
+            if unknown:
+                raise InputError(f"unknown category {unknown[0]!r}; known: {', '.join(CATEGORIES)}",
+                                 parameter="category")
+        found: list[dict] = []
+        codes = self._regencies(query)
+        need = query.offset + query.limit + 1
+        for i, code in enumerate(codes):
+            found.extend(self._features(code, query))
+            if len(found) >= need and i < len(codes) - 1:
+                page = found[query.offset:query.offset + query.limit]
+                return Page(page, None, more=True)
+        return Page(found[query.offset:query.offset + query.limit], len(found))
+
+    def item(self, fid: str, private: bool = False) -> dict:
+        code, _, category = str(fid).partition("-")
+        if self.engine.regency_index(code) is not None:
+            for feature in self._features(code, None):
+                if feature["id"] == fid:
+                    return feature
+        raise NotFound(f"no feature {fid!r} in collection 'zones' (ids look like 32.12-school)",
+                       collection="zones", feature=str(fid))
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
