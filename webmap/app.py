@@ -10,7 +10,7 @@ from geo.config import Settings
 from geo.i18n import Catalog
 from geo.store import Store
 
-from . import mapapi, pages
+from . import batch, mapapi, pages
 from . import api, errors, ogc, openapi, reports
 
 
@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.extensions["zonasi"] = services
     errors.register(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(batch.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(mapapi.bp)

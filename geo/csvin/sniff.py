@@ -45,6 +45,8 @@ def encoding_label(codec: str) -> str:
 def detect_delimiter(sample: str) -> str:
     """The delimiter of a CSV sample: the candidate splitting the header into the most fields
     that the following lines agree with; "," when nothing splits the header."""
+    if not sample.strip(" \t\r\n,;|"):  # nothing but delimiters: the most frequent one
+        return max(DELIMITERS, key=sample.count)
     records = _records(sample, ",")
     header_text = next((line for line in sample.splitlines() if line.strip()), "")
     best, best_score = ",", (0, 0.0)

@@ -1,0 +1,153 @@
+"""geo.csvin: spreadsheet exports as they really come, with the file's own line numbers."""
+from __future__ import annotations
+
+import pytest
+
+from geo.csvin import CsvFile, UnreadableFile, detect
+
+DATA = __import__("pathlib").Path(__file__).parent / "data" / "csv"
+
+
+def rows(source, chunk_rows=1000):
+    with CsvFile(source) as csv:
+        out = []
+        for chunk in csv.chunks(chunk_rows):
+            table = chunk.table.to_pylist()
+            out += [(int(line), row, chunk.problems.get(i)) for i, (line, row) in enumerate(zip(chunk.lines, table))]
+        return csv, out
+
+
+def test_comma_utf8():
+    csv, out = rows(b"nama,lat,lon\nA,-6.327,108.325\nB,-6.4,108.3\n")
+    assert (csv.delimiter, csv.encoding, csv.columns) == (",", "UTF-8", ["nama", "lat", "lon"])
+    assert [(line, r["nama"]) for line, r, _ in out] == [(2, "A"), (3, "B")]
+
+
+def test_semicolon_decimal_comma_with_bom_and_crlf():
+    data = "\ufeffNama;Lintang;Bujur\r\nBaliho;-6,327;108,325\r\n".encode("utf-8")
+    csv, out = rows(data)
+    assert (csv.delimiter, csv.encoding, csv.bom) == (";", "UTF-8 (BOM)", True)
+    assert csv.columns == ["Nama", "Lintang", "Bujur"]  # no BOM left in the first name
+    assert out[0][1] == {"Nama": "Baliho", "Lintang": "-6,327", "Bujur": "108,325"}
+
+
+def test_tab_cp1252():
+    data = "nama\tlat\tlon\nCaf\u00e9 \u201cMawar\u201d\t-6.3\t108.3\n".encode("cp1252")
+    csv, out = rows(data)
+    assert (csv.delimiter, csv.encoding) == ("\t", "Windows-1252")
+    assert out[0][1]["nama"] == "Caf\u00e9 \u201cMawar\u201d"
+
+
+@pytest.mark.parametrize("padding, encoding", [(1, "Windows-1252"), (20_000, "UTF-8")])
+def test_a_stray_cp1252_byte_in_utf8_loses_nothing(padding, encoding):
+    # near the start it decides the encoding; far beyond the sample it is decoded on its own
+    data = b"nama,lat,lon\n" + b"Jalan \xe2\x80\x9cSudirman\xe2\x80\x9d,-6.3,108.3\n" * padding \
+        + b"Caf\xe9,-6.4,108.4\n"
+    csv, out = rows(data, chunk_rows=100_000)
+    assert csv.encoding == encoding
+    assert out[-1][1]["nama"] == "Caf\u00e9"
+    if encoding == "UTF-8":
+        assert out[0][1]["nama"] == "Jalan \u201cSudirman\u201d"
+
+
+def test_utf16_excel_unicode_text():
+    data = "nama\tlat\tlon\r\nA\t-6.3\t108.3\r\n".encode("utf-16")
+    csv, out = rows(data)
+    assert csv.encoding == "UTF-16" and out[0][1] == {"nama": "A", "lat": "-6.3", "lon": "108.3"}
+
+
+def test_quoted_newlines_and_blank_lines_keep_the_file_line_numbers():
+    data = (b'\n'                                   # line 1: blank, header on line 2
+            b'nama;lat;lon\n'                       # 2
+            b'"Baliho\nbesar\n";-6,3;108,3\n'       # 3-5
+            b'\n'                                   # 6
+            b';;\n'                                 # 7: only delimiters, not a row
+            b'Spanduk;-6,4;108,4\n'                 # 8
+            b'"say ""hi""";-6,5;108,5')             # 9, no final newline
+    csv, out = rows(data)
+    assert csv.header_line == 2
+    assert [line for line, _, _ in out] == [3, 8, 9]
+    assert out[0][1]["nama"] == "Baliho\nbesar\n"
+    assert out[2][1]["nama"] == 'say "hi"'
+
+
+def test_trailing_empty_columns_are_dropped_and_short_rows_padded():
+    csv, out = rows(b"lat;lon;nama;;;\n-6,3;108,3;A;;;\n-6,4;108,4\n")
+    assert csv.columns == ["lat", "lon", "nama"]
+    assert [r for _, r, _ in out] == [{"lat": "-6,3", "lon": "108,3", "nama": "A"},
+                                     {"lat": "-6,4", "lon": "108,4", "nama": ""}]
+    assert all(p is None for _, _, p in out)
+
+
+def test_values_beyond_the_header_are_a_row_problem_not_lost():
+    _, out = rows(b"nama,lat,lon\nA,-6,327,108,325\n")
+    line, row, problem = out[0]
+    assert line == 2 and row == {"nama": "A", "lat": "-6", "lon": "327"}
+    assert problem.code == "extra_values"
+    assert problem.values["values"] == '"108", "325"'
+
+
+def test_unnamed_and_duplicate_columns_get_unique_names():
+    csv, _ = rows(b"lat,,lat,lon\n1,2,3,4\n")
+    assert csv.columns == ["lat", "column_2", "lat_2", "lon"]
+
+
+def test_single_pair_column_without_quotes():
+    csv, out = rows(b"koordinat\n-6.327, 108.325\n-6.4,108.4\n")
+    assert csv.columns == ["koordinat"]
+    assert [r["koordinat"] for _, r, _ in out] == ["-6.327, 108.325", "-6.4,108.4"]
+
+
+def test_chunks_are_bounded_and_continue_line_numbers():
+    data = b"lat,lon\n" + b"".join(b"-6.%d,108.%d\n" % (i, i) for i in range(25))
+    with CsvFile(data) as csv:
+        chunks = list(csv.chunks(10))
+    assert [len(c) for c in chunks] == [10, 10, 5]
+    assert chunks[2].lines.tolist() == list(range(22, 27))
+
+
+def test_committed_fixture_excel_export():
+    csv, out = rows(DATA / "excel_id.csv")
+    assert (csv.delimiter, csv.encoding) == (";", "UTF-8 (BOM)")
+    assert len(out) == 4
+    assert out[1][0] == 3 and "\n" in out[1][1]["Keterangan"]
+    assert out[3][0] == 7
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "empty"),
+    (b"\n\n ;; \n", "empty"),
+    (b"PK\x03\x04rest", "Excel workbook"),
+    (b"\xd0\xcf\x11\xe0rest", "old Excel"),
+])
+def test_unreadable_files_say_why(data, message):
+    with pytest.raises(UnreadableFile, match=message):
+        CsvFile(data)
+
+
+@pytest.mark.parametrize("columns, lat, lon, pair", [
+    (["No", "Lintang", "Bujur"], "Lintang", "Bujur", None),
+    (["LATITUDE", "LONGITUDE"], "LATITUDE", "LONGITUDE", None),
+    (["Koordinat Y (LS)", "Koordinat X (BT)"], "Koordinat Y (LS)", "Koordinat X (BT)", None),
+    (["lat", "lng"], "lat", "lng", None),
+    (["y", "x"], "y", "x", None),
+    (["Nama", "Koordinat"], None, None, "Koordinat"),
+    (["name", "Lat, Lon"], None, None, "Lat, Lon"),
+    (["nama", "Lokasi"], None, None, "Lokasi"),
+    (["latitude", "nama lokasi"], None, None, None),
+])
+def test_column_detection(columns, lat, lon, pair):
+    if lat is None and pair is None:
+        with pytest.raises(UnreadableFile, match="no coordinate columns"):
+            detect(columns)
+        return
+    roles = detect(columns)
+    assert (roles.lat, roles.lon, roles.pair) == (lat, lon, pair)
+
+
+def test_apk_id_and_date_columns():
+    roles = detect(["ID APK", "lat", "lon", "Tanggal Pasang"], at_column="tanggal pasang")
+    assert (roles.apk_id, roles.at) == ("ID APK", "Tanggal Pasang")
+    assert detect(["id", "lat", "lon"]).apk_id is None  # a report id is not a prop's id
+    with pytest.raises(UnreadableFile, match='no column named "waktu"'):
+        detect(["lat", "lon"], at_column="waktu")

@@ -1,0 +1,58 @@
+"""Batch validation over HTTP: a CSV upload in, the results CSV (or the violations) out.
+
+    POST /api/validate                    multipart/form-data, the CSV in a file field ("file")
+         ?format=csv|geojson              results CSV (default) or the violations as GeoJSON
+         &at_column=NAME                  column with the date each prop stood
+         &lang=id|en                      language of the error column
+
+Uploads with more rows than ``Settings.max_web_rows`` are refused (413) with a pointer to
+``zonasi validate``, which has no limit. The summary travels in the ``X-Zonasi-Summary`` header.
+"""
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, request
+
+from geo import InputError
+from geo.validate import Validator
+
+bp = Blueprint("batch", __name__, url_prefix="/api")
+FORMATS = ("csv", "geojson")
+
+
+@bp.post("/validate")
+def validate():
+    """Validate an uploaded CSV: a verdict for every row."""
+    s = current_app.extensions["zonasi"]
+    upload = request.files.get("file") or next(iter(request.files.values()), None)
+    if upload is None:
+        raise InputError("send the CSV as multipart/form-data in a file field named 'file'", parameter="file")
+    fmt = (request.args.get("format") or "csv").lower()
+    if fmt not in FORMATS:
+        raise InputError(f"format={fmt!r}: use csv or geojson", parameter="format")
+    lang = s.catalog.language(request.args.get("lang") or request.form.get("lang") or s.settings.language)
+    at_column = request.args.get("at_column") or request.form.get("at_column") or None
+    validator = Validator(s.engine, s.catalog, lang, at_column=at_column, max_rows=s.settings.max_web_rows)
+    stem = Path(upload.filename or "laporan.csv").stem or "laporan"
+    if fmt == "csv":
+        out = io.BytesIO()
+        summary = validator.run(upload.stream, out)
+        response = Response(out.getvalue(), mimetype="text/csv")
+        response.headers["Content-Disposition"] = f'attachment; filename="{_safe(stem)}-hasil.csv"'
+    else:
+        with tempfile.TemporaryDirectory(prefix="zonasi-") as tmp:
+            path = Path(tmp) / "violations.geojson"
+            summary = validator.run(upload.stream, io.BytesIO(), violations=path)
+            body = path.read_bytes()
+        response = Response(body, mimetype="application/geo+json")
+        response.headers["Content-Disposition"] = f'attachment; filename="{_safe(stem)}-pelanggaran.geojson"'
+    response.headers["X-Zonasi-Summary"] = json.dumps(summary.to_dict(), ensure_ascii=True)
+    return response
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:80]
