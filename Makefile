@@ -31,8 +31,8 @@ system-deps: ## Debian packages the tests need (PostGIS, Chromium, GDAL's ogrinf
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; }
 
-test: install system-deps ## everything the tests need, then the tests
-	$(PY) -m pytest
+test: install system-deps ## everything the tests need, then the tests (PostGIS started and stopped around them)
+	@trap 'scripts/postgis.sh stop' EXIT; eval "$$(scripts/postgis.sh start)" && $(PY) -m pytest
 
 test-fast: install ## the tests that need no browser or database server
 	$(PY) -m pytest -m "not browser and not postgis and not slow"
