@@ -115,3 +115,17 @@ def test_reports_show_the_reporter_to_bawaslu_only(seeded):
     sel = client.get("/ogc/collections/reports/items?properties=status,apk_type",
                      headers=bearer(tokens["bawaslu"])).get_json()
     assert all(set(f["properties"]) == {"status", "apk_type"} for f in sel["features"])
+
+
+def test_violations_link_to_the_exports_with_the_same_filters(seeded):
+    client, _, _, _, tokens = seeded
+    headers = bearer(tokens["satpolpp"])
+    body = client.get("/ogc/collections/violations/items?status=reported&datetime=2024-01-11/..&limit=2",
+                      headers=headers).get_json()
+    alternates = {link["type"]: link["href"] for link in body["links"] if link["rel"] == "alternate"}
+    assert set(alternates) == {"application/geo+json", "text/csv", "application/vnd.google-earth.kml+xml",
+                               "application/geopackage+sqlite3"}
+    geojson = urlsplit(alternates["application/geo+json"])
+    exported = client.get(f"{geojson.path}?{geojson.query}", headers=headers)
+    assert exported.status_code == 200
+    assert len(exported.get_json()["features"]) == body["numberMatched"] == 4

@@ -236,18 +236,20 @@ def _with(base: str, changes: dict) -> str:
     return f"{base}?{query}" if query else base
 
 
+EXPORTS = (("geojson", GEOJSON), ("csv", "text/csv"), ("kml", "application/vnd.google-earth.kml+xml"),
+           ("gpkg", "application/geopackage+sqlite3"))
+
+
 def _alternates(collection_id: str) -> list[dict]:
-    """Other representations of a collection that the app serves (the violation exports)."""
-    if collection_id != "violations":
+    """The violation exports (whole files, not pages), with the same filters."""
+    if collection_id != "violations" or "reports.violations" not in current_app.view_functions:
         return []
-    out = []
-    for suffix, mimetype in (("csv", "text/csv"), ("kml", "application/vnd.google-earth.kml+xml"),
-                             ("gpkg", "application/geopackage+sqlite3")):
-        rule = f"/api/violations.{suffix}"
-        if any(r.rule == rule for r in current_app.url_map.iter_rules()):
-            out.append(_link(request.host_url.rstrip("/") + rule, "alternate", mimetype,
-                             f"Violations as {suffix.upper()}"))
-    return out
+    args = {k: v for k, v in request.args.items() if k not in ("limit", "offset", "properties", "zoom", "f")}
+    if "datetime" in args:
+        start, end = parse_interval(args.pop("datetime"))
+        args.update({k: _iso(v) for k, v in (("since", start), ("until", end)) if v is not None})
+    return [_link(url_for("reports.violations", fmt=suffix, _external=True, **args), "alternate", mimetype,
+                  f"Violations as {suffix.upper()} (one file)") for suffix, mimetype in EXPORTS]
 
 
 def _describe(found) -> dict:
