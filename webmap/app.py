@@ -9,9 +9,10 @@ from geo import Engine
 from geo.config import Settings
 from geo.i18n import Catalog
 from geo.store import Store
+from geo.zones import ZoneCache
 
 from . import batch, mapapi, pages
-from . import api, errors, ogc, openapi, reports
+from . import api, errors, ogc, openapi, reports, zones
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Services:
     engine: Engine
     catalog: Catalog
     store: Store | None = None   # reports and tokens (connects and migrates on first use)
+    zones: ZoneCache | None = None  # exclusion zones per regency, for drawing (made on first request)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Flask:
@@ -42,4 +44,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.register_blueprint(mapapi.bp)
     app.register_blueprint(ogc.bp)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(zones.bp)
     return app

@@ -197,6 +197,17 @@ ENDPOINTS: dict[str, dict] = {
                               "parameters": [LANG], "responses": HTML},
     "pages.dashboard_page": {"summary": "Counts by category, regency and status (page)", "parameters": [LANG],
                              "responses": HTML},
+    "zones.zones": {
+        "summary": "Dissolved exclusion zones of a regency, for drawing (GeoJSON)",
+        "description": "One (multi)polygon per category: the sites buffered by the regency's distance in its UTM "
+                       "zone, clipped to the regency; kind=allowed for designated zones. Drawings only: verdicts "
+                       "come from /api/check. regency or bbox is required.",
+        "parameters": [query("regency", "Kemendagri regency code(s), comma-separated, e.g. 32.12"),
+                       query("category", "Category key(s), comma-separated (default: all)"),
+                       query("bbox", "west,south,east,north in WGS 84 degrees: clip to it (alone: the regencies it "
+                                     "touches, at most 6)")],
+        "responses": ok(ref("FeatureCollection"), GEOJSON),
+    },
     # -- OGC API - Features ---------------------------------------------------------------------------
     "ogc.landing": {"summary": "OGC API - Features landing page", "parameters": [F],
                     "responses": ok(ref("LandingPage"))},

@@ -12,6 +12,7 @@ import click
 
 from .commands import check, serve, validate
 from .commands import layers as layers_cmd
+from .commands import zones as zones_cmd
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -25,6 +26,7 @@ def cli():
 cli.add_command(check.check)
 cli.add_command(serve.serve)
 cli.add_command(layers_cmd.layers)
+cli.add_command(zones_cmd.zones)
 cli.add_command(validate.validate)
 
 
