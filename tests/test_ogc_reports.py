@@ -129,3 +129,10 @@ def test_violations_link_to_the_exports_with_the_same_filters(seeded):
     exported = client.get(f"{geojson.path}?{geojson.query}", headers=headers)
     assert exported.status_code == 200
     assert len(exported.get_json()["features"]) == body["numberMatched"] == 4
+
+
+def test_collection_descriptions_need_no_token(seeded):
+    client, *_ = seeded
+    for cid in ("violations", "reports"):
+        body = client.get(f"/ogc/collections/{cid}").get_json()
+        assert body["id"] == cid and "token" in body["description"]

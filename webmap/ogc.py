@@ -42,12 +42,12 @@ COLLECTIONS_KEY = "zonasi.collections"
 def collections() -> Collections:
     """The app's collections, built on first use (the report store's when the app has one)."""
     app = current_app
+    services = app.extensions["zonasi"]
     found = app.extensions.get(COLLECTIONS_KEY)
-    if found is None:
-        services = app.extensions["zonasi"]
-        found = app.extensions.setdefault(COLLECTIONS_KEY, Collections(
+    if found is None or found.engine is not services.engine:  # first use, or new layers loaded
+        found = app.extensions[COLLECTIONS_KEY] = Collections(
             services.engine, store_collections=lambda: _store_collections(services),
-            zone_cache=_zone_cache(services)))
+            zone_cache=_zone_cache(services))
     return found
 
 
@@ -71,12 +71,13 @@ def _store_collections(services) -> dict:
     return store_collections(store)
 
 
-def _collection(collection_id: str):
+def _collection(collection_id: str, *, features: bool = True):
+    """A collection by id; reading its features may need a token (its description does not)."""
     found = collections().get(collection_id)
     if found is None:
         raise NotFound(f"no collection {collection_id!r}; collections are {', '.join(collections().ids())}",
                        collection=collection_id)
-    if found.info.permission:
+    if features and found.info.permission:
         auth.require(found.info.permission)
     return found
 
@@ -150,7 +151,7 @@ def collection_list():
 def collection(collection_id: str):
     """One feature collection: extent, properties and links to its items."""
     _check_args(("f",))
-    return _json(_describe(_collection(collection_id)))
+    return _json(_describe(_collection(collection_id, features=False)))
 
 
 @bp.get("/collections/<collection_id>/items")
