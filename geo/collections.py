@@ -62,13 +62,10 @@ def regencies_collection(engine) -> FrameCollection:
     return FrameCollection(info, frame, "code", list(REGENCY_PROPERTIES), simplify=True)
 
 
-def zones_collection(engine, zone_cache=None):
+def zones_collection(engine, zone_cache=None) -> Collection:
     """Exclusion zones for drawing (:mod:`geo.zones`), sharing the app's zone cache if given."""
-    try:
-        from .zone_collection import ZonesCollection
-        from .zones import ZoneCache
-    except ImportError:  # a tree without geo.zones: no zones collection
-        return None
+    from .zone_collection import ZonesCollection
+    from .zones import ZoneCache
 
     return ZonesCollection(engine, zone_cache or ZoneCache(engine))
 

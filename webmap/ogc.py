@@ -20,6 +20,7 @@ from flask import Blueprint, current_app, request, url_for
 from geo import InputError, NotFound
 from geo.collections import Collections
 from geo.features import CRS84, Query, parse_bbox, parse_interval
+from geo.zones import ZoneCache
 
 from . import auth
 
@@ -53,11 +54,7 @@ def collections() -> Collections:
 
 def _zone_cache(services):
     """The app's exclusion-zone cache, shared with /api/zones.geojson (made here if first)."""
-    if not hasattr(services, "zones"):
-        return None
     if services.zones is None or services.zones.engine is not services.engine:
-        from geo.zones import ZoneCache
-
         services.zones = ZoneCache(services.engine)
     return services.zones
 
