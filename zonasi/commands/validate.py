@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from geo import InputError
+from geo.csvin import CsvFile, detect
 from geo.export import get_format
 from geo.i18n import Catalog
 from geo.validate import STATUSES, Summary, Validator
@@ -58,6 +59,11 @@ def validate(reports, output, violations, at_column, chunk_rows, progress, layer
             get_format(violations.suffix or "?")
         except InputError as exc:
             raise click.BadParameter(exc.message, param_hint="--geojson") from exc
+    try:  # an unreadable file fails fast, before the layers are loaded
+        with CsvFile(reports) as csv:
+            detect(csv.columns, at_column)
+    except InputError as exc:
+        raise click.UsageError(f"{reports}: {exc.message}") from exc
     engine = load_engine(settings)
     catalog = Catalog()
     validator = Validator(engine, catalog, settings.language, at_column=at_column, chunk_rows=chunk_rows)
