@@ -32,6 +32,9 @@ class RegencyLocator:
         self._origin = (west, south)
         self._shape = (int((east - west) / cell_deg) + 1, int((north - south) / cell_deg) + 1)
         self._grid = np.zeros(self._shape, dtype="int16" if len(geoms) < 30_000 else "int32")
+        # GEOS prepared geometries and lazily built trees are not safe to use from several threads
+        # at once (the web server runs threads): the polygon tests below run under this lock.
+        self._geos_lock = threading.Lock()
 
     def __call__(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
         ci = np.floor((lons - self._origin[0]) / self._cell).astype("int64")
@@ -40,11 +43,13 @@ class RegencyLocator:
         ci, cj = np.where(on_grid, ci, 0), np.where(on_grid, cj, 0)
         unknown = on_grid & (self._grid[ci, cj] == self.UNKNOWN)
         if unknown.any():
-            self._classify(np.unique(np.stack([ci[unknown], cj[unknown]]), axis=1))
+            with self._geos_lock:
+                self._classify(np.unique(np.stack([ci[unknown], cj[unknown]]), axis=1))
         regency = np.where(on_grid, self._grid[ci, cj], self.MIXED).astype("int32") - 2
         exact = regency < 0
         if exact.any():
-            regency[exact] = self._exact(lons[exact], lats[exact])
+            with self._geos_lock:
+                regency[exact] = self._exact(lons[exact], lats[exact])
         regency[~on_grid] = -1
         return regency
 
