@@ -13,6 +13,13 @@ from .crs import Projector
 ZONE_MARGIN_DEG = 2.0
 
 
+def _built(tree: shapely.STRtree) -> shapely.STRtree:
+    """GEOS builds an STRtree on its first query; do that now, in one thread, so that the
+    queries of the web server's threads only read it."""
+    tree.query(shapely.points(0.0, 0.0))
+    return tree
+
+
 class RegencyLocator:
     """Point -> regency index (the lowest code where two overlap; -1 in none).
 
@@ -26,7 +33,7 @@ class RegencyLocator:
 
     def __init__(self, geoms: np.ndarray, cell_deg: float = 0.005):
         shapely.prepare(geoms)
-        self._tree = shapely.STRtree(geoms)
+        self._tree = _built(shapely.STRtree(geoms))
         self._cell = cell_deg
         west, south, east, north = shapely.total_bounds(geoms) if len(geoms) else (0, 0, 0, 0)
         self._origin = (west, south)
@@ -85,12 +92,12 @@ class ZoneSites:
         transformer = projector.forward(epsg)
         self.geoms = shapely.transform(site_geoms[self.index],
                                        lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
-        self.tree = shapely.STRtree(self.geoms)
+        self.tree = _built(shapely.STRtree(self.geoms))
         is_point = shapely.get_type_id(self.geoms) == 0
         self._points = np.flatnonzero(is_point)
         self._kd = cKDTree(shapely.get_coordinates(self.geoms[is_point])) if is_point.any() else None
         self._others = np.flatnonzero(~is_point)
-        self._other_tree = shapely.STRtree(self.geoms[~is_point]) if len(self._others) else None
+        self._other_tree = _built(shapely.STRtree(self.geoms[~is_point])) if len(self._others) else None
 
     def nearest(self, points: np.ndarray, xy: np.ndarray):
         """Local index of and projected distance to the nearest site of each point."""
