@@ -9,7 +9,7 @@ vector files whose features have ``category`` and ``name``.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .allowed import load_allowed
+from .allowed import rules_version as allowed_rules_version
 from .crs import utm_epsg
 from .errors import ConfigError
 from .rules import CATEGORIES, Rules, load_rules
@@ -41,6 +43,7 @@ class Layers:
     sites: gpd.GeoDataFrame
     version: str
     warnings: list[str] = field(default_factory=list)
+    allowed: dict = field(default_factory=dict)   # regency code -> geo.allowed.AllowedZones
 
 
 def load_layers(directory: str | Path | None = None) -> Layers:
@@ -54,8 +57,11 @@ def load_layers(directory: str | Path | None = None) -> Layers:
     rules.check_regencies(regencies["code"])
     frames = [_read_sites(p, warnings) for p in site_paths]
     sites = _combine_sites(frames)
+    allowed = load_allowed(rules, directory)
+    if allowed:  # the designated zones are part of the rules: a changed file is a new rules version
+        rules = replace(rules, version=allowed_rules_version(rules.version, allowed))
     return Layers(directory=directory, rules=rules, regencies=regencies, sites=sites,
-                  version=_version([regency_path, *site_paths]), warnings=warnings)
+                  version=_version([regency_path, *site_paths]), warnings=warnings, allowed=allowed)
 
 
 def layer_paths(directory: Path) -> tuple[Path, list[Path]]:

@@ -70,6 +70,17 @@ class RegencyRule(_Strict):
     name: str = ""
     buffer_m: dict[CategoryKey, Metres] = {}
     periods: dict[str, Period] | None = None
+    # Allowed-zones mode: props may stand only in the designated zones of this file (relative
+    # to rules.toml): points or lines with a radius, or polygons. See geo/allowed.py.
+    allowed_zones: str | None = Field(None, min_length=1)
+    allowed_radius_m: Metres | None = None
+    allowed_basis: str = ""
+
+    @model_validator(mode="after")
+    def _allowed_needs_file(self):
+        if self.allowed_zones is None and (self.allowed_radius_m is not None or self.allowed_basis):
+            raise ValueError("allowed_radius_m and allowed_basis need allowed_zones (the file of designated zones)")
+        return self
 
 
 class Settings(_Strict):
