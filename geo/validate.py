@@ -21,8 +21,8 @@ from typing import BinaryIO, Callable, Iterator
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import shapely
 
@@ -171,15 +171,15 @@ class Validator:
         ids = chunk.table.column(roles.apk_id).to_pylist() if roles.apk_id else None
         duplicate_of = duplicates.find(coords.lon, coords.lat, chunk.lines, ids=ids, valid=valid)
 
-        frame = self._verdicts(coords, valid, days)
-        status = frame["status"].to_numpy(dtype=object)
-        errors = np.full(n, None, dtype=object)
+        verdicts = self._verdicts(coords, valid, days)
+        status = np.asarray(verdicts.column("status").to_numpy(zero_copy_only=False), dtype=object)
+        errors = [None] * n
         for i in np.flatnonzero(~valid):
             errors[i] = self.message(problems[i], int(chunk.lines[i]))
-        frame["error"] = errors
-        frame["duplicate_of"] = pd.array(np.where(duplicate_of > 0, duplicate_of, 0), dtype="Int64")
-        frame.loc[duplicate_of == 0, "duplicate_of"] = pd.NA
-        table = pa.Table.from_pandas(frame[list(RESULT_COLUMNS)], schema=RESULT_SCHEMA, preserve_index=False)
+        columns = {name: verdicts.column(name) for name in RESULT_SCHEMA.names if name in verdicts.column_names}
+        columns["error"] = pa.array(errors, type=pa.string())
+        columns["duplicate_of"] = pa.array(duplicate_of, mask=duplicate_of == 0, type=pa.int64())
+        table = pa.table([columns[name] for name in RESULT_COLUMNS], schema=RESULT_SCHEMA)
         return Results(table, coords.lon, coords.lat, status)
 
     def _coordinates(self, chunk: Chunk, roles: Roles) -> Coordinates:
@@ -188,22 +188,19 @@ class Validator:
         return parse_columns(chunk.table.column(roles.lat).combine_chunks(),
                              chunk.table.column(roles.lon).combine_chunks(), self.area)
 
-    def _verdicts(self, coords: Coordinates, valid: np.ndarray, days) -> pd.DataFrame:
-        n = len(valid)
+    def _verdicts(self, coords: Coordinates, valid: np.ndarray, days) -> pa.Table:
+        """The engine's verdict columns for every row; null (and status 'invalid') where invalid."""
         index = np.flatnonzero(valid)
         if len(index):
             ats = None if days is None else days[index]
-            table = self.engine.check_many(coords.lon[index], coords.lat[index], ats).table()
-            table.index = index
+            table = self.engine.check_many(coords.lon[index], coords.lat[index], ats).arrow()
         else:
-            table = pd.DataFrame(columns=list(RESULT_SCHEMA.names[:9]))
-        frame = table.reindex(range(n))
-        frame["status"] = frame["status"].astype(object).where(valid, "invalid")
-        for name in ("regency_code", "regency", "nearest_site", "nearest_category", "legal_basis"):
-            column = frame[name].astype(object)
-            frame[name] = column.where(column.notna() & (column != ""), None)
-        frame["violations"] = pd.array(frame["violations"], dtype="Int64")
-        return frame
+            table = pa.Table.from_pylist([], schema=pa.schema(list(RESULT_SCHEMA)[:9]))
+        position = np.full(len(valid), -1, dtype="int64")
+        position[index] = np.arange(len(index))
+        table = table.take(pa.array(position, mask=position < 0))
+        status = pc.fill_null(table.column("status"), "invalid")
+        return table.set_column(table.schema.get_field_index("status"), "status", status)
 
     def message(self, problem: Problem, line: int) -> str:
         """The clerk-readable reason for one invalid row."""

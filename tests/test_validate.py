@@ -147,3 +147,19 @@ def test_violations_geojson_is_rfc7946(engine, violation_point, tmp_path):
     assert doc["features"][1]["properties"]["duplicate_of"] == 2
     frame = gpd.read_file(path)
     assert len(frame) == summary.violations_written == 2 and frame.crs.to_epsg() == 4326
+
+
+def test_batch_arrow_matches_table(engine, violation_point):
+    lat, lon, _ = violation_point
+    batch = engine.check_many([lon, OK[1], OUTSIDE[1]], [lat, OK[0], OUTSIDE[0]])
+    frame = batch.table()
+    arrow = batch.arrow().to_pylist()
+    for i, row in enumerate(arrow):
+        for name, value in row.items():
+            expected = frame[name].iloc[i]
+            if isinstance(expected, str):
+                assert (value or "") == expected, name
+            elif value is None:
+                assert expected != expected, name  # NaN
+            else:
+                assert value == pytest.approx(expected), name
