@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
-from geo.store.workflow import APK_TYPES, STATUSES
+from geo.store.workflow import APK_TYPES, STATUS_ROLES, STATUSES, TRANSITIONS
 
 from . import mapview
 
@@ -65,6 +65,8 @@ def page_config(lang: str, page: str, **extra) -> dict:
         "zoom": ZOOM,
         "apk_types": list(APK_TYPES),
         "report_statuses": list(STATUSES),
+        "transitions": {k: list(v) for k, v in TRANSITIONS.items()},
+        "status_roles": {k: list(v) for k, v in STATUS_ROLES.items()},
         "urls": {
             "check": url_for("api.check"),
             "geocode": "/api/geocode",

@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from geo.config import Settings
 
@@ -26,12 +26,17 @@ PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 
 
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):
+        pass
+
+
 class LiveServer:
     """A Flask app served by werkzeug on a free loopback port, in a thread."""
 
     def __init__(self, app):
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -90,6 +95,9 @@ def _only_loopback(route):
 
 
 def new_page(browser, viewport=None, **context_options):
+    # Playwright's wait_for_function evaluates its string in the page, which the app's CSP (no
+    # 'unsafe-eval') forbids; tests/browser/test_security.py checks the pages under the real CSP.
+    context_options.setdefault("bypass_csp", True)
     context = browser.new_context(viewport=viewport or DESKTOP, locale="id-ID", **context_options)
     context.route("**/*", _only_loopback)
     page = context.new_page()

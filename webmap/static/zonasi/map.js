@@ -17,6 +17,12 @@
                          outside_period: "warning"};
   const messageBox = document.getElementById("zonasi-message");
 
+  /** A catalog text for prefix+key, or the key itself when the catalog has none. */
+  function label(prefix, key) {
+    const text = t(prefix + key);
+    return text === prefix + key ? String(key) : text;
+  }
+
   function say(text, kind) {
     if (!text) { messageBox.hidden = true; messageBox.textContent = ""; return; }
     messageBox.hidden = false;
@@ -53,9 +59,8 @@
 
   function reportNode(props) {
     const rows = [
-      [t("map.report.status"), t("report.status." + props.status) === "report.status." + props.status
-        ? props.status : t("report.status." + props.status)],
-      [t("map.report.type"), props.apk_type],
+      [t("map.report.status"), label("ui.report_status.", props.status)],
+      [t("map.report.type"), label("ui.apk_type.", props.apk_type)],
       [t("map.report.participant"), props.participant],
       [t("map.report.note"), props.note],
     ];
@@ -259,10 +264,9 @@
     }
     legendBody.append(el("div", {class: "zonasi-legend-section"}, t("map.layer.violations")));
     for (const [status, colour] of Object.entries(STATUS_COLOURS)) {
-      const label = t("report.status." + status);
       legendBody.append(el("div", {class: "zonasi-legend-row"},
         el("span", {class: "zonasi-legend-dot", style: "background:" + colour}),
-        label === "report.status." + status ? status : label));
+        label("ui.report_status.", status)));
     }
   }
 
@@ -325,8 +329,7 @@
   const reportResult = document.getElementById("zonasi-report-result");
   const typeSelect = document.getElementById("report-type");
   for (const type of config.apk_types || []) {
-    typeSelect.append(el("option", {value: type}, t("report.apk_type." + type) === "report.apk_type." + type
-      ? type : t("report.apk_type." + type)));
+    typeSelect.append(el("option", {value: type}, label("ui.apk_type.", type)));
   }
   let reportPoint = null;
 
@@ -372,4 +375,11 @@
   window.zonasi.mapPage = {map, groups, checkAt, showPosition, refresh, state, lastVerdict: () => lastVerdict};
   updateLegend();
   refresh();
+  // /?lat=..&lon=.. (links from the violations list): go there and check.
+  const here = new URLSearchParams(location.search);
+  const startLat = parseFloat(here.get("lat")), startLon = parseFloat(here.get("lon"));
+  if (isFinite(startLat) && isFinite(startLon) && Math.abs(startLat) <= 90 && Math.abs(startLon) <= 180) {
+    map.setView([startLat, startLon], 17, {animate: false});
+    checkAt(L.latLng(startLat, startLon));
+  }
 })();

@@ -1,0 +1,133 @@
+/* The violations list: filters, downloads (with the token), and the workflow buttons by role. */
+(function () {
+  "use strict";
+  const {config, t, el, api, auth, withParams, openLogin, number} = window.zonasi;
+  const form = document.getElementById("violations-filter");
+  const body = document.querySelector("#violations-table tbody");
+  const statusBox = document.getElementById("violations-status");
+  const loginBox = document.getElementById("violations-login");
+
+  function label(prefix, key) {
+    const text = t(prefix + key);
+    return text === prefix + key ? key : text;
+  }
+
+  function fillSelect(id, options) {
+    const select = document.getElementById(id);
+    select.append(el("option", {value: ""}, t("ui.violations.all")));
+    for (const [value, text] of options) select.append(el("option", {value: value}, text));
+  }
+  fillSelect("filter-status", config.report_statuses.map((s) => [s, label("ui.report_status.", s)]));
+  fillSelect("filter-category", Object.entries(config.categories).map(([key, c]) => [key, c.label]));
+
+  function filters() {
+    const data = new FormData(form);
+    const out = {};
+    for (const [key, value] of data.entries()) if (value) out[key] = String(value).trim();
+    return out;
+  }
+
+  function say(text, kind) {
+    statusBox.className = "small" + (kind ? " text-" + kind : "");
+    statusBox.textContent = text || "";
+  }
+
+  /** The moves this user's role may make from a status (the server checks again). */
+  function moves(status) {
+    const role = auth.user && auth.user.role;
+    if (!role) return [];
+    return (config.transitions[status] || []).filter((to) =>
+      role === "admin" || (config.status_roles[to] || []).includes(role));
+  }
+
+  function when(text) {
+    if (!text) return "";
+    const date = new Date(text);
+    return isNaN(date) ? text : date.toLocaleString(config.lang === "en" ? "en-GB" : "id-ID",
+      {dateStyle: "medium", timeStyle: "short"});
+  }
+
+  function row(feature) {
+    const p = feature.properties || {};
+    const category = config.categories[p.category];
+    const reason = p.site_name ? t("ui.violations.reason", {
+      distance: number(p.distance_m), name: p.site_name, category: category ? category.label : (p.category || ""),
+      buffer: number(p.buffer_m)}) : label("status.", p.verdict_status || "");
+    const status = el("td", {class: "text-nowrap"}, label("ui.report_status.", p.status));
+    if (p.deadline) status.append(el("div", {class: "small " + (p.overdue ? "text-danger fw-semibold" : "text-muted")},
+      t("ui.col.deadline") + ": " + when(p.deadline)));
+    const actions = el("td", {class: "text-nowrap"});
+    for (const to of moves(p.status)) {
+      actions.append(el("button", {type: "button", class: "btn btn-sm btn-outline-dark me-1 mb-1",
+                                   "data-report": p.id, "data-to": to,
+                                   onclick: () => move(p.id, p.status, to)}, label("ui.action.", to)));
+    }
+    actions.append(el("a", {class: "btn btn-sm btn-link", href: withParams("/", {lat: p.lat, lon: p.lon})},
+      t("ui.violations.map")));
+    return el("tr", {"data-id": p.id, "data-status": p.status},
+      el("td", {class: "text-nowrap small"}, when(p.reported_at)),
+      el("td", {}, label("ui.apk_type.", p.apk_type || "")),
+      el("td", {class: "zonasi-participant"}, p.participant || ""),
+      status,
+      el("td", {}, p.regency_name || ""),
+      el("td", {class: "small"}, reason),
+      el("td", {class: "zonasi-note small"}, p.note || ""),
+      actions);
+  }
+
+  async function load() {
+    if (!auth.token) { loginBox.hidden = false; body.replaceChildren(); return; }
+    loginBox.hidden = true;
+    say(t("ui.loading"));
+    try {
+      const collection = await api(withParams(config.urls.violations, filters()));
+      const features = collection.features || [];
+      body.replaceChildren(...features.map(row));
+      document.getElementById("violations-count").textContent = t("ui.violations.count", {n: features.length});
+      say(features.length ? "" : t("ui.none"));
+    } catch (error) {
+      body.replaceChildren();
+      if (error.status === 401 || error.status === 403) loginBox.hidden = false;
+      say(t("ui.error", {detail: error.message}), "danger");
+    }
+  }
+
+  async function move(id, from, to) {
+    try {
+      await api(config.urls.reports + "/" + encodeURIComponent(id) + "/transitions", {
+        method: "POST", headers: {"Content-Type": "application/json"},
+        body: JSON.stringify({status: to, from: from})});
+      await load();
+      say(t("ui.violations.done", {id: id.slice(0, 8), status: label("ui.report_status.", to)}), "success");
+    } catch (error) {
+      say(t("ui.error", {detail: error.message}), "danger");
+    }
+  }
+
+  async function download(format) {
+    try {
+      const headers = auth.token ? {Authorization: "Bearer " + auth.token} : {};
+      const response = await fetch(withParams(config.urls.violations.replace(/\.geojson$/, "." + format), filters()),
+                                   {headers: headers});
+      if (!response.ok) {
+        const problem = await response.json().catch(() => null);
+        throw new Error((problem && (problem.detail || problem.title)) || response.statusText);
+      }
+      const url = URL.createObjectURL(await response.blob());
+      const link = el("a", {href: url, download: "violations." + format});
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch (error) {
+      say(t("ui.error", {detail: error.message}), "danger");
+    }
+  }
+
+  form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
+  document.querySelectorAll("[data-format]").forEach((button) =>
+    button.addEventListener("click", () => download(button.dataset.format)));
+  document.getElementById("violations-login-button").addEventListener("click", openLogin);
+  document.addEventListener("zonasi:user", load);
+  if (!auth.token) load();
+})();
