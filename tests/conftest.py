@@ -52,7 +52,8 @@ def _reset_postgis(url: str) -> None:
     try:
         with engine.begin() as connection:
             if sa.inspect(connection).has_table("reports"):
-                connection.exec_driver_sql("TRUNCATE report_events, reports, api_tokens RESTART IDENTITY")
+                # CASCADE: also the tables that refer to reports (report_verdicts of reports recheck)
+                connection.exec_driver_sql("TRUNCATE report_events, reports, api_tokens RESTART IDENTITY CASCADE")
     finally:
         engine.dispose()
 

@@ -13,6 +13,7 @@ import click
 from .commands import check, serve, validate
 from .commands import layers as layers_cmd
 from .commands import zones as zones_cmd
+from .commands import reports as reports_cmd
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -27,6 +28,7 @@ cli.add_command(check.check)
 cli.add_command(serve.serve)
 cli.add_command(layers_cmd.layers)
 cli.add_command(zones_cmd.zones)
+cli.add_command(reports_cmd.reports)
 cli.add_command(validate.validate)
 
 
