@@ -263,3 +263,17 @@ def test_zone_errors(client):
     assert client.get("/ogc/collections/zones/items/32.12-nothing").status_code == 404
     assert client.get("/ogc/collections/zones/items?regency_code=99.99").status_code == 400
     assert client.get("/ogc/collections/zones/items?category=bridge").status_code == 400
+
+
+def test_the_site_root_serves_the_same_service_to_json_clients(client):
+    landing = client.get("/", headers={"Accept": "application/json"})
+    assert landing.mimetype == "application/json"
+    assert {link["rel"] for link in landing.get_json()["links"]} >= {"service-desc", "conformance", "data"}
+    assert client.get("/?f=json").get_json()["title"] == landing.get_json()["title"]
+    page = client.get("/", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert client.get("/conformance").get_json() == client.get("/ogc/conformance").get_json()
+    root = client.get("/collections/sites/items?limit=3&category=school").get_json()
+    assert [f["id"] for f in root["features"]] == [
+        f["id"] for f in client.get("/ogc/collections/sites/items?limit=3&category=school").get_json()["features"]]
+    assert urlsplit(links(root, "next")[0]["href"]).path == "/collections/sites/items"

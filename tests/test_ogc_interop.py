@@ -150,3 +150,9 @@ def test_ogr2ogr_reads_the_zones_of_a_bbox(server, tmp_path):
     features = json.loads(out.read_text())["features"]
     assert "32.12-school" in {f["properties"]["id"] for f in features}
     assert {f["geometry"]["type"] for f in features} <= {"Polygon", "MultiPolygon"}
+
+
+def test_gdal_given_only_the_host(server, layers):
+    host = server["url"].removesuffix("/ogc")
+    out = _run(_need("ogrinfo"), "-ro", "-so", f"OAPIF:{host}", "sites")
+    assert f"Feature Count: {len(layers.sites)}" in out

@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.register_blueprint(pages.bp)
     app.register_blueprint(mapapi.bp)
     app.register_blueprint(ogc.bp)
+    app.register_blueprint(ogc.root)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(zones.bp)
     return app

@@ -277,3 +277,28 @@ def _describe(found) -> dict:
 
 def _iso(value: dt.datetime | None) -> str | None:
     return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+# -- the same service at the site root, for clients given only the host (``OAPIF:http://host:5000``) --
+
+root = Blueprint("ogc_root", __name__)
+for _rule, _view in (("/conformance", conformance), ("/collections", collection_list),
+                     ("/collections/<collection_id>", collection),
+                     ("/collections/<collection_id>/items", items),
+                     ("/collections/<collection_id>/items/<path:feature_id>", item)):
+    root.add_url_rule(_rule, endpoint=_view.__name__, view_func=_view, methods=["GET"])
+
+
+@root.before_app_request
+def _landing_at_root():
+    """``/`` is the web map for browsers, and this landing page for clients that ask for JSON
+    (``Accept: application/json`` or ``?f=json``)."""
+    if request.path == "/" and request.method in ("GET", "HEAD") and _wants_json():
+        return landing()
+    return None
+
+
+def _wants_json() -> bool:
+    if request.args.get("f", "").lower() in FORMATS:
+        return True
+    return request.accept_mimetypes.best_match(("text/html", JSON, GEOJSON)) in (JSON, GEOJSON)

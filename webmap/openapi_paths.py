@@ -190,24 +190,17 @@ ENDPOINTS: dict[str, dict] = {
     },
     # -- pages ----------------------------------------------------------------------------------------
     "pages.map_page": {"summary": "The web map: check a spot, see zones, sites and violations",
-                       "parameters": [LANG], "responses": HTML},
+                       "description": "With Accept: application/json (or ?f=json): the OGC API - Features "
+                                      "landing page, as at /ogc.",
+                       "parameters": [LANG, F], "responses": {"200": {"description": "The page, or the landing "
+                                                                   "page for JSON clients", "content": {
+                           "text/html": {"schema": {"type": "string"}}, JSON: {"schema": ref("LandingPage")}}}}},
     "pages.batch_page": {"summary": "Check a spreadsheet of points (page)", "parameters": [LANG],
                          "responses": HTML},
     "pages.violations_page": {"summary": "The violations list for Bawaslu and Satpol PP (page)",
                               "parameters": [LANG], "responses": HTML},
     "pages.dashboard_page": {"summary": "Counts by category, regency and status (page)", "parameters": [LANG],
                              "responses": HTML},
-    "zones.zones": {
-        "summary": "Dissolved exclusion zones of a regency, for drawing (GeoJSON)",
-        "description": "One (multi)polygon per category: the sites buffered by the regency's distance in its UTM "
-                       "zone, clipped to the regency; kind=allowed for designated zones. Drawings only: verdicts "
-                       "come from /api/check. regency or bbox is required.",
-        "parameters": [query("regency", "Kemendagri regency code(s), comma-separated, e.g. 32.12"),
-                       query("category", "Category key(s), comma-separated (default: all)"),
-                       query("bbox", "west,south,east,north in WGS 84 degrees: clip to it (alone: the regencies it "
-                                     "touches, at most 6)")],
-        "responses": ok(ref("FeatureCollection"), GEOJSON),
-    },
     # -- OGC API - Features ---------------------------------------------------------------------------
     "ogc.landing": {"summary": "OGC API - Features landing page", "parameters": [F],
                     "responses": ok(ref("LandingPage"))},
@@ -231,6 +224,10 @@ ENDPOINTS: dict[str, dict] = {
     # -- files ----------------------------------------------------------------------------------------
     "static": {"summary": "A static file of the web pages", "responses": binary("*/*")},
 }
+
+# The OGC service is also served at the site root (GDAL given only the host): same entries.
+ENDPOINTS.update({"ogc_root." + key[4:]: dict(value, summary=value["summary"] + " (also under /ogc)")
+                  for key, value in list(ENDPOINTS.items()) if key.startswith("ogc.") and key != "ogc.landing"})
 
 _LINK = {"type": "object", "required": ["href", "rel"],
          "properties": {"href": {"type": "string"}, "rel": {"type": "string"}, "type": {"type": "string"},
