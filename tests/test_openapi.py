@@ -68,3 +68,11 @@ def test_endpoints_that_need_a_token_say_so(doc):
 def test_servers_point_at_the_host_asked(client):
     body = client.get("/openapi.json", base_url="http://zonasi.example:8080").get_json()
     assert body["servers"] == [{"url": "http://zonasi.example:8080"}]
+
+
+def test_declared_path_parameters_win_over_the_converters(doc):
+    parameters = doc["paths"]["/ogc/collections/{collection_id}"]["get"]["parameters"]
+    collection_id = next(p for p in parameters if p["name"] == "collection_id")
+    assert set(collection_id["schema"]["enum"]) == {"violations", "reports", "sites", "zones", "regencies"}
+    fmt = next(p for p in doc["paths"]["/api/violations.{fmt}"]["get"]["parameters"] if p["name"] == "fmt")
+    assert fmt["schema"]["enum"] == ["geojson", "csv", "kml", "gpkg"]

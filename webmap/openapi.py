@@ -98,7 +98,10 @@ def _operation(app, rule, method, endpoint, declared: dict, settings) -> dict:
     parameters = [_path_parameter(rule, name) for name in _rule_arguments(rule)]
     for parameter in declared.pop("parameters", []):
         parameter = _resolve(parameter, settings)
-        if not any(p["name"] == parameter["name"] and p["in"] == parameter["in"] for p in parameters):
+        same = [i for i, p in enumerate(parameters) if p["name"] == parameter["name"] and p["in"] == parameter["in"]]
+        if same:                      # a declared path parameter says more than the converter
+            parameters[same[0]] = parameter
+        elif parameter["in"] != "path":  # a path parameter the route does not have is dropped
             parameters.append(parameter)
     responses = declared.pop("responses", None) or {"200": {"description": "Success"}}
     if roles:

@@ -8,6 +8,8 @@ fails for any route without one.
 """
 from __future__ import annotations
 
+from geo.collections import ORDER
+
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 
@@ -73,7 +75,7 @@ REPORT_FILTERS = [query("regency", "Kemendagri code(s) or name(s), comma-separat
                   query("bbox", "min lon,min lat,max lon,max lat", style="form", explode=False), LANG]
 COLLECTION_ID = {"name": "collection_id", "in": "path", "required": True,
                  "description": "violations, reports, sites, zones or regencies",
-                 "schema": {"type": "string", "enum": ["violations", "reports", "sites", "zones", "regencies"]}}
+                 "schema": {"type": "string", "enum": list(ORDER)}}
 
 TAGS = [
     {"name": "API", "description": "Checks, reports, the takedown workflow and violations (JSON)"},
