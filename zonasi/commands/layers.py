@@ -172,10 +172,11 @@ def list_(as_json, layers_dir, lang):
     if info["unrecorded_change"]:
         click.echo(c.get("layers.unrecorded", lg, recorded=recorded["version"]))
     click.echo("")
-    click.echo(f"{'regency':<34} {'category':<18} {'sites':>7}")
+    click.echo(f"{c.get('layers.col_regency', lg):<48} {c.get('layers.col_category', lg):<18} "
+               f"{c.get('layers.col_sites', lg):>7}")
     for row in info["counts"]:
         label = f"{row['regency_code']} {row['regency']}".strip() or c.get("layers.no_regency", lg)
-        click.echo(f"{label[:34]:<34} {row['category']:<18} {row['sites']:>7}")
+        click.echo(f"{label[:48]:<48} {row['category']:<18} {row['sites']:>7}")
     click.echo("")
     for f in info["files"]:
         click.echo(c.get("layers.file", lg, file=f["file"], n=f["features"], date=f["date"] or "?",
