@@ -1,0 +1,81 @@
+"""`zonasi serve`: the production server (gunicorn) migrates once, then answers with several
+workers; and the engine it shares between threads is safe to use from many at once."""
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from store_helpers import report
+
+ZONASI = Path(sys.executable).parent / "zonasi"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_engine_is_safe_from_many_threads(engine):
+    errors, results = [], {}
+
+    def work(seed):
+        rng = random.Random(seed)
+        try:
+            for _ in range(150):
+                lon, lat = rng.uniform(106.5, 108.6), rng.uniform(-7.0, -6.0)
+                results[(seed, lon, lat)] = engine.check(lon, lat).status
+        except Exception as exc:  # noqa: BLE001 - any failure in a thread fails the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(results) == 8 * 150
+    for (seed, lon, lat), status in list(results.items())[::50]:
+        assert engine.check(lon, lat).status == status
+
+
+@pytest.mark.slow
+def test_serve_runs_gunicorn_with_migrations(tmp_path, store_url):
+    env = {**os.environ, "ZONASI_INSTANCE": str(tmp_path / "instance"), "ZONASI_DATABASE_URL": store_url}
+    token = subprocess.run([str(ZONASI), "token", "create", "--role", "field", "--name", "e2e"], env=env,
+                           capture_output=True, text=True, check=True).stdout.strip()
+    port = _free_port()
+    server = subprocess.Popen([str(ZONASI), "serve", "--port", str(port), "--workers", "2", "--threads", "4"],
+                              env=env, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                if httpx.get(f"{base}/api/check?lat=-6.33&lon=108.32", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None and time.time() < deadline, "zonasi serve did not start"
+            time.sleep(0.3)
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
+            ids = set()
+            for _ in range(6):  # keep-alive requests land on both workers
+                r = client.post("/api/reports", json=report(), headers={"Idempotency-Key": "e2e-1"})
+                assert r.status_code in (200, 201), r.text
+                ids.add(r.json()["id"])
+            assert len(ids) == 1
+            assert client.get(f"/api/reports/{ids.pop()}").json()["verdict_status"] == "violation"
+    finally:
+        server.terminate()
+        _, stderr = server.communicate(timeout=30)
+    assert "Traceback" not in stderr and "SIGSEGV" not in stderr
