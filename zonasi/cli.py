@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from .commands import check, serve, validate
+from .commands import check, serve, token, validate
 from .commands import layers as layers_cmd
 from .commands import zones as zones_cmd
 from .commands import reports as reports_cmd
@@ -26,6 +26,7 @@ def cli():
 
 cli.add_command(check.check)
 cli.add_command(serve.serve)
+cli.add_command(token.token)
 cli.add_command(layers_cmd.layers)
 cli.add_command(zones_cmd.zones)
 cli.add_command(reports_cmd.reports)
