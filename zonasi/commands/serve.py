@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import click
 
 from geo import ZonasiError
 
+from .. import server
 from ..options import layers_option, settings_from
 
 
@@ -36,37 +40,38 @@ def serve(host, port, workers, threads, layers_dir):
     except ZonasiError as exc:
         raise click.UsageError(exc.message) from exc
     store.dispose()      # no pooled connection may cross the fork
-    warm(app.extensions["zonasi"].engine)
+    server.warm(app.extensions["zonasi"].engine)
+
+    # One listening socket per worker (SO_REUSEPORT): the kernel spreads connections evenly.
+    private = Path(tempfile.mkdtemp(prefix="zonasi-serve-")) if server.REUSE_PORT else None
+    if private is not None:
+        try:
+            server.check_port(host, port)
+        except OSError as exc:
+            shutil.rmtree(private, ignore_errors=True)
+            raise click.UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+
+    def post_fork(_arbiter, worker):
+        store.dispose()
+        if private is not None:
+            worker.sockets = [server.reuse_port_socket(host, port)]
 
     class Server(BaseApplication):
         def load_config(self):
-            for key, value in {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
+            bind = server.private_bind(private) if private is not None else f"{host}:{port}"
+            for key, value in {"bind": bind, "workers": workers, "threads": threads,
                                "worker_class": "gthread", "keepalive": 5, "timeout": 120,
                                "accesslog": None, "errorlog": "-", "loglevel": "warning",
-                               "post_fork": lambda _server, _worker: store.dispose()}.items():
+                               "post_fork": post_fork}.items():
                 self.cfg.set(key, value)
 
         def load(self):
             return app
 
     click.echo(f"zonasi: serving http://{host}:{port} ({workers} workers x {threads} threads)", err=True)
-    Server().run()
-
-
-def warm(engine) -> None:
-    """Check points on and around every site once, before the workers fork: the engine's lazily
-    built indexes (per UTM zone, and the regency grid) are then built once, shared by all workers
-    (copy-on-write), and the first requests are as fast as the rest."""
-    import numpy as np
-    import shapely
-
-    sites = engine.layers.sites
-    if not len(sites):
-        return
-    xy = shapely.get_coordinates(shapely.centroid(sites.geometry.values))
-    step = 0.005  # degrees, about 550 m: the neighbourhood where reports of a site fall
-    around = np.concatenate([xy + (dx, dy) for dx in (-step, 0, step) for dy in (-step, 0, step)])
-    around = np.unique(np.round(around / step).astype("int64"), axis=0) * step
-    around = around[(np.abs(around[:, 0]) <= 180) & (np.abs(around[:, 1]) <= 90)]
-    engine.check_many(around[:, 0], around[:, 1])
+    try:
+        Server().run()
+    finally:
+        if private is not None:
+            shutil.rmtree(private, ignore_errors=True)
 
