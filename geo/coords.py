@@ -51,6 +51,8 @@ _VALUE = re.compile(rf"""
 _PLAIN = r"^\s*[-+]?\d+(?:[.,]\d+)?\s*$"
 _PAIR_DOT = r"^\s*(?P<a>[-+]?\d+(?:\.\d+)?)\s*[,;]\s*(?P<b>[-+]?\d+(?:\.\d+)?)\s*$"
 _PAIR_COMMA = r"^\s*(?P<a>[-+]?\d+(?:,\d+)?)\s*(?:;|,\s+)\s*(?P<b>[-+]?\d+(?:,\d+)?)\s*$"
+_DMS_FAST = (r"^\s*(?P<h1>[NSEWnsew])?\s*(?P<sign>[-+])?(?P<d>\d{1,3})(?:\s*°\s*|\s+)(?P<m>\d{1,2})"
+             r"(?:\s*'\s*|\s+)(?P<s>\d{1,2}(?:[.,]\d+)?)\s*(?:\"|'')?\s*(?P<h2>[NSEWnsew])?\s*$")
 _SEPARATOR_RUN = re.compile(r"[\s,;/]+")
 
 
@@ -228,7 +230,11 @@ def _parse_axis(values, axis: str):
         text = pc.replace_substring(pc.utf8_trim_whitespace(array), ",", ".")
         numbers = pc.cast(pc.if_else(pa.array(plain), text, pa.scalar("nan")), pa.float64())
         out[plain] = np.asarray(numbers)[plain]
-    for i in np.flatnonzero(~plain):
+    rest = np.flatnonzero(~plain)
+    if len(rest):
+        done = _dms_fast(array.take(pa.array(rest)), out, letters, rest)
+        rest = rest[~done]
+    for i in rest:
         value = array[i].as_py()
         if value is None:
             problems[i] = Problem("missing", {"axis": axis})
@@ -241,6 +247,36 @@ def _parse_axis(values, axis: str):
         out[i] = parsed.value
         letters[i] = parsed.letter_axis
     return out, problems, letters
+
+
+def _dms_fast(array: pa.Array, out: np.ndarray, letters: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Degrees-minutes-seconds in their common spellings, vectorised: fills ``out`` and
+    ``letters`` at ``index`` where the value is clean; anything unusual (or wrong) is left to
+    :func:`parse_value`, which gives the reason."""
+    parts = pc.extract_regex(array, _DMS_FAST)
+    found = np.asarray(pc.fill_null(pc.is_valid(parts), False))
+    if not found.any():
+        return found
+
+    def text(i):
+        return pc.fill_null(pc.struct_field(parts, [i]), "")
+
+    h1, sign, h2 = (np.asarray(pc.utf8_upper(text(i)).to_numpy(zero_copy_only=False), dtype=object)
+                    for i in (0, 1, 5))
+    d, m = (np.asarray(pc.cast(pc.if_else(pc.equal(text(i), ""), "0", text(i)), pa.float64())) for i in (2, 3))
+    sec = np.asarray(pc.cast(pc.if_else(pc.equal(text(4), ""), "0", pc.replace_substring(text(4), ",", ".")),
+                             pa.float64()))
+    letter = np.where(h1 != "", h1, h2)
+    clean = found & ~((h1 != "") & (h2 != "")) & (m < 60) & (sec < 60)
+    negative = (sign == "-") | (letter == "S") | (letter == "W")
+    clean &= ~((sign == "-") & ((letter == "N") | (letter == "E")))
+    value = d + m / 60 + sec / 3600
+    value = np.where(negative, -value, value)
+    where = index[clean]
+    out[where] = value[clean]
+    axis = np.where((letter == "N") | (letter == "S"), "lat", np.where(letter == "", None, "lon"))
+    letters[where] = axis[clean]
+    return clean
 
 
 def _finish(lat: np.ndarray, lon: np.ndarray, problems: list, area) -> Coordinates:

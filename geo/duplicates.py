@@ -97,10 +97,11 @@ class DuplicateFinder:
 
 
 def _merge_sorted(old: tuple, new: tuple) -> tuple:
-    """Arrays sorted by their first member, with the new rows merged in."""
-    key = np.concatenate([old[0], new[0]])
-    order = np.argsort(key, kind="stable")
-    return tuple(np.concatenate([a, b])[order] for a, b in zip(old, new))
+    """Arrays sorted by their first member, with the new rows merged in (linear time in the
+    old rows: only the new ones are sorted)."""
+    order = np.argsort(new[0], kind="stable")
+    at = np.searchsorted(old[0], new[0][order], side="right")
+    return tuple(np.insert(a, at, b[order]) for a, b in zip(old, new))
 
 
 def _isin_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:

@@ -81,7 +81,7 @@ class Results:
 
 class Validator:
     def __init__(self, engine, catalog: Catalog | None = None, lang: str | None = None, *,
-                 at_column: str | None = None, chunk_rows: int = 50_000, max_rows: int | None = None):
+                 at_column: str | None = None, chunk_rows: int = 100_000, max_rows: int | None = None):
         self.engine = engine
         self.catalog = catalog or Catalog()
         self.lang = self.catalog.language(lang)

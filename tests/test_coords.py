@@ -125,3 +125,27 @@ def test_columns_account_for_every_value(rows):
             assert np.isnan(out.lat[i]) and problem.code
     pairs = parse_pair_column([f"{a}, {b}" if a is not None else None for a, b in rows], AREA)
     assert len(pairs.problems) == len(rows)
+
+
+DMS_TEXT = st.builds(
+    lambda *parts: "".join(parts),
+    st.sampled_from(["", "S ", "N", "e ", "W", " "]), st.sampled_from(["", "-", "+"]),
+    st.integers(0, 200).map(str), st.sampled_from(["°", " ", "° ", ":", "  "]), st.integers(0, 70).map(str),
+    st.sampled_from(["'", " ", "' ", "′"]), st.sampled_from(["0", "37.2", "59,9", "60", "7", "1.25"]),
+    st.sampled_from(["", '"', "''", "″"]), st.sampled_from(["", "S", " N", " E", "w", " LS"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(DMS_TEXT)
+def test_vectorised_dms_agrees_with_the_one_value_parser(text):
+    from geo.coords import _parse_axis
+
+    values, problems, letters = _parse_axis([text], "lat")
+    try:
+        expected = parse_value(text, "lat")
+    except CoordinateError as exc:
+        assert problems[0] == exc.problem
+        return
+    assert problems[0] is None
+    assert values[0] == pytest.approx(expected.value, abs=1e-12)
+    assert letters[0] == expected.letter_axis

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from geo.csvin import CsvFile, UnreadableFile
+from geo.csvin.reader import BLANK
 from geo.validate import RESULT_COLUMNS, Validator
 
 FIELD = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
@@ -48,7 +49,7 @@ def written_tables(draw):
         start = text.tell()
         writer.writerow(row)
         record = text.getvalue()[start:]
-        if any(v.strip() for v in row):
+        if any(v.strip(BLANK) for v in row):
             expected.append((line, row))
         line += len(BREAKS.findall(record))
     encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]))

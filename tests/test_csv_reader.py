@@ -151,3 +151,19 @@ def test_apk_id_and_date_columns():
     assert detect(["id", "lat", "lon"]).apk_id is None  # a report id is not a prop's id
     with pytest.raises(UnreadableFile, match='no column named "waktu"'):
         detect(["lat", "lon"], at_column="waktu")
+
+
+def test_a_value_beyond_the_field_limit_keeps_its_row_and_the_line_numbers():
+    import csv as csvmodule
+
+    data = b"lat,lon,note\n-6.3,108.3,a\n-6.4,108.4," + b"x" * 300 + b"\n-6.5,108.5,c\n"
+    with CsvFile(data) as reader:
+        previous = csvmodule.field_size_limit(100)
+        try:
+            chunks = list(reader.chunks(10))
+        finally:
+            csvmodule.field_size_limit(previous)
+    lines = [int(line) for c in chunks for line in c.lines]
+    problems = [p.code for c in chunks for p in c.problems.values()]
+    assert "too_long" in problems
+    assert lines[0] == 2 and lines[-1] == 4 and len(lines) == 3

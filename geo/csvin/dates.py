@@ -22,6 +22,7 @@ MONTHS = {
 _MONTH_RE = re.compile(r"\b(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b\.?", re.IGNORECASE)
 _DAY_FIRST = re.compile(r"^\s*(\d{1,2})[/.\- ]+(\d{1,2})[/.\- ]+(\d{4})(?:[ T,]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?\s*$")
 _ISO = r"^\s*\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\s*$"
+_PLAIN_DAY_FIRST = r"^\s*(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})\s*$"
 EXCEL_EPOCH = np.datetime64("1899-12-30")
 
 
@@ -39,7 +40,8 @@ def parse_dates(values) -> tuple[np.ndarray, list]:
                                 errors="coerce", format="%Y-%m-%d")
         days[iso] = stamps.to_numpy().astype("datetime64[D]")
         iso &= ~np.isnat(days)
-    for i in np.flatnonzero(~iso):
+    plain = _day_first(array, days) & ~iso
+    for i in np.flatnonzero(~iso & ~plain):
         raw = array[i].as_py()
         if raw is None or not raw.strip():
             continue
@@ -49,6 +51,25 @@ def parse_dates(values) -> tuple[np.ndarray, list]:
         else:
             days[i] = day
     return days, problems
+
+
+def _day_first(array: pa.Array, days: np.ndarray) -> np.ndarray:
+    """DD/MM/YYYY (or with - or .), vectorised; fills ``days``, returns where it did."""
+    parts = pc.extract_regex(array, _PLAIN_DAY_FIRST)
+    found = np.asarray(pc.fill_null(pc.is_valid(parts), False))
+    if not found.any():
+        return found
+    day, month, year = (np.asarray(pc.cast(pc.fill_null(pc.struct_field(parts, [i]), "0"), pa.int64()))
+                        for i in range(3))
+    valid = found & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
+    months = ((year - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
+    stamps = months.astype("datetime64[D]") + (np.clip(day, 1, 31) - 1).astype("timedelta64[D]")
+    valid &= stamps.astype("datetime64[M]") == months  # 31/02 is not a date
+    index = np.flatnonzero(valid)
+    days[index] = stamps[index]
+    found[:] = False
+    found[index] = True
+    return found
 
 
 def parse_date(text: str) -> np.datetime64 | None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,13 +18,18 @@ from typing import BinaryIO, Iterator
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..coords import Problem
 from ..errors import InputError
 from .sniff import detect_delimiter, detect_encoding, encoding_label
 
 SNIFF_BYTES = 256 * 1024
-FIELD_LIMIT = 16 * 1024 * 1024
+FIELD_LIMIT = 64 * 1024 * 1024
+BLANK = " \t\r\n\f\v"
+BLANK_VALUE = r"^[ \t\r\n\f\v]*$"
+LINE_BREAK = r"\r\n|\r|\n"
+LINE_BREAK_RE = re.compile(LINE_BREAK)
 
 
 class UnreadableFile(InputError):
@@ -92,35 +99,55 @@ class CsvFile:
         except (OSError, ValueError):
             return 0
 
-    def chunks(self, rows: int = 50_000) -> Iterator[Chunk]:
-        """The rows after the header, ``rows`` at a time."""
+    def chunks(self, rows: int = 100_000) -> Iterator[Chunk]:
+        """The rows after the header, at most ``rows`` at a time.
+
+        Records are parsed in bulk by the csv module; the line each starts on is counted from
+        the line breaks inside its values (quoted newlines), checked against the reader's own
+        count after every chunk.
+        """
         width = len(self.columns)
+        reader = self._reader.reader
         while True:
-            lines: list[int] = []
-            records: list[list[str]] = []
-            problems: dict[int, Problem] = {}
-            for line, record in self._reader:
-                if record is None:
-                    problems[len(records)] = Problem("too_long", {"limit": FIELD_LIMIT})
-                    record = [""] * width
-                if len(record) > width:
-                    extra = record[width:]
-                    if any(v.strip() for v in extra):
-                        problems[len(records)] = Problem("extra_values", {
-                            "count": len(extra), "values": ", ".join(f'"{v}"' for v in extra if v.strip()),
-                            "delimiter": "tab" if self.delimiter == "\t" else self.delimiter})
-                    record = record[:width]
-                elif len(record) < width:
-                    record = record + [""] * (width - len(record))
-                lines.append(line)
-                records.append(record)
-                if len(records) >= rows:
-                    break
+            records: list = []
+            try:
+                records.extend(itertools.islice(reader, rows))
+            except csv.Error:  # a value beyond the field limit: the row stays, as a problem
+                records.append(None)
             if not records:
                 return
-            columns = list(zip(*records))
-            table = pa.table({name: pa.array(col, type=pa.string()) for name, col in zip(self.columns, columns)})
-            yield Chunk(table, np.asarray(lines, dtype="int64"), problems)
+            records, cut, problems = _regularise(records, width)
+            arrays = [pa.array(col, type=pa.string()) for col in zip(*records)]
+            breaks = np.zeros(len(records), dtype="int64")
+            blank = np.ones(len(records), dtype=bool)
+            for array in arrays:
+                breaks += np.asarray(pc.count_substring_regex(array, LINE_BREAK), dtype="int64")
+                blank &= np.asarray(pc.match_substring_regex(array, BLANK_VALUE), dtype=bool)
+            extra = np.zeros(len(records), dtype=bool)
+            for array in arrays[width:]:  # values beyond the header's columns
+                extra |= ~np.asarray(pc.match_substring_regex(array, BLANK_VALUE), dtype=bool)
+            for i, values in cut.items():
+                breaks[i] += sum(len(LINE_BREAK_RE.findall(v)) for v in values)
+                extra[i] |= any(v.strip(BLANK) for v in values)
+            for i in np.flatnonzero(extra).tolist():
+                values = [a[i].as_py() for a in arrays[width:]] + cut.get(i, [])
+                shown = [v for v in values if v.strip(BLANK)]
+                problems[i] = Problem("extra_values", {
+                    "count": len(shown), "values": ", ".join(f'"{v}"' for v in shown),
+                    "delimiter": "tab" if self.delimiter == "\t" else self.delimiter})
+            arrays = arrays[:width]
+            span = 1 + breaks
+            lines = self._reader.done + np.cumsum(span) - span + 1
+            self._reader.done += int(span.sum())
+            if self._reader.done != reader.line_num:  # cannot happen; keep later numbers right
+                self._reader.done = reader.line_num
+            keep = ~blank
+            keep[list(problems)] = True  # a row with a problem has content somewhere
+            if keep.any():
+                renumber = np.cumsum(keep) - 1
+                table = pa.table(dict(zip(self.columns, arrays)))
+                yield Chunk(table.filter(pa.array(keep)), lines[keep],
+                            {int(renumber[i]): p for i, p in problems.items()})
 
     def close(self) -> None:
         text = getattr(self, "text", None)
@@ -159,8 +186,30 @@ class _Records:
                 self.done = reader.line_num
                 return start, None
             self.done = reader.line_num
-            if any(v.strip() for v in record):
+            if any(v.strip(BLANK) for v in record):
                 return start, record
+
+
+def _regularise(records: list, width: int) -> tuple[list, dict, dict]:
+    """Records of one width: the header's, or more when most records have more (Excel's
+    trailing delimiters), so that only unusual records take the slow path. Returns the records,
+    the values cut from records longer than that, and the problems (a value over the limit)."""
+    widths = np.fromiter((-1 if r is None else len(r) for r in records), dtype="int64", count=len(records))
+    common = int(np.bincount(widths[widths >= 0]).argmax()) if (widths >= 0).any() else width
+    target = max(width, common)
+    cut: dict[int, list[str]] = {}
+    problems: dict = {}
+    for i in np.flatnonzero(widths != target).tolist():
+        record = records[i]
+        if record is None:
+            problems[i] = Problem("too_long", {"limit": FIELD_LIMIT})
+            records[i] = [""] * target
+        elif len(record) > target:
+            cut[i] = record[target:]
+            records[i] = record[:target]
+        else:
+            records[i] = record + [""] * (target - len(record))
+    return records, cut, problems
 
 
 def _column_names(header: list[str]) -> list[str]:

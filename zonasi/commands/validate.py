@@ -27,7 +27,7 @@ DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
 @click.option("--at-column", metavar="NAME",
               help="Column with the date the prop stood (YYYY-MM-DD, DD/MM/YYYY, 5 Januari 2024): "
                    "outside every campaign period is a violation by itself.")
-@click.option("--chunk-rows", default=50_000, show_default=True, type=click.IntRange(1_000, 10_000_000),
+@click.option("--chunk-rows", default=100_000, show_default=True, type=click.IntRange(1_000, 10_000_000),
               help="Rows per chunk: memory stays bounded whatever the file size.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: on a terminal only).")
