@@ -12,7 +12,7 @@ from geo.store import Store
 from geo.zones import ZoneCache
 
 from . import batch, mapapi, pages
-from . import api, errors, ogc, openapi, reports, zones
+from . import api, errors, ogc, openapi, reports, security, zones
 
 
 @dataclass
@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     services.store = Store.from_settings(settings, services.engine)
     app.extensions["zonasi"] = services
     errors.register(app)
+    security.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(batch.bp)
     app.register_blueprint(reports.bp)

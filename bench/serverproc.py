@@ -1,0 +1,120 @@
+"""The production server (`zonasi serve`, gunicorn) as a child process in its own process group.
+
+Used by bench/killtest.py, bench/load.py and the reliability tests:
+
+    with ZonasiServer(instance_dir, database_url=None, workers=2, threads=8) as server:
+        token = server.token("field", "killtest")
+        ... httpx against server.url ...
+        server.kill()      # SIGKILL to the whole group: master and workers, no clean-up
+        server.start()     # again, on the same port
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ZONASI = Path(sys.executable).parent / "zonasi"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ZonasiServer:
+    def __init__(self, instance_dir: Path, *, database_url: str | None = None, workers: int = 2,
+                 threads: int = 8, port: int | None = None, env: dict | None = None):
+        self.instance_dir = Path(instance_dir)
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.workers, self.threads = workers, threads
+        self.env = {**os.environ, **(env or {}), "ZONASI_INSTANCE": str(self.instance_dir)}
+        self.env.pop("ZONASI_DATABASE_URL", None)
+        if database_url:
+            self.env["ZONASI_DATABASE_URL"] = database_url
+        self.process: subprocess.Popen | None = None
+        self.log = self.instance_dir.parent / f"serve-{self.port}.log"
+        self.starts = 0
+
+    def zonasi(self, *args: str) -> str:
+        """Run a zonasi command against the same instance and database; its stdout."""
+        done = subprocess.run([str(ZONASI), *args], env=self.env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"zonasi {' '.join(args)} failed: {done.stderr}")
+        return done.stdout.strip()
+
+    def token(self, role: str, name: str) -> str:
+        return self.zonasi("token", "create", "--role", role, "--name", name)
+
+    def start(self, timeout: float = 120) -> None:
+        self.instance_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log, "a")
+        self.process = subprocess.Popen(
+            [str(ZONASI), "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--workers", str(self.workers), "--threads", str(self.threads)],
+            env=self.env, stdout=log, stderr=log, start_new_session=True)
+        log.close()
+        self.starts += 1
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/check?lat=-6.33&lon=108.32", timeout=5) as r:
+                    if r.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                raise RuntimeError(f"zonasi serve did not come up; log:\n{self.log.read_text()[-3000:]}")
+            time.sleep(0.2)
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group (gunicorn master and workers) and reap it."""
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=30)
+        self._wait_group_gone(self.process.pid)
+        self.process = None
+
+    def stop(self) -> None:
+        """A clean shutdown (SIGTERM: gunicorn finishes the requests in flight)."""
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            pass
+        self.kill()
+
+    @staticmethod
+    def _wait_group_gone(pgid: int, timeout: float = 5) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pgid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+
+    def log_text(self) -> str:
+        return self.log.read_text() if self.log.exists() else ""
+
+    def __enter__(self) -> ZonasiServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

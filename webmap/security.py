@@ -1,0 +1,83 @@
+"""Security headers on every response, and the Content-Security-Policy nonce for inline scripts.
+
+Every response (pages, API, errors, static files) carries:
+
+* ``Content-Security-Policy``: scripts only from this server or inline ``<script>`` elements that
+  carry this response's nonce (``{{ csp_nonce() }}`` in templates; ``|nonced`` adds it to the
+  inline scripts of trusted server-made HTML such as Folium's); no plugins, no framing, forms and
+  ``fetch`` only to this server; images from this server and the OpenStreetMap tile server.
+  Injected markup therefore cannot run script even if it got into a page: an injected
+  ``<script>`` has no nonce and inline event handlers (``onerror=``) are not allowed.
+* ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: strict-origin-when-cross-origin``,
+  ``X-Frame-Options: DENY`` (with ``frame-ancestors 'none'``), ``Permissions-Policy`` (geolocation
+  for this origin only: the map's "my location"; camera for the report photo; nothing else),
+  ``Cross-Origin-Opener-Policy: same-origin``.
+
+CSRF: the pages call the JSON API with ``Authorization: Bearer`` tokens kept in the browser's
+localStorage; no endpoint authenticates by cookie (the only cookie is the page language), so a
+forged cross-site request carries no credentials (see docs/reliability.md).
+"""
+from __future__ import annotations
+
+import re
+import secrets
+
+from flask import Flask, g
+from markupsafe import Markup
+
+# Tiles of the base layer (folium's "OpenStreetMap" TileLayer); no other host is contacted.
+TILE_HOSTS = ("https://tile.openstreetmap.org", "https://*.tile.openstreetmap.org")
+
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*\bnonce=)(?P<attrs>[^>]*)>", re.IGNORECASE)
+
+
+def nonce() -> str:
+    """This response's CSP nonce (made on first use)."""
+    value = g.get("csp_nonce")
+    if value is None:
+        value = g.csp_nonce = secrets.token_urlsafe(18)
+    return value
+
+
+def nonced(html) -> Markup:
+    """Trusted server-made HTML (not user data) with this response's nonce on its inline scripts."""
+    return Markup(_INLINE_SCRIPT.sub(lambda m: f'<script nonce="{nonce()}"{m.group("attrs")}>', str(html)))
+
+
+def policy(script_nonce: str | None) -> str:
+    script = "'self'" + (f" 'nonce-{script_nonce}'" if script_nonce else "")
+    directives = {
+        "default-src": "'self'",
+        "script-src": script,
+        # Leaflet and Bootstrap set element styles; Folium's header has <style> blocks
+        "style-src": "'self' 'unsafe-inline'",
+        "img-src": "'self' data: blob: " + " ".join(TILE_HOSTS),
+        "font-src": "'self' data:",
+        "connect-src": "'self'",
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "geolocation=(self), camera=(self), microphone=(), payment=(), usb=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals["csp_nonce"] = nonce
+    app.jinja_env.filters["nonced"] = nonced
+
+    @app.after_request
+    def _headers(response):
+        response.headers["Content-Security-Policy"] = policy(g.get("csp_nonce"))
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
