@@ -53,3 +53,16 @@ def test_batch_upload_of_a_non_csv_says_what_is_wrong(page, live):
     status.wait_for()
     assert status.inner_text().startswith("Gagal:")
     assert page.locator("#batch-results").is_hidden()
+
+
+@pytest.mark.parametrize("path", ["/batch", "/violations", "/dashboard"])
+def test_pages_fit_a_360_px_phone(phone, live, path):
+    phone.goto(f"{live.url}{path}")
+    phone.wait_for_load_state("networkidle")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert phone.locator(".navbar-toggler").is_visible()
+    phone.click(".navbar-toggler")
+    phone.locator("#nav-dashboard").wait_for()
+    phone.locator(".navbar-collapse.show:not(.collapsing)").wait_for()
+    screenshot(phone, "phone" + path.replace("/", "-"))
+    assert phone.js_errors == []

@@ -90,6 +90,16 @@ def test_report_from_the_map_then_verify_and_take_down(browser, live):
         page.goto(f"{live.url}/?lat={NEAR_SCHOOL[0]}&lon={NEAR_SCHOOL[1]}")
         page.wait_for_function("window.zonasi.mapPage && window.zonasi.mapPage.state.violations"
                                " && window.zonasi.mapPage.state.violations.shown >= 1")
+        box = page.locator(".folium-map").bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        info = page.locator(".zonasi-check-popup .zonasi-report-info")
+        info.wait_for()
+        assert XSS_NOTE in info.inner_text() and XSS_PARTICIPANT in info.inner_text()
+        assert page.locator(".zonasi-check-popup img, .zonasi-check-popup script").count() == 0
+        assert page.locator(".zonasi-check-popup .zonasi-verdict").get_attribute("data-status") in (
+            "violation", "outside_period")
+        page.wait_for_timeout(400)  # the popup's fade-in and pan
+        screenshot(page, "map-report-popup")
         assert page.evaluate("window.__xss") is None
         assert page.js_errors == []
     finally:

@@ -19,12 +19,23 @@
     canvas.setAttribute("data-counts", JSON.stringify(counts));
     charts[id] = new Chart(canvas, {
       type: type,
-      data: {labels: keys.map(labelOf),
+      data: {labels: keys.map((k) => wrap(labelOf(k))),
              datasets: [{data: keys.map((k) => counts[k]),
                          backgroundColor: keys.map((k, i) => (colours && colours[k]) || COLOURS[i % COLOURS.length])}]},
       options: {maintainAspectRatio: false, animation: false, indexAxis: type === "bar" ? "y" : "x",
                 plugins: {legend: {display: type !== "bar", position: "bottom"}}},
     });
+  }
+
+  /** A long label as lines of at most 18 characters (Chart.js draws an array as lines). */
+  function wrap(text) {
+    const lines = [];
+    for (const word of String(text).split(" ")) {
+      const last = lines.length - 1;
+      if (last >= 0 && (lines[last] + " " + word).length <= 18) lines[last] += " " + word;
+      else lines.push(word);
+    }
+    return lines.length > 1 ? lines : text;
   }
 
   function table(id, rows) {

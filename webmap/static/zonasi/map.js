@@ -32,6 +32,9 @@
 
   // -- the point check: every tap on the map, markers included --------------------------------
   let checkSeq = 0;
+  // One popup for every check: a new tap moves it (never two verdicts on screen at once).
+  const checkPopup = L.popup({maxWidth: 300, minWidth: 200, className: "zonasi-check-popup",
+                              autoPanPadding: [20, 20]});
   let lastVerdict = null;
 
   function verdictNode(v, extra) {
@@ -61,7 +64,7 @@
     const rows = [
       [t("map.report.status"), label("ui.report_status.", props.status)],
       [t("map.report.type"), label("ui.apk_type.", props.apk_type)],
-      [t("map.report.participant"), props.participant],
+      [t("ui.col.participant"), props.participant],
       [t("map.report.note"), props.note],
     ];
     const box = el("dl", {class: "zonasi-report-info small"});
@@ -74,9 +77,9 @@
 
   async function checkAt(latlng, extra) {
     const seq = ++checkSeq;
-    const popup = L.popup({maxWidth: 300, minWidth: 200, className: "zonasi-check-popup", autoPanPadding: [20, 20]})
-      .setLatLng(latlng).setContent(el("div", {class: "zonasi-verdict-loading"}, t("map.check.checking")))
-      .openOn(map);
+    const popup = checkPopup.setLatLng(latlng)
+      .setContent(el("div", {class: "zonasi-verdict-loading"}, t("map.check.checking")));
+    if (!map.hasLayer(popup)) popup.openOn(map);
     const params = {lat: latlng.lat.toFixed(7), lon: latlng.lng.toFixed(7), lang: config.lang};
     if (extra && extra.accuracy !== undefined && extra.accuracy !== null) params.accuracy = Math.round(extra.accuracy);
     try {
