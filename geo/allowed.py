@@ -10,7 +10,7 @@ points; Palembang: 10-12 per kecamatan). In rules.toml:
     allowed_basis = "Keputusan KPU Kota Pekalongan ..."
 
 The file holds points or lines (a prop may stand within the radius: ``allowed_radius_m``, or a
-``radius_m`` column per feature) or polygons (inside, plus the radius if one is set). In such a
+``radius_m`` column per feature) or polygons (inside; a ``radius_m`` may widen one). In such a
 regency a prop outside every allowed zone is a violation, whatever its distance to forbidden
 sites; inside one, the forbidden sites still apply. Decided by exact distance in the regency's
 UTM zone, like every other verdict.
@@ -81,13 +81,14 @@ def _zones(frame: gpd.GeoDataFrame, path: Path, default_radius: float | None, wh
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():
         geoms[invalid] = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
-    radius = np.full(len(frame), default_radius or 0.0)
+    areal = shapely.get_dimensions(geoms) == 2
+    radius = np.where(areal, 0.0, default_radius or 0.0)   # the default radius is for points and lines
     if "radius_m" in frame.columns:
         own = frame["radius_m"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
         if (own < 0).any():
             raise ConfigError(f"{path.name}: radius_m must be zero or more metres", **where)
         radius = np.where(np.isfinite(own), own, radius)
-    flat = (shapely.get_dimensions(geoms) < 2) & (radius <= 0)
+    flat = ~areal & (radius <= 0)
     if flat.any():
         raise ConfigError(f"{path.name}: feature {int(np.flatnonzero(flat)[0]) + 1} is a point or line without "
                           "a radius: set allowed_radius_m, or a radius_m column", **where)
