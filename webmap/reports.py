@@ -74,7 +74,7 @@ def submit():
     else:
         raise UnsupportedMediaType(auth.message("reports.media_type", got=request.mimetype or "-"))
     result = s.store.submit(data, photo=photo, idempotency_key=request.headers.get("Idempotency-Key"),
-                            submitted_by=who.name)
+                            submitted_by=who.name, role=who.role)
     body = _explained(result.report)
     if not auth.can("reports:private"):
         body.pop("reporter", None)

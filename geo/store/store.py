@@ -1,9 +1,9 @@
 """The report store: submit, read, filter, move through the workflow. One class, two backends.
 
     store = Store.from_settings(settings, engine)
-    report, created = store.submit({"apk_type": "baliho", "lon": 108.32, "lat": -6.33},
-                                   idempotency_key="...")
-    store.transition(report["id"], "verified", actor="Bawaslu Indramayu", role="bawaslu")
+    sub = store.submit({"apk_type": "baliho", "lon": 108.32, "lat": -6.33}, idempotency_key="...")
+    sub.report["id"], sub.created     # created False: the same report was submitted before
+    store.transition(sub.report["id"], "verified", actor="Bawaslu Indramayu", role="bawaslu")
     rows, matched = store.violations(ReportFilter(overdue=True), limit=100, offset=0)
 
 Rows are plain dicts, ready for JSON (times in ISO 8601 UTC). The reporter's identity is only in
@@ -85,7 +85,8 @@ class Store:
     # -- submitting ----------------------------------------------------------------------------
 
     def submit(self, data: dict | ReportInput, *, photo: bytes | None = None,
-               idempotency_key: str | None = None, submitted_by: str | None = None) -> Submission:
+               idempotency_key: str | None = None, submitted_by: str | None = None,
+               role: str | None = None) -> Submission:
         """Store a report with its verdict. The same idempotency key (or client id) again returns
         the first report instead of creating another; with a different request it is a conflict."""
         self.migrator.ensure()
@@ -108,7 +109,7 @@ class Store:
             if created:
                 connection.execute(sa.insert(Event.__table__).values(
                     report_id=values["id"], from_status=None, to_status="reported",
-                    actor=report.reporter or submitted_by, role="field" if submitted_by else None,
+                    actor=report.reporter or submitted_by, role=role,
                     at=values["received_at"], note=None))
         if created:
             report_row = self._row(values, private=True)
