@@ -8,7 +8,7 @@ SYSTEM_PACKAGES := postgresql postgresql-15-postgis-3 chromium gdal-bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install vendor run test test-fast system-deps bench clean
+.PHONY: install vendor run test test-fast system-deps bench clean fuzz killtest load
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,17 @@ test-fast: install ## the tests that need no browser or database server
 
 bench: install ## the speed benchmarks (figures go to the README)
 	$(PY) bench/engine.py
+
+fuzz: install ## API fuzzing (schemathesis, >= 2000 generated requests over every endpoint): no 5xx, only problem+json errors
+	$(PY) bench/fuzz.py --examples 40
+
+killtest: install system-deps ## 10,000 reports, server SIGKILLed midway: none acknowledged is lost (SQLite, then PostGIS)
+	$(PY) bench/killtest.py --reports 10000
+	@trap 'scripts/postgis.sh stop' EXIT; eval "$$(scripts/postgis.sh start)" && \
+	  $(PY) bench/killtest.py --reports 10000 --database-url "$$ZONASI_TEST_DATABASE_URL"
+
+load: install ## 50 clients for 60 s against zonasi serve: checks, violations and report submissions
+	$(PY) bench/load.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
