@@ -27,7 +27,7 @@ CATEGORY_STYLE = {
     "park": ("tree", "darkgreen"),
 }
 # Zoom levels from which layers are drawn: below them they would be a smear or too heavy.
-ZOOM = {"sites": 11, "zones": 14, "regencies": 7}
+ZOOM = {"sites": 11, "zones": 15, "regencies": 7}
 
 
 def services():

@@ -128,6 +128,11 @@ def test_my_location_draws_the_accuracy_circle_and_says_when_it_is_too_poor(brow
             return r; })()""")
         assert radius == 80
         screenshot(page, "map-gps-poor")
+        page.context.set_geolocation({"latitude": -6.335, "longitude": 108.31, "accuracy": 4})
+        page.click("#zonasi-locate")
+        page.locator(".zonasi-check-popup .zonasi-verdict[data-status=ok]").wait_for()
+        assert "Akurasi GPS ± 4 m" in popup.inner_text()
+        assert popup.locator(".zonasi-accuracy-poor").count() == 0
     finally:
         page.context.close()
 
@@ -156,10 +161,13 @@ def test_english_is_one_switch_away_and_remembered(page, live):
 
 
 def test_the_page_with_its_data_stays_under_1_5_mb(page, live):
-    """Jakarta at zoom 12 (thousands of sites around): assets plus the viewport's data."""
+    """Central Jakarta, the densest data, at the first zoom that draws every layer (sites,
+    exclusion zones, boundaries): the assets plus the viewport's data."""
     open_map(page, live)
-    page.evaluate("window.zonasiMap.setView([-6.2, 106.85], 12, {animate: false})")
-    page.wait_for_function("window.zonasi.mapPage.state.sites && window.zonasi.mapPage.state.sites.shown > 500")
+    page.evaluate("window.zonasiMap.setView([-6.2, 106.85], 15, {animate: false})")
+    page.wait_for_function("(() => { const s = window.zonasi.mapPage.state;"
+                           " return s.sites && s.sites.shown > 100 && s.zones && s.zones.shown > 0"
+                           " && s.regencies && s.regencies.shown > 0; })()")
     page.wait_for_load_state("networkidle")
     total = page.evaluate("""(() => {
         const nav = performance.getEntriesByType('navigation')[0];

@@ -82,6 +82,13 @@ def test_report_from_the_map_then_verify_and_take_down(browser, live):
         assert row.locator("[data-to]").evaluate_all("bs => bs.map(b => b.dataset.to)") == ["removed"]
         row.locator("[data-to=removed]").click()
         page.locator("#violations-table tbody tr[data-status=removed]", has_text="Partai X").wait_for()
+        page.select_option("#filter-status", "verified")
+        page.click("#violations-filter button[type=submit]")
+        page.locator("#violations-table tbody tr", has_text="Partai X").wait_for(state="detached")
+        page.select_option("#filter-status", "removed")
+        page.fill("#filter-regency", "32.12")
+        page.click("#violations-filter button[type=submit]")
+        page.locator("#violations-table tbody tr", has_text="Partai X").wait_for()
         with page.expect_download() as download:
             page.click("[data-format=csv]")
         assert "Partai X" in Path(download.value.path()).read_text("utf-8")

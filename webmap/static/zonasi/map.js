@@ -4,7 +4,7 @@
  * config.names); this script fills them from the API for the current viewport. */
 (function () {
   "use strict";
-  const {config, t, el, api, number, withParams, requireLogin} = window.zonasi;
+  const {config, t, el, api, auth, number, withParams, requireLogin} = window.zonasi;
   const names = config.names;
   const map = window[names.map];
   const groups = {};
@@ -163,7 +163,7 @@
       },
     },
     violations: {
-      url: () => config.urls.violations, minZoom: 0,
+      url: () => config.urls.violations, minZoom: 0, needsToken: true,
       params: () => ({}),
       draw(collection) {
         groups.violations.addLayer(L.geoJSON(collection, {
@@ -203,6 +203,12 @@
       updateLegend();
       return;
     }
+    if (spec.needsToken && !auth.token) {
+      clear();
+      state[key] = {locked: true};
+      updateLegend();
+      return;
+    }
     const controller = new AbortController();
     inflight[key] = controller;
     const params = Object.assign({bbox: viewBbox(), limit: PAGE_LIMIT[key]}, spec.params(zoom));
@@ -216,7 +222,7 @@
       state[key] = {shown: shown, matched: matched};
     } catch (error) {
       if (error.name === "AbortError") return;
-      state[key] = {error: error.status === 401 ? t("map.layer.login_needed") : error.message};
+      state[key] = error.status === 401 || error.status === 403 ? {locked: true} : {error: error.message};
     } finally {
       if (inflight[key] === controller) delete inflight[key];
     }
@@ -255,6 +261,7 @@
       notes.push(t("map.sites.truncated", {shown: state.sites.shown, matched: state.sites.matched}));
     }
     if (state.zones && state.zones.hidden) notes.push(t("map.legend.zones_hint", {zoom: config.zoom.zones}));
+    if (state.violations && state.violations.locked) notes.push(t("map.legend.violations_locked"));
     for (const key of Object.keys(layerSpecs)) {
       if (state[key] && state[key].error) notes.push(t("map.layer.failed", {layer: t("map.layer." + key), detail: state[key].error}));
     }
