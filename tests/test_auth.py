@@ -97,10 +97,12 @@ def test_only_satpolpp_and_admin_mark_removed(world):
                        headers=_h(tokens["satpolpp"])).status_code == 200
 
 
-def test_checking_a_point_needs_no_token(world):
+def test_checking_a_point_and_the_public_map_need_no_token(world):
     client, *_ = world
     response = client.get("/api/check?lat=-6.33&lon=108.32")
     assert response.status_code == 200 and response.json["status"] in ("violation", "outside_period")
+    page = client.get("/")
+    assert page.status_code == 200 and page.mimetype == "text/html"
 
 
 def test_english_messages(world):
