@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.append(str(Path(__file__).resolve().parent))
 from serverproc import ZonasiServer  # noqa: E402
 
 # Indramayu (32.12): a box that holds both violations and allowed spots

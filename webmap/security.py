@@ -22,8 +22,9 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask import Flask, g
+from flask import Flask, current_app, g, request
 from markupsafe import Markup
+from werkzeug.exceptions import RequestEntityTooLarge
 
 # Tiles of the base layer (folium's "OpenStreetMap" TileLayer); no other host is contacted.
 TILE_HOSTS = ("https://tile.openstreetmap.org", "https://*.tile.openstreetmap.org")
@@ -71,9 +72,25 @@ HEADERS = {
 }
 
 
+def limit_chunked_body() -> None:
+    """A chunked body (no Content-Length) over MAX_CONTENT_LENGTH is a 413 too.
+
+    Werkzeug refuses an announced length over the limit before reading anything, but silently
+    cuts a chunked body at the limit (the handler would then see truncated data). Here such a body
+    is read up to the limit (never further) and refused when it reaches it."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if not limit or request.content_length is not None:
+        return
+    if "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
+        return
+    if len(request.get_data(cache=True)) >= limit:
+        raise RequestEntityTooLarge()
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = nonce
     app.jinja_env.filters["nonced"] = nonced
+    app.before_request(limit_chunked_body)
 
     @app.after_request
     def _headers(response):
