@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 _EMPTY_I = np.empty(0, dtype="int64")
 _EMPTY_F = np.empty(0, dtype="float64")
+_TEXT = ("nearest_site", "nearest_category", "legal_basis")
+_PATCHED = ("violations", "nearest_distance_m", "buffer_m", *_TEXT)
 
 
 @dataclass
@@ -36,9 +38,12 @@ class Batch:
     nearest_site: np.ndarray       # -1 where there is no site at all
     nearest_distance: np.ndarray
     margin: np.ndarray             # metres from the nearest zone edge (NaN when none in reach)
+    # allowed-zones regencies (geo.allowed.AllowedIndex.check): outside every allowed zone, the
+    # nearest zone, metres beyond its edge (negative inside); None when no regency is in that mode
+    allowed: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @classmethod
-    def assemble(cls, engine, lons, lats, regency, days, in_period, accuracy, pairs) -> Batch:
+    def assemble(cls, engine, lons, lats, regency, days, in_period, accuracy, pairs, allowed=None) -> Batch:
         n = len(lons)
         cand = [p for p, _ in pairs]
         lonely = [q for _, q in pairs]
@@ -60,11 +65,13 @@ class Batch:
         margin = np.full(n, np.inf)
         np.minimum.at(margin, c_point, np.abs(c_dist - c_buffer))
         margin[np.isinf(margin)] = np.nan
+        if allowed is not None:
+            margin = np.fmin(margin, np.abs(allowed[2]))  # fmin: NaN where neither applies
 
         hit = c_dist <= c_buffer
         return cls(engine, lons, lats, regency, days, in_period, accuracy,
                    c_point[hit], c_site[hit], c_dist[hit], c_buffer[hit],
-                   nearest_site, nearest_distance, margin)
+                   nearest_site, nearest_distance, margin, allowed)
 
     def __len__(self) -> int:
         return len(self.lon)
@@ -80,8 +87,13 @@ class Batch:
         return self.accuracy > self.margin  # NaN margin compares False
 
     @property
+    def outside_allowed(self) -> np.ndarray:
+        """In an allowed-zones regency and outside every allowed zone (a violation by itself)."""
+        return np.zeros(len(self), dtype=bool) if self.allowed is None else self.allowed[0]
+
+    @property
     def status(self) -> np.ndarray:
-        out = np.where(self.hit_count > 0, "violation", "ok").astype(object)
+        out = np.where((self.hit_count > 0) | self.outside_allowed, "violation", "ok").astype(object)
         out[~self.in_period] = "outside_period"
         out[self.regency < 0] = "outside_area"
         return out
@@ -93,6 +105,8 @@ class Batch:
                 for s, d, b in zip(self.hit_site[lo:hi], self.hit_distance[lo:hi], self.hit_buffer[lo:hi])]
         reg = int(self.regency[i])
         code = e.regency_codes[reg] if reg >= 0 else None
+        if self.outside_allowed[i]:
+            hits.insert(0, self._allowed_hit(i))
         nearest = None
         if self.nearest_site[i] >= 0:
             site = int(self.nearest_site[i])
@@ -123,6 +137,28 @@ class Batch:
                    category_label=rule.label, distance_m=round(distance, 2), buffer_m=buffer,
                    legal_basis=rule.legal_basis)
 
+    def _allowed_hit(self, i: int) -> Hit:
+        zones = self.engine._allowed.regency(int(self.regency[i]))
+        zone = zones.frame.iloc[int(self.allowed[1][i])]
+        radius = float(zone["radius_m"])
+        return Hit(site_id=str(zone["zone_id"]), name=str(zone["name"]), category="allowed_zone",
+                   category_label=zones.label, distance_m=round(float(self.allowed[2][i]) + radius, 2),
+                   buffer_m=radius, legal_basis=zones.legal_basis, kind="outside_allowed_zone")
+
+    def _allowed_columns(self, columns: dict) -> dict:
+        """Table columns where a point is outside every allowed zone: that rule explains it."""
+        rows = np.flatnonzero(self.outside_allowed)
+        if not len(rows):
+            return columns
+        hits = [self._allowed_hit(int(i)) for i in rows]
+        columns = {k: np.array(v, dtype=object if k in _TEXT else None) for k, v in columns.items()}
+        columns["violations"] = columns["violations"] + self.outside_allowed
+        for name, value in (("nearest_site", "name"), ("nearest_category", "category"),
+                            ("nearest_distance_m", "distance_m"), ("buffer_m", "buffer_m"),
+                            ("legal_basis", "legal_basis")):
+            columns[name][rows] = [getattr(h, value) for h in hits]
+        return columns
+
     def _primary(self):
         """Per point: the site that explains the verdict (the closest hit, else the nearest site;
         -1 for none), its distance, its category index (-1) and the regency's limit for it."""
@@ -152,7 +188,7 @@ class Batch:
         reg = self.regency
         cat_keys = np.array(CATEGORIES + ("",), dtype=object)
         bases = np.array([e.rules.category(c).legal_basis for c in CATEGORIES] + [""], dtype=object)
-        return pd.DataFrame({
+        return pd.DataFrame(self._allowed_columns({
             "status": self.status,
             "regency_code": np.where(reg >= 0, e.regency_codes[np.maximum(reg, 0)], ""),
             "regency": np.where(reg >= 0, e.regency_names[np.maximum(reg, 0)], ""),
@@ -163,7 +199,7 @@ class Batch:
             "buffer_m": buffer,
             "legal_basis": bases[cat],
             "uncertain": self.uncertain,
-        })
+        }))
 
     def arrow(self) -> pa.Table:
         """:meth:`table` as an Arrow table, built by index lookups (fast for millions of points);
@@ -182,7 +218,7 @@ class Batch:
         def take(name, index):
             return lookup[name].take(pa.array(index, mask=index < 0))
 
-        return pa.table({
+        columns = {
             "status": pa.array(self.status.tolist(), type=pa.string()),
             "regency_code": take("regency_code", reg),
             "regency": take("regency", reg),
@@ -193,4 +229,8 @@ class Batch:
             "buffer_m": pa.array(buffer, from_pandas=True),
             "legal_basis": take("legal_basis", cat),
             "uncertain": pa.array(self.uncertain),
-        })
+        }
+        if self.outside_allowed.any():
+            patched = self._allowed_columns({k: columns[k].to_numpy(zero_copy_only=False) for k in _PATCHED})
+            columns.update({k: pa.array(v, type=columns[k].type, from_pandas=True) for k, v in patched.items()})
+        return pa.table(columns)

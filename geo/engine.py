@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .allowed import AllowedIndex
 from .batch import Batch
 from .crs import Projector, utm_scale
 from .errors import InputError
@@ -49,6 +50,7 @@ class Engine:
         self.site_category = category_index(sites["category"])
         self._projector = Projector()
         self._zones = ZoneCache(sites.geometry.to_numpy(), self._projector)
+        self._allowed = AllowedIndex(layers.allowed, self._regency_index, self._regency_epsg, self._projector)
 
     @classmethod
     def from_directory(cls, directory: str | Path | None = None) -> Engine:
@@ -89,7 +91,8 @@ class Engine:
         days, in_period = self._periods(ats, regency, n)
         pairs = [self._measure(epsg, np.flatnonzero(located), lons, lats, regency, accuracy)
                  for epsg, located in self._by_zone(regency)]
-        return Batch.assemble(self, lons, lats, regency, days, in_period, accuracy, pairs)
+        allowed = self._allowed.check(lons, lats, regency) if self._allowed else None
+        return Batch.assemble(self, lons, lats, regency, days, in_period, accuracy, pairs, allowed)
 
     # -- steps ---------------------------------------------------------------------------------
 

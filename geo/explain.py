@@ -27,6 +27,11 @@ def describe(verdict: Verdict, rules, catalog: Catalog, lang: str | None = None)
     if verdict.status == "outside_period":
         lines.append(catalog.get("verdict.outside_period", lang, date=verdict.at.isoformat()))
     for hit in verdict.hits:
+        if hit.kind == "outside_allowed_zone":
+            lines.append(catalog.get("verdict.outside_allowed", lang, distance=_num(hit.distance_m - hit.buffer_m),
+                                     name=hit.name or catalog.get("verdict.unnamed", lang),
+                                     basis=hit.legal_basis or "-"))
+            continue
         lines.append(catalog.get("verdict.hit", lang, **_hit_values(hit, catalog, lang, rules)))
     if not verdict.hits:
         lines.append(catalog.get("verdict.ok", lang))

@@ -18,6 +18,9 @@ class Hit:
     distance_m: float
     buffer_m: float
     legal_basis: str
+    # forbidden_site: within buffer_m of a forbidden site; outside_allowed_zone: in an
+    # allowed-zones regency, distance_m from the nearest designated zone of radius buffer_m
+    kind: str = "forbidden_site"
 
     @property
     def inside(self) -> bool:
