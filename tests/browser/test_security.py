@@ -157,7 +157,18 @@ def batch_results(page, server) -> None:
     assert page.locator("#batch-table img, #batch-table svg, #batch-table iframe, #batch-table script").count() == 0
 
 
-@pytest.mark.parametrize("view", [map_with_popups, violations_list, batch_results], ids=lambda f: f.__name__)
+def dashboard(page, server) -> None:
+    sign_in(page, f"{server.url}/dashboard", server.tokens["admin"])
+    page.goto(f"{server.url}/dashboard")
+    page.locator("#dashboard-reports").wait_for()
+    page.locator("#chart-report-status[data-counts]").wait_for(state="attached")
+    assert page.locator("#dashboard-reports img, #dashboard-reports script").count() == 0
+
+
+VIEWS = [map_with_popups, violations_list, batch_results, dashboard]
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=lambda f: f.__name__)
 def test_no_payload_runs(browser, hostile, view):
     page = hostile_page(browser, real_csp=False)  # without the CSP: the pages' own escaping is tested
     try:
@@ -168,7 +179,7 @@ def test_no_payload_runs(browser, hostile, view):
         page.context.close()
 
 
-@pytest.mark.parametrize("view", [map_with_popups, violations_list, batch_results], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("view", VIEWS, ids=lambda f: f.__name__)
 def test_pages_work_under_the_real_csp_with_no_violation(browser, hostile, view):
     """With the CSP in force the same pages work, and nothing is blocked: no inline script without
     the nonce, no eval, no foreign host (a payload in the DOM as markup would show up here)."""
