@@ -54,9 +54,12 @@ class Result:
     def percentile(self, q: float) -> float:
         return float(np.percentile(self.latencies, q) * 1000) if self.latencies else float("nan")
 
+    client_cpu: float = 0.0
+
     def line(self) -> str:
         return (f"{self.name:<13} {self.rate:8.0f} req/s   p50 {self.percentile(50):6.2f} ms   "
-                f"p99 {self.percentile(99):6.2f} ms   {len(self.latencies)} requests, {self.errors} errors")
+                f"p99 {self.percentile(99):6.2f} ms   {len(self.latencies)} requests, {self.errors} errors"
+                f"   (client used {100 * self.client_cpu / self.seconds:.0f}% of a core)")
 
 
 def random_paths(n: int, seed: int = 1) -> list[bytes]:
@@ -119,7 +122,9 @@ async def run(name, host, port, paths, connections: int, seconds: float, rate: f
     tasks = [_connection(host, port, paths, result, start + seconds,
                          interval, start + (i * interval / connections if interval else 0))
              for i in range(connections)]
+    cpu = time.process_time()
     await asyncio.gather(*tasks)
+    result.client_cpu = time.process_time() - cpu
     return result
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 
+import pytest
+
 from webmap import create_app
 from store_helpers import report
 
 THREADS, PER_THREAD = 8, 200
 
 
+@pytest.mark.slow
 def test_concurrent_submissions_are_stored_exactly_once(store_settings, engine):
     app = create_app(store_settings, engine=engine)
     store = app.extensions["zonasi"].store
