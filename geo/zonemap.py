@@ -57,8 +57,8 @@ def render_map(engine: Engine, code: str, path: str | Path, *, bbox=None, lang: 
         _polygon(ax, frame.forward(row.geometry), facecolor=colour, edgecolor=colour, alpha=0.45,
                  linewidth=0.3, zorder=3 if row.kind == "exclusion" else 2)
         label = row.label_en if english and row.label_en else row.label
-        handles.append(Patch(facecolor=colour, alpha=0.6, edgecolor=colour, label=catalog.get(
-            "zones.legend_zone", lang, label=label, metres=f"{row.buffer_m:g}", sites=row.sites)))
+        text = catalog.get("zones.legend_zone", lang, label=label, metres=f"{row.buffer_m:g}", sites=row.sites)
+        handles.append(Patch(facecolor=colour, alpha=0.6, edgecolor=colour, label=_wrap(text, 40, "\n")))
     _sites(ax, engine, frame, view)
     _polygon(ax, frame.metric, facecolor="none", edgecolor="black", linewidth=1.2, zorder=5)
     handles += [Line2D([], [], color="black", linewidth=1.2, label=catalog.get("zones.legend_boundary", lang)),
@@ -196,7 +196,7 @@ def _north_arrow(ax, frame: RegencyFrame, view, catalog, lang) -> None:
             ha="center", va="center", zorder=9)
 
 
-def _wrap(text: str, width: int) -> str:
+def _wrap(text: str, width: int, indent: str = "\n   ") -> str:
     words, lines, line = text.split(), [], ""
     for word in words:
         if line and len(line) + 1 + len(word) > width:
@@ -205,4 +205,4 @@ def _wrap(text: str, width: int) -> str:
         else:
             line = f"{line} {word}".strip()
     lines.append(line)
-    return "\n   ".join(lines)
+    return indent.join(lines)
