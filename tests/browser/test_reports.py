@@ -65,6 +65,11 @@ def test_report_from_the_map_then_verify_and_take_down(browser, live):
         assert "SMAN 1 SINDANG" in row.inner_text()
         assert row.get_attribute("data-status") == "reported"
         assert row.locator("[data-to=removed]").count() == 0  # not Bawaslu's move
+        row.locator(".zonasi-photo").click()
+        photo = page.locator("#violations-photo img")
+        photo.wait_for()
+        page.wait_for_function("document.querySelector('#violations-photo img').naturalWidth === 8")
+        page.click("#violations-photo [data-close]")
         screenshot(page, "violations-bawaslu")
         row.locator("[data-to=verified]").click()
         page.locator("#violations-table tbody tr[data-status=verified]", has_text="Partai X").wait_for()

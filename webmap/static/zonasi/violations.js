@@ -62,6 +62,10 @@
                                    "data-report": p.id, "data-to": to,
                                    onclick: () => move(p.id, p.status, to)}, label("ui.action.", to)));
     }
+    if (p.has_photo) {
+      actions.append(el("button", {type: "button", class: "btn btn-sm btn-outline-secondary me-1 mb-1 zonasi-photo",
+                                   onclick: () => showPhoto(p.id)}, t("map.report.photo")));
+    }
     actions.append(el("a", {class: "btn btn-sm btn-link", href: withParams("/", {lat: p.lat, lon: p.lon})},
       t("ui.violations.map")));
     return el("tr", {"data-id": p.id, "data-status": p.status},
@@ -88,6 +92,22 @@
     } catch (error) {
       body.replaceChildren();
       if (error.status === 401 || error.status === 403) loginBox.hidden = false;
+      say(t("ui.error", {detail: error.message}), "danger");
+    }
+  }
+
+  /** The report's photo (it needs the token, so it is fetched, then shown from a blob). */
+  async function showPhoto(id) {
+    try {
+      const response = await fetch(config.urls.reports + "/" + encodeURIComponent(id) + "/photo",
+                                   {headers: {Authorization: "Bearer " + auth.token}});
+      if (!response.ok) throw new Error(response.status + " " + response.statusText);
+      const url = URL.createObjectURL(await response.blob());
+      const dialog = document.getElementById("violations-photo");
+      dialog.querySelector("img").src = url;
+      dialog.showModal();
+      dialog.addEventListener("close", () => URL.revokeObjectURL(url), {once: true});
+    } catch (error) {
       say(t("ui.error", {detail: error.message}), "danger");
     }
   }
