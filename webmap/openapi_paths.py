@@ -263,7 +263,10 @@ COMPONENTS: dict = {"schemas": {
     "Hit": {"type": "object", "properties": {
         "site_id": {"type": "string"}, "name": {"type": "string"}, "category": {"type": "string"},
         "category_label": {"type": "string"}, "distance_m": {"type": "number"},
-        "buffer_m": {"type": "number"}, "legal_basis": {"type": "string"}}},
+        "buffer_m": {"type": "number"}, "legal_basis": {"type": "string"},
+        "kind": {"type": "string", "enum": ["forbidden_site", "outside_allowed_zone"],
+                 "description": "outside_allowed_zone: in an allowed-zones regency, distance_m from the nearest "
+                                "designated zone (category allowed_zone) of radius buffer_m"}}},
     "Verdict": {"type": "object", "properties": {
         "lon": {"type": "number"}, "lat": {"type": "number"},
         "status": {"type": "string", "enum": ["ok", "violation", "outside_area", "outside_period"]},
