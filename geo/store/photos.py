@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import time
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -90,8 +91,25 @@ def _degrees(dms, ref, negative: str) -> float:
 class PhotoStore:
     """Photos on disk: ``<root>/<first two characters of the id>/<id>.<suffix>``."""
 
+    STALE_SECONDS = 3600  # a temporary file this old belongs to a writer that was killed
+
     def __init__(self, root: Path):
         self.root = Path(root)
+        self.sweep()
+
+    def sweep(self, older_than: float | None = None) -> int:
+        """Remove temporary files left by a writer killed mid-write (``.<name>.tmp``, older than
+        ``older_than`` seconds, so a photo being written right now is left alone)."""
+        limit = time.time() - (self.STALE_SECONDS if older_than is None else older_than)
+        removed = 0
+        for tmp in self.root.glob("*/.*.tmp") if self.root.is_dir() else ():
+            try:
+                if tmp.stat().st_mtime <= limit:
+                    tmp.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
 
     def save(self, report_id: str, photo: Photo) -> str:
         """Write the photo under a name unique to this attempt; returns its relative path."""
