@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from geo import Conflict, InputError, NotFound
+from geo import ConfigError, Conflict, InputError, NotFound
 from geo.store import ReportFilter, Store
 from store_helpers import ALLOWED, IN_CAMPAIGN, VIOLATION, photo, report, violation_in
 
@@ -234,3 +234,23 @@ def test_near_uses_metres(store):
     store.submit(report(ALLOWED))
     assert [r["id"] for r in store.near(VIOLATION[0] + 0.0003, VIOLATION[1], 50)] == [a]
     assert store.near(VIOLATION[0] + 0.0003, VIOLATION[1], 20) == []
+
+
+@pytest.mark.parametrize("url, message", [
+    ("mysql://u@h/db", "database 'mysql' is not supported"),
+    ("sqlite://", "SQLite needs a file"),
+    ("nonsense", "is not a URL like sqlite:///path.db"),
+])
+def test_bad_database_urls_say_what_to_use(tmp_path, url, message):
+    with pytest.raises(ConfigError, match=message):
+        Store(url, None, tmp_path)
+
+
+def test_serve_refuses_a_bad_database_url(tmp_path):
+    from click.testing import CliRunner
+
+    from zonasi.cli import cli
+
+    result = CliRunner().invoke(cli, ["serve"], env={"ZONASI_DATABASE_URL": "mysql://u@h/db",
+                                                     "ZONASI_INSTANCE": str(tmp_path)})
+    assert result.exit_code == 2 and "database 'mysql' is not supported" in result.output

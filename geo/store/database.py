@@ -28,11 +28,11 @@ def create_engine(url: str) -> sa.Engine:
     except sa.exc.ArgumentError:
         raise ConfigError(f"database URL {url!r} is not a URL like sqlite:///path.db or "
                           "postgresql+psycopg://user@host/db") from None
+    if parsed.drivername in ("postgres", "postgresql"):  # the plain forms mean psycopg 3 here
+        parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
         return _sqlite(parsed)
     if parsed.get_backend_name() == "postgresql":
-        if parsed.drivername == "postgresql":
-            parsed = parsed.set(drivername="postgresql+psycopg")
         return sa.create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=20)
     raise ConfigError(f"database {parsed.get_backend_name()!r} is not supported; use sqlite:/// or "
                       "postgresql+psycopg://")

@@ -33,9 +33,9 @@ def serve(host, port, workers, threads, layers_dir):
     from webmap import create_app
 
     settings = settings_from(layers_dir=layers_dir)
-    app = create_app(settings)
-    store = app.extensions["zonasi"].store
     try:
+        app = create_app(settings)
+        store = app.extensions["zonasi"].store
         store.migrate()  # once, here, before the workers fork
     except ZonasiError as exc:
         raise click.UsageError(exc.message) from exc
