@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -95,9 +96,8 @@ def _only_loopback(route):
 
 
 def new_page(browser, viewport=None, **context_options):
-    # Playwright's wait_for_function evaluates its string in the page, which the app's CSP (no
-    # 'unsafe-eval') forbids; tests/browser/test_security.py checks the pages under the real CSP.
-    context_options.setdefault("bypass_csp", True)
+    """A page under the app's real Content-Security-Policy (use :func:`wait_js`, not Playwright's
+    wait_for_function, whose string predicates the CSP's lack of 'unsafe-eval' forbids)."""
     context = browser.new_context(viewport=viewport or DESKTOP, locale="id-ID", **context_options)
     context.route("**/*", _only_loopback)
     page = context.new_page()
@@ -120,6 +120,14 @@ def phone(browser):
     page = new_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
     yield page
     page.context.close()
+
+
+def wait_js(page, expression: str, timeout: float = 15) -> None:
+    """Wait until a JS expression is truthy, polling with page.evaluate (which the CSP allows)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"!!({expression})"):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(50)
 
 
 def screenshot(page, name: str) -> Path:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import screenshot
+from .conftest import screenshot, wait_js
 
 pytestmark = pytest.mark.browser
 
@@ -15,7 +15,7 @@ def open_map(page, live, query=""):
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     page.goto(f"{live.url}/{query}")
-    page.wait_for_function("window.zonasiMap && window.zonasi && window.zonasi.mapPage")
+    wait_js(page, "window.zonasiMap && window.zonasi && window.zonasi.mapPage")
     return requests
 
 
@@ -102,7 +102,7 @@ def test_search_with_a_regency_name_shows_the_regency(page, live):
     open_map(page, live)
     page.fill("#zonasi-search-input", "kabupaten indramayu")
     page.press("#zonasi-search-input", "Enter")
-    page.wait_for_function("window.zonasiMap.getZoom() >= 9")
+    wait_js(page, "window.zonasiMap.getZoom() >= 9")
     inside = page.evaluate("window.zonasiMap.getBounds().contains([-6.45, 108.18])")
     assert inside
     page.fill("#zonasi-search-input", "tidak ada tempat seperti ini")
@@ -165,7 +165,7 @@ def test_the_page_with_its_data_stays_under_1_5_mb(page, live):
     exclusion zones, boundaries): the assets plus the viewport's data."""
     open_map(page, live)
     page.evaluate("window.zonasiMap.setView([-6.2, 106.85], 15, {animate: false})")
-    page.wait_for_function("(() => { const s = window.zonasi.mapPage.state;"
+    wait_js(page, "(() => { const s = window.zonasi.mapPage.state;"
                            " return s.sites && s.sites.shown > 100 && s.zones && s.zones.shown > 0"
                            " && s.regencies && s.regencies.shown > 0; })()")
     page.wait_for_load_state("networkidle")

@@ -10,7 +10,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from .conftest import new_page, screenshot, serve
+from .conftest import new_page, screenshot, serve, wait_js
 from .test_map import NEAR_SCHOOL, click_at, open_map
 
 pytestmark = pytest.mark.browser
@@ -68,7 +68,7 @@ def test_report_from_the_map_then_verify_and_take_down(browser, live):
         row.locator(".zonasi-photo").click()
         photo = page.locator("#violations-photo img")
         photo.wait_for()
-        page.wait_for_function("document.querySelector('#violations-photo img').naturalWidth === 8")
+        wait_js(page, "document.querySelector('#violations-photo img').naturalWidth === 8")
         page.click("#violations-photo [data-close]")
         screenshot(page, "violations-bawaslu")
         row.locator("[data-to=verified]").click()
@@ -100,7 +100,7 @@ def test_report_from_the_map_then_verify_and_take_down(browser, live):
 
         # the report on the map, its note as text
         page.goto(f"{live.url}/?lat={NEAR_SCHOOL[0]}&lon={NEAR_SCHOOL[1]}")
-        page.wait_for_function("window.zonasi.mapPage && window.zonasi.mapPage.state.violations"
+        wait_js(page, "window.zonasi.mapPage && window.zonasi.mapPage.state.violations"
                                " && window.zonasi.mapPage.state.violations.shown >= 1")
         box = page.locator(".folium-map").bounding_box()
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
