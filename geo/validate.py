@@ -13,6 +13,8 @@ naming the file's own line number.
 from __future__ import annotations
 
 import io
+import queue
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -137,7 +139,7 @@ class Validator:
         summary = summary if summary is not None else Summary()
         duplicates = DuplicateFinder(DUPLICATE_TOLERANCE_M)
         names = _output_names(csv.columns)
-        for chunk in csv.chunks(self.chunk_rows):
+        for chunk in prefetch(csv.chunks(self.chunk_rows)):
             if self.max_rows is not None and summary.rows + len(chunk) > self.max_rows:
                 raise TooManyRows(self.catalog.get("batch.too_many_rows", self.lang, limit=self.max_rows),
                                   limit=self.max_rows)
@@ -233,6 +235,48 @@ RESULT_SCHEMA = pa.schema([
     ("nearest_distance_m", pa.float64()), ("buffer_m", pa.float64()), ("legal_basis", pa.string()),
     ("error", pa.string()), ("duplicate_of", pa.int64()),
 ])
+
+
+def prefetch(chunks: Iterator, depth: int = 1) -> Iterator:
+    """The items of ``chunks``, read one ahead in a thread: parsing the next chunk (the csv
+    module, under the GIL) overlaps checking this one (shapely, pyarrow, numpy: mostly without)."""
+    items: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce():
+        try:
+            for item in chunks:
+                while not stop.is_set():
+                    try:
+                        items.put((item, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            items.put((done, None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            items.put((done, exc))
+
+    thread = threading.Thread(target=produce, name="zonasi-csv-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error = items.get()
+            if item is done:
+                if error is not None:
+                    raise error
+                return
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                items.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        thread.join()
 
 
 def pc_count_valid(column) -> int:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from geo.csvin import CsvFile, UnreadableFile
+from geo.csvin import CsvFile, UnreadableFile, fast
 from geo.csvin.reader import BLANK
 from geo.validate import RESULT_COLUMNS, Validator
 
@@ -61,10 +62,11 @@ def written_tables(draw):
 
 
 @settings(max_examples=150, deadline=None)
-@given(written_tables())
-def test_reader_recovers_every_row_and_its_line(table):
+@given(written_tables(), st.sampled_from([48, 256, fast.BLOCK_BYTES]))
+def test_reader_recovers_every_row_and_its_line(table, block):
     names, expected, data, delimiter = table
-    reader, rows, lines = read_all(data)
+    with mock.patch.object(fast, "BLOCK_BYTES", block):  # small blocks: cuts between records
+        reader, rows, lines = read_all(data)
     assert reader.columns == names
     assert reader.delimiter == delimiter
     assert rows == [row for _, row in expected]
@@ -118,3 +120,29 @@ def test_chunk_size_does_not_change_results(engine, chunk_rows):
         outs.append(out.getvalue())
     assert outs[0] == outs[1]
     assert b"violation" in outs[0] or b"ok" in outs[0]
+
+
+PIECES = st.sampled_from(["a", "b", ",", ";", '"', "\n", "\r", "\r\n", " ", "é", "\t", "x;y", '""', ';"', '";'])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PIECES, max_size=80).map("".join), st.sampled_from([16, 17, 64, fast.BLOCK_BYTES]))
+def test_fast_path_reads_exactly_what_the_careful_path_reads(text, block):
+    data = text.encode("utf-8")
+
+    def read(careful):
+        def give_up(csv, rows):
+            csv.fallback_from = (None, None)
+            return iter(())
+
+        with mock.patch.object(fast, "chunks", give_up if careful else fast.chunks), \
+                mock.patch.object(fast, "BLOCK_BYTES", fast.BLOCK_BYTES if careful else block):
+            try:
+                with CsvFile(data) as reader:
+                    return [(int(line), tuple(row.values()), chunk.problems.get(i))
+                            for chunk in reader.chunks(5)
+                            for i, (line, row) in enumerate(zip(chunk.lines, chunk.table.to_pylist()))]
+            except UnreadableFile as exc:
+                return exc.message
+
+    assert read(careful=False) == read(careful=True)

@@ -156,7 +156,8 @@ def test_apk_id_and_date_columns():
 def test_a_value_beyond_the_field_limit_keeps_its_row_and_the_line_numbers():
     import csv as csvmodule
 
-    data = b"lat,lon,note\n-6.3,108.3,a\n-6.4,108.4," + b"x" * 300 + b"\n-6.5,108.5,c\n"
+    # (Windows-1252, so the csv module reads it: pyarrow has no field limit)
+    data = b"lat,lon,note\n-6.3,108.3,caf\xe9\n-6.4,108.4," + b"x" * 300 + b"\n-6.5,108.5,c\n"
     with CsvFile(data) as reader:
         previous = csvmodule.field_size_limit(100)
         try:
@@ -167,3 +168,48 @@ def test_a_value_beyond_the_field_limit_keeps_its_row_and_the_line_numbers():
     problems = [p.code for c in chunks for p in c.problems.values()]
     assert "too_long" in problems
     assert lines[0] == 2 and lines[-1] == 4 and len(lines) == 3
+
+
+MESSY = ("\ufeffNo;Nama;Lintang;Bujur;;\r\n"
+         "1;\"Baliho\r\n\r\n  \r\nbesar\";-6,3;108,3;;\r\n"   # blank lines inside a value
+         "\r\n\r\n"                                                 # blank lines between records
+         "2;\"say \"\"hi\"\"\";6°19'37.2\"S;108,4;;\r\n"        # a stray quote in a value
+         ";;;;;\r\n"                                                # empty values only: not a row
+         "3;x;-6,5;108,5;;extra\r\n"                                 # a value beyond the header
+         "4;\"\nlead\";-6,6;108,6\r\n"                              # short row, leading newline
+         "5;y;-6,7;108,7;;")                                           # no final line break
+
+
+def _read(data, careful, monkeypatch):
+    if careful:
+        def give_up(csv, rows):
+            csv.fallback_from = (None, None)
+            return iter(())
+        monkeypatch.setattr("geo.csvin.reader.fast.chunks", give_up)
+    with CsvFile(data) as reader:
+        return [(int(line), row, chunk.problems.get(i)) for chunk in reader.chunks(2)
+                for i, (line, row) in enumerate(zip(chunk.lines, chunk.table.to_pylist()))]
+
+
+@pytest.mark.parametrize("careful", [False, True])
+def test_fast_and_careful_paths_read_the_same(monkeypatch, careful):
+    out = _read(MESSY.encode("utf-8"), careful, monkeypatch)
+    assert [line for line, _, _ in out] == [2, 8, 10, 11, 13]
+    assert out[0][1]["Nama"] == "Baliho\r\n\r\n  \r\nbesar"
+    assert out[1][1]["Lintang"] == "6°19'37.2\"S"
+    assert out[2][2].code == "extra_values" and out[2][2].values["values"] == '"extra"'
+    assert out[3][1]["Nama"] == "\nlead" and out[4][1]["Bujur"] == "108,7"
+
+
+def test_fast_path_hands_over_to_the_careful_one_mid_file(monkeypatch):
+    import geo.csvin.fast as fast
+
+    monkeypatch.setattr(fast, "BLOCK_BYTES", 64)
+    monkeypatch.setattr("geo.csvin.reader.SNIFF_BYTES", 100)  # the odd byte lies beyond the sample
+    good = "".join(f"{i};n{i};-6,{i};108,{i}\r\n" for i in range(1, 30))
+    data = ("No;Nama;Lintang;Bujur\r\n" + good).encode() + b"99;caf\xe9;-6,9;108,9\r\n" + good.encode()
+    with CsvFile(data) as reader:
+        assert reader.encoding == "UTF-8"
+        rows = [(int(line), r["Nama"]) for c in reader.chunks(7) for line, r in zip(c.lines, c.table.to_pylist())]
+    assert rows[29] == (31, "caf\u00e9")
+    assert [line for line, _ in rows] == list(range(2, 61))

@@ -22,7 +22,8 @@ import pyarrow.compute as pc
 
 from ..coords import Problem
 from ..errors import InputError
-from .sniff import detect_delimiter, detect_encoding, encoding_label
+from . import fast
+from .sniff import FALLBACK, detect_delimiter, detect_encoding, encoding_label
 
 SNIFF_BYTES = 256 * 1024
 FIELD_LIMIT = 64 * 1024 * 1024
@@ -83,6 +84,13 @@ class CsvFile:
             self.close()
             raise UnreadableFile(f"the header (line {self.header_line}) is too long to be a header")
         self.columns = _column_names(raw_header)
+        if not self.columns:
+            self.close()
+            raise UnreadableFile(f"the header (line {self.header_line}) has no column names")
+        self.raw_width = len(raw_header)
+        self.header_lines = self._reader.done
+        self._bom_bytes = 3 if self.codec == "utf-8-sig" else 0
+        self.fallback_from = None
 
     @property
     def encoding(self) -> str:
@@ -102,10 +110,25 @@ class CsvFile:
     def chunks(self, rows: int = 100_000) -> Iterator[Chunk]:
         """The rows after the header, at most ``rows`` at a time.
 
-        Records are parsed in bulk by the csv module; the line each starts on is counted from
-        the line breaks inside its values (quoted newlines), checked against the reader's own
-        count after every chunk.
+        Well-formed UTF-8 goes through pyarrow (:mod:`.fast`); anything else, and the rest of a
+        file from the first block that looks unusual, through the csv module record by record.
         """
+        if self.codec in ("utf-8", "utf-8-sig") and self._seekable:
+            self.fallback_from = None
+            for arrays, lines in fast.chunks(self, rows):
+                chunk = self._finish(arrays, lines, {}, {})
+                if chunk is not None:
+                    yield chunk
+            if self.fallback_from is None:
+                return
+            offset, line = self.fallback_from
+            if offset is not None:
+                self._restart(offset, line)
+        yield from self._careful_chunks(rows)
+
+    def _careful_chunks(self, rows: int) -> Iterator[Chunk]:
+        """Records parsed in bulk by the csv module; the line each starts on is counted from the
+        line breaks inside its values (quoted newlines), checked against the reader's own count."""
         width = len(self.columns)
         reader = self._reader.reader
         while True:
@@ -116,38 +139,73 @@ class CsvFile:
                 records.append(None)
             if not records:
                 return
-            records, cut, problems = _regularise(records, width)
+            records, cut, problems = _regularise(records, max(width, self.raw_width))
             arrays = [pa.array(col, type=pa.string()) for col in zip(*records)]
-            breaks = np.zeros(len(records), dtype="int64")
-            blank = np.ones(len(records), dtype=bool)
+            span = np.ones(len(records), dtype="int64")
             for array in arrays:
-                breaks += np.asarray(pc.count_substring_regex(array, LINE_BREAK), dtype="int64")
-                blank &= np.asarray(pc.match_substring_regex(array, BLANK_VALUE), dtype=bool)
-            extra = np.zeros(len(records), dtype=bool)
-            for array in arrays[width:]:  # values beyond the header's columns
-                extra |= ~np.asarray(pc.match_substring_regex(array, BLANK_VALUE), dtype=bool)
+                span += np.asarray(pc.count_substring_regex(array, LINE_BREAK), dtype="int64")
             for i, values in cut.items():
-                breaks[i] += sum(len(LINE_BREAK_RE.findall(v)) for v in values)
-                extra[i] |= any(v.strip(BLANK) for v in values)
-            for i in np.flatnonzero(extra).tolist():
-                values = [a[i].as_py() for a in arrays[width:]] + cut.get(i, [])
-                shown = [v for v in values if v.strip(BLANK)]
-                problems[i] = Problem("extra_values", {
-                    "count": len(shown), "values": ", ".join(f'"{v}"' for v in shown),
-                    "delimiter": "tab" if self.delimiter == "\t" else self.delimiter})
-            arrays = arrays[:width]
-            span = 1 + breaks
+                span[i] += sum(len(LINE_BREAK_RE.findall(v)) for v in values)
             lines = self._reader.done + np.cumsum(span) - span + 1
             self._reader.done += int(span.sum())
-            if self._reader.done != reader.line_num:  # cannot happen; keep later numbers right
-                self._reader.done = reader.line_num
-            keep = ~blank
-            keep[list(problems)] = True  # a row with a problem has content somewhere
-            if keep.any():
-                renumber = np.cumsum(keep) - 1
-                table = pa.table(dict(zip(self.columns, arrays)))
-                yield Chunk(table.filter(pa.array(keep)), lines[keep],
-                            {int(renumber[i]): p for i, p in problems.items()})
+            if self._reader.done != self._reader.base + reader.line_num:  # cannot happen; but
+                self._reader.done = self._reader.base + reader.line_num    # keep later lines right
+            chunk = self._finish(arrays, lines, cut, problems)
+            if chunk is not None:
+                yield chunk
+
+    def _finish(self, arrays: list, lines: np.ndarray, cut: dict, problems: dict) -> Chunk | None:
+        """The chunk of the non-blank records: values beyond the header's columns become a
+        problem of their row; rows of empty values are not rows."""
+        width = len(self.columns)
+        blank = np.ones(len(lines), dtype=bool)
+        for array in arrays:
+            blank &= np.asarray(pc.match_substring_regex(array, BLANK_VALUE), dtype=bool)
+        extra = np.zeros(len(lines), dtype=bool)
+        for array in arrays[width:]:
+            extra |= ~np.asarray(pc.match_substring_regex(array, BLANK_VALUE), dtype=bool)
+        for i, values in cut.items():
+            extra[i] |= any(v.strip(BLANK) for v in values)
+        for i in np.flatnonzero(extra).tolist():
+            values = [a[i].as_py() for a in arrays[width:]] + cut.get(i, [])
+            shown = [v for v in values if v.strip(BLANK)]
+            problems[i] = Problem("extra_values", {
+                "count": len(shown), "values": ", ".join(f'"{v}"' for v in shown),
+                "delimiter": "tab" if self.delimiter == "\t" else self.delimiter})
+        keep = ~blank
+        keep[list(problems)] = True  # a row with a problem has content somewhere
+        if not keep.any():
+            return None
+        renumber = np.cumsum(keep) - 1
+        table = pa.table(dict(zip(self.columns, arrays[:width])))
+        return Chunk(table.filter(pa.array(keep)), np.asarray(lines, dtype="int64")[keep],
+                     {int(renumber[i]): p for i, p in problems.items()})
+
+    # -- raw access for the fast path ------------------------------------------------------------
+
+    @property
+    def _seekable(self) -> bool:
+        try:
+            return self.binary.seekable()
+        except (AttributeError, ValueError, OSError):
+            return False
+
+    def read_at(self, offset: int, size: int) -> bytes:
+        """Raw bytes at ``offset`` after the BOM, leaving the file position as it was."""
+        here = self.binary.tell()
+        try:
+            self.binary.seek(self._start + self._bom_bytes + offset)
+            return self.binary.read(size)
+        finally:
+            self.binary.seek(here)
+
+    def _restart(self, offset: int, line: int) -> None:
+        """The careful path from ``offset`` (a record boundary after ``line`` lines) on."""
+        self.text.detach()
+        self.binary.seek(self._start + self._bom_bytes + offset)
+        self.text = io.TextIOWrapper(self.binary, encoding="utf-8", errors=FALLBACK, newline="")
+        self._reader = _Records(self.text, self.delimiter)
+        self._reader.done = self._reader.base = line
 
     def close(self) -> None:
         text = getattr(self, "text", None)
@@ -172,6 +230,7 @@ class _Records:
             csv.field_size_limit(FIELD_LIMIT)
         self.reader = csv.reader(text, delimiter=delimiter, strict=False)
         self.done = 0  # lines consumed so far
+        self.base = 0  # lines before the text this reader started on
 
     def __iter__(self) -> _Records:
         return self
@@ -183,9 +242,9 @@ class _Records:
             try:
                 record = next(reader)
             except csv.Error:  # a value over FIELD_LIMIT: the row stays, as a problem
-                self.done = reader.line_num
+                self.done = self.base + reader.line_num
                 return start, None
-            self.done = reader.line_num
+            self.done = self.base + reader.line_num
             if any(v.strip(BLANK) for v in record):
                 return start, record
 

@@ -1,0 +1,167 @@
+"""The fast path for reading well-formed UTF-8 CSV: pyarrow parses blocks of bytes, the file's
+own line numbers are worked out from the bytes and checked.
+
+A block is cut after a line break outside quotes. pyarrow parses it (quoted newlines allowed,
+all values as text); each record spans 1 + the line breaks inside its values; blank lines
+between records are found in the bytes. The records are then laid over the physical lines:
+every record must start on a non-blank line and the last one must end where the block does.
+When anything does not fit (invalid UTF-8, a record with another number of fields, odd
+quoting, a block without a cut point), the careful path (:mod:`csv`, record by record) takes
+over from the start of that block to the end of the file, so the result is the same either way.
+"""
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING, Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+if TYPE_CHECKING:
+    from .reader import CsvFile
+
+BLOCK_BYTES = 16 * 1024 * 1024
+_WHITESPACE = np.zeros(256, dtype=bool)
+_WHITESPACE[list(b" \t\r\n\f\v")] = True
+
+
+class Unusual(Exception):
+    """This block needs the careful path."""
+
+
+def chunks(csv: CsvFile, rows: int) -> Iterator[tuple[list[pa.Array], np.ndarray]]:
+    """(values by column, first line of each record) for the records after the header, until
+    the file ends or a block needs the careful path; then ``csv.fallback_from`` is set to
+    (byte offset, lines before it)."""
+    try:
+        offset, line = _after_header(csv)
+    except Unusual:
+        csv.fallback_from = (None, None)
+        return
+    pending = b""
+    eof = False
+    while True:
+        if not eof:
+            raw = csv.read_at(offset + len(pending), BLOCK_BYTES)
+            eof = len(raw) < BLOCK_BYTES
+            pending += raw
+        if not pending:
+            return
+        cut = len(pending) if eof else _cut(pending)
+        if cut is None:
+            csv.fallback_from = (offset, line)
+            return
+        block, pending = pending[:cut], pending[cut:]
+        try:
+            arrays, starts, lines_in_block = _parse(block, csv.raw_width, csv.delimiter, line)
+        except Unusual:
+            csv.fallback_from = (offset, line)
+            return
+        for lo in range(0, len(starts), rows):
+            yield [a.slice(lo, rows) for a in arrays], starts[lo:lo + rows]
+        offset += cut
+        line += lines_in_block
+        if eof and not pending:
+            return
+
+
+def _after_header(csv: CsvFile) -> tuple[int, int]:
+    """Byte offset (after any BOM) just past the header's lines, and the lines consumed."""
+    consumed = csv.header_lines
+    head = csv.read_at(0, BLOCK_BYTES)
+    breaks = _line_ends(np.frombuffer(head, dtype=np.uint8))
+    if len(head) == BLOCK_BYTES:  # a \r at the very end may be the first half of \r\n
+        breaks = breaks[breaks < len(head) - 1]
+    if len(breaks) < consumed:
+        if len(breaks) == consumed - 1 and len(head) < BLOCK_BYTES:
+            return len(head), consumed  # the header is the whole file, without a final newline
+        raise Unusual
+    return int(breaks[consumed - 1]) + 1, consumed
+
+
+def _line_ends(data: np.ndarray) -> np.ndarray:
+    """Index of the last byte of each line break (\\n, \\r\\n, or a lone \\r)."""
+    lf = data == 10
+    cr = data == 13
+    lone_cr = cr.copy()
+    lone_cr[:-1] &= ~lf[1:]
+    return np.flatnonzero(lf | lone_cr)
+
+
+def _cut(buffer: bytes) -> int | None:
+    """Length of the longest prefix ending with a \\n outside quotes (even quote count)."""
+    data = np.frombuffer(buffer, dtype=np.uint8)
+    newlines = np.flatnonzero(data == 10)
+    if not len(newlines):
+        return None
+    quotes = np.flatnonzero(data == 34)
+    even = (np.searchsorted(quotes, newlines) % 2) == 0
+    good = newlines[even]
+    return int(good[-1]) + 1 if len(good) else None
+
+
+def _parse(block: bytes, width: int, delimiter: str, line: int):
+    """Values and first lines of the records of one block that starts on line ``line`` + 1."""
+    try:
+        block.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Unusual from None
+    odd = []
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(block),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=max(len(block) + 1, 1 << 16)),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                             ignore_empty_lines=True,
+                                             invalid_row_handler=lambda row: odd.append(row) or "skip"),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowException):
+        raise Unusual from None
+    if odd:
+        raise Unusual
+    arrays = [table.column(n).combine_chunks() for n in names]
+    spans = np.ones(table.num_rows, dtype="int64")
+    for array in arrays:
+        spans += np.asarray(pc.count_substring_regex(array, r"\r\n|\r|\n"), dtype="int64")
+    data = np.frombuffer(block, dtype=np.uint8)
+    ends = _line_ends(data)
+    if len(ends) == 0 or ends[-1] != len(data) - 1:
+        ends = np.append(ends, len(data) - 1)  # the last line has no break (end of file)
+    starts_of_lines = np.concatenate([[0], ends[:-1] + 1])
+    content = np.concatenate([[0], np.cumsum(~_WHITESPACE[data])])
+    blank = (content[ends + 1] - content[starts_of_lines]) == 0
+    internal = np.zeros(len(spans), dtype="int64")
+    multi = np.flatnonzero(spans > 1)
+    if len(multi):
+        index = pa.array(multi)
+        for array in arrays:
+            internal[multi] += _blank_lines_inside(array.take(index))
+    first = _lay_out(spans, internal, blank)
+    return arrays, line + 1 + first, len(ends)
+
+
+def _blank_lines_inside(values: pa.Array) -> np.ndarray:
+    """Lines inside each value that hold nothing but whitespace (between two line breaks)."""
+    text = pc.replace_substring_regex(values, r"[ \t\f\v]+", "")
+    text = pc.replace_substring_regex(text, r"\r\n|\r", "\n")
+    breaks = np.asarray(pc.count_substring(text, "\n"), dtype="int64")
+    runs = np.asarray(pc.count_substring_regex(text, r"\n+"), dtype="int64")
+    return breaks - runs
+
+
+def _lay_out(spans: np.ndarray, internal: np.ndarray, blank: np.ndarray) -> np.ndarray:
+    """The line index (0-based) each record starts on: records fill the non-blank lines in
+    order, each with its own blank lines inside; :class:`Unusual` unless they fit exactly."""
+    filled = np.flatnonzero(~blank)
+    lines = spans - internal
+    if (lines < 1).any() or int(lines.sum()) != len(filled):
+        raise Unusual
+    first = np.concatenate([[0], np.cumsum(lines)[:-1]]).astype("int64") if len(lines) else lines
+    starts = filled[first]
+    if len(starts) and not np.array_equal(filled[first + lines - 1], starts + spans - 1):
+        raise Unusual
+    return starts
