@@ -72,7 +72,7 @@ def vendor(dest: Path = DEST, force: bool = False) -> bool:
                                 capture_output=True, text=True, cwd=tmp)
         if result.returncode != 0:
             sys.exit(f"vendor_assets: npm pack failed:\n{result.stderr.strip()}")
-        tarballs = [tmp_path / line.strip() for line in result.stdout.splitlines() if line.strip()]
+        tarballs = [tmp_path / line.strip() for line in result.stdout.splitlines() if line.strip().endswith(".tgz")]
         if len(tarballs) != len(PACKAGES):
             sys.exit(f"vendor_assets: npm pack made {len(tarballs)} tarballs for {len(PACKAGES)} packages")
         staging = tmp_path / "vendor"
