@@ -13,7 +13,7 @@ import pandas as pd
 
 A = 6378137.0
 E2 = 0.00669437999014
-CELL_DEG = 4e-5          # 4.4 m of latitude; longitude cells are twice as wide (up to 69 degrees)
+CELL_DEG = 4e-5          # 4.4 m of latitude; longitude cells twice as wide: >= 4 m up to 60 degrees
 _M1 = np.uint64(0x9E3779B97F4A7C15)
 _M2 = np.uint64(0xC2B2AE3D27D4EB4F)
 
@@ -52,7 +52,8 @@ class DuplicateFinder:
         exact = _exact_hash(lon, lat, id_hash)
 
         # identical points are folded: only the first of each is looked up in the grid
-        first_in_chunk = ~pd.Series(exact).duplicated().to_numpy()
+        first_in_chunk = np.zeros(len(exact), dtype=bool)
+        first_in_chunk[np.unique(exact, return_index=True)[1]] = True
         new = np.flatnonzero(first_in_chunk & ~_isin_sorted(exact, self._ex_hash))
         dup = self._neighbours(lon[new], lat[new], id_hash[new], lines[new])
         self._ex_hash, self._ex_line, self._ex_dup = _merge_sorted(
@@ -64,31 +65,37 @@ class DuplicateFinder:
         return out
 
     def _neighbours(self, lon, lat, ids, lines) -> np.ndarray:
-        cx, cy = _cells(lon, lat)
+        cx, cy, fx, fy = _cells(lon, lat)
         keys = _grid_key(cx, cy, ids)
         # the index holds earlier chunks; add this chunk's points before the lookups
         self._insert(keys, lon, lat, ids, lines)
         m = len(lon)
         best = np.zeros(m, dtype="int64")
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                wanted = _grid_key(cx + dx, cy + dy, ids)
-                lo = np.searchsorted(self._key, wanted, side="left")
-                hi = np.searchsorted(self._key, wanted, side="right")
-                counts = hi - lo
-                if not counts.any():
-                    continue
-                p = np.repeat(np.arange(m), counts)
-                c = np.repeat(lo, counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
-                keep = (self._line[c] < lines[p]) & (self._id[c] == ids[p])
-                p, c = p[keep], c[keep]
-                near = _distance(lon[p], lat[p], self._lon[c], self._lat[c]) <= self.tolerance
-                p, c = p[near], c[near]
-                if len(p):
-                    cand = np.full(m, np.iinfo("int64").max)
-                    np.minimum.at(cand, p, self._line[c])
-                    hit = cand < np.iinfo("int64").max
-                    best[hit] = np.where(best[hit] > 0, np.minimum(best[hit], cand[hit]), cand[hit])
+        # cells are at least twice the tolerance wide: a point within it lies in the point's
+        # own cell or in the neighbours towards the nearer edges (2 x 2 cells)
+        sx = np.where(fx < 0.5, -1, 1)
+        sy = np.where(fy < 0.5, -1, 1)
+        for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
+            wanted = _grid_key(cx + dx * sx, cy + dy * sy, ids)
+            order = np.argsort(wanted)
+            lo = np.empty(m, dtype="int64")
+            hi = np.empty(m, dtype="int64")
+            lo[order] = np.searchsorted(self._key, wanted[order], side="left")
+            hi[order] = np.searchsorted(self._key, wanted[order], side="right")
+            counts = hi - lo
+            if not counts.any():
+                continue
+            p = np.repeat(np.arange(m), counts)
+            c = np.repeat(lo, counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+            keep = (self._line[c] < lines[p]) & (self._id[c] == ids[p])
+            p, c = p[keep], c[keep]
+            near = _distance(lon[p], lat[p], self._lon[c], self._lat[c]) <= self.tolerance
+            p, c = p[near], c[near]
+            if len(p):
+                cand = np.full(m, np.iinfo("int64").max)
+                np.minimum.at(cand, p, self._line[c])
+                hit = cand < np.iinfo("int64").max
+                best[hit] = np.where(best[hit] > 0, np.minimum(best[hit], cand[hit]), cand[hit])
         return best
 
     def _insert(self, keys, lon, lat, ids, lines) -> None:
@@ -119,12 +126,22 @@ def _hash_ids(ids, n: int) -> np.ndarray:
 
 
 def _exact_hash(lon, lat, ids) -> np.ndarray:
-    frame = pd.DataFrame({"lon": lon, "lat": lat, "id": ids})
-    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    """A 64-bit hash of (lon, lat, id): equal for identical points (bit for bit)."""
+    a = np.ascontiguousarray(lon, dtype="float64").view("uint64")
+    b = np.ascontiguousarray(lat, dtype="float64").view("uint64")
+    with np.errstate(over="ignore"):
+        h = a * _M1
+        h = (h ^ (h >> np.uint64(29))) + b * _M2
+        h = (h ^ (h >> np.uint64(32))) * _M1 + ids
+        return h ^ (h >> np.uint64(31))
 
 
 def _cells(lon, lat):
-    return (np.floor(lon / (2 * CELL_DEG)).astype("int64"), np.floor(lat / CELL_DEG).astype("int64"))
+    """Grid cell of each point and where in its cell it lies (0..1 across, 0..1 up)."""
+    x = lon / (2 * CELL_DEG)
+    y = lat / CELL_DEG
+    fx, fy = np.floor(x), np.floor(y)
+    return fx.astype("int64"), fy.astype("int64"), x - fx, y - fy
 
 
 def _grid_key(cx, cy, ids) -> np.ndarray:

@@ -148,7 +148,8 @@ class Validator:
             for name in RESULT_COLUMNS:
                 table = table.append_column(name, result.table.column(name))
             summary.rows += len(chunk)
-            summary.counts.update(result.status.tolist())
+            values, counts = np.unique(result.status.astype(str), return_counts=True)
+            summary.counts.update({str(v): int(c) for v, c in zip(values, counts)})
             summary.duplicates += int(pc_count_valid(result.table.column("duplicate_of")))
             if len(summary.invalid_examples) < EXAMPLES:
                 invalid = np.flatnonzero(result.status == "invalid")[:EXAMPLES - len(summary.invalid_examples)]

@@ -163,3 +163,28 @@ def test_batch_arrow_matches_table(engine, violation_point):
                 assert expected != expected, name  # NaN
             else:
                 assert value == pytest.approx(expected), name
+
+
+def test_duplicate_finder_agrees_with_brute_force():
+    import numpy as np
+
+    from geo.duplicates import DuplicateFinder, _distance
+
+    rng = np.random.default_rng(3)
+    n = 400
+    lon = 108.3 + rng.normal(0, 2e-5, n)  # a few metres apart: many pairs near 2 m
+    lat = -6.3 + rng.normal(0, 2e-5, n)
+    lon[50:60] = lon[10]  # identical points
+    lat[50:60] = lat[10]
+    ids = rng.integers(0, 3, n).astype(str)
+    lines = np.arange(2, n + 2) * 2
+    finder = DuplicateFinder(2.0)
+    got = np.concatenate([finder.find(lon[i:i + 37], lat[i:i + 37], lines[i:i + 37], ids=ids[i:i + 37])
+                          for i in range(0, n, 37)])
+    expected = np.zeros(n, dtype="int64")
+    for j in range(n):
+        near = [i for i in range(j) if ids[i] == ids[j]
+                and _distance(lon[i], lat[i], lon[j], lat[j]) <= 2.0]
+        expected[j] = lines[near[0]] if near else 0
+    assert (got == expected).all()
+    assert (expected > 0).sum() > 50

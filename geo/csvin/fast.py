@@ -83,11 +83,13 @@ def _after_header(csv: CsvFile) -> tuple[int, int]:
 
 def _line_ends(data: np.ndarray) -> np.ndarray:
     """Index of the last byte of each line break (\\n, \\r\\n, or a lone \\r)."""
-    lf = data == 10
-    cr = data == 13
-    lone_cr = cr.copy()
-    lone_cr[:-1] &= ~lf[1:]
-    return np.flatnonzero(lf | lone_cr)
+    lf = np.flatnonzero(data == 10)
+    cr = np.flatnonzero(data == 13)
+    if not len(cr):
+        return lf
+    after = np.minimum(cr + 1, len(data) - 1)
+    lone = cr[(data[after] != 10) | (cr == len(data) - 1)]
+    return np.union1d(lf, lone) if len(lone) else lf
 
 
 def _cut(buffer: bytes) -> int | None:
@@ -132,8 +134,8 @@ def _parse(block: bytes, width: int, delimiter: str, line: int):
     if len(ends) == 0 or ends[-1] != len(data) - 1:
         ends = np.append(ends, len(data) - 1)  # the last line has no break (end of file)
     starts_of_lines = np.concatenate([[0], ends[:-1] + 1])
-    content = np.concatenate([[0], np.cumsum(~_WHITESPACE[data])])
-    blank = (content[ends + 1] - content[starts_of_lines]) == 0
+    content = np.flatnonzero(~_WHITESPACE[data])  # bytes that are not whitespace
+    blank = np.searchsorted(content, starts_of_lines) == np.searchsorted(content, ends + 1)
     internal = np.zeros(len(spans), dtype="int64")
     multi = np.flatnonzero(spans > 1)
     if len(multi):
