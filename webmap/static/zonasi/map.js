@@ -24,6 +24,7 @@
   }
 
   function say(text, kind) {
+    delete messageBox.dataset.hint;
     if (!text) { messageBox.hidden = true; messageBox.textContent = ""; return; }
     messageBox.hidden = false;
     messageBox.className = "zonasi-message small alert alert-" + (kind || "info");
@@ -77,6 +78,7 @@
 
   async function checkAt(latlng, extra) {
     const seq = ++checkSeq;
+    if (messageBox.dataset.hint) say("");
     const popup = checkPopup.setLatLng(latlng)
       .setContent(el("div", {class: "zonasi-verdict-loading"}, t("map.check.checking")));
     if (!map.hasLayer(popup)) popup.openOn(map);
@@ -260,6 +262,9 @@
     if (state.sites && state.sites.matched > state.sites.shown) {
       notes.push(t("map.sites.truncated", {shown: state.sites.shown, matched: state.sites.matched}));
     }
+    if (state.regencies && state.regencies.hidden) {
+      notes.push(t("map.legend.regencies_hint", {zoom: config.zoom.regencies}));
+    }
     if (state.zones && state.zones.hidden) notes.push(t("map.legend.zones_hint", {zoom: config.zoom.zones}));
     if (state.violations && state.violations.locked) notes.push(t("map.legend.violations_locked"));
     for (const key of Object.keys(layerSpecs)) {
@@ -286,4 +291,6 @@
                            lastVerdict: () => lastVerdict, openReport: null};
   updateLegend();
   refresh();
+  say(t("map.hint"), "secondary");
+  messageBox.dataset.hint = "1";
 })();
