@@ -42,13 +42,12 @@ def page_language() -> str:
 
 
 def categories(lang: str) -> dict:
+    """Label, icon and colour of every site category, for the legend, markers and filters."""
     rules = services().engine.rules
     out = {}
-    for key, (icon, colour) in CATEGORY_STYLE.items():
-        try:
-            category = rules.category(key)
-        except Exception:  # a category the rules leave out is simply not on the legend
-            continue
+    for key in rules.categories:
+        category = rules.category(key)
+        icon, colour = CATEGORY_STYLE.get(key, ("circle", "cadetblue"))
         label = category.label_en if lang == "en" and category.label_en else category.label
         out[key] = {"label": label, "icon": icon, "color": colour}
     return out
@@ -69,15 +68,15 @@ def page_config(lang: str, page: str, **extra) -> dict:
         "status_roles": {k: list(v) for k, v in STATUS_ROLES.items()},
         "urls": {
             "check": url_for("api.check"),
-            "geocode": "/api/geocode",
-            "sites": "/ogc/collections/sites/items",
-            "regencies": "/ogc/collections/regencies/items",
-            "zones": "/api/zones.geojson",
-            "violations": "/api/violations.geojson",
-            "reports": "/api/reports",
-            "validate": "/api/validate",
-            "whoami": "/api/whoami",
-            "stats": "/api/stats",
+            "geocode": url_for("mapapi.geocode"),
+            "whoami": url_for("mapapi.whoami"),
+            "stats": url_for("mapapi.stats"),
+            "sites": url_for("ogc.items", collection_id="sites"),
+            "regencies": url_for("ogc.items", collection_id="regencies"),
+            "zones": url_for("zones.zones"),
+            "violations": url_for("reports.violations", fmt="geojson"),
+            "reports": url_for("reports.submit"),
+            "validate": url_for("batch.validate"),
         },
         **extra,
     }
