@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import screenshot, wait_js
 
@@ -156,8 +157,10 @@ def test_english_is_one_switch_away_and_remembered(page, live):
     assert popup.locator(".zonasi-verdict-head").inner_text() == "Allowed"
     page.goto(f"{live.url}/batch")
     assert page.locator("#nav-map").inner_text() == "Map"
-    page.click("#zonasi-lang")
-    assert page.locator("#nav-map").inner_text() == "Peta"
+    with page.expect_navigation():
+        page.click("#zonasi-lang")
+    expect(page.locator("#nav-map")).to_have_text("Peta")
+    assert page.evaluate("document.documentElement.lang") == "id"
 
 
 def test_the_page_with_its_data_stays_under_1_5_mb(page, live):
