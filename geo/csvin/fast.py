@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .reader import CsvFile
 
 BLOCK_BYTES = 16 * 1024 * 1024
+_LINE_BREAK = r"\r\n|\r|\n"
 _WHITESPACE = np.zeros(256, dtype=bool)
 _WHITESPACE[list(b" \t\r\n\f\v")] = True
 
@@ -128,7 +129,7 @@ def _parse(block: bytes, width: int, delimiter: str, line: int):
     arrays = [table.column(n).combine_chunks() for n in names]
     spans = np.ones(table.num_rows, dtype="int64")
     for array in arrays:
-        spans += np.asarray(pc.count_substring_regex(array, r"\r\n|\r|\n"), dtype="int64")
+        spans += line_breaks(array)
     data = np.frombuffer(block, dtype=np.uint8)
     ends = _line_ends(data)
     if len(ends) == 0 or ends[-1] != len(data) - 1:
@@ -144,6 +145,13 @@ def _parse(block: bytes, width: int, delimiter: str, line: int):
             internal[multi] += _blank_lines_inside(array.take(index))
     first = _lay_out(spans, internal, blank)
     return arrays, line + 1 + first, len(ends)
+
+
+def line_breaks(array: pa.Array) -> np.ndarray:
+    """Line breaks (\\r\\n, \\r or \\n) in each value; a quick scan first, as most columns have none."""
+    if not (pc.any(pc.match_substring(array, "\n")).as_py() or pc.any(pc.match_substring(array, "\r")).as_py()):
+        return np.zeros(len(array), dtype="int64")
+    return np.asarray(pc.count_substring_regex(array, _LINE_BREAK), dtype="int64")
 
 
 def _blank_lines_inside(values: pa.Array) -> np.ndarray:

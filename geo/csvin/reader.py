@@ -143,7 +143,7 @@ class CsvFile:
             arrays = [pa.array(col, type=pa.string()) for col in zip(*records)]
             span = np.ones(len(records), dtype="int64")
             for array in arrays:
-                span += np.asarray(pc.count_substring_regex(array, LINE_BREAK), dtype="int64")
+                span += fast.line_breaks(array)
             for i, values in cut.items():
                 span[i] += sum(len(LINE_BREAK_RE.findall(v)) for v in values)
             lines = self._reader.done + np.cumsum(span) - span + 1
@@ -158,9 +158,14 @@ class CsvFile:
         """The chunk of the non-blank records: values beyond the header's columns become a
         problem of their row; rows of empty values are not rows."""
         width = len(self.columns)
-        blank = np.ones(len(lines), dtype=bool)
+        candidates = np.arange(len(lines))  # rows that may be blank: narrowed column by column
         for array in arrays:
-            blank &= np.asarray(pc.match_substring_regex(array, BLANK_VALUE), dtype=bool)
+            if not len(candidates):
+                break
+            values = array if len(candidates) == len(array) else array.take(pa.array(candidates))
+            candidates = candidates[np.asarray(pc.match_substring_regex(values, BLANK_VALUE), dtype=bool)]
+        blank = np.zeros(len(lines), dtype=bool)
+        blank[candidates] = True
         extra = np.zeros(len(lines), dtype=bool)
         for array in arrays[width:]:
             extra |= ~np.asarray(pc.match_substring_regex(array, BLANK_VALUE), dtype=bool)
