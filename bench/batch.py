@@ -130,18 +130,30 @@ def _format(values: np.ndarray, form: np.ndarray, axis: str) -> np.ndarray:
     return out
 
 
-def run(label: str, command: list[str]) -> dict:
-    """Run one way in its own process: wall time and that process's peak RSS."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    out, err = process.stdout.read().decode(), process.stderr.read().decode()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"{label} failed ({process.returncode}):\n{err[-2000:]}")
-    return {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
-            "peak_rss_mb": usage.ru_maxrss / 1024, "stdout": out}
+RUNNER = r"""
+import json, os, sys, time
+start = time.perf_counter()
+pid = os.posix_spawn(sys.argv[2], sys.argv[2:], dict(os.environ))
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as handle:
+    json.dump({"seconds": time.perf_counter() - start, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+               "peak_rss_mb": usage.ru_maxrss / 1024}, handle)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def run(label: str, command: list[str], out: Path) -> dict:
+    """Run one way in its own process: wall time, CPU time and that process's peak RSS.
+
+    A tiny launcher process starts it and reads its rusage: Linux carries the peak RSS of the
+    process that starts a program over into it, so this (big) process must not be its parent.
+    """
+    figures = out / f"run_{label}.json"
+    done = subprocess.run([sys.executable, "-S", "-c", RUNNER, str(figures), *command], cwd=ROOT,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{label} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return {**json.loads(figures.read_text()), "stdout": done.stdout}
 
 
 def main() -> None:
@@ -150,18 +162,23 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--regenerate", action="store_true", help="write the input CSV even if it exists")
+    parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     source = args.out / f"laporan_{args.rows}.csv"
-    if args.regenerate or not source.exists():
+    if args.generate_only:
         start = time.perf_counter()
         generate(source, args.rows, args.seed)
         print(f"generated {source} ({source.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - start:.1f} s")
+        return
+    if args.regenerate or not source.exists():  # in its own process: this one stays small
+        subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--out", str(args.out),
+                        "--seed", str(args.seed), "--generate-only"], check=True)
     python = sys.executable
     zonasi = run("zonasi", [python, "-c", "from zonasi.cli import main; main()", "validate", str(source),
                             "-o", str(args.out / "hasil_zonasi.csv"), "--at-column", "Tanggal", "--no-progress",
-                            "--lang", "en"])
-    naive = run("naive", [python, "-c", NAIVE, str(source), str(args.out / "hasil_naive.csv")])
+                            "--lang", "en"], args.out)
+    naive = run("naive", [python, "-c", NAIVE, str(source), str(args.out / "hasil_naive.csv")], args.out)
     naive_violations, naive_placed = (int(v) for v in naive["stdout"].split())
     ratio = naive["seconds"] / zonasi["seconds"]
     figures = {
