@@ -3,12 +3,13 @@ restart it, keep going, then count what the database holds.
 
     .venv/bin/python bench/killtest.py                               # 10,000 reports, SQLite
     .venv/bin/python bench/killtest.py --database-url postgresql+psycopg://...   # PostGIS
-    .venv/bin/python bench/killtest.py --reports 500 --clients 16    # what the test runs
+    .venv/bin/python bench/killtest.py --reports 200 --clients 16    # what the test runs
 
 32 client threads (keep-alive connections, one ``field`` token made with ``zonasi token create``)
 each take the next report and POST it to /api/reports with its own ``Idempotency-Key`` until it
 is acknowledged (2xx): a refused connection, a reset or a 5xx while the server is down is retried
-with the same key. When half of the reports are acknowledged the whole server process group
+with the same key. Every 25th report is first sent on a connection closed before the answer
+comes (the answer is lost: the retry must get the stored report back). When half of the reports are acknowledged the whole server process group
 (gunicorn master and workers) gets SIGKILL in the middle of the traffic, and the server is started
 again on the same port and database. At the end every report must be in the database exactly once
 under its key, with the id the client was given, and with exactly one 'reported' history event.
@@ -20,6 +21,7 @@ import argparse
 import json
 import queue
 import random
+import socket
 import sys
 import tempfile
 import threading
@@ -90,8 +92,22 @@ def payload(i: int, rng: random.Random) -> dict:
             "reported_at": "2024-01-10T09:00:00+07:00", "note": f"killtest report {i}"}
 
 
+def send_and_hang_up(server: ZonasiServer, token: str, key: str, body: dict) -> None:
+    """Send a report and close the connection without reading the answer: the answer is lost."""
+    data = json.dumps(body).encode()
+    head = (f"POST /api/reports HTTP/1.1\r\nHost: killtest\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nIdempotency-Key: {key}\r\nContent-Length: {len(data)}\r\n"
+            "Connection: close\r\n\r\n").encode()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall(head + data)
+            time.sleep(0.05)  # long enough for the server to have it, too short for it to answer
+    except OSError:
+        pass
+
+
 def run(server: ZonasiServer, reports: int = 10_000, clients: int = 32, kill_at: float = 0.5,
-        seed: int = 7, log=print) -> Outcome:
+        seed: int = 7, log=print, lose_every: int = 25) -> Outcome:
     token = server.token("field", "killtest")
     rng = random.Random(seed)
     run_id = uuid.uuid4().hex[:8]
@@ -112,6 +128,8 @@ def run(server: ZonasiServer, reports: int = 10_000, clients: int = 32, kill_at:
                 except queue.Empty:
                     return
                 attempt = 0
+                if lose_every and int(key.rsplit("-", 1)[1]) % lose_every == 0:
+                    send_and_hang_up(server, token, key, body)   # then retried below with the same key
                 while True:
                     attempt += 1
                     try:

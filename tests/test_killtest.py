@@ -28,4 +28,5 @@ def test_no_acknowledged_report_is_lost_across_a_sigkill(tmp_path, store_url):
     assert out.rows == 200 and out.missing == [] and out.duplicates == 0 and out.wrong_id == [], summary
     assert out.extra == 0 and out.bad_history == 0 and out.unexpected == [], summary
     assert out.retries > 0, "the kill must have hit requests: " + summary
+    assert out.replayed >= 1, "answers lost on purpose must come back as replays: " + summary
     assert "Traceback" not in log
