@@ -9,7 +9,8 @@ points are folded first, so a spot reported a thousand times costs no more than 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 A = 6378137.0
 E2 = 0.00669437999014
@@ -119,10 +120,29 @@ def _isin_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
 
 
 def _hash_ids(ids, n: int) -> np.ndarray:
+    """A 64-bit hash of each id, ignoring case and surrounding spaces (0 for none)."""
     if ids is None:
         return np.zeros(n, dtype="uint64")
-    values = pd.Series(ids, dtype="object").fillna("").astype(str).str.strip().str.casefold()
-    return pd.util.hash_array(values.to_numpy(dtype=object)).astype("uint64")
+    array = ids if isinstance(ids, (pa.Array, pa.ChunkedArray)) else pa.array(
+        [None if v is None else str(v) for v in ids], type=pa.string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    array = pc.utf8_lower(pc.utf8_trim_whitespace(pc.fill_null(array.cast(pa.large_string()), "")))
+    offsets = np.frombuffer(array.buffers()[1], dtype="int64")[array.offset:array.offset + len(array) + 1]
+    lengths = np.diff(offsets)
+    out = np.zeros(len(array), dtype="uint64")
+    filled = np.flatnonzero(lengths > 0)
+    if len(filled):
+        data = np.frombuffer(array.buffers()[2], dtype="uint8")
+        index = np.arange(offsets[0], offsets[-1])
+        position = index - np.repeat(offsets[:-1], lengths)
+        with np.errstate(over="ignore"):
+            powers = np.cumprod(np.full(int(lengths.max()), _M2, dtype="uint64"))
+            terms = (data[index].astype("uint64") + np.uint64(1)) * powers[position]
+            sums = np.add.reduceat(terms, offsets[filled] - offsets[0])
+            h = (sums ^ (sums >> np.uint64(31))) * _M1 + lengths[filled].astype("uint64")
+            out[filled] = h ^ (h >> np.uint64(29))
+    return out
 
 
 def _exact_hash(lon, lat, ids) -> np.ndarray:

@@ -171,7 +171,7 @@ class Validator:
         for i, problem in chunk.problems.items():
             problems[i] = problems[i] or problem
         valid = np.array([p is None for p in problems], dtype=bool)
-        ids = chunk.table.column(roles.apk_id).to_pylist() if roles.apk_id else None
+        ids = chunk.table.column(roles.apk_id) if roles.apk_id else None
         duplicate_of = duplicates.find(coords.lon, coords.lat, chunk.lines, ids=ids, valid=valid)
 
         verdicts = self._verdicts(coords, valid, days)

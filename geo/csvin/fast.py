@@ -156,8 +156,17 @@ def line_breaks(array: pa.Array) -> np.ndarray:
 
 def _blank_lines_inside(values: pa.Array) -> np.ndarray:
     """Lines inside each value that hold nothing but whitespace (between two line breaks)."""
-    text = pc.replace_substring_regex(values, r"[ \t\f\v]+", "")
-    text = pc.replace_substring_regex(text, r"\r\n|\r", "\n")
+    out = np.zeros(len(values), dtype="int64")
+    some = np.flatnonzero(np.asarray(pc.fill_null(pc.match_substring_regex(
+        values, r"\n[ \t\f\v]*[\r\n]|\r[ \t\f\v]+[\r\n]|\r\r"), False)))  # a break, blanks, a break
+    if len(some):
+        out[some] = _count_blank_lines(values.take(pa.array(some)))
+    return out
+
+
+def _count_blank_lines(values: pa.Array) -> np.ndarray:
+    text = pc.replace_substring_regex(values, r"\r\n|\r", "\n")
+    text = pc.replace_substring_regex(text, r"[ \t\f\v]+", "")
     breaks = np.asarray(pc.count_substring(text, "\n"), dtype="int64")
     runs = np.asarray(pc.count_substring_regex(text, r"\n+"), dtype="int64")
     return breaks - runs
