@@ -123,7 +123,8 @@ class OsmReport:
     by_category: dict[str, int] = field(default_factory=dict)
     by_geometry: dict[str, int] = field(default_factory=dict)
     clipped_away: int = 0
-    broken: int = 0                # ways/areas whose geometry osmium could not build
+    broken: int = 0                # objects whose geometry osmium could not build (missing nodes)
+    unassembled: int = 0           # closed ways that made no valid area: kept as their outline
     regencies: list[str] = field(default_factory=list)
     version: str = ""
     previous_version: str | None = None
@@ -209,6 +210,24 @@ def read_osm(path: Path, table: TagTable, clip, report: OsmReport, *, node_cache
                              **{k: [] for k in kept}}
     wkb: list[str] = []
     chunks: list[gpd.GeoDataFrame] = []
+    pending: dict[int, tuple] = {}   # closed ways waiting for their area (id -> record)
+
+    def add(record: tuple) -> None:
+        nonlocal rows, wkb
+        osm_id, tags, category, source_tag, geometry = record
+        rows["osm_id"].append(osm_id)
+        rows["name"].append(tags.get("name") or "")
+        rows["category"].append(category)
+        rows["source_category"].append(source_tag)
+        for key in kept:
+            rows[key].append(tags.get(key))
+        wkb.append(geometry)
+        bar.update()
+        if len(wkb) >= CHUNK:
+            chunks.append(_chunk(rows, wkb, clip, report))
+            rows = {k: [] for k in rows}
+            wkb = []
+
     bar = tqdm(desc=f"{path.name}", unit=" features", disable=progress is False if progress is not None else None,
                mininterval=1.0, leave=False)
     try:
@@ -218,24 +237,29 @@ def read_osm(path: Path, table: TagTable, clip, report: OsmReport, *, node_cache
                 continue
             category, source_tag = found
             try:
-                geometry, osm_id = _geometry(obj, category, factory)
+                if obj.is_node():
+                    add((f"n{obj.id}", _tags(obj, kept), category, source_tag, factory.create_point(obj)))
+                elif obj.is_way():
+                    record = (f"w{obj.id}", _tags(obj, kept), category, source_tag, factory.create_linestring(obj))
+                    if obj.is_closed() and category != "road":
+                        pending[obj.id] = record   # should come again as an area
+                    else:
+                        add(record)
+                elif obj.is_area():
+                    if obj.from_way() and obj.orig_id() not in pending:
+                        continue                   # a closed road: already taken as a line
+                    geometry = factory.create_multipolygon(obj)   # raises for an invalid area
+                    if obj.from_way():
+                        del pending[obj.orig_id()]
+                    add((f"{'w' if obj.from_way() else 'r'}{obj.orig_id()}", _tags(obj, kept), category,
+                         source_tag, geometry))
             except (osmium.InvalidLocationError, RuntimeError):
-                report.broken += 1
-                continue
-            if geometry is None:
-                continue
-            rows["osm_id"].append(osm_id)
-            rows["name"].append(obj.tags.get("name", ""))
-            rows["category"].append(category)
-            rows["source_category"].append(source_tag)
-            for key in kept:
-                rows[key].append(obj.tags.get(key))
-            wkb.append(geometry)
-            bar.update()
-            if len(wkb) >= CHUNK:
-                chunks.append(_chunk(rows, wkb, clip, report))
-                rows = {k: [] for k in rows}
-                wkb = []
+                if not (obj.is_area() and obj.from_way()):  # a way's invalid area: its outline is kept below
+                    report.broken += 1
+        # closed ways osmium could not make an area of (e.g. self-intersecting): keep their outline
+        report.unassembled = len(pending)
+        for record in pending.values():
+            add(record)
     finally:
         bar.close()
     chunks.append(_chunk(rows, wkb, clip, report))
@@ -243,18 +267,8 @@ def read_osm(path: Path, table: TagTable, clip, report: OsmReport, *, node_cache
     return frame.dropna(axis=1, how="all") if len(frame) else frame
 
 
-def _geometry(obj, category: str, factory) -> tuple[str | None, str]:
-    if obj.is_node():
-        return factory.create_point(obj), f"n{obj.id}"
-    if obj.is_way():
-        if obj.is_closed() and category != "road":
-            return None, ""  # comes again as an area
-        return factory.create_linestring(obj), f"w{obj.id}"
-    if obj.is_area():
-        if obj.from_way() and category == "road":
-            return None, ""  # a closed road is a line, already taken as a way
-        return factory.create_multipolygon(obj), f"{'w' if obj.from_way() else 'r'}{obj.orig_id()}"
-    return None, ""
+def _tags(obj, kept: list[str]) -> dict:
+    return {key: obj.tags.get(key) for key in ("name", *kept)}
 
 
 def _chunk(rows: dict, wkb: list[str], clip, report: OsmReport) -> gpd.GeoDataFrame:

@@ -69,6 +69,7 @@ def write_pbf(path):
     w.add_way(Way(id=11, nodes=outer))
     w.add_way(Way(id=12, nodes=hole))
     w.add_way(Way(id=13, nodes=[400, 401, 402], tags={"highway": "primary", "ref": "3"}))
+    w.add_way(Way(id=14, nodes=[100, 102, 101, 103, 100], tags={"amenity": "kindergarten", "name": "TK simpul"}))
     w.add_relation(Relation(id=20, members=[("w", 11, "outer"), ("w", 12, "inner")],
                             tags={"type": "multipolygon", "leisure": "park", "name": "Taman Kota"}))
     w.close()
@@ -84,7 +85,7 @@ def test_tags_map_to_categories_and_shapes_are_kept(tmp_path, layers_dir):
     report = import_osm(write_pbf(tmp_path / "jabar.osm.pbf"), layers_dir, progress=False)
     sites = _by_id(report)
     assert set(sites.index) == {"osm_jabar:n1", "osm_jabar:n2", "osm_jabar:n3", "osm_jabar:n4", "osm_jabar:n6",
-                                "osm_jabar:n7", "osm_jabar:w10", "osm_jabar:w13", "osm_jabar:r20"}
+                                "osm_jabar:n7", "osm_jabar:w10", "osm_jabar:w13", "osm_jabar:w14", "osm_jabar:r20"}
     assert sites.loc["osm_jabar:n1", "category"] == "place_of_worship"
     assert sites.loc["osm_jabar:n1", "religion"] == "muslim"
     assert sites.loc["osm_jabar:n2", "category"] == "health_facility"       # healthcare=*
@@ -100,7 +101,10 @@ def test_tags_map_to_categories_and_shapes_are_kept(tmp_path, layers_dir):
     assert len(park.geometry.geoms[0].interiors) == 1                       # the pond is a hole
     road = sites.loc["osm_jabar:w13"]
     assert road["category"] == "road" and road.geometry.geom_type == "LineString" and road["ref"] == "3"
-    assert report.by_geometry == {"LineString": 1, "MultiPolygon": 2, "Point": 6}
+    assert report.by_geometry == {"LineString": 2, "MultiPolygon": 2, "Point": 6}
+    # a self-intersecting closed way makes no area: kept as its outline, and counted
+    knot = sites.loc["osm_jabar:w14"]
+    assert knot["category"] == "school" and knot.geometry.geom_type == "LineString" and report.unassembled == 1
     assert sites.loc["osm_jabar:n1", "regency_code"] == "32.12"
     assert sites.loc["osm_jabar:n7", "regency_code"] == "32.09"
 
@@ -130,16 +134,16 @@ def test_reimport_makes_a_new_version_and_cli_reports(tmp_path, layers_dir):
     first = runner.invoke(cli, ["layers", "import-osm", str(pbf), "--regency", "32.12", "--layers", str(layers_dir),
                                 "--no-progress", "--lang", "en"])
     assert first.exit_code == 0, first.output
-    assert "Imported 8 OpenStreetMap features" in first.output
+    assert "Imported 9 OpenStreetMap features" in first.output
     assert "1 features outside regencies 32.12 were left out" in first.output
     again = runner.invoke(cli, ["layers", "import-osm", str(pbf), "--layers", str(layers_dir), "--no-progress"])
     assert again.exit_code == 2 and "--replace" in again.output
     wider = runner.invoke(cli, ["layers", "import-osm", str(pbf), "--layers", str(layers_dir), "--replace",
                                 "--no-progress", "--lang", "en"])
     assert wider.exit_code == 0, wider.output
-    assert "Imported 9 OpenStreetMap features" in wider.output
+    assert "Imported 10 OpenStreetMap features" in wider.output
     listed = runner.invoke(cli, ["layers", "list", "--layers", str(layers_dir), "--lang", "en"])
-    assert "ODbL-1.0" in listed.output and "sites/osm_jabar.parquet: 9 features" in listed.output
+    assert "ODbL-1.0" in listed.output and "sites/osm_jabar.parquet: 10 features" in listed.output
     from geo.versions import read_manifest
     versions = read_manifest(layers_dir)["versions"]
     assert len(versions) == 2 and versions[0]["version"] != versions[1]["version"]

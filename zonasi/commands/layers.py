@@ -147,6 +147,8 @@ def import_osm_(file, regencies, tags, margin, output_name, replace, node_cache,
         click.echo("  " + c.get("layers.clipped", lg, n=report.clipped_away, regencies=", ".join(report.regencies)))
     if report.broken:
         click.echo("  " + c.get("layers.broken", lg, n=report.broken))
+    if report.unassembled:
+        click.echo("  " + c.get("layers.unassembled", lg, n=report.unassembled))
     click.echo("  " + c.get("layers.version", lg, version=report.version, previous=report.previous_version or "-"))
 
 
