@@ -55,11 +55,16 @@ class Result:
         return float(np.percentile(self.latencies, q) * 1000) if self.latencies else float("nan")
 
     client_cpu: float = 0.0
+    server_cpu: float | None = None   # CPU seconds the server's processes used (Linux /proc)
+    load: tuple[float, float] = (0.0, 0.0)
 
     def line(self) -> str:
         return (f"{self.name:<13} {self.rate:8.0f} req/s   p50 {self.percentile(50):6.2f} ms   "
                 f"p99 {self.percentile(99):6.2f} ms   {len(self.latencies)} requests, {self.errors} errors"
-                f"   (client used {100 * self.client_cpu / self.seconds:.0f}% of a core)")
+                f"\n{'':13} client {100 * self.client_cpu / self.seconds:.0f}% of a core; "
+                + (f"server {1000 * self.server_cpu / max(len(self.latencies), 1):.2f} ms CPU per request "
+                   f"({100 * self.server_cpu / self.seconds:.0f}% of a core); " if self.server_cpu is not None else "")
+                + f"load average {self.load[0]:.1f} -> {self.load[1]:.1f}")
 
 
 def random_paths(n: int, seed: int = 1) -> list[bytes]:
@@ -114,9 +119,28 @@ async def _connection(host, port, paths, result: Result, stop_at: float, interva
         writer.close()
 
 
-async def run(name, host, port, paths, connections: int, seconds: float, rate: float | None) -> Result:
+def process_cpu(root: int | None) -> float | None:
+    """CPU seconds (user + system) of process ``root`` and its children, from /proc."""
+    if root is None or not Path("/proc/self/stat").exists():
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == root or int(fields[1]) == root:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+async def run(name, host, port, paths, connections: int, seconds: float, rate: float | None,
+              server_pid: int | None = None) -> Result:
     loop = asyncio.get_running_loop()
     result = Result(name, seconds)
+    load = os.getloadavg()[0]
+    server_cpu = process_cpu(server_pid)
     start = loop.time() + 0.2
     interval = connections / rate if rate else None
     tasks = [_connection(host, port, paths, result, start + seconds,
@@ -125,6 +149,9 @@ async def run(name, host, port, paths, connections: int, seconds: float, rate: f
     cpu = time.process_time()
     await asyncio.gather(*tasks)
     result.client_cpu = time.process_time() - cpu
+    if server_cpu is not None:
+        result.server_cpu = process_cpu(server_pid) - server_cpu
+    result.load = (load, os.getloadavg()[0])
     return result
 
 
@@ -180,9 +207,11 @@ def main() -> int:
         print(f"GET /api/check against {url} ({'zonasi serve' if server else 'given server'}, "
               f"{args.workers} workers x {args.threads} threads; {os.cpu_count()} cores shared with this client)")
         asyncio.run(run("warm-up", host, port, paths, args.connections, 3, None))
-        full = asyncio.run(run("full throttle", host, port, paths, args.connections, args.seconds, None))
+        pid = server.pid if server else None
+        full = asyncio.run(run("full throttle", host, port, paths, args.connections, args.seconds, None, pid))
         print(full.line())
-        held = asyncio.run(run(f"held {args.rate:.0f}/s", host, port, paths, args.connections, args.seconds, args.rate))
+        held = asyncio.run(run(f"held {args.rate:.0f}/s", host, port, paths, args.connections, args.seconds,
+                               args.rate, pid))
         print(held.line())
     finally:
         if server is not None:
