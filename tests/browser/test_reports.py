@@ -102,8 +102,8 @@ def test_report_from_the_map_then_verify_and_take_down(browser, live):
         page.goto(f"{live.url}/?lat={NEAR_SCHOOL[0]}&lon={NEAR_SCHOOL[1]}")
         wait_js(page, "window.zonasi.mapPage && window.zonasi.mapPage.state.violations"
                                " && window.zonasi.mapPage.state.violations.shown >= 1")
-        box = page.locator(".folium-map").bounding_box()
-        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.evaluate("window.zonasiMap.closePopup()")
+        page.locator(".leaflet-zonasiReports-pane path.leaflet-interactive").click()
         info = page.locator(".zonasi-check-popup .zonasi-report-info")
         info.wait_for()
         assert XSS_NOTE in info.inner_text() and XSS_PARTICIPANT in info.inner_text()

@@ -16,6 +16,9 @@
   const VERDICT_CLASS = {ok: "success", violation: "danger", outside_area: "secondary",
                          outside_period: "warning"};
   const messageBox = document.getElementById("zonasi-message");
+  // Reports above boundaries, zones and site pins (a prop 10 m from a school is not hidden by its pin).
+  const REPORTS_PANE = "zonasiReports";
+  map.createPane(REPORTS_PANE).style.zIndex = 620;
 
   /** A catalog text for prefix+key, or the key itself when the catalog has none. */
   function label(prefix, key) {
@@ -124,6 +127,7 @@
       params: (zoom) => ({zoom: zoom, properties: "name"}),
       draw(collection) {
         groups.regencies.addLayer(L.geoJSON(collection, {
+          interactive: false,  // a tap on a boundary is a tap on the map
           style: {color: "#5a5a8a", weight: 1.5, fill: true, fillOpacity: 0.02, dashArray: "4 3"},
         }));
       },
@@ -157,6 +161,7 @@
       params: () => ({}),
       draw(collection) {
         groups.zones.addLayer(L.geoJSON(collection, {
+          interactive: false,  // drawings only: the verdict comes from the check
           style(feature) {
             const category = config.categories[(feature.properties || {}).category];
             return {color: category ? cssColour(category.color) : "#c00", weight: 1, fillOpacity: 0.15};
@@ -171,13 +176,13 @@
         groups.violations.addLayer(L.geoJSON(collection, {
           pointToLayer(feature, latlng) {
             const status = (feature.properties || {}).status;
-            return L.circleMarker(latlng, {radius: 7, weight: 2, color: "#fff", fillOpacity: 0.9,
+            return L.circleMarker(latlng, {pane: REPORTS_PANE, radius: 7, weight: 2, color: "#fff", fillOpacity: 0.9,
                                            fillColor: STATUS_COLOURS[status] || "#d63384"});
           },
           onEachFeature(feature, layer) {
             layer.on("click", (event) => {
               L.DomEvent.stop(event);
-              checkAt(event.latlng, {report: feature.properties || {}});
+              checkAt(layer.getLatLng(), {report: feature.properties || {}});  // the report's own spot
             });
           },
         }));
