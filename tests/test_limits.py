@@ -26,9 +26,12 @@ UPLOAD_MB = 1
 def server(tmp_path_factory):
     server = ZonasiServer(tmp_path_factory.mktemp("limits") / "instance", workers=2, threads=4,
                           env={"ZONASI_MAX_UPLOAD_MB": str(UPLOAD_MB)})
-    with server:
+    server.start()
+    try:
         server.field_token = server.token("field", "limits")
         yield server
+    finally:
+        server.kill()   # no need for a graceful stop
 
 
 def raw_request(server, head: str, body_bytes: int, chunk: int = 64 * 1024, pause: float = 0.0):
