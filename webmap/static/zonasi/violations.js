@@ -2,6 +2,7 @@
 (function () {
   "use strict";
   const {config, t, el, api, auth, withParams, openLogin, number} = window.zonasi;
+  const MAX_ROWS = 500;  // more are in the downloads; a table of thousands helps nobody
   const form = document.getElementById("violations-filter");
   const body = document.querySelector("#violations-table tbody");
   const statusBox = document.getElementById("violations-status");
@@ -86,9 +87,10 @@
     try {
       const collection = await api(withParams(config.urls.violations, filters()));
       const features = collection.features || [];
-      body.replaceChildren(...features.map(row));
+      body.replaceChildren(...features.slice(0, MAX_ROWS).map(row));
       document.getElementById("violations-count").textContent = t("ui.violations.count", {n: features.length});
-      say(features.length ? "" : t("ui.none"));
+      say(!features.length ? t("ui.none")
+        : features.length > MAX_ROWS ? t("ui.batch.shown", {shown: MAX_ROWS, total: features.length}) : "");
     } catch (error) {
       body.replaceChildren();
       if (error.status === 401 || error.status === 403) loginBox.hidden = false;
