@@ -105,6 +105,9 @@ def test_geocode_finds_regencies_by_name_and_code(client):
 def test_geocode_errors_say_what_to_send(client):
     response = client.get("/api/geocode?q=")
     assert response.status_code == 400 and "Indramayu" in response.get_json()["detail"]
+    response = client.get("/api/geocode", query_string={"q": "108.32, -6.33"})
+    assert response.status_code == 400 and response.get_json()["reason"] == "swapped"
+    assert "-6.33" in response.get_json()["detail"]
     response = client.get("/api/geocode", query_string={"q": "x" * 201})
     assert response.status_code == 400 and "at most 200" in response.get_json()["detail"]
 

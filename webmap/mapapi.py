@@ -47,7 +47,8 @@ def _lang() -> str:
 def parse_point(text: str) -> tuple[float, float] | None:
     """(lat, lon) when ``text`` is a coordinate pair the CSV parser accepts; None when it is no
     coordinate at all; InputError (with the parser's reason) when it is one but unusable."""
-    parsed = parse_pair_column([text])
+    area = tuple(float(v) for v in services().engine.layers.regencies.total_bounds)
+    parsed = parse_pair_column([text], area=area)  # within the layers' area: swapped lat/lon are named
     problem = parsed.problems[0]
     if problem is None:
         return float(parsed.lat[0]), float(parsed.lon[0])
