@@ -1,6 +1,6 @@
 """Benchmark: streaming an OpenStreetMap extract (layers import-osm) and making exclusion zones.
 
-    .venv/bin/python bench/layers.py [--nodes 2000000] [--skip-osm] [--skip-zones]
+    .venv/bin/python bench/layer_import.py [--nodes 2000000] [--skip-osm] [--skip-zones]
 
 OSM: a synthetic .osm.pbf written with pyosmium around Indramayu (32.12) and Kab. Cirebon
 (32.09): ``--nodes`` nodes of which 2 % carry a mapped tag, ways of 5 nodes over 40 % of the
