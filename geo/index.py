@@ -11,6 +11,8 @@ from .crs import Projector
 
 # Sites are projected into a zone when they lie within this many degrees of its edges.
 ZONE_MARGIN_DEG = 2.0
+# Spacing of the samples along lines and polygon outlines used to bound nearest-site searches.
+SAMPLE_SPACING_M = 25.0
 
 
 def _built(tree: shapely.STRtree) -> shapely.STRtree:
@@ -81,8 +83,8 @@ class RegencyLocator:
 
 
 class ZoneSites:
-    """The sites near one UTM zone, projected once: an STRtree for ``dwithin`` queries, and for
-    nearest-site queries a KD-tree of the point sites plus an STRtree of the other sites."""
+    """The sites near one UTM zone, projected once: an STRtree for ``dwithin`` queries, and a
+    KD-tree of samples of the sites for nearest-site queries."""
 
     def __init__(self, epsg: int, site_geoms: np.ndarray, site_lon_range, projector: Projector):
         zone = epsg % 100
@@ -93,24 +95,36 @@ class ZoneSites:
         self.geoms = shapely.transform(site_geoms[self.index],
                                        lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
         self.tree = _built(shapely.STRtree(self.geoms))
+        # Samples of every site for nearest-site queries: point sites themselves, the outlines of
+        # lines and polygons every SAMPLE_SPACING_M metres, each sample knowing its site.
         is_point = shapely.get_type_id(self.geoms) == 0
-        self._points = np.flatnonzero(is_point)
-        self._kd = cKDTree(shapely.get_coordinates(self.geoms[is_point])) if is_point.any() else None
-        self._others = np.flatnonzero(~is_point)
-        self._other_tree = _built(shapely.STRtree(self.geoms[~is_point])) if len(self._others) else None
+        self._only_points = bool(is_point.all())
+        outlines = np.where(is_point, self.geoms, shapely.boundary(self.geoms))
+        samples, self._sample_site = shapely.get_coordinates(
+            shapely.segmentize(outlines, SAMPLE_SPACING_M), return_index=True)
+        self._samples = cKDTree(samples) if len(samples) else None
 
     def nearest(self, points: np.ndarray, xy: np.ndarray):
-        """Local index of and projected distance to the nearest site of each point."""
-        best_d = np.full(len(points), np.inf)
+        """Local index of and projected distance to the nearest site of each point (-1, inf if none).
+
+        The nearest sample bounds the distance to the nearest site from above, so the nearest site
+        is among the sites within that bound: a ``dwithin`` query with a per-point radius, and the
+        exact distances of its (few) pairs. Where every site is a point, the nearest sample is
+        the answer.
+        """
         best_j = np.full(len(points), -1, dtype="int64")
-        if self._kd is not None:
-            distance, j = self._kd.query(xy)
-            best_d, best_j = distance, self._points[j]
-        if self._other_tree is not None:
-            (p, j), distance = self._other_tree.query_nearest(points, return_distance=True, all_matches=False)
-            closer = distance < best_d[p]
-            best_d[p[closer]] = distance[closer]
-            best_j[p[closer]] = self._others[j[closer]]
+        best_d = np.full(len(points), np.inf)
+        if self._samples is None or not len(points):
+            return best_j, best_d
+        bound, sample = self._samples.query(xy)
+        if self._only_points:
+            return self._sample_site[sample], bound
+        point_i, site_j = self.tree.query(points, predicate="dwithin", distance=bound * (1 + 1e-9) + 1e-6)
+        distance = shapely.distance(points[point_i], self.geoms[site_j])
+        order = np.lexsort((distance, point_i))
+        first = order[np.unique(point_i[order], return_index=True)[1]]
+        best_j[point_i[first]] = site_j[first]
+        best_d[point_i[first]] = distance[first]
         return best_j, best_d
 
 

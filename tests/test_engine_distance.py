@@ -234,3 +234,21 @@ def test_rule_of_the_regency_where_the_prop_stands(synthetic):
     assert verdict.regency.code == "32.10" and verdict.status == "ok"
     assert verdict.nearest.site_id == "x-0" and verdict.nearest.buffer_m == 10
     assert abs(verdict.nearest.distance_m - 40) < 0.01
+
+
+@pytest.mark.parametrize("index", [2, 5, 8])
+def test_nearest_line_and_polygon_beyond_reach(synthetic, index):
+    """Far from every zone, the nearest site is still exact for lines and polygons."""
+    engine, sites = synthetic
+    _, lon, lat, _ = PLACES[index]
+    road_mid = _fwd(lon, lat, 180, 2000)
+    south = _fwd(*_fwd(*road_mid, 90, 137), 180, 700)
+    verdict = engine.check(*south)
+    assert verdict.status == "ok" and verdict.nearest.site_id == f"rd-{index}"
+    truth = oracle(*south, sites.loc[f"rd-{index}", "geometry"])
+    assert abs(verdict.nearest.distance_m - truth) <= 0.01 * truth / 100
+    ground_centre = _fwd(lon, lat, 90, 2000)
+    east = _fwd(*ground_centre, 90, 60 + 400)
+    verdict = engine.check(*east)
+    assert verdict.nearest.site_id == f"sq-{index}"
+    assert abs(verdict.nearest.distance_m - oracle(*east, sites.loc[f"sq-{index}", "geometry"])) <= 0.04
