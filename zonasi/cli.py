@@ -6,31 +6,41 @@ spreadsheets of reports; serve the map and the API.
 """
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
-from .commands import check, serve, token, validate
-from .commands import layers as layers_cmd
-from .commands import zones as zones_cmd
-from .commands import reports as reports_cmd
-
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
+# Each command's module is imported only when that command runs (or its help is shown), so
+# `zonasi check` does not pay for matplotlib, SQLAlchemy or gunicorn.
+COMMANDS = {
+    "check": "check:check",
+    "validate": "validate:validate",
+    "serve": "serve:serve",
+    "token": "token:token",
+    "reports": "reports:reports",
+    "layers": "layers:layers",
+    "zones": "zones:zones",
+}
 
-@click.group(context_settings=CONTEXT, help=__doc__)
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        module, attr = COMMANDS[name].split(":")
+        return getattr(importlib.import_module(f"zonasi.commands.{module}"), attr)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT, help=__doc__)
 @click.version_option(package_name="zonasi")
 def cli():
     pass
-
-
-cli.add_command(check.check)
-cli.add_command(serve.serve)
-cli.add_command(token.token)
-cli.add_command(layers_cmd.layers)
-cli.add_command(zones_cmd.zones)
-cli.add_command(reports_cmd.reports)
-cli.add_command(validate.validate)
 
 
 def main():
