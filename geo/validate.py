@@ -16,7 +16,8 @@ import io
 import queue
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
@@ -69,6 +70,17 @@ class Summary:
         return {"rows": self.rows, "counts": {s: self.counts.get(s, 0) for s in STATUSES},
                 "duplicates": self.duplicates, "encoding": self.encoding, "delimiter": self.delimiter,
                 "coordinate_columns": self.coordinate_columns, "seconds": round(self.seconds, 3)}
+
+
+@dataclass
+class Judged:
+    """What :meth:`Validator.judge` finds in one chunk on its own."""
+
+    coords: Coordinates
+    problems: list
+    valid: np.ndarray
+    ids: object
+    verdicts: pa.Table
 
 
 @dataclass
@@ -135,33 +147,49 @@ class Validator:
         return summary
 
     def results(self, csv: CsvFile, roles: Roles, summary: Summary | None = None) -> Iterator[Results]:
-        """The result table of each chunk of ``csv`` (see :data:`RESULT_COLUMNS`)."""
+        """The result table of each chunk of ``csv`` (see :data:`RESULT_COLUMNS`).
+
+        A three-stage pipeline: the next chunk is read in one thread, the engine judges the
+        chunk after that in another, and duplicates and the output are done here, in order.
+        """
         summary = summary if summary is not None else Summary()
         duplicates = DuplicateFinder(DUPLICATE_TOLERANCE_M)
         names = _output_names(csv.columns)
-        for chunk in prefetch(csv.chunks(self.chunk_rows)):
-            if self.max_rows is not None and summary.rows + len(chunk) > self.max_rows:
-                raise TooManyRows(self.catalog.get("batch.too_many_rows", self.lang, limit=self.max_rows),
-                                  limit=self.max_rows)
-            result = self.check_chunk(chunk, roles, duplicates)
-            table = chunk.table.rename_columns(names)
-            for name in RESULT_COLUMNS:
-                table = table.append_column(name, result.table.column(name))
-            summary.rows += len(chunk)
-            values, counts = np.unique(result.status.astype(str), return_counts=True)
-            summary.counts.update({str(v): int(c) for v, c in zip(values, counts)})
-            summary.duplicates += int(pc_count_valid(result.table.column("duplicate_of")))
-            if len(summary.invalid_examples) < EXAMPLES:
-                invalid = np.flatnonzero(result.status == "invalid")[:EXAMPLES - len(summary.invalid_examples)]
-                errors = result.table.column("error")
-                summary.invalid_examples += [(int(chunk.lines[i]), errors[int(i)].as_py()) for i in invalid]
-            yield Results(table, result.lon, result.lat, result.status)
+        pending: deque = deque()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="zonasi-engine") as pool:
+            for chunk in prefetch(csv.chunks(self.chunk_rows)):
+                if self.max_rows is not None and summary.rows + len(chunk) > self.max_rows:
+                    raise TooManyRows(self.catalog.get("batch.too_many_rows", self.lang, limit=self.max_rows),
+                                      limit=self.max_rows)
+                summary.rows += len(chunk)
+                pending.append((chunk, pool.submit(self.judge, chunk, roles)))
+                if len(pending) > 1:
+                    yield self._finish(*pending.popleft(), names, duplicates, summary)
+            while pending:
+                yield self._finish(*pending.popleft(), names, duplicates, summary)
+
+    def _finish(self, chunk: Chunk, judged, names, duplicates: DuplicateFinder, summary: Summary) -> Results:
+        result = self.complete(chunk, judged.result(), duplicates)
+        table = chunk.table.rename_columns(names)
+        for name in RESULT_COLUMNS:
+            table = table.append_column(name, result.table.column(name))
+        values, counts = np.unique(result.status.astype(str), return_counts=True)
+        summary.counts.update({str(v): int(c) for v, c in zip(values, counts)})
+        summary.duplicates += int(pc_count_valid(result.table.column("duplicate_of")))
+        if len(summary.invalid_examples) < EXAMPLES:
+            invalid = np.flatnonzero(result.status == "invalid")[:EXAMPLES - len(summary.invalid_examples)]
+            errors = result.table.column("error")
+            summary.invalid_examples += [(int(chunk.lines[i]), errors[int(i)].as_py()) for i in invalid]
+        return Results(table, result.lon, result.lat, result.status)
 
     # -- one chunk -------------------------------------------------------------------------------
 
     def check_chunk(self, chunk: Chunk, roles: Roles, duplicates: DuplicateFinder) -> Results:
         """Verdicts of one chunk; ``table`` holds only the result columns."""
-        n = len(chunk)
+        return self.complete(chunk, self.judge(chunk, roles), duplicates)
+
+    def judge(self, chunk: Chunk, roles: Roles) -> Judged:
+        """Coordinates, dates and the engine's verdicts of one chunk: needs no other chunk."""
         coords = self._coordinates(chunk, roles)
         problems = list(coords.problems)
         days = None
@@ -172,11 +200,14 @@ class Validator:
             problems[i] = problems[i] or problem
         valid = np.array([p is None for p in problems], dtype=bool)
         ids = chunk.table.column(roles.apk_id) if roles.apk_id else None
-        duplicate_of = duplicates.find(coords.lon, coords.lat, chunk.lines, ids=ids, valid=valid)
+        return Judged(coords, problems, valid, ids, self._verdicts(coords, valid, days))
 
-        verdicts = self._verdicts(coords, valid, days)
+    def complete(self, chunk: Chunk, judged: Judged, duplicates: DuplicateFinder) -> Results:
+        """Duplicates against every earlier row (so chunks come here in order) and the errors."""
+        coords, problems, valid, verdicts = judged.coords, judged.problems, judged.valid, judged.verdicts
+        duplicate_of = duplicates.find(coords.lon, coords.lat, chunk.lines, ids=judged.ids, valid=valid)
         status = np.asarray(verdicts.column("status").to_numpy(zero_copy_only=False), dtype=object)
-        errors = [None] * n
+        errors = [None] * len(chunk)
         for i in np.flatnonzero(~valid):
             errors[i] = self.message(problems[i], int(chunk.lines[i]))
         columns = {name: verdicts.column(name) for name in RESULT_SCHEMA.names if name in verdicts.column_names}
