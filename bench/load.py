@@ -48,6 +48,7 @@ INDRAMAYU_BOX = (108.30, -6.36, 108.32, -6.34)
 class Kind:
     name: str
     latencies: list[float] = field(default_factory=list)
+    sent_at: list[float] = field(default_factory=list)
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
 
@@ -100,7 +101,7 @@ def check_points(n: int, seed: int) -> list[str]:
 
 
 async def client_loop(index: int, host: str, port: int, tokens: dict, kinds: dict, checks: list[str],
-                      start: float, stop: float, interval: float, run_id: str) -> None:
+                      start: float, stop: float, interval: float, run_id: str, mix=MIX) -> None:
     loop = asyncio.get_running_loop()
     rng = random.Random(index)
     client = Client(host, port)
@@ -112,7 +113,7 @@ async def client_loop(index: int, host: str, port: int, tokens: dict, kinds: dic
             delay = due - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
-            kind = rng.choices([k for k, _ in MIX], [w for _, w in MIX])[0]
+            kind = rng.choices([k for k, _ in mix], [w for _, w in mix])[0]
             if kind == "check":
                 args = ("GET", rng.choice(checks), {})
             elif kind == "report":
@@ -139,6 +140,7 @@ async def client_loop(index: int, host: str, port: int, tokens: dict, kinds: dic
                 record.statuses[status] = record.statuses.get(status, 0) + 1
                 if 200 <= status < 300:
                     record.latencies.append(loop.time() - due)
+                    record.sent_at.append(due - start)
                 else:
                     record.errors += 1
             due += interval
@@ -146,7 +148,20 @@ async def client_loop(index: int, host: str, port: int, tokens: dict, kinds: dic
         client.close()
 
 
-async def run_load(url: str, tokens: dict, clients: int, seconds: float, rate: float) -> tuple[dict, float]:
+def windows(kind: Kind, seconds: float, width: float = 10.0) -> str:
+    """p99 of each ``width``-second window: are slow answers spread out or one stall?"""
+    at = np.asarray(kind.sent_at)
+    lat = np.asarray(kind.latencies) * 1000
+    out = []
+    for low in np.arange(0, seconds, width):
+        inside = lat[(at >= low) & (at < low + width)]
+        out.append(f"{np.percentile(inside, 99):.0f}" if len(inside) else "-")
+        out[-1] = f"{low:.0f}s:{out[-1]}"
+    return " ".join(out)
+
+
+async def run_load(url: str, tokens: dict, clients: int, seconds: float, rate: float,
+                   mix=MIX) -> tuple[dict, float]:
     host, port = url.split("//")[1].rstrip("/").split(":")
     kinds = {name: Kind(name) for name, _ in MIX}
     checks = check_points(20_000, seed=3)
@@ -156,7 +171,7 @@ async def run_load(url: str, tokens: dict, clients: int, seconds: float, rate: f
     run_id = f"{int(time.time())}"
     cpu = time.process_time()
     await asyncio.gather(*(client_loop(i, host, int(port), tokens, kinds, checks, start, start + seconds,
-                                       interval, run_id) for i in range(clients)))
+                                       interval, run_id, mix) for i in range(clients)))
     return kinds, time.process_time() - cpu
 
 
@@ -164,11 +179,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--rate", type=float, default=150.0, help="requests per second, all clients together")
+    parser.add_argument("--rate", type=float, default=100.0, help="requests per second, all clients together")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--database-url", help="PostgreSQL + PostGIS (default: SQLite in a temporary instance)")
     parser.add_argument("--max-p99", type=float, default=50.0, help="target p99 of the checks, ms")
+    parser.add_argument("--checks-only", action="store_true", help="only GET /api/check (to compare)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="zonasi-load-") as tmp:
         server = ZonasiServer(Path(tmp) / "instance", database_url=args.database_url, workers=args.workers,
@@ -180,7 +196,8 @@ def main(argv=None) -> int:
                   f"zonasi serve {args.workers} workers x {args.threads} threads, "
                   f"{'PostGIS' if args.database_url else 'SQLite'}, {os.cpu_count()} cores shared with the client")
             asyncio.run(run_load(server.url, tokens, args.clients, 3, args.rate / 2))   # warm-up
-            kinds, client_cpu = asyncio.run(run_load(server.url, tokens, args.clients, args.seconds, args.rate))
+            mix = (("check", 1.0),) if args.checks_only else MIX
+            kinds, client_cpu = asyncio.run(run_load(server.url, tokens, args.clients, args.seconds, args.rate, mix))
             log = server.log_text()
         finally:
             server.stop()
@@ -188,6 +205,7 @@ def main(argv=None) -> int:
     errors = sum(k.errors for k in kinds.values())
     for kind in kinds.values():
         print(kind.line(args.seconds))
+    print("checks p99 (ms) per 10 s:", windows(kinds["check"], args.seconds))
     print(f"{'all':<11} {total:7d} ok  {total / args.seconds:7.1f} req/s  errors {errors}  "
           f"(client CPU {client_cpu:.1f} s of {args.seconds:.0f} s)")
     missed = []
