@@ -9,6 +9,7 @@ only on a private Unix socket that nobody connects to.
 """
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
@@ -46,6 +47,13 @@ def check_port(host: str, port: int) -> None:
 def private_bind(directory: Path) -> str:
     """The gunicorn bind of the master: a Unix socket in ``directory`` that nobody uses."""
     return f"unix:{directory / 'master.sock'}"
+
+
+def heartbeat_dir() -> str | None:
+    """Where gunicorn workers touch their heartbeat file (once per loop, so once per request):
+    a RAM disk when there is one, as gunicorn recommends (on a disk it costs ~0.2 ms a time)."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
 
 
 def warm(engine) -> None:

@@ -62,7 +62,7 @@ def serve(host, port, workers, threads, layers_dir):
             for key, value in {"bind": bind, "workers": workers, "threads": threads,
                                "worker_class": "gthread", "keepalive": 5, "timeout": 120,
                                "accesslog": None, "errorlog": "-", "loglevel": "warning",
-                               "post_fork": post_fork}.items():
+                               "post_fork": post_fork, "worker_tmp_dir": server.heartbeat_dir()}.items():
                 self.cfg.set(key, value)
 
         def load(self):
