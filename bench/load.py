@@ -195,7 +195,7 @@ def main(argv=None) -> int:
             print(f"load: {args.clients} clients, {args.rate:.0f} req/s offered, {args.seconds:.0f} s, "
                   f"zonasi serve {args.workers} workers x {args.threads} threads, "
                   f"{'PostGIS' if args.database_url else 'SQLite'}, {os.cpu_count()} cores shared with the client")
-            asyncio.run(run_load(server.url, tokens, args.clients, 3, args.rate / 2))   # warm-up
+            asyncio.run(run_load(server.url, tokens, args.clients, 5, args.rate / 2))   # warm-up
             mix = (("check", 1.0),) if args.checks_only else MIX
             kinds, client_cpu = asyncio.run(run_load(server.url, tokens, args.clients, args.seconds, args.rate, mix))
             log = server.log_text()
