@@ -151,9 +151,28 @@ def to_bytes(data: Any, fmt: str | Format, *, layer: str = "features",
     return buffer.getvalue()
 
 
+# A text cell starting with one of these is run as a formula by spreadsheets (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse_formula(value):
+    """Text a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``@SUM(...)``) gets a
+    leading apostrophe, so it is shown as text; numbers such as ``-6.33`` stay as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
 def csv_frame(frame: gpd.GeoDataFrame) -> pd.DataFrame:
-    """The attribute table with ``lon``/``lat`` (points) or ``wkt`` (other shapes) columns."""
+    """The attribute table with ``lon``/``lat`` (points) or ``wkt`` (other shapes) columns; text
+    that would be a spreadsheet formula is defused (see :func:`defuse_formula`)."""
     attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    for name in attrs.columns:
+        if not pd.api.types.is_numeric_dtype(attrs[name]) and not pd.api.types.is_bool_dtype(attrs[name]):
+            attrs[name] = attrs[name].map(defuse_formula, na_action="ignore")
     geometry = frame.geometry.values
     kinds = set(shapely.get_type_id(geometry[~shapely.is_missing(geometry)]).tolist())
     if kinds <= {0}:  # points only (or none)
