@@ -25,6 +25,7 @@ from geo.zones import parse_bbox as zones_bbox
 
 NUMBERISH = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**20, 10**20),
+    st.integers(10**300, 10**420), st.integers(-10**420, -10**300),   # past what a float holds
     st.text(alphabet=string.digits + ".,-+eE ° '\"NSEWnsew", max_size=25), st.text(max_size=15),
     st.booleans(), st.none())
 COORDINATE_TEXT = st.one_of(

@@ -177,3 +177,21 @@ def test_csv_too_long_for_the_web_points_to_the_cli(tmp_path, engine):
                                   data={"file": (io.BytesIO(b"lat,lon\n" + rows.encode().split(b"\n", 1)[1]), "ok.csv")})
     assert fine.status_code == 200
     app.extensions["zonasi"].store.dispose()
+
+
+def test_hostile_json_bodies_are_400s(tmp_path, engine):
+    """JSON nested past Python's recursion limit and integers past a float's range: 400, not 500."""
+    app = create_app(Settings(instance_dir=tmp_path / "instance"), engine=engine)
+    client = app.test_client()
+    admin = app.extensions["zonasi"].store.tokens.create("admin", "json")
+    headers = {"Authorization": f"Bearer {admin}"}
+    big = "1" + "0" * 400
+    bodies = ["[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000,
+              '{"apk_type": "baliho", "lon": %s, "lat": -6.3}' % big,
+              '{"apk_type": "baliho", "lon": 108.3, "lat": -6.3, "accuracy_m": -%s}' % big]
+    for path in ("/api/reports", "/api/reports/0f8c1c9e-2b4d-4c1a-9d6e-3b2a1f0e9d8c/transitions"):
+        for body in bodies:
+            r = client.post(path, data=body, content_type="application/json", headers=headers)
+            assert r.status_code in (400, 404) and r.mimetype == "application/problem+json", (path, body[:40])
+    assert app.json.sort_keys is False and app.json.ensure_ascii is False   # the app's JSON settings kept
+    app.extensions["zonasi"].store.dispose()

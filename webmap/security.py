@@ -23,6 +23,7 @@ import re
 import secrets
 
 from flask import Flask, current_app, g, request
+from flask.json.provider import DefaultJSONProvider
 from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -87,7 +88,26 @@ def limit_chunked_body() -> None:
         raise RequestEntityTooLarge()
 
 
+class SafeJSONProvider(DefaultJSONProvider):
+    """JSON nested so deep that the parser recurses past Python's limit (``[[[[...`` in a 200 kB
+    body) is a ValueError like any malformed JSON (then a 400), not a RecursionError (a 500)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("the JSON is nested too deeply") from None
+
+
+def harden_json(app: Flask) -> None:
+    provider = SafeJSONProvider(app)
+    for name in ("sort_keys", "ensure_ascii", "compact", "mimetype"):
+        setattr(provider, name, getattr(app.json, name))
+    app.json = provider
+
+
 def register(app: Flask) -> None:
+    harden_json(app)
     app.jinja_env.globals["csp_nonce"] = nonce
     app.jinja_env.filters["nonced"] = nonced
     app.before_request(limit_chunked_body)

@@ -69,8 +69,8 @@ def _number(values: dict, name: str, low: float, high: float) -> float | None:
         return None
     try:
         value = float(str(raw).replace(",", ".")) if isinstance(raw, str) else float(raw)
-    except (TypeError, ValueError):
-        raise InputError(f"{name}={raw!r} is not a number", field=name) from None
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON integer of 400 digits
+        raise InputError(f"{name}={str(raw)[:40]!r} is not a number", field=name) from None
     if isinstance(raw, bool) or not math.isfinite(value) or not low <= value <= high:
         raise InputError(f"{name} {raw} is outside {low:g}..{high:g}", field=name)
     return value
