@@ -29,6 +29,10 @@ def reuse_port_socket(host: str, port: int, backlog: int = 2048, *, listen: bool
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        if family in (socket.AF_INET, socket.AF_INET6):
+            # as gunicorn's own listener: accepted connections inherit it, so a response written
+            # as headers + body is not held back by Nagle's algorithm waiting for a delayed ACK
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind(address)
         if listen:
             sock.listen(backlog)
