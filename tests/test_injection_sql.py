@@ -108,3 +108,15 @@ def test_sql_injection_in_path_and_identifiers(api):
                                                                "Idempotency-Key": key})
     assert (first.status_code, again.status_code) == (201, 200) and first.json["id"] == again.json["id"]
     assert sum(store.counts().values()) == 4
+
+
+def test_huge_offsets_are_an_empty_page(api):
+    client, admin, satpolpp, store = api
+    headers = {"Authorization": f"Bearer {admin}"}
+    big = "1" + "0" * 30
+    for path in ("/api/reports", "/ogc/collections/reports/items", "/ogc/collections/violations/items",
+                 "/ogc/collections/sites/items"):
+        r = client.get(path, query_string={"offset": big}, headers=headers)
+        assert r.status_code == 200, (path, r.data[:200])
+        body = r.json
+        assert (body.get("reports") if "reports" in body else body["features"]) == [], path

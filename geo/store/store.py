@@ -202,6 +202,7 @@ class Store:
         self.migrator.ensure()
         if limit is not None and limit < 0 or offset < 0:
             raise InputError("limit and offset must be zero or more", parameter="limit")
+        offset = min(offset, MAX_OFFSET)  # past every row anyway; larger does not fit the databases' integers
         now = utcnow()
         where = (filters or ReportFilter()).clauses(now)
         table = Report.__table__
@@ -304,6 +305,7 @@ class Store:
 
 
 _GEOD = Geod(ellps="WGS84")
+MAX_OFFSET = 2**62
 
 
 def _degree_box(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:
