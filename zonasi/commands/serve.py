@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -53,6 +54,9 @@ def serve(host, port, workers, threads, layers_dir):
 
     def post_fork(_arbiter, worker):
         store.dispose()
+        # The poller thread and the request threads hand the GIL to each other several times per
+        # request; by default a waiting thread may wait 5 ms for it, which shows in latency.
+        sys.setswitchinterval(0.001)
         if private is not None:
             worker.sockets = [server.reuse_port_socket(host, port)]
 
