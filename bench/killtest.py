@@ -104,6 +104,7 @@ def send_and_hang_up(server: ZonasiServer, token: str, key: str, body: dict) -> 
             time.sleep(0.05)  # long enough for the server to have it, too short for it to answer
     except OSError:
         pass
+    time.sleep(0.5)  # the client "notices" the lost answer later; by then the server has stored it
 
 
 def run(server: ZonasiServer, reports: int = 10_000, clients: int = 32, kill_at: float = 0.5,
