@@ -40,6 +40,7 @@ test-fast: install ## the tests that need no browser or database server
 bench: install ## the speed benchmarks (figures go to the README)
 	$(PY) bench/engine.py
 	$(PY) bench/batch.py
+	$(PY) bench/api.py
 
 fuzz: install ## API fuzzing (schemathesis, >= 2000 generated requests over every endpoint): no 5xx, only problem+json errors
 	$(PY) bench/fuzz.py --examples 40
