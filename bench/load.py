@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -160,11 +161,10 @@ def windows(kind: Kind, seconds: float, width: float = 10.0) -> str:
     return " ".join(out)
 
 
-async def run_load(url: str, tokens: dict, clients: int, seconds: float, rate: float,
+async def run_load(url: str, tokens: dict, clients: int, seconds: float, rate: float, checks: list[str],
                    mix=MIX) -> tuple[dict, float]:
     host, port = url.split("//")[1].rstrip("/").split(":")
     kinds = {name: Kind(name) for name, _ in MIX}
-    checks = check_points(20_000, seed=3)
     loop = asyncio.get_running_loop()
     start = loop.time() + 0.5
     interval = clients / rate
@@ -185,6 +185,7 @@ def main(argv=None) -> int:
     parser.add_argument("--database-url", help="PostgreSQL + PostGIS (default: SQLite in a temporary instance)")
     parser.add_argument("--max-p99", type=float, default=50.0, help="target p99 of the checks, ms")
     parser.add_argument("--checks-only", action="store_true", help="only GET /api/check (to compare)")
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds at the full rate before measuring")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="zonasi-load-") as tmp:
         server = ZonasiServer(Path(tmp) / "instance", database_url=args.database_url, workers=args.workers,
@@ -195,9 +196,13 @@ def main(argv=None) -> int:
             print(f"load: {args.clients} clients, {args.rate:.0f} req/s offered, {args.seconds:.0f} s, "
                   f"zonasi serve {args.workers} workers x {args.threads} threads, "
                   f"{'PostGIS' if args.database_url else 'SQLite'}, {os.cpu_count()} cores shared with the client")
-            asyncio.run(run_load(server.url, tokens, args.clients, 5, args.rate / 2))   # warm-up
+            checks = check_points(20_000, seed=3)
+            gc.collect()
+            gc.freeze()   # the layers loaded for the points must not be walked by the GC while measuring
+            asyncio.run(run_load(server.url, tokens, args.clients, args.warmup, args.rate, checks))
             mix = (("check", 1.0),) if args.checks_only else MIX
-            kinds, client_cpu = asyncio.run(run_load(server.url, tokens, args.clients, args.seconds, args.rate, mix))
+            kinds, client_cpu = asyncio.run(run_load(server.url, tokens, args.clients, args.seconds, args.rate,
+                                                     checks, mix))
             log = server.log_text()
         finally:
             server.stop()
