@@ -23,7 +23,7 @@ from pyproj.exceptions import CRSError
 
 from . import versions
 from .errors import InputError
-from .layers import _read_regencies, layer_paths
+from .layers import _read_regencies, layer_paths, write_sites
 from .rules import CATEGORIES
 
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".zip", ".parquet", ".geoparquet", ".csv")
@@ -121,7 +121,7 @@ def import_file(path: str | Path, layers_dir: str | Path, options: ImportOptions
     report.by_geometry = out.geometry.geom_type.value_counts().sort_index().to_dict()
 
     output.parent.mkdir(exist_ok=True)
-    out.to_parquet(output, compression="zstd", index=False)
+    write_sites(out, output)
     previous = versions.current(layers_dir)
     entry = versions.record(layers_dir, f"import {path.name} -> sites/{output.name}", files={
         f"sites/{output.name}": {"source": options.source or path.name, "licence": options.licence,

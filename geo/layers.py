@@ -9,6 +9,7 @@ vector files whose features have ``category`` and ``name``.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -158,3 +159,13 @@ def _version(paths: list[Path]) -> str:
 def category_index(categories) -> np.ndarray:
     lookup = {c: i for i, c in enumerate(CATEGORIES)}
     return np.array([lookup[c] for c in categories], dtype="int16")
+
+
+def write_sites(frame: gpd.GeoDataFrame, path: Path) -> None:
+    """Write a sites file as GeoParquet atomically: a kill mid-write leaves the old file (or
+    none), never a truncated one that would stop the layers loading."""
+    partial = path.with_name(f".{path.name}.partial")  # its suffix is not a site file's
+    frame.to_parquet(partial, compression="zstd", index=False)
+    with partial.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(partial, path)

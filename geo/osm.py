@@ -25,7 +25,7 @@ from . import versions
 from .crs import Projector, utm_epsg
 from .errors import ConfigError, InputError
 from .importers import _regency_codes, _slug
-from .layers import _read_regencies, layer_paths
+from .layers import _read_regencies, layer_paths, write_sites
 from .rules import CATEGORIES, _line_of, load_rules
 
 LICENCE = "ODbL-1.0"
@@ -164,7 +164,7 @@ def import_osm(path: str | Path, layers_dir: str | Path, regencies: list[str] | 
         raise InputError(f"{path.name}: no object with a tag of the tag table"
                          + (f" in {', '.join(codes)}" if codes else ""), path=str(path))
     output.parent.mkdir(exist_ok=True)
-    frame.to_parquet(output, compression="zstd", index=False)
+    write_sites(frame, output)
     previous = versions.current(layers_dir)
     entry = versions.record(layers_dir, f"import-osm {path.name} -> sites/{output.name}", files={
         f"sites/{output.name}": {"source": f"OpenStreetMap ({path.name})", "licence": LICENCE,
