@@ -45,6 +45,7 @@
       catch (e) { /* private mode: the token lives for this page only */ }
     },
     user: null,
+    checked: false,  // true once the stored token has been checked (after the first "zonasi:user")
   };
 
   class ApiError extends Error {
@@ -89,6 +90,7 @@
       auth.user = null;
     }
     showUser();
+    auth.checked = true;
     document.dispatchEvent(new CustomEvent("zonasi:user", {detail: auth.user}));
     return auth.user;
   }

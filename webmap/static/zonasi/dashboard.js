@@ -71,5 +71,6 @@
   }
 
   document.addEventListener("zonasi:user", load);
-  if (!auth.token) load();
+  // the token check may have finished before this script ran: then its event is gone
+  if (!auth.token || auth.checked) load();
 })();

@@ -151,5 +151,6 @@
     button.addEventListener("click", () => download(button.dataset.format)));
   document.getElementById("violations-login-button").addEventListener("click", openLogin);
   document.addEventListener("zonasi:user", load);
-  if (!auth.token) load();
+  // the token check may have finished before this script ran: then its event is gone
+  if (!auth.token || auth.checked) load();
 })();
