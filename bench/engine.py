@@ -67,7 +67,7 @@ def main():
 
     start = time.perf_counter()
     engine = Engine(layers)
-    cold = engine.check_many(lons, lats)
+    engine.check_many(lons, lats)
     cold_s = time.perf_counter() - start
     warm_s, batch = timed("engine", lambda: engine.check_many(lons, lats), args.repeat)
     hits_engine = len(batch.hit_point)

@@ -89,6 +89,11 @@ def oracle(lon, lat, geom) -> float:
     return float(dist.min())
 
 
+def assert_metres(got: float, truth: float) -> None:
+    """Within 1 cm per 100 m of the geodesic truth (plus the 5 mm of rounding to 0.01 m)."""
+    assert abs(got - truth) <= 0.01 * truth / 100 + 0.005, (got, truth)
+
+
 def _sites():
     rows = []
     for i, (code, lon, lat, _) in enumerate(PLACES):
@@ -143,7 +148,7 @@ def test_point_site_edge(synthetic, index, azimuth):
         verdict = engine.check(plon, plat)
         truth = oracle(plon, plat, sites.loc[f"pt-{index}", "geometry"])
         assert verdict.nearest.site_id == f"pt-{index}"
-        assert abs(verdict.nearest.distance_m - truth) <= 0.01 * truth / 100 + 0.005
+        assert_metres(verdict.nearest.distance_m, truth)
         assert (verdict.status == "violation") is expect_hit
         assert [h.site_id for h in verdict.hits] == ([f"pt-{index}"] if expect_hit else [])
 
@@ -161,7 +166,7 @@ def test_polygon_site_edge_and_inside(synthetic, index):
         plon, plat = _fwd(*edge_mid, 0, 100 + offset)
         verdict = engine.check(plon, plat)
         truth = oracle(plon, plat, ground)
-        assert abs(verdict.nearest.distance_m - truth) <= 0.01 * truth / 100 + 0.005
+        assert_metres(verdict.nearest.distance_m, truth)
         assert (verdict.status == "violation") is expect_hit
 
 
@@ -177,7 +182,7 @@ def test_line_site_edge(synthetic, index):
             plon, plat = _fwd(*anchor, 0, 10 + offset)
             verdict = engine.check(plon, plat)
             truth = oracle(plon, plat, road)
-            assert abs(verdict.nearest.distance_m - truth) <= 0.01 * truth / 100 + 0.005
+            assert_metres(verdict.nearest.distance_m, truth)
             assert (verdict.status == "violation") is expect_hit, (along, offset, verdict.nearest)
 
 

@@ -5,7 +5,6 @@ import json
 import zipfile
 
 import geopandas as gpd
-import numpy as np
 import pytest
 import shapely
 from click.testing import CliRunner

@@ -34,6 +34,17 @@ def server(tmp_path_factory):
         server.kill()   # no need for a graceful stop
 
 
+def read_status_line(sock: socket.socket, answer: bytes) -> bytes:
+    """``answer`` read on until it holds the status line (or the server closed)."""
+    sock.settimeout(30)
+    while b"\r\n" not in answer:
+        data = sock.recv(65536)
+        if not data:
+            break
+        answer += data
+    return answer
+
+
 def raw_request(server, head: str, body_bytes: int, chunk: int = 64 * 1024, pause: float = 0.0):
     """Send ``head`` then up to ``body_bytes`` of body in chunks, stopping as soon as the server
     answers; (status, bytes of body sent before the answer)."""
@@ -59,12 +70,7 @@ def raw_request(server, head: str, body_bytes: int, chunk: int = 64 * 1024, paus
             if pause:
                 time.sleep(pause)
         sock.setblocking(True)
-        sock.settimeout(30)
-        while b"\r\n" not in answer:
-            data = sock.recv(65536)
-            if not data:
-                break
-            answer += data
+        answer = read_status_line(sock, answer)
         return int(answer.split(b" ", 2)[1]), sent
     finally:
         sock.close()
@@ -103,12 +109,7 @@ def test_chunked_upload_without_a_length_is_cut_at_the_limit(server, media_type)
                 answer += sock.recv(65536)
             except (TimeoutError, socket.timeout):
                 pass
-        sock.settimeout(30)
-        while b"\r\n" not in answer:
-            data = sock.recv(65536)
-            if not data:
-                break
-            answer += data
+        answer = read_status_line(sock, answer)
     finally:
         sock.close()
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
