@@ -161,14 +161,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(workers: int, threads: int) -> tuple[subprocess.Popen, str, Path]:
+def start_server(workers: int, worker_class: str, threads: int) -> tuple[subprocess.Popen, str, Path]:
     port = free_port()
     instance = Path(tempfile.mkdtemp(prefix="zonasi-bench-"))
     env = {**os.environ, "ZONASI_INSTANCE": str(instance)}
     env.pop("ZONASI_DATABASE_URL", None)
     zonasi = Path(sys.executable).parent / "zonasi"
     server = subprocess.Popen([str(zonasi), "serve", "--host", "127.0.0.1", "--port", str(port),
-                               "--workers", str(workers), "--threads", str(threads)], env=env)
+                               "--workers", str(workers), "--worker-class", worker_class,
+                               "--threads", str(threads)], env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
     while True:
@@ -191,7 +192,8 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--rate", type=float, default=800.0, help="held rate, requests per second")
     parser.add_argument("--workers", type=int, default=2, help="zonasi serve --workers")
-    parser.add_argument("--threads", type=int, default=8, help="zonasi serve --threads")
+    parser.add_argument("--worker-class", default="gevent", help="zonasi serve --worker-class")
+    parser.add_argument("--threads", type=int, default=8, help="zonasi serve --threads (gthread)")
     parser.add_argument("--min-rate", type=float, default=800.0, help="target for the full-throttle run")
     parser.add_argument("--max-p99", type=float, default=20.0, help="target p99 (ms) of the held run")
     args = parser.parse_args()
@@ -200,12 +202,14 @@ def main() -> int:
     server = instance = None
     url = args.url
     if url is None:
-        server, url, instance = start_server(args.workers, args.threads)
+        server, url, instance = start_server(args.workers, args.worker_class, args.threads)
     host, port = url.split("//")[1].split(":")
     port = int(port.rstrip("/"))
     try:
-        print(f"GET /api/check against {url} ({'zonasi serve' if server else 'given server'}, "
-              f"{args.workers} workers x {args.threads} threads; {os.cpu_count()} cores shared with this client)")
+        shape = (f"{args.workers} gevent workers" if args.worker_class == "gevent"
+                 else f"{args.workers} {args.worker_class} workers x {args.threads} threads")
+        print(f"GET /api/check against {url} ({'zonasi serve, ' + shape if server else 'given server'}; "
+              f"{os.cpu_count()} cores shared with this client)")
         asyncio.run(run("warm-up", host, port, paths, args.connections, 3, None))
         pid = server.pid if server else None
         full = asyncio.run(run("full throttle", host, port, paths, args.connections, args.seconds, None, pid))

@@ -48,38 +48,105 @@ def test_engine_is_safe_from_many_threads(engine):
         assert engine.check(lon, lat).status == status
 
 
-@pytest.mark.slow
-def test_serve_runs_gunicorn_with_migrations(tmp_path, store_url):
-    env = {**os.environ, "ZONASI_INSTANCE": str(tmp_path / "instance"), "ZONASI_DATABASE_URL": store_url}
-    token = subprocess.run([str(ZONASI), "token", "create", "--role", "field", "--name", "e2e"], env=env,
-                           capture_output=True, text=True, check=True).stdout.strip()
+def _serve(env: dict, *options: str) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    server = subprocess.Popen([str(ZONASI), "serve", "--port", str(port), "--workers", "2", "--threads", "4"],
+    server = subprocess.Popen([str(ZONASI), "serve", "--port", str(port), *options],
                               env=env, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while True:
+        try:
+            if httpx.get(f"{base}/api/check?lat=-6.33&lon=108.32", timeout=2).status_code == 200:
+                return server, base
+        except httpx.TransportError:
+            pass
+        if server.poll() is not None or time.time() > deadline:
+            server.kill()
+            pytest.fail(f"zonasi serve did not start: {server.communicate()[1][-2000:]}")
+        time.sleep(0.3)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    _, stderr = server.communicate(timeout=30)
+    assert "Traceback" not in stderr and "SIGSEGV" not in stderr, stderr[-3000:]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("worker_class", ["gevent", "gthread"])
+def test_serve_runs_gunicorn_with_migrations(tmp_path, store_url, worker_class, engine):
+    env = {**os.environ, "ZONASI_INSTANCE": str(tmp_path / "instance"), "ZONASI_DATABASE_URL": store_url}
+    token = subprocess.run([str(ZONASI), "token", "create", "--role", "admin", "--name", "e2e"], env=env,
+                           capture_output=True, text=True, check=True).stdout.strip()
+    server, base = _serve(env, "--workers", "2", "--worker-class", worker_class, "--threads", "4")
     try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/api/check?lat=-6.33&lon=108.32", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None and time.time() < deadline, "zonasi serve did not start"
-            time.sleep(0.3)
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
             ids = set()
             for _ in range(6):  # keep-alive requests land on both workers
                 r = client.post("/api/reports", json=report(), headers={"Idempotency-Key": "e2e-1"})
                 assert r.status_code in (200, 201), r.text
                 ids.add(r.json()["id"])
             assert len(ids) == 1
-            assert client.get(f"/api/reports/{ids.pop()}").json()["verdict_status"] == "violation"
-        _assert_connections_spread(server.pid, port)
+            report_id = ids.pop()
+            assert client.get(f"/api/reports/{report_id}").json()["verdict_status"] == "violation"
+            # the long routes (run in a thread of their own under gevent) answer as in-process
+            exported = client.get("/api/violations.geojson").json()
+            assert [f["properties"]["id"] for f in exported["features"]] == [report_id], exported
+            assert client.get("/api/violations.csv").text.count("\n") == 2
+            data = _points_csv(engine, 2_000)
+            r = client.post("/api/validate", files={"file": ("laporan.csv", data)})
+            assert r.status_code == 200, r.text
+            assert r.content == _validate_in_process(engine, data)
+            r = client.post("/api/validate", files={"file": ("laporan.csv", b"x" * (40 << 20))})
+            assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json"
+        _assert_connections_spread(server.pid, port=int(base.rsplit(":", 1)[1]))
     finally:
-        server.terminate()
-        _, stderr = server.communicate(timeout=30)
-    assert "Traceback" not in stderr and "SIGSEGV" not in stderr
+        _stop(server)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("worker_class", ["gevent", "gthread"])
+def test_a_long_request_does_not_hold_up_short_ones(tmp_path, worker_class, engine):
+    """One worker: while it validates a large CSV, its other connections are still answered."""
+    env = {**os.environ, "ZONASI_INSTANCE": str(tmp_path / "instance")}
+    env.pop("ZONASI_DATABASE_URL", None)
+    server, base = _serve(env, "--workers", "1", "--worker-class", worker_class)
+    data = _points_csv(engine, 60_000)
+    upload_done = threading.Event()
+    checks_during_upload = []
+
+    def upload():
+        try:
+            r = httpx.post(f"{base}/api/validate", files={"file": ("laporan.csv", data)}, timeout=120)
+            assert r.status_code == 200
+        finally:
+            upload_done.set()
+
+    try:
+        with httpx.Client(base_url=base) as client:
+            thread = threading.Thread(target=upload)
+            thread.start()
+            time.sleep(0.2)  # the upload is on its way
+            while not upload_done.is_set():
+                assert client.get("/api/check?lat=-6.33&lon=108.32").status_code == 200
+                if not upload_done.is_set():
+                    checks_during_upload.append(1)
+            thread.join()
+        assert len(checks_during_upload) >= 3
+    finally:
+        _stop(server)
+
+
+def _points_csv(engine, n: int) -> bytes:
+    rng = random.Random(n)
+    rows = [f"{i},{rng.uniform(-6.45, -6.25):.6f},{rng.uniform(108.2, 108.45):.6f}" for i in range(n)]
+    return ("id,lat,lon\n" + "\n".join(rows) + "\n").encode()
+
+
+def _validate_in_process(engine, data: bytes) -> bytes:
+    from geo.validate import validate_bytes
+
+    return validate_bytes(engine, data)[0]
 
 
 def _workers(master: int) -> list[int]:

@@ -15,6 +15,11 @@ from . import batch, mapapi, pages
 from . import api, errors, ogc, openapi, reports, security, zones
 
 
+# Paths of the requests that may compute for seconds (CSV validation, exports of every
+# violation): a production server may run them apart from the short ones (`zonasi serve`).
+LONG_ROUTES = ("/api/validate", "/api/violations.")
+
+
 @dataclass
 class Services:
     """What the request handlers use, built once per app (no module-level state)."""

@@ -22,7 +22,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 PG_MIGRATION_LOCK = 0x7A6F6E61  # advisory lock id: one migrator at a time across machines
 
 
-def create_engine(url: str) -> sa.Engine:
+def parse_url(url: str) -> sa.URL:
+    """A supported database URL (its driver not yet imported), or a ConfigError saying why not."""
     try:
         parsed = sa.make_url(url)
     except sa.exc.ArgumentError:
@@ -30,12 +31,17 @@ def create_engine(url: str) -> sa.Engine:
                           "postgresql+psycopg://user@host/db") from None
     if parsed.drivername in ("postgres", "postgresql"):  # the plain forms mean psycopg 3 here
         parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(f"database {parsed.get_backend_name()!r} is not supported; use sqlite:/// or "
+                          "postgresql+psycopg://")
+    return parsed
+
+
+def create_engine(url: str) -> sa.Engine:
+    parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite(parsed)
-    if parsed.get_backend_name() == "postgresql":
-        return sa.create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=20)
-    raise ConfigError(f"database {parsed.get_backend_name()!r} is not supported; use sqlite:/// or "
-                      "postgresql+psycopg://")
+    return sa.create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=20)
 
 
 def _sqlite(url: sa.URL) -> sa.Engine:

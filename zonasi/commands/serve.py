@@ -20,20 +20,32 @@ from ..options import layers_option, settings_from
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port.")
 @click.option("--workers", default=lambda: min(4, (os.cpu_count() or 1)), type=click.IntRange(1, 64),
               show_default="number of cores, at most 4", help="Worker processes.")
+@click.option("--worker-class", type=click.Choice(server.WORKER_CLASSES), default="gevent", show_default=True,
+              help="gevent: one event loop per worker; idle keep-alive connections cost nothing and "
+                   "short requests are fastest. gthread: a thread pool per worker; a long request "
+                   "(a large CSV upload) shares the CPU with the others instead of holding them up.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
-              help="Threads per worker: slow clients do not block others.")
+              help="Threads per worker (gthread only).")
 @layers_option
-def serve(host, port, workers, threads, layers_dir):
+def serve(host, port, workers, worker_class, threads, layers_dir):
     """Serve the map and the API with gunicorn (not Flask's development server).
 
     The layers are loaded once and shared by the workers. The database comes from
     ZONASI_DATABASE_URL (default: a SQLite file in the instance folder).
     """
-    from gunicorn.app.base import BaseApplication
-
-    from webmap import create_app
+    from geo.store.database import parse_url
 
     settings = settings_from(layers_dir=layers_dir)
+    try:
+        parse_url(settings.effective_database_url)
+    except ZonasiError as exc:
+        raise click.UsageError(exc.message) from exc
+    if worker_class == "gevent":
+        server.patch_for_gevent()  # before the app makes locks, sockets or database connections
+    from gunicorn.app.base import BaseApplication
+
+    from webmap import LONG_ROUTES, create_app
+
     try:
         app = create_app(settings)
         store = app.extensions["zonasi"].store
@@ -42,6 +54,7 @@ def serve(host, port, workers, threads, layers_dir):
         raise click.UsageError(exc.message) from exc
     store.dispose()      # no pooled connection may cross the fork
     server.warm(app.extensions["zonasi"].engine)
+    server.freeze_heap()
 
     # One listening socket per worker (SO_REUSEPORT): the kernel spreads connections evenly.
     private = Path(tempfile.mkdtemp(prefix="zonasi-serve-")) if server.REUSE_PORT else None
@@ -54,25 +67,28 @@ def serve(host, port, workers, threads, layers_dir):
 
     def post_fork(_arbiter, worker):
         store.dispose()
-        # The poller thread and the request threads hand the GIL to each other several times per
-        # request; by default a waiting thread may wait 5 ms for it, which shows in latency.
+        # Threads (gthread's, or gevent's for the long routes) hand the GIL to each other; by
+        # default a thread that wants it may wait 5 ms, which shows in the latency of short requests.
         sys.setswitchinterval(0.001)
         if private is not None:
-            worker.sockets = [server.reuse_port_socket(host, port)]
+            worker.sockets = [server.reuse_port_listener(host, port, worker)]
 
     class Server(BaseApplication):
         def load_config(self):
             bind = server.private_bind(private) if private is not None else f"{host}:{port}"
             for key, value in {"bind": bind, "workers": workers, "threads": threads,
-                               "worker_class": "gthread", "keepalive": 5, "timeout": 120,
+                               "worker_class": server.worker_class(worker_class), "keepalive": 5, "timeout": 120,
                                "accesslog": None, "errorlog": "-", "loglevel": "warning",
                                "post_fork": post_fork, "worker_tmp_dir": server.heartbeat_dir()}.items():
                 self.cfg.set(key, value)
 
         def load(self):
+            if worker_class == "gevent":
+                return server.Offload(app, LONG_ROUTES, app.config["MAX_CONTENT_LENGTH"])
             return app
 
-    click.echo(f"zonasi: serving http://{host}:{port} ({workers} workers x {threads} threads)", err=True)
+    shape = f"{workers} gevent workers" if worker_class == "gevent" else f"{workers} workers x {threads} threads"
+    click.echo(f"zonasi: serving http://{host}:{port} ({shape})", err=True)
     try:
         Server().run()
     finally:
