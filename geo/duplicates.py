@@ -52,52 +52,58 @@ class DuplicateFinder:
         id_hash = _hash_ids(ids, len(ok))[idx]
         exact = _exact_hash(lon, lat, id_hash)
 
-        # identical points are folded: only the first of each is looked up in the grid
-        first_in_chunk = np.zeros(len(exact), dtype=bool)
-        first_in_chunk[np.unique(exact, return_index=True)[1]] = True
-        new = np.flatnonzero(first_in_chunk & ~_isin_sorted(exact, self._ex_hash))
+        # identical points are folded: only the first of each is looked up in the grid (the
+        # distinct hashes come sorted, so the lookups below walk the index in order)
+        distinct, first_row, row_of = np.unique(exact, return_index=True, return_inverse=True)
+        new = first_row[~_isin_sorted(distinct, self._ex_hash)]
         dup = self._neighbours(lon[new], lat[new], id_hash[new], lines[new])
         self._ex_hash, self._ex_line, self._ex_dup = _merge_sorted(
             (self._ex_hash, self._ex_line, self._ex_dup), (exact[new], lines[new], dup))
 
-        pos = np.searchsorted(self._ex_hash, exact)
+        pos = np.searchsorted(self._ex_hash, distinct)[row_of]
         first, first_dup = self._ex_line[pos], self._ex_dup[pos]
         out[idx] = np.where(first == lines, first_dup, np.where(first_dup > 0, first_dup, first))
         return out
 
     def _neighbours(self, lon, lat, ids, lines) -> np.ndarray:
+        """The earliest earlier line within the tolerance of each point (0 for none), among the
+        points of earlier chunks (the index) and of this chunk; then this chunk joins the index."""
         cx, cy, fx, fy = _cells(lon, lat)
         keys = _grid_key(cx, cy, ids)
-        # the index holds earlier chunks; add this chunk's points before the lookups
-        self._insert(keys, lon, lat, ids, lines)
-        m = len(lon)
-        best = np.zeros(m, dtype="int64")
+        order = np.argsort(keys)
+        this_chunk = (keys[order], lon[order], lat[order], ids[order], lines[order])
+        earlier = (self._key, self._lon, self._lat, self._id, self._line)
+        best = np.zeros(len(lon), dtype="int64")
         # cells are at least twice the tolerance wide: a point within it lies in the point's
         # own cell or in the neighbours towards the nearer edges (2 x 2 cells)
         sx = np.where(fx < 0.5, -1, 1)
         sy = np.where(fy < 0.5, -1, 1)
         for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
             wanted = _grid_key(cx + dx * sx, cy + dy * sy, ids)
-            order = np.argsort(wanted)
-            lo = np.empty(m, dtype="int64")
-            hi = np.empty(m, dtype="int64")
-            lo[order] = np.searchsorted(self._key, wanted[order], side="left")
-            hi[order] = np.searchsorted(self._key, wanted[order], side="right")
-            counts = hi - lo
-            if not counts.any():
-                continue
-            p = np.repeat(np.arange(m), counts)
-            c = np.repeat(lo, counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
-            keep = (self._line[c] < lines[p]) & (self._id[c] == ids[p])
-            p, c = p[keep], c[keep]
-            near = _distance(lon[p], lat[p], self._lon[c], self._lat[c]) <= self.tolerance
-            p, c = p[near], c[near]
-            if len(p):
-                cand = np.full(m, np.iinfo("int64").max)
-                np.minimum.at(cand, p, self._line[c])
-                hit = cand < np.iinfo("int64").max
-                best[hit] = np.where(best[hit] > 0, np.minimum(best[hit], cand[hit]), cand[hit])
+            by_key = np.argsort(wanted)
+            for source in (earlier, this_chunk):
+                p, line = self._near(source, wanted, by_key, lon, lat, ids, lines)
+                if len(p):
+                    cand = np.full(len(lon), np.iinfo("int64").max)
+                    np.minimum.at(cand, p, line)
+                    hit = cand < np.iinfo("int64").max
+                    best[hit] = np.where(best[hit] > 0, np.minimum(best[hit], cand[hit]), cand[hit])
+        self._insert(keys, lon, lat, ids, lines)
         return best
+
+    def _near(self, source, wanted, by_key, lon, lat, ids, lines):
+        """(point, line) pairs: points of ``source`` (arrays sorted by grid key) in the cell
+        ``wanted`` of each point, earlier than it, with its id, within the tolerance."""
+        s_key, s_lon, s_lat, s_id, s_line = source
+        lo, counts = _ranges(s_key, wanted[by_key])
+        if not counts.any():
+            return lo[:0], lo[:0]
+        p = np.repeat(by_key, counts)
+        c = np.repeat(lo, counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+        keep = (s_line[c] < lines[p]) & (s_id[c] == ids[p])
+        p, c = p[keep], c[keep]
+        near = _distance(lon[p], lat[p], s_lon[c], s_lat[c]) <= self.tolerance
+        return p[near], s_line[c[near]]
 
     def _insert(self, keys, lon, lat, ids, lines) -> None:
         self._key, self._lon, self._lat, self._id, self._line = _merge_sorted(
@@ -110,6 +116,17 @@ def _merge_sorted(old: tuple, new: tuple) -> tuple:
     order = np.argsort(new[0], kind="stable")
     at = np.searchsorted(old[0], new[0][order], side="right")
     return tuple(np.insert(a, at, b[order]) for a, b in zip(old, new))
+
+
+def _ranges(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each of the (sorted) ``wanted``, where its run starts in the sorted ``keys`` and how
+    long it is. Most wanted keys are absent: the end of a run is searched for only when found."""
+    lo = np.searchsorted(keys, wanted, side="left")
+    found = np.flatnonzero(lo < len(keys))
+    found = found[keys[lo[found]] == wanted[found]]
+    counts = np.zeros(len(wanted), dtype="int64")
+    counts[found] = np.searchsorted(keys, wanted[found], side="right") - lo[found]
+    return lo, counts
 
 
 def _isin_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:

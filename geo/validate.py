@@ -13,11 +13,14 @@ naming the file's own line number.
 from __future__ import annotations
 
 import io
+import multiprocessing
+import os
 import queue
 import threading
 import time
 from collections import Counter, deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
@@ -79,7 +82,6 @@ class Judged:
     coords: Coordinates
     problems: list
     valid: np.ndarray
-    ids: object
     verdicts: pa.Table
 
 
@@ -95,13 +97,19 @@ class Results:
 
 class Validator:
     def __init__(self, engine, catalog: Catalog | None = None, lang: str | None = None, *,
-                 at_column: str | None = None, chunk_rows: int = 100_000, max_rows: int | None = None):
+                 at_column: str | None = None, chunk_rows: int = 100_000, max_rows: int | None = None,
+                 processes: int = 0):
+        """``processes``: judge the chunks (coordinates, dates, the engine) in that many forked
+        processes, so that reading, duplicates and writing go on beside them on other cores (the
+        CLI does this on a machine with several cores); 0: in a thread (a web server's worker
+        does not fork)."""
         self.engine = engine
         self.catalog = catalog or Catalog()
         self.lang = self.catalog.language(lang)
         self.at_column = at_column
         self.chunk_rows = chunk_rows
         self.max_rows = max_rows
+        self.processes = processes
         west, south, east, north = engine.layers.regencies.total_bounds
         m = AREA_MARGIN_DEG
         self.area = (west - m, south - m, east + m, north + m)
@@ -150,26 +158,41 @@ class Validator:
         """The result table of each chunk of ``csv`` (see :data:`RESULT_COLUMNS`).
 
         A three-stage pipeline: the next chunk is read in one thread, the engine judges the
-        chunk after that in another, and duplicates and the output are done here, in order.
+        chunk after that in another (or in a process of its own), and duplicates and the output
+        are done here, in order.
         """
         summary = summary if summary is not None else Summary()
         duplicates = DuplicateFinder(DUPLICATE_TOLERANCE_M)
         names = _output_names(csv.columns)
         pending: deque = deque()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="zonasi-engine") as pool:
+        with self._judging(roles) as judge:
             for chunk in prefetch(csv.chunks(self.chunk_rows)):
                 if self.max_rows is not None and summary.rows + len(chunk) > self.max_rows:
                     raise TooManyRows(self.catalog.get("batch.too_many_rows", self.lang, limit=self.max_rows),
                                       limit=self.max_rows)
                 summary.rows += len(chunk)
-                pending.append((chunk, pool.submit(self.judge, chunk, roles)))
-                if len(pending) > 1:
-                    yield self._finish(*pending.popleft(), names, duplicates, summary)
+                pending.append((chunk, judge(chunk)))
+                if len(pending) > max(1, self.processes):
+                    yield self._finish(*pending.popleft(), roles, names, duplicates, summary)
             while pending:
-                yield self._finish(*pending.popleft(), names, duplicates, summary)
+                yield self._finish(*pending.popleft(), roles, names, duplicates, summary)
 
-    def _finish(self, chunk: Chunk, judged, names, duplicates: DuplicateFinder, summary: Summary) -> Results:
-        result = self.complete(chunk, judged.result(), duplicates)
+    @contextmanager
+    def _judging(self, roles: Roles):
+        """A function: chunk -> future of its :class:`Judged`, run in a thread or a process."""
+        if self.processes and "fork" in multiprocessing.get_all_start_methods():
+            with ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("fork"),
+                                     initializer=_adopt, initargs=(self,)) as pool:
+                for future in [pool.submit(os.getpid) for _ in range(self.processes)]:
+                    future.result()  # fork now, before the reader thread starts
+                yield lambda chunk: pool.submit(_judge_adopted, _judged_columns(chunk, roles), roles)
+        else:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="zonasi-engine") as pool:
+                yield lambda chunk: pool.submit(self.judge, chunk, roles)
+
+    def _finish(self, chunk: Chunk, judged, roles: Roles, names, duplicates: DuplicateFinder,
+                summary: Summary) -> Results:
+        result = self.complete(chunk, judged.result(), roles, duplicates)
         table = chunk.table.rename_columns(names)
         for name in RESULT_COLUMNS:
             table = table.append_column(name, result.table.column(name))
@@ -184,10 +207,6 @@ class Validator:
 
     # -- one chunk -------------------------------------------------------------------------------
 
-    def check_chunk(self, chunk: Chunk, roles: Roles, duplicates: DuplicateFinder) -> Results:
-        """Verdicts of one chunk; ``table`` holds only the result columns."""
-        return self.complete(chunk, self.judge(chunk, roles), duplicates)
-
     def judge(self, chunk: Chunk, roles: Roles) -> Judged:
         """Coordinates, dates and the engine's verdicts of one chunk: needs no other chunk."""
         coords = self._coordinates(chunk, roles)
@@ -199,13 +218,13 @@ class Validator:
         for i, problem in chunk.problems.items():
             problems[i] = problems[i] or problem
         valid = np.array([p is None for p in problems], dtype=bool)
-        ids = chunk.table.column(roles.apk_id) if roles.apk_id else None
-        return Judged(coords, problems, valid, ids, self._verdicts(coords, valid, days))
+        return Judged(coords, problems, valid, self._verdicts(coords, valid, days))
 
-    def complete(self, chunk: Chunk, judged: Judged, duplicates: DuplicateFinder) -> Results:
+    def complete(self, chunk: Chunk, judged: Judged, roles: Roles, duplicates: DuplicateFinder) -> Results:
         """Duplicates against every earlier row (so chunks come here in order) and the errors."""
         coords, problems, valid, verdicts = judged.coords, judged.problems, judged.valid, judged.verdicts
-        duplicate_of = duplicates.find(coords.lon, coords.lat, chunk.lines, ids=judged.ids, valid=valid)
+        ids = chunk.table.column(roles.apk_id) if roles.apk_id else None
+        duplicate_of = duplicates.find(coords.lon, coords.lat, chunk.lines, ids=ids, valid=valid)
         status = np.asarray(verdicts.column("status").to_numpy(zero_copy_only=False), dtype=object)
         errors = [None] * len(chunk)
         for i in np.flatnonzero(~valid):
@@ -309,6 +328,26 @@ def prefetch(chunks: Iterator, depth: int = 1) -> Iterator:
             except queue.Empty:
                 pass
         thread.join()
+
+
+# The Validator of a judging process (``Validator(processes=True)``): handed over by fork when
+# the process starts, so the engine is shared copy-on-write and never pickled.
+_ADOPTED: Validator | None = None
+
+
+def _adopt(validator: Validator) -> None:
+    global _ADOPTED
+    _ADOPTED = validator
+
+
+def _judge_adopted(chunk: Chunk, roles: Roles) -> Judged:
+    return _ADOPTED.judge(chunk, roles)
+
+
+def _judged_columns(chunk: Chunk, roles: Roles) -> Chunk:
+    """The chunk with only the columns :meth:`Validator.judge` reads (less to send)."""
+    names = [c for c in (roles.lat, roles.lon, roles.pair, roles.at) if c]
+    return Chunk(chunk.table.select(list(dict.fromkeys(names))), chunk.lines, chunk.problems)
 
 
 def pc_count_valid(column) -> int:

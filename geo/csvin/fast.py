@@ -135,8 +135,7 @@ def _parse(block: bytes, width: int, delimiter: str, line: int):
     if len(ends) == 0 or ends[-1] != len(data) - 1:
         ends = np.append(ends, len(data) - 1)  # the last line has no break (end of file)
     starts_of_lines = np.concatenate([[0], ends[:-1] + 1])
-    content = np.flatnonzero(~_WHITESPACE[data])  # bytes that are not whitespace
-    blank = np.searchsorted(content, starts_of_lines) == np.searchsorted(content, ends + 1)
+    blank = _blank(block, data, starts_of_lines, ends)
     internal = np.zeros(len(spans), dtype="int64")
     multi = np.flatnonzero(spans > 1)
     if len(multi):
@@ -145,6 +144,15 @@ def _parse(block: bytes, width: int, delimiter: str, line: int):
             internal[multi] += _blank_lines_inside(array.take(index))
     first = _lay_out(spans, internal, blank)
     return arrays, line + 1 + first, len(ends)
+
+
+def _blank(block: bytes, data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Which lines hold nothing but whitespace. Only a line that starts with whitespace (or is
+    empty) can be blank; those few are looked at whole."""
+    blank = np.zeros(len(starts), dtype=bool)
+    maybe = np.flatnonzero(_WHITESPACE[data[starts]])
+    blank[maybe] = [not block[s:e + 1].strip() for s, e in zip(starts[maybe].tolist(), ends[maybe].tolist())]
+    return blank
 
 
 def line_breaks(array: pa.Array) -> np.ndarray:

@@ -1,6 +1,7 @@
 """zonasi validate: a verdict for every row of a spreadsheet export."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -66,7 +67,8 @@ def validate(reports, output, violations, at_column, chunk_rows, progress, layer
         raise click.UsageError(f"{reports}: {exc.message}") from exc
     engine = load_engine(settings)
     catalog = Catalog()
-    validator = Validator(engine, catalog, settings.language, at_column=at_column, chunk_rows=chunk_rows)
+    validator = Validator(engine, catalog, settings.language, at_column=at_column, chunk_rows=chunk_rows,
+                          processes=min(2, os.cpu_count() or 1) if (os.cpu_count() or 1) > 1 else 0)
     show = sys.stderr.isatty() if progress is None else progress
     try:
         with _ProgressBar(reports.stat().st_size, show) as bar:
