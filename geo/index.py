@@ -5,7 +5,6 @@ import threading
 
 import numpy as np
 import shapely
-from scipy.spatial import cKDTree
 
 from .crs import Projector
 
@@ -102,6 +101,8 @@ class ZoneSites:
         outlines = np.where(is_point, self.geoms, shapely.boundary(self.geoms))
         samples, self._sample_site = shapely.get_coordinates(
             shapely.segmentize(outlines, SAMPLE_SPACING_M), return_index=True)
+        from scipy.spatial import cKDTree  # here: a quarter second to import, and only judging needs it
+
         self._samples = cKDTree(samples) if len(samples) else None
 
     def nearest(self, points: np.ndarray, xy: np.ndarray):

@@ -30,11 +30,15 @@ DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
                    "outside every campaign period is a violation by itself.")
 @click.option("--chunk-rows", default=100_000, show_default=True, type=click.IntRange(1_000, 10_000_000),
               help="Rows per chunk: memory stays bounded whatever the file size.")
+@click.option("--jobs", type=click.IntRange(0, 64), default=lambda: 2 if (os.cpu_count() or 1) > 1 else 0,
+              show_default="2 on a machine with several cores, else 0",
+              help="Processes that judge chunks (coordinates, dates, the engine) while this one reads, "
+                   "finds duplicates and writes; 0: judge in a thread of this process.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: on a terminal only).")
 @layers_option
 @lang_option
-def validate(reports, output, violations, at_column, chunk_rows, progress, layers_dir, lang):
+def validate(reports, output, violations, at_column, chunk_rows, jobs, progress, layers_dir, lang):
     """Check every row of REPORTS.csv and write RESULTS.csv.
 
     REPORTS.csv may use ',' ';' or tab, UTF-8 (with or without BOM) or Windows-1252, quoted values
@@ -68,7 +72,7 @@ def validate(reports, output, violations, at_column, chunk_rows, progress, layer
     engine = load_engine(settings)
     catalog = Catalog()
     validator = Validator(engine, catalog, settings.language, at_column=at_column, chunk_rows=chunk_rows,
-                          processes=min(2, os.cpu_count() or 1) if (os.cpu_count() or 1) > 1 else 0)
+                          processes=jobs)
     show = sys.stderr.isatty() if progress is None else progress
     try:
         with _ProgressBar(reports.stat().st_size, show) as bar:
