@@ -220,7 +220,7 @@ def main(argv=None) -> int:
                               workers=args.workers, threads=args.threads)
         backend = "PostGIS" if args.database_url else "SQLite"
         print(f"killtest: {args.reports} reports, {args.clients} clients, {backend}, "
-              f"zonasi serve {args.workers} workers x {args.threads} threads")
+              f"zonasi serve {args.workers} gevent workers")
         server.start()
         try:
             out = run(server, args.reports, args.clients)
