@@ -194,7 +194,7 @@ def main(argv=None) -> int:
         try:
             tokens = {"field": server.token("field", "load field"), "satpolpp": server.token("satpolpp", "load satpol")}
             print(f"load: {args.clients} clients, {args.rate:.0f} req/s offered, {args.seconds:.0f} s, "
-                  f"zonasi serve {args.workers} workers x {args.threads} threads, "
+                  f"zonasi serve {args.workers} gevent workers, "
                   f"{'PostGIS' if args.database_url else 'SQLite'}, {os.cpu_count()} cores shared with the client")
             checks = check_points(20_000, seed=3)
             gc.collect()
