@@ -330,7 +330,7 @@ def prefetch(chunks: Iterator, depth: int = 1) -> Iterator:
         thread.join()
 
 
-# The Validator of a judging process (``Validator(processes=True)``): handed over by fork when
+# The Validator of a judging process (``Validator(processes=N)``): handed over by fork when
 # the process starts, so the engine is shared copy-on-write and never pickled.
 _ADOPTED: Validator | None = None
 

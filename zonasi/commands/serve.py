@@ -21,9 +21,9 @@ from ..options import layers_option, settings_from
 @click.option("--workers", default=lambda: min(4, (os.cpu_count() or 1)), type=click.IntRange(1, 64),
               show_default="number of cores, at most 4", help="Worker processes.")
 @click.option("--worker-class", type=click.Choice(server.WORKER_CLASSES), default="gevent", show_default=True,
-              help="gevent: one event loop per worker; idle keep-alive connections cost nothing and "
-                   "short requests are fastest. gthread: a thread pool per worker; a long request "
-                   "(a large CSV upload) shares the CPU with the others instead of holding them up.")
+              help="gevent: an event loop per worker; idle and slow connections cost nothing, short "
+                   "requests are answered fastest, and the long routes (CSV validation, exports) run in "
+                   "threads of their own. gthread: every request in one of --threads threads per worker.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
               help="Threads per worker (gthread only).")
 @layers_option
