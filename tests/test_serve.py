@@ -99,6 +99,13 @@ def test_serve_runs_gunicorn_with_migrations(tmp_path, store_url, worker_class, 
             assert r.content == _validate_in_process(engine, data)
             r = client.post("/api/validate", files={"file": ("laporan.csv", b"x" * (40 << 20))})
             assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json"
+            page = client.get("/ogc/collections/sites/items", params={"limit": 2000}).json()
+            assert page["numberReturned"] == 2000 and len(page["features"]) == 2000
+            assert client.get("/collections/regencies/items/32.12").json()["id"] == "32.12"
+            zones = client.get("/api/zones.geojson", params={"regency": "32.12"})
+            assert zones.status_code == 200 and zones.json()["features"]
+            assert client.get("/api/zones.geojson", params={"regency": "32.12"},
+                              headers={"If-None-Match": zones.headers["etag"]}).status_code == 304
         _assert_connections_spread(server.pid, port=int(base.rsplit(":", 1)[1]))
     finally:
         _stop(server)
