@@ -50,7 +50,7 @@ class Batch:
         c_point, c_site, c_dist = (np.concatenate([c[i] for c in cand]) if cand else e
                                    for i, e in enumerate((_EMPTY_I, _EMPTY_I, _EMPTY_F)))
         c_buffer = engine.buffers[regency[c_point], engine.site_category[c_site]]
-        order = np.lexsort((c_dist, c_point))
+        order = np.lexsort((c_site, c_dist, c_point))  # equally close: the first site of the layers
         c_point, c_site, c_dist, c_buffer = c_point[order], c_site[order], c_dist[order], c_buffer[order]
 
         nearest_site = np.full(n, -1, dtype="int64")

@@ -105,7 +105,38 @@ class ZoneSites:
 
         self._samples = cKDTree(samples) if len(samples) else None
 
-    def nearest(self, points: np.ndarray, xy: np.ndarray):
+    def within(self, xy: np.ndarray, radius: np.ndarray):
+        """Pairs (point, local site index, projected distance) with the distance at most the
+        point's ``radius``: a ``dwithin`` query on the STRtree and the exact distances of its
+        pairs. Where every site is a point, the KD-tree answers alone (no GEOS geometry is made
+        for the points): the nearest few sites of each point, more for points that have that
+        many within their radius."""
+        if self._only_points:
+            return self._points_within(xy, radius)
+        points = shapely.points(xy)
+        point_i, site_j = self.tree.query(points, predicate="dwithin", distance=radius)
+        return point_i, site_j, shapely.distance(points[point_i], self.geoms[site_j])
+
+    def _points_within(self, xy: np.ndarray, radius: np.ndarray):
+        found: list[tuple] = []
+        todo = np.arange(len(xy))
+        sites = self._samples.n if self._samples is not None else 0
+        k = 8
+        while len(todo) and sites:
+            k = min(k, sites)
+            bound = np.nextafter(float(radius[todo].max()), np.inf)
+            distance, sample = self._samples.query(xy[todo], k=k, distance_upper_bound=bound)
+            distance, sample = distance.reshape(len(todo), k), sample.reshape(len(todo), k)
+            inside = distance <= radius[todo, None]  # inf (no neighbour) compares False
+            more = inside[:, -1] & (k < sites)       # the k-th is inside: there may be more
+            rows, cols = np.nonzero(inside & ~more[:, None])
+            found.append((todo[rows], self._sample_site[sample[rows, cols]], distance[rows, cols]))
+            todo, k = todo[more], k * 4
+        if not found:
+            return np.empty(0, dtype="int64"), np.empty(0, dtype="int64"), np.empty(0)
+        return tuple(np.concatenate(parts) for parts in zip(*found))
+
+    def nearest(self, xy: np.ndarray):
         """Local index of and projected distance to the nearest site of each point (-1, inf if none).
 
         The nearest sample bounds the distance to the nearest site from above, so the nearest site
@@ -113,13 +144,14 @@ class ZoneSites:
         exact distances of its (few) pairs. Where every site is a point, the nearest sample is
         the answer.
         """
-        best_j = np.full(len(points), -1, dtype="int64")
-        best_d = np.full(len(points), np.inf)
-        if self._samples is None or not len(points):
+        best_j = np.full(len(xy), -1, dtype="int64")
+        best_d = np.full(len(xy), np.inf)
+        if self._samples is None or not len(xy):
             return best_j, best_d
         bound, sample = self._samples.query(xy)
         if self._only_points:
             return self._sample_site[sample], bound
+        points = shapely.points(xy)
         point_i, site_j = self.tree.query(points, predicate="dwithin", distance=bound * (1 + 1e-9) + 1e-6)
         distance = shapely.distance(points[point_i], self.geoms[site_j])
         order = np.lexsort((distance, point_i))

@@ -100,3 +100,34 @@ def test_invalid_batch_inputs(engine):
         engine.check(*SINDANG, at="kemarin")
     with pytest.raises(InputError, match="GPS accuracy"):
         engine.check(*SINDANG, accuracy_m=-1)
+
+
+def test_point_sites_within_a_radius_by_kd_tree_match_geos():
+    """Where a zone holds only point sites, candidates come from the KD-tree: the same pairs and
+    distances as GEOS's ``dwithin`` + ``distance``, also for a point on a site (distance 0) and
+    for points with many sites in reach (more than the first KD query asks for)."""
+    import numpy as np
+    import shapely
+
+    from geo.crs import Projector
+    from geo.index import ZoneSites
+
+    rng = np.random.default_rng(7)
+    lon = 108.3 + rng.normal(0, 0.002, 400)
+    lat = -6.3 + rng.normal(0, 0.002, 400)
+    lon[:40], lat[:40] = 108.3 + rng.normal(0, 0.0001, 40), -6.3 + rng.normal(0, 0.0001, 40)  # a cluster
+    zone = ZoneSites(32749, shapely.points(lon, lat), (lon, lon), Projector())
+    assert zone._only_points
+    site_xy = shapely.get_coordinates(zone.geoms)
+    xy = np.concatenate([site_xy[:5], site_xy[5:305] + rng.normal(0, 60, (300, 2)), site_xy[:1] + 3.0])
+    radius = rng.uniform(5, 120, len(xy))
+    radius[-1] = 80.0  # near the cluster: about 40 sites in reach
+    got = zone.within(xy, radius)
+    points = shapely.points(xy)
+    point_i, site_j = zone.tree.query(points, predicate="dwithin", distance=radius)
+    expected = (point_i, site_j, shapely.distance(points[point_i], zone.geoms[site_j]))
+    assert sorted(zip(*(a.tolist() for a in got[:2]))) == sorted(zip(*(a.tolist() for a in expected[:2])))
+    order_got, order_expected = np.lexsort(got[:2][::-1]), np.lexsort(expected[:2][::-1])
+    np.testing.assert_allclose(got[2][order_got], expected[2][order_expected], rtol=0, atol=1e-9)
+    assert (got[2][got[0] < 5] == 0).sum() >= 5
+    assert (got[0] == len(xy) - 1).sum() > 16
