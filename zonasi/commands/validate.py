@@ -30,10 +30,11 @@ DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
                    "outside every campaign period is a violation by itself.")
 @click.option("--chunk-rows", default=100_000, show_default=True, type=click.IntRange(1_000, 10_000_000),
               help="Rows per chunk: memory stays bounded whatever the file size.")
-@click.option("--jobs", type=click.IntRange(0, 64), default=lambda: 2 if (os.cpu_count() or 1) > 1 else 0,
-              show_default="2 on a machine with several cores, else 0",
+@click.option("--jobs", type=click.IntRange(0, 64), default=lambda: 2 if (os.cpu_count() or 1) >= 4 else 0,
+              show_default="2 with 4 or more cores, else 0",
               help="Processes that judge chunks (coordinates, dates, the engine) while this one reads, "
-                   "finds duplicates and writes; 0: judge in a thread of this process.")
+                   "finds duplicates and writes; 0: judge in a thread of this process (as fast on 2 "
+                   "cores, with less CPU).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: on a terminal only).")
 @layers_option
