@@ -12,6 +12,8 @@ from .crs import Projector
 ZONE_MARGIN_DEG = 2.0
 # Spacing of the samples along lines and polygon outlines used to bound nearest-site searches.
 SAMPLE_SPACING_M = 25.0
+# From this many points on, zones of point sites are searched with their KD-tree instead of GEOS.
+KD_MIN_POINTS = 16
 
 
 def _built(tree: shapely.STRtree) -> shapely.STRtree:
@@ -108,10 +110,11 @@ class ZoneSites:
     def within(self, xy: np.ndarray, radius: np.ndarray):
         """Pairs (point, local site index, projected distance) with the distance at most the
         point's ``radius``: a ``dwithin`` query on the STRtree and the exact distances of its
-        pairs. Where every site is a point, the KD-tree answers alone (no GEOS geometry is made
-        for the points): the nearest few sites of each point, more for points that have that
-        many within their radius."""
-        if self._only_points:
+        pairs. Where every site is a point, the KD-tree answers alone for batches (no GEOS
+        geometry is made for their points): the nearest few sites of each point, more for points
+        that have that many within their radius. (For a handful of points, as in the web API's
+        checks, its fixed cost is higher than GEOS's.)"""
+        if self._only_points and len(xy) >= KD_MIN_POINTS:
             return self._points_within(xy, radius)
         points = shapely.points(xy)
         point_i, site_j = self.tree.query(points, predicate="dwithin", distance=radius)
