@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 STATUSES = ("ok", "violation", "outside_area", "outside_period")
 
@@ -56,6 +56,11 @@ class Verdict:
         return self.hits[0] if self.hits else self.nearest
 
     def to_dict(self) -> dict:
-        out = asdict(self)
+        """As ``dataclasses.asdict`` (JSON-ready), without its deep copies: a fifth of a check's
+        time in the web API."""
+        out = dict(vars(self))
+        out["regency"] = None if self.regency is None else dict(vars(self.regency))
+        out["hits"] = [dict(vars(hit)) for hit in self.hits]
+        out["nearest"] = None if self.nearest is None else dict(vars(self.nearest))
         out["at"] = self.at.isoformat() if self.at else None
         return out
