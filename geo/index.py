@@ -116,6 +116,9 @@ class ZoneSites:
         checks, its fixed cost is higher than GEOS's.)"""
         if self._only_points and len(xy) >= KD_MIN_POINTS:
             return self._points_within(xy, radius)
+        return self._geos_within(xy, radius)
+
+    def _geos_within(self, xy: np.ndarray, radius: np.ndarray):
         points = shapely.points(xy)
         point_i, site_j = self.tree.query(points, predicate="dwithin", distance=radius)
         return point_i, site_j, shapely.distance(points[point_i], self.geoms[site_j])
@@ -154,9 +157,7 @@ class ZoneSites:
         bound, sample = self._samples.query(xy)
         if self._only_points:
             return self._sample_site[sample], bound
-        points = shapely.points(xy)
-        point_i, site_j = self.tree.query(points, predicate="dwithin", distance=bound * (1 + 1e-9) + 1e-6)
-        distance = shapely.distance(points[point_i], self.geoms[site_j])
+        point_i, site_j, distance = self._geos_within(xy, bound * (1 + 1e-9) + 1e-6)
         order = np.lexsort((distance, point_i))
         first = order[np.unique(point_i[order], return_index=True)[1]]
         best_j[point_i[first]] = site_j[first]

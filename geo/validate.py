@@ -196,8 +196,7 @@ class Validator:
         table = chunk.table.rename_columns(names)
         for name in RESULT_COLUMNS:
             table = table.append_column(name, result.table.column(name))
-        values, counts = np.unique(result.status.astype(str), return_counts=True)
-        summary.counts.update({str(v): int(c) for v, c in zip(values, counts)})
+        summary.counts.update(result.status.tolist())
         summary.duplicates += int(pc_count_valid(result.table.column("duplicate_of")))
         if len(summary.invalid_examples) < EXAMPLES:
             invalid = np.flatnonzero(result.status == "invalid")[:EXAMPLES - len(summary.invalid_examples)]
@@ -289,8 +288,8 @@ RESULT_SCHEMA = pa.schema([
 
 
 def prefetch(chunks: Iterator, depth: int = 1) -> Iterator:
-    """The items of ``chunks``, read one ahead in a thread: parsing the next chunk (the csv
-    module, under the GIL) overlaps checking this one (shapely, pyarrow, numpy: mostly without)."""
+    """The items of ``chunks``, read one ahead in a thread: reading and parsing the next chunk
+    overlaps judging and writing this one."""
     items: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
     done = object()
