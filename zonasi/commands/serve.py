@@ -89,9 +89,12 @@ def serve(host, port, workers, worker_class, threads, layers_dir):
 
     shape = f"{workers} gevent workers" if worker_class == "gevent" else f"{workers} workers x {threads} threads"
     click.echo(f"zonasi: serving http://{host}:{port} ({shape})", err=True)
+    master = os.getpid()
     try:
         Server().run()
     finally:
-        if private is not None:
+        # A worker leaves through here too (gunicorn ends it with sys.exit, in this forked
+        # stack): only the master may remove the directory of its socket.
+        if private is not None and os.getpid() == master:
             shutil.rmtree(private, ignore_errors=True)
 
