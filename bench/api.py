@@ -20,15 +20,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +34,9 @@ import shapely
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.append(str(Path(__file__).resolve().parent))
 from geo import load_layers  # noqa: E402
+from serverproc import ZonasiServer  # noqa: E402
 
 
 @dataclass
@@ -155,34 +154,21 @@ async def run(name, host, port, paths, connections: int, seconds: float, rate: f
     return result
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(workers: int, worker_class: str, threads: int) -> tuple[subprocess.Popen, str, Path]:
-    port = free_port()
-    instance = Path(tempfile.mkdtemp(prefix="zonasi-bench-"))
-    env = {**os.environ, "ZONASI_INSTANCE": str(instance)}
-    env.pop("ZONASI_DATABASE_URL", None)
-    zonasi = Path(sys.executable).parent / "zonasi"
-    server = subprocess.Popen([str(zonasi), "serve", "--host", "127.0.0.1", "--port", str(port),
-                               "--workers", str(workers), "--worker-class", worker_class,
-                               "--threads", str(threads)], env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/api/check?lat=-6.33&lon=108.32", timeout=5) as response:
-                if response.status == 200:
-                    return server, url, instance
-        except OSError:
-            pass
-        if server.poll() is not None or time.time() > deadline:
-            server.kill()
-            raise SystemExit("zonasi serve did not come up")
-        time.sleep(0.3)
+def measure(args, paths: list[bytes], url: str, server_pid: int | None) -> tuple[Result, Result]:
+    """The full-throttle run and the held run against ``url``, after a short warm-up."""
+    host, port = url.split("//")[1].split(":")
+    port = int(port.rstrip("/"))
+    shape = (f"zonasi serve, {args.workers} gevent workers" if args.worker_class == "gevent"
+             else f"zonasi serve, {args.workers} {args.worker_class} workers x {args.threads} threads")
+    print(f"GET /api/check against {url} ({shape if server_pid else 'given server'}; "
+          f"{os.cpu_count()} cores shared with this client)")
+    asyncio.run(run("warm-up", host, port, paths, args.connections, 3, None))
+    full = asyncio.run(run("full throttle", host, port, paths, args.connections, args.seconds, None, server_pid))
+    print(full.line())
+    held = asyncio.run(run(f"held {args.rate:.0f}/s", host, port, paths, args.connections, args.seconds,
+                           args.rate, server_pid))
+    print(held.line())
+    return full, held
 
 
 def main() -> int:
@@ -199,29 +185,15 @@ def main() -> int:
     args = parser.parse_args()
 
     paths = random_paths(20_000)
-    server = instance = None
-    url = args.url
-    if url is None:
-        server, url, instance = start_server(args.workers, args.worker_class, args.threads)
-    host, port = url.split("//")[1].split(":")
-    port = int(port.rstrip("/"))
-    try:
-        shape = (f"{args.workers} gevent workers" if args.worker_class == "gevent"
-                 else f"{args.workers} {args.worker_class} workers x {args.threads} threads")
-        print(f"GET /api/check against {url} ({'zonasi serve, ' + shape if server else 'given server'}; "
-              f"{os.cpu_count()} cores shared with this client)")
-        asyncio.run(run("warm-up", host, port, paths, args.connections, 3, None))
-        pid = server.pid if server else None
-        full = asyncio.run(run("full throttle", host, port, paths, args.connections, args.seconds, None, pid))
-        print(full.line())
-        held = asyncio.run(run(f"held {args.rate:.0f}/s", host, port, paths, args.connections, args.seconds,
-                               args.rate, pid))
-        print(held.line())
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-            shutil.rmtree(instance, ignore_errors=True)
+    with contextlib.ExitStack() as stack:
+        server = None
+        url = args.url
+        if url is None:
+            instance = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="zonasi-bench-"))) / "instance"
+            server = stack.enter_context(ZonasiServer(instance, workers=args.workers,
+                                                      worker_class=args.worker_class, threads=args.threads))
+            url = server.url
+        full, held = measure(args, paths, url, server.process.pid if server else None)
     missed = []
     if full.errors or held.errors:
         missed.append("errors")

@@ -2,7 +2,7 @@
 
 Used by bench/killtest.py, bench/load.py and the reliability tests:
 
-    with ZonasiServer(instance_dir, database_url=None, workers=2, threads=8) as server:
+    with ZonasiServer(instance_dir, database_url=None, workers=2, worker_class="gevent") as server:
         token = server.token("field", "killtest")
         ... httpx against server.url ...
         server.kill()      # SIGKILL to the whole group: master and workers, no clean-up
@@ -31,11 +31,12 @@ def free_port() -> int:
 
 class ZonasiServer:
     def __init__(self, instance_dir: Path, *, database_url: str | None = None, workers: int = 2,
-                 threads: int = 8, port: int | None = None, env: dict | None = None):
+                 worker_class: str = "gevent", threads: int = 8, port: int | None = None,
+                 env: dict | None = None):
         self.instance_dir = Path(instance_dir)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.workers, self.threads = workers, threads
+        self.workers, self.worker_class, self.threads = workers, worker_class, threads
         self.env = {**os.environ, **(env or {}), "ZONASI_INSTANCE": str(self.instance_dir)}
         self.env.pop("ZONASI_DATABASE_URL", None)
         if database_url:
@@ -59,7 +60,7 @@ class ZonasiServer:
         log = open(self.log, "a")
         self.process = subprocess.Popen(
             [str(ZONASI), "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(self.workers), "--threads", str(self.threads)],
+             "--workers", str(self.workers), "--worker-class", self.worker_class, "--threads", str(self.threads)],
             env=self.env, stdout=log, stderr=log, start_new_session=True)
         log.close()
         self.starts += 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
 import sys
 import threading
 import time
@@ -15,15 +14,8 @@ import pytest
 
 from store_helpers import report
 
-ZONASI = Path(sys.executable).parent / "zonasi"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.append(str(Path(__file__).resolve().parent.parent / "bench"))  # appended: bench/layers.py must not shadow layers
+from serverproc import ZonasiServer  # noqa: E402
 
 
 def test_engine_is_safe_from_many_threads(engine):
@@ -48,39 +40,21 @@ def test_engine_is_safe_from_many_threads(engine):
         assert engine.check(lon, lat).status == status
 
 
-def _serve(env: dict, *options: str) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    server = subprocess.Popen([str(ZONASI), "serve", "--port", str(port), *options],
-                              env=env, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while True:
-        try:
-            if httpx.get(f"{base}/api/check?lat=-6.33&lon=108.32", timeout=2).status_code == 200:
-                return server, base
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None or time.time() > deadline:
-            server.kill()
-            pytest.fail(f"zonasi serve did not start: {server.communicate()[1][-2000:]}")
-        time.sleep(0.3)
-
-
-def _stop(server: subprocess.Popen) -> None:
-    server.terminate()
-    _, stderr = server.communicate(timeout=30)
-    assert "Traceback" not in stderr and "SIGSEGV" not in stderr, stderr[-3000:]
+def _stop(server: ZonasiServer) -> None:
+    server.stop()
+    log = server.log_text()
+    assert "Traceback" not in log and "SIGSEGV" not in log, log[-3000:]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("worker_class", ["gevent", "gthread"])
 def test_serve_runs_gunicorn_with_migrations(tmp_path, store_url, worker_class, engine):
-    env = {**os.environ, "ZONASI_INSTANCE": str(tmp_path / "instance"), "ZONASI_DATABASE_URL": store_url}
-    token = subprocess.run([str(ZONASI), "token", "create", "--role", "admin", "--name", "e2e"], env=env,
-                           capture_output=True, text=True, check=True).stdout.strip()
-    server, base = _serve(env, "--workers", "2", "--worker-class", worker_class, "--threads", "4")
+    server = ZonasiServer(tmp_path / "instance", database_url=store_url, workers=2, worker_class=worker_class,
+                          threads=4)
+    token = server.token("admin", "e2e")
+    server.start()
     try:
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
             ids = set()
             for _ in range(6):  # keep-alive requests land on both workers
                 r = client.post("/api/reports", json=report(), headers={"Idempotency-Key": "e2e-1"})
@@ -93,7 +67,7 @@ def test_serve_runs_gunicorn_with_migrations(tmp_path, store_url, worker_class, 
             exported = client.get("/api/violations.geojson").json()
             assert [f["properties"]["id"] for f in exported["features"]] == [report_id], exported
             assert client.get("/api/violations.csv").text.count("\n") == 2
-            data = _points_csv(engine, 2_000)
+            data = _points_csv(2_000)
             r = client.post("/api/validate", files={"file": ("laporan.csv", data)})
             assert r.status_code == 200, r.text
             assert r.content == _validate_in_process(engine, data)
@@ -106,19 +80,19 @@ def test_serve_runs_gunicorn_with_migrations(tmp_path, store_url, worker_class, 
             assert zones.status_code == 200 and zones.json()["features"]
             assert client.get("/api/zones.geojson", params={"regency": "32.12"},
                               headers={"If-None-Match": zones.headers["etag"]}).status_code == 304
-        _assert_connections_spread(server.pid, port=int(base.rsplit(":", 1)[1]))
+        _assert_connections_spread(server.process.pid, server.port)
     finally:
         _stop(server)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("worker_class", ["gevent", "gthread"])
-def test_a_long_request_does_not_hold_up_short_ones(tmp_path, worker_class, engine):
+def test_a_long_request_does_not_hold_up_short_ones(tmp_path, worker_class):
     """One worker: while it validates a large CSV, its other connections are still answered."""
-    env = {**os.environ, "ZONASI_INSTANCE": str(tmp_path / "instance")}
-    env.pop("ZONASI_DATABASE_URL", None)
-    server, base = _serve(env, "--workers", "1", "--worker-class", worker_class)
-    data = _points_csv(engine, 60_000)
+    server = ZonasiServer(tmp_path / "instance", workers=1, worker_class=worker_class)
+    server.start()
+    base = server.url
+    data = _points_csv(60_000)
     upload_done = threading.Event()
     checks_during_upload = []
 
@@ -144,7 +118,7 @@ def test_a_long_request_does_not_hold_up_short_ones(tmp_path, worker_class, engi
         _stop(server)
 
 
-def _points_csv(engine, n: int) -> bytes:
+def _points_csv(n: int) -> bytes:
     rng = random.Random(n)
     rows = [f"{i},{rng.uniform(-6.45, -6.25):.6f},{rng.uniform(108.2, 108.45):.6f}" for i in range(n)]
     return ("id,lat,lon\n" + "\n".join(rows) + "\n").encode()
