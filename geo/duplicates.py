@@ -1,22 +1,30 @@
 """Rows that repeat an earlier row: coordinates within a tolerance (2 m) and, when the file has
 an APK id column, the same id. Works chunk after chunk over a whole file, vectorised.
 
-Every point goes into a grid of cells at least ``tolerance`` wide (keyed together with its id);
-candidates are the points in the 3 x 3 cells around a point, the distance is checked on the
-ellipsoid (local radii of curvature: exact to well under a millimetre at 2 m). Identical
-points are folded first, so a spot reported a thousand times costs no more than once.
+Every point goes into a grid of cells at least twice the tolerance wide, keyed together with its
+id; candidates are the points in the 2 x 2 cells nearest to a point, and the distance is checked
+on the ellipsoid (local radii of curvature: exact to well under a millimetre at 2 m).
+
+* Identical points are folded first: only the first of them is looked up and indexed, so a spot
+  reported a thousand times costs no more than once.
+* The index is one array of grid keys kept sorted (with the position of each point in
+  append-only arrays of coordinates, ids and lines), and a bitmap of the keys in it: most cells
+  looked up hold nothing, and the bitmap says so without a search.
 """
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 A = 6378137.0
 E2 = 0.00669437999014
 CELL_DEG = 4e-5          # 4.4 m of latitude; longitude cells twice as wide: >= 4 m up to 60 degrees
+INDEX_BITS = 27          # a 16 MB bitmap: under 10% false hits with 10 million distinct points indexed
 _M1 = np.uint64(0x9E3779B97F4A7C15)
 _M2 = np.uint64(0xC2B2AE3D27D4EB4F)
+_NONE = np.iinfo("int64").max
 
 
 class DuplicateFinder:
@@ -24,17 +32,10 @@ class DuplicateFinder:
 
     def __init__(self, tolerance_m: float = 2.0):
         self.tolerance = tolerance_m
-        # representatives of every distinct (lon, lat, id) seen, sorted by grid key
-        self._key = np.empty(0, dtype="uint64")
-        self._lon = np.empty(0)
-        self._lat = np.empty(0)
-        self._id = np.empty(0, dtype="uint64")
-        self._line = np.empty(0, dtype="int64")
-        # every distinct (lon, lat, id), sorted by its hash: line of its first row, that row's
-        # duplicate_of
-        self._ex_hash = np.empty(0, dtype="uint64")
-        self._ex_line = np.empty(0, dtype="int64")
-        self._ex_dup = np.empty(0, dtype="int64")
+        self._index_keys = _Bitmap(INDEX_BITS)
+        self._key = np.empty(0, dtype="uint64")   # grid keys of the indexed points, sorted
+        self._at = np.empty(0, dtype="int64")     # ... and where each point is in the arrays below
+        self._points = _Columns()                 # lon, lat, id, line of each indexed point
 
     def find(self, lon, lat, lines, ids=None, valid=None) -> np.ndarray:
         """For each row, the line of the earliest earlier row within the tolerance, else 0."""
@@ -50,90 +51,132 @@ class DuplicateFinder:
             return out
         lon, lat, lines = lon[idx], lat[idx], lines[idx]
         id_hash = _hash_ids(ids, len(ok))[idx]
-        exact = _exact_hash(lon, lat, id_hash)
 
-        # identical points are folded: only the first of each is looked up in the grid (the
-        # distinct hashes come sorted, so the lookups below walk the index in order)
-        distinct, first_row, row_of = np.unique(exact, return_index=True, return_inverse=True)
-        new = first_row[~_isin_sorted(distinct, self._ex_hash)]
-        dup = self._neighbours(lon[new], lat[new], id_hash[new], lines[new])
-        self._ex_hash, self._ex_line, self._ex_dup = _merge_sorted(
-            (self._ex_hash, self._ex_line, self._ex_dup), (exact[new], lines[new], dup))
-
-        pos = np.searchsorted(self._ex_hash, distinct)[row_of]
-        first, first_dup = self._ex_line[pos], self._ex_dup[pos]
-        out[idx] = np.where(first == lines, first_dup, np.where(first_dup > 0, first_dup, first))
+        # identical points: codes in order of first appearance, so a row is the first of its
+        # kind where its code exceeds every code before it
+        codes = pd.factorize(_exact_hash(lon, lat, id_hash))[0]
+        first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
+        best = self._neighbours(lon[first], lat[first], id_hash[first], lines[first])
+        own, first_line = best[codes], lines[first][codes]
+        # a later copy: its first's earliest neighbour, else that first row itself
+        out[idx] = np.where(first_line == lines, own, np.where(own > 0, own, first_line))
         return out
 
     def _neighbours(self, lon, lat, ids, lines) -> np.ndarray:
-        """The earliest earlier line within the tolerance of each point (0 for none), among the
-        points of earlier chunks (the index) and of this chunk; then this chunk joins the index."""
+        """The earliest earlier line within the tolerance of each (distinct) point, 0 for none,
+        among the indexed points and those of this chunk; then the new ones join the index.
+        Bitmaps of the keys of both say which cells can hold anything (most hold nothing)."""
         cx, cy, fx, fy = _cells(lon, lat)
         keys = _grid_key(cx, cy, ids)
         order = np.argsort(keys)
-        this_chunk = (keys[order], lon[order], lat[order], ids[order], lines[order])
-        earlier = (self._key, self._lon, self._lat, self._id, self._line)
-        best = np.zeros(len(lon), dtype="int64")
+        sorted_keys = keys[order]
+        earlier = (self._key, self._at, self._points)
+        chunk = (sorted_keys, order, _Columns(lon, lat, ids, lines))
+        in_chunk = _Bitmap(max(16, int(len(keys)).bit_length() + 3))
+        in_chunk.mark(keys)
+        # own cell: only a key that occurs twice in the chunk has neighbours there
+        shared = np.zeros(len(keys), dtype=bool)
+        twice = np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1])
+        shared[order[twice]] = shared[order[twice + 1]] = True
+        best = np.full(len(lon), _NONE)
+        seen = np.zeros(len(lon), dtype=bool)  # the same point is in the index already
         # cells are at least twice the tolerance wide: a point within it lies in the point's
         # own cell or in the neighbours towards the nearer edges (2 x 2 cells)
         sx = np.where(fx < 0.5, -1, 1)
         sy = np.where(fy < 0.5, -1, 1)
         for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
-            wanted = _grid_key(cx + dx * sx, cy + dy * sy, ids)
-            by_key = np.argsort(wanted)
-            for source in (earlier, this_chunk):
-                p, line = self._near(source, wanted, by_key, lon, lat, ids, lines)
-                if len(p):
-                    cand = np.full(len(lon), np.iinfo("int64").max)
-                    np.minimum.at(cand, p, line)
-                    hit = cand < np.iinfo("int64").max
-                    best[hit] = np.where(best[hit] > 0, np.minimum(best[hit], cand[hit]), cand[hit])
-        self._insert(keys, lon, lat, ids, lines)
-        return best
+            wanted = keys if dx == dy == 0 else _grid_key(cx + dx * sx, cy + dy * sy, ids)
+            maybe = np.flatnonzero(self._index_keys.marked(wanted))
+            p, line, same = self._near(earlier, wanted[maybe], maybe, lon, lat, ids, lines)
+            np.minimum.at(best, p, line)
+            seen[p[same]] = True
+            maybe = np.flatnonzero(shared if dx == dy == 0 else in_chunk.marked(wanted))
+            p, line, _ = self._near(chunk, wanted[maybe], maybe, lon, lat, ids, lines)
+            np.minimum.at(best, p, line)
+        new = np.flatnonzero(~seen[order])  # in key order
+        self._insert(sorted_keys[new], order[new], _Columns(lon, lat, ids, lines))
+        return np.where(best == _NONE, 0, best)
 
-    def _near(self, source, wanted, by_key, lon, lat, ids, lines):
-        """(point, line) pairs: points of ``source`` (arrays sorted by grid key) in the cell
-        ``wanted`` of each point, earlier than it, with its id, within the tolerance."""
-        s_key, s_lon, s_lat, s_id, s_line = source
-        lo, counts = _ranges(s_key, wanted[by_key])
-        if not counts.any():
-            return lo[:0], lo[:0]
-        p = np.repeat(by_key, counts)
-        c = np.repeat(lo, counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
-        keep = (s_line[c] < lines[p]) & (s_id[c] == ids[p])
+    def _near(self, source, wanted, point, lon, lat, ids, lines):
+        """(point, line, identical) for the points of ``source`` in the cell ``wanted`` of each
+        ``point``, earlier than it, with its id, within the tolerance."""
+        s_key, s_at, s = source
+        lo, counts = _ranges(s_key, wanted)
+        p = np.repeat(point, counts)
+        c = s_at[np.repeat(lo, counts) + (np.arange(len(p)) - np.repeat(np.cumsum(counts) - counts, counts))]
+        keep = (s.line[c] < lines[p]) & (s.id[c] == ids[p])
         p, c = p[keep], c[keep]
-        near = _distance(lon[p], lat[p], s_lon[c], s_lat[c]) <= self.tolerance
-        return p[near], s_line[c[near]]
+        near = _distance(lon[p], lat[p], s.lon[c], s.lat[c]) <= self.tolerance
+        p, c = p[near], c[near]
+        return p, s.line[c], (s.lon[c] == lon[p]) & (s.lat[c] == lat[p])
 
-    def _insert(self, keys, lon, lat, ids, lines) -> None:
-        self._key, self._lon, self._lat, self._id, self._line = _merge_sorted(
-            (self._key, self._lon, self._lat, self._id, self._line), (keys, lon, lat, ids, lines))
+    def _insert(self, keys: np.ndarray, at: np.ndarray, points: _Columns) -> None:
+        """Index ``points[at]`` under their (sorted) ``keys``."""
+        where = np.searchsorted(self._key, keys, side="right")
+        self._key = np.insert(self._key, where, keys)
+        self._at = np.insert(self._at, where, len(self._points) + np.arange(len(at)))
+        self._points.extend(points.take(at))
+        self._index_keys.mark(keys)
 
 
-def _merge_sorted(old: tuple, new: tuple) -> tuple:
-    """Arrays sorted by their first member, with the new rows merged in (linear time in the
-    old rows: only the new ones are sorted)."""
-    order = np.argsort(new[0], kind="stable")
-    at = np.searchsorted(old[0], new[0][order], side="right")
-    return tuple(np.insert(a, at, b[order]) for a, b in zip(old, new))
+class _Bitmap:
+    """A set of 64-bit keys that may answer yes for a key not in it (by the top ``bits`` bits)."""
+
+    def __init__(self, bits: int):
+        self.bits = bits
+        self._bytes = np.zeros(1 << (bits - 3), dtype="uint8")
+
+    def _where(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        slot = keys >> np.uint64(64 - self.bits)
+        return slot >> np.uint64(3), np.left_shift(1, (slot & np.uint64(7)).astype("uint8"))
+
+    def mark(self, keys: np.ndarray) -> None:
+        byte, bit = self._where(keys)
+        np.bitwise_or.at(self._bytes, byte, bit)
+
+    def marked(self, keys: np.ndarray) -> np.ndarray:
+        byte, bit = self._where(keys)
+        return (self._bytes[byte] & bit) != 0
+
+
+class _Columns:
+    """lon, lat, id hash and line of points, appended to in amortised constant time."""
+
+    def __init__(self, lon=None, lat=None, id=None, line=None):
+        self._arrays = [np.empty(0) if lon is None else lon, np.empty(0) if lat is None else lat,
+                        np.empty(0, dtype="uint64") if id is None else id,
+                        np.empty(0, dtype="int64") if line is None else line]
+        self._n = len(self._arrays[0])
+
+    def __len__(self) -> int:
+        return self._n
+
+    lon = property(lambda self: self._arrays[0])
+    lat = property(lambda self: self._arrays[1])
+    id = property(lambda self: self._arrays[2])
+    line = property(lambda self: self._arrays[3])
+
+    def take(self, index: np.ndarray) -> _Columns:
+        return _Columns(*(a[index] for a in self._arrays))
+
+    def extend(self, other: _Columns) -> None:
+        n, m = self._n, len(other)
+        if n + m > len(self._arrays[0]):
+            capacity = max(2 * len(self._arrays[0]), n + m, 1024)
+            self._arrays = [np.concatenate([a[:n], np.empty(capacity - n, dtype=a.dtype)]) for a in self._arrays]
+        for a, b in zip(self._arrays, other._arrays):
+            a[n:n + m] = b[:m]
+        self._n = n + m
 
 
 def _ranges(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each of the (sorted) ``wanted``, where its run starts in the sorted ``keys`` and how
-    long it is. Most wanted keys are absent: the end of a run is searched for only when found."""
+    """For each of ``wanted``, where its run starts in the sorted ``keys`` and how long it is."""
     lo = np.searchsorted(keys, wanted, side="left")
     found = np.flatnonzero(lo < len(keys))
     found = found[keys[lo[found]] == wanted[found]]
     counts = np.zeros(len(wanted), dtype="int64")
     counts[found] = np.searchsorted(keys, wanted[found], side="right") - lo[found]
     return lo, counts
-
-
-def _isin_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
-    if not len(sorted_values):
-        return np.zeros(len(values), dtype=bool)
-    pos = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
-    return sorted_values[pos] == values
 
 
 def _hash_ids(ids, n: int) -> np.ndarray:
@@ -183,7 +226,8 @@ def _cells(lon, lat):
 
 def _grid_key(cx, cy, ids) -> np.ndarray:
     with np.errstate(over="ignore"):
-        return (cx.astype("uint64") * _M1) ^ (cy.astype("uint64") * _M2) ^ ids
+        h = (cx.astype("uint64") * _M1) ^ (cy.astype("uint64") * _M2) ^ ids
+        return h ^ (h >> np.uint64(31))  # the bitmap takes the top bits: mix the low ones in
 
 
 def _distance(lon1, lat1, lon2, lat2) -> np.ndarray:

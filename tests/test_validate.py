@@ -165,25 +165,32 @@ def test_batch_arrow_matches_table(engine, violation_point):
                 assert value == pytest.approx(expected), name
 
 
-def test_duplicate_finder_agrees_with_brute_force():
+@pytest.mark.parametrize("with_ids", [True, False])
+def test_duplicate_finder_agrees_with_brute_force(with_ids):
+    """Chunk after chunk, with and without an id column: identical points within a chunk and
+    across chunks (those are folded), clusters a few metres wide, pairs near 2 m."""
     import numpy as np
 
     from geo.duplicates import DuplicateFinder, _distance
 
     rng = np.random.default_rng(3)
-    n = 400
+    n = 600
     lon = 108.3 + rng.normal(0, 2e-5, n)  # a few metres apart: many pairs near 2 m
     lat = -6.3 + rng.normal(0, 2e-5, n)
-    lon[50:60] = lon[10]  # identical points
+    lon[300:] += 0.001                   # a second cluster
+    lon[50:60] = lon[10]  # identical points: a later chunk, and inside one chunk
     lat[50:60] = lat[10]
-    ids = rng.integers(0, 3, n).astype(str)
+    lon[[400, 420, 590]] = lon[399]
+    lat[[400, 420, 590]] = lat[399]
+    ids = rng.integers(0, 3, n).astype(str) if with_ids else None
     lines = np.arange(2, n + 2) * 2
     finder = DuplicateFinder(2.0)
-    got = np.concatenate([finder.find(lon[i:i + 37], lat[i:i + 37], lines[i:i + 37], ids=ids[i:i + 37])
+    got = np.concatenate([finder.find(lon[i:i + 37], lat[i:i + 37], lines[i:i + 37],
+                                      ids=None if ids is None else ids[i:i + 37])
                           for i in range(0, n, 37)])
     expected = np.zeros(n, dtype="int64")
     for j in range(n):
-        near = [i for i in range(j) if ids[i] == ids[j]
+        near = [i for i in range(j) if (ids is None or ids[i] == ids[j])
                 and _distance(lon[i], lat[i], lon[j], lat[j]) <= 2.0]
         expected[j] = lines[near[0]] if near else 0
     assert (got == expected).all()
