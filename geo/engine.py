@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from .allowed import AllowedIndex
 from .batch import Batch
@@ -66,6 +67,24 @@ class Engine:
 
     def regency_index(self, code: str) -> int | None:
         return self._regency_index.get(code)
+
+    def warm(self, around_sites: bool = True) -> None:
+        """Build the lazily built indexes now: the sites of each UTM zone and, ``around_sites``,
+        the regency grid where reports fall (by checking points on and around every site). A
+        server does this before its workers fork (they share what it builds, and the first
+        requests are as fast as the rest); a batch builds the zones while its first rows are
+        read (its own points fill the grid)."""
+        for epsg in np.unique(self._regency_epsg):
+            self._zones[int(epsg)]
+        sites = self.layers.sites
+        if not around_sites or not len(sites):
+            return
+        xy = shapely.get_coordinates(shapely.centroid(sites.geometry.values))
+        step = 0.005  # degrees, about 550 m: the neighbourhood where reports of a site fall
+        around = np.concatenate([xy + (dx, dy) for dx in (-step, 0, step) for dy in (-step, 0, step)])
+        around = np.unique(np.round(around / step).astype("int64"), axis=0) * step
+        around = around[(np.abs(around[:, 0]) <= 180) & (np.abs(around[:, 1]) <= 90)]
+        self.check_many(around[:, 0], around[:, 1])
 
     # -- the public checks -------------------------------------------------------------------
 

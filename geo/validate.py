@@ -98,17 +98,19 @@ class Results:
 class Validator:
     def __init__(self, engine, catalog: Catalog | None = None, lang: str | None = None, *,
                  at_column: str | None = None, chunk_rows: int = 100_000, max_rows: int | None = None,
-                 processes: int = 0):
-        """``processes``: judge the chunks (coordinates, dates, the engine) in that many forked
-        processes, so that reading, duplicates and writing go on beside them on other cores (the
-        CLI does this on a machine with several cores); 0: in a thread (a web server's worker
-        does not fork)."""
+                 jobs: int = 1, processes: bool = False):
+        """``jobs``: chunks judged (coordinates, dates, the engine) at once, in threads, while
+        reading, duplicates and writing go on beside them. Most of judging runs outside the
+        GIL (GEOS, KD-trees, numpy, Arrow), so two threads keep two cores busy (the CLI's
+        default); a web server's worker judges one chunk at a time. ``processes``: judge in
+        that many forked processes instead (for machines with many cores)."""
         self.engine = engine
         self.catalog = catalog or Catalog()
         self.lang = self.catalog.language(lang)
         self.at_column = at_column
         self.chunk_rows = chunk_rows
         self.max_rows = max_rows
+        self.jobs = max(1, jobs)
         self.processes = processes
         west, south, east, north = engine.layers.regencies.total_bounds
         m = AREA_MARGIN_DEG
@@ -158,7 +160,7 @@ class Validator:
         """The result table of each chunk of ``csv`` (see :data:`RESULT_COLUMNS`).
 
         A three-stage pipeline: the next chunk is read in one thread, the engine judges the
-        chunk after that in another (or in a process of its own), and duplicates and the output
+        ``jobs`` chunks after that in others (or in processes), and duplicates and the output
         are done here, in order.
         """
         summary = summary if summary is not None else Summary()
@@ -172,7 +174,7 @@ class Validator:
                                       limit=self.max_rows)
                 summary.rows += len(chunk)
                 pending.append((chunk, judge(chunk)))
-                if len(pending) > max(1, self.processes):
+                if len(pending) > self.jobs:
                     yield self._finish(*pending.popleft(), roles, names, duplicates, summary)
             while pending:
                 yield self._finish(*pending.popleft(), roles, names, duplicates, summary)
@@ -181,14 +183,19 @@ class Validator:
     def _judging(self, roles: Roles):
         """A function: chunk -> future of its :class:`Judged`, run in a thread or a process."""
         if self.processes and "fork" in multiprocessing.get_all_start_methods():
-            with ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("fork"),
+            self.engine.warm(around_sites=False)  # once, here: the processes inherit it
+            with ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"),
                                      initializer=_adopt, initargs=(self,)) as pool:
-                for future in [pool.submit(os.getpid) for _ in range(self.processes)]:
+                for future in [pool.submit(os.getpid) for _ in range(self.jobs)]:
                     future.result()  # fork now, before the reader thread starts
                 yield lambda chunk: pool.submit(_judge_adopted, _judged_columns(chunk, roles), roles)
         else:
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="zonasi-engine") as pool:
+            with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="zonasi-engine") as pool, \
+                    ThreadPoolExecutor(max_workers=1, thread_name_prefix="zonasi-warm") as warm:
+                # the engine's indexes are built while the first rows are read and parsed
+                warming = warm.submit(self.engine.warm, around_sites=False)
                 yield lambda chunk: pool.submit(self.judge, chunk, roles)
+                warming.result()
 
     def _finish(self, chunk: Chunk, judged, roles: Roles, names, duplicates: DuplicateFinder,
                 summary: Summary) -> Results:
@@ -329,7 +336,7 @@ def prefetch(chunks: Iterator, depth: int = 1) -> Iterator:
         thread.join()
 
 
-# The Validator of a judging process (``Validator(processes=N)``): handed over by fork when
+# The Validator of a judging process (``Validator(processes=True)``): handed over by fork when
 # the process starts, so the engine is shared copy-on-write and never pickled.
 _ADOPTED: Validator | None = None
 

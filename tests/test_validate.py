@@ -197,8 +197,9 @@ def test_duplicate_finder_agrees_with_brute_force(with_ids):
     assert (expected > 0).sum() > 50
 
 
-def test_judging_in_forked_processes_gives_the_same_results(engine, tmp_path):
-    """``processes=2`` (what the CLI does on several cores): the same bytes as in a thread, on
+def test_judging_several_chunks_at_once_gives_the_same_results(engine, tmp_path):
+    """Two chunks at once, in threads (the CLI's default) or forked processes: the same bytes
+    as one at a time, on
     the benchmark's messy export (DMS, decimal commas, quoted line breaks, blank lines, dates,
     repeats), in several chunks."""
     import sys
@@ -210,10 +211,10 @@ def test_judging_in_forked_processes_gives_the_same_results(engine, tmp_path):
     source = tmp_path / "laporan.csv"
     generate(source, 3_000, seed=5)
     outputs = []
-    for processes in (0, 2):
-        out, violations = tmp_path / f"hasil{processes}.csv", tmp_path / f"pelanggaran{processes}.geojson"
-        summary = Validator(engine, at_column="Tanggal", chunk_rows=700, processes=processes).run(
+    for jobs, processes in ((1, False), (2, False), (2, True)):
+        out, violations = tmp_path / f"hasil{jobs}{processes}.csv", tmp_path / f"pelanggaran{jobs}{processes}.geojson"
+        summary = Validator(engine, at_column="Tanggal", chunk_rows=700, jobs=jobs, processes=processes).run(
             source, out, violations=violations)
         outputs.append((out.read_bytes(), violations.read_bytes(), summary.to_dict() | {"seconds": 0}))
-    assert outputs[0] == outputs[1]
+    assert outputs[0] == outputs[1] == outputs[2]
     assert outputs[0][2]["rows"] == 3_000 and outputs[0][2]["counts"]["violation"] > 0

@@ -71,10 +71,9 @@ def test_jobs_change_the_speed_not_the_results(tmp_path):
     source = tmp_path / "laporan.csv"
     source.write_text(REPORTS * 40, encoding="utf-8")  # the header again is an invalid row each time
     outputs = []
-    for jobs in ("0", "1", "2"):
-        out = tmp_path / f"hasil{jobs}.csv"
-        result = CliRunner().invoke(cli, ["validate", str(source), "-o", str(out), "--jobs", jobs,
-                                          "--chunk-rows", "1000"])
+    for i, jobs in enumerate((["--jobs", "1"], ["--jobs", "2"], ["--jobs", "2", "--processes"])):
+        out = tmp_path / f"hasil{i}.csv"
+        result = CliRunner().invoke(cli, ["validate", str(source), "-o", str(out), *jobs, "--chunk-rows", "1000"])
         assert result.exit_code == 0, result.output
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1] == outputs[2] and outputs[0].count(b"\n") == 4 * 40

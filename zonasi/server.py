@@ -1,4 +1,4 @@
-"""Helpers of `zonasi serve`: the gevent patch, warming and freezing the heap before forking,
+"""Helpers of `zonasi serve`: the gevent patch, freezing the heap before forking,
 and one listening socket per worker.
 
 Why gevent by default: with gunicorn's thread workers every request crosses threads three times
@@ -90,24 +90,6 @@ def heartbeat_dir() -> str | None:
     a RAM disk when there is one, as gunicorn recommends (on a disk it costs ~0.2 ms a time)."""
     shm = Path("/dev/shm")
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
-
-
-def warm(engine) -> None:
-    """Check points on and around every site once, before the workers fork: the engine's lazily
-    built indexes (per UTM zone, and the regency grid) are then built once, shared by all workers
-    (copy-on-write), and the first requests are as fast as the rest."""
-    import numpy as np
-    import shapely
-
-    sites = engine.layers.sites
-    if not len(sites):
-        return
-    xy = shapely.get_coordinates(shapely.centroid(sites.geometry.values))
-    step = 0.005  # degrees, about 550 m: the neighbourhood where reports of a site fall
-    around = np.concatenate([xy + (dx, dy) for dx in (-step, 0, step) for dy in (-step, 0, step)])
-    around = np.unique(np.round(around / step).astype("int64"), axis=0) * step
-    around = around[(np.abs(around[:, 0]) <= 180) & (np.abs(around[:, 1]) <= 90)]
-    engine.check_many(around[:, 0], around[:, 1])
 
 
 def freeze_heap() -> None:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .reader import CsvFile
 
 BLOCK_BYTES = 16 * 1024 * 1024
+FIRST_BLOCK_BYTES = 1024 * 1024  # then doubling up to BLOCK_BYTES: the first rows come out soon
 _LINE_BREAK = r"\r\n|\r|\n"
 _WHITESPACE = np.zeros(256, dtype=bool)
 _WHITESPACE[list(b" \t\r\n\f\v")] = True
@@ -43,11 +44,13 @@ def chunks(csv: CsvFile, rows: int) -> Iterator[tuple[list[pa.Array], np.ndarray
         return
     pending = b""
     eof = False
+    size = min(FIRST_BLOCK_BYTES, BLOCK_BYTES)
     while True:
         if not eof:
-            raw = csv.read_at(offset + len(pending), BLOCK_BYTES)
-            eof = len(raw) < BLOCK_BYTES
+            raw = csv.read_at(offset + len(pending), size)
+            eof = len(raw) < size
             pending += raw
+            size = min(2 * size, BLOCK_BYTES)
         if not pending:
             return
         cut = len(pending) if eof else _cut(pending)
@@ -127,11 +130,13 @@ def _parse(block: bytes, width: int, delimiter: str, line: int):
     if odd:
         raise Unusual
     arrays = [table.column(n).combine_chunks() for n in names]
-    spans = np.ones(table.num_rows, dtype="int64")
-    for array in arrays:
-        spans += line_breaks(array)
     data = np.frombuffer(block, dtype=np.uint8)
     ends = _line_ends(data)
+    # without a lone \r in the block, every line break in a value is a \n (\r\n counts once)
+    lone_cr = len(ends) > np.count_nonzero(data == 10)
+    spans = np.ones(table.num_rows, dtype="int64")
+    for array in arrays:
+        spans += line_breaks(array) if lone_cr else np.asarray(pc.count_substring(array, "\n"), dtype="int64")
     if len(ends) == 0 or ends[-1] != len(data) - 1:
         ends = np.append(ends, len(data) - 1)  # the last line has no break (end of file)
     starts_of_lines = np.concatenate([[0], ends[:-1] + 1])

@@ -28,7 +28,6 @@ from .sniff import FALLBACK, detect_delimiter, detect_encoding, encoding_label
 SNIFF_BYTES = 256 * 1024
 FIELD_LIMIT = 64 * 1024 * 1024
 BLANK = " \t\r\n\f\v"
-BLANK_VALUE = r"^[ \t\r\n\f\v]*$"
 LINE_BREAK = r"\r\n|\r|\n"
 LINE_BREAK_RE = re.compile(LINE_BREAK)
 
@@ -163,12 +162,12 @@ class CsvFile:
             if not len(candidates):
                 break
             values = array if len(candidates) == len(array) else array.take(pa.array(candidates))
-            candidates = candidates[np.asarray(pc.match_substring_regex(values, BLANK_VALUE), dtype=bool)]
+            candidates = candidates[_blank_values(values)]
         blank = np.zeros(len(lines), dtype=bool)
         blank[candidates] = True
         extra = np.zeros(len(lines), dtype=bool)
         for array in arrays[width:]:
-            extra |= ~np.asarray(pc.match_substring_regex(array, BLANK_VALUE), dtype=bool)
+            extra |= ~_blank_values(array)
         for i, values in cut.items():
             extra[i] |= any(v.strip(BLANK) for v in values)
         for i in np.flatnonzero(extra).tolist():
@@ -252,6 +251,12 @@ class _Records:
             self.done = self.base + reader.line_num
             if any(v.strip(BLANK) for v in record):
                 return start, record
+
+
+def _blank_values(values: pa.Array) -> np.ndarray:
+    """Which values are empty or ASCII whitespace only (:data:`BLANK`)."""
+    blank = pc.or_(pc.equal(pc.binary_length(values), 0), pc.ascii_is_space(values))
+    return np.asarray(pc.fill_null(blank, True), dtype=bool)
 
 
 def _regularise(records: list, width: int) -> tuple[list, dict, dict]:

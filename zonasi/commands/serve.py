@@ -53,7 +53,7 @@ def serve(host, port, workers, worker_class, threads, layers_dir):
     except ZonasiError as exc:
         raise click.UsageError(exc.message) from exc
     store.dispose()      # no pooled connection may cross the fork
-    server.warm(app.extensions["zonasi"].engine)
+    app.extensions["zonasi"].engine.warm()
     server.freeze_heap()
 
     # One listening socket per worker (SO_REUSEPORT): the kernel spreads connections evenly.

@@ -1,7 +1,7 @@
 """zonasi validate: a verdict for every row of a spreadsheet export."""
 from __future__ import annotations
 
-import os
+import gc
 import sys
 from pathlib import Path
 
@@ -30,16 +30,16 @@ DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
                    "outside every campaign period is a violation by itself.")
 @click.option("--chunk-rows", default=100_000, show_default=True, type=click.IntRange(1_000, 10_000_000),
               help="Rows per chunk: memory stays bounded whatever the file size.")
-@click.option("--jobs", type=click.IntRange(0, 64), default=lambda: 2 if (os.cpu_count() or 1) >= 4 else 0,
-              show_default="2 with 4 or more cores, else 0",
-              help="Processes that judge chunks (coordinates, dates, the engine) while this one reads, "
-                   "finds duplicates and writes; 0: judge in a thread of this process (as fast on 2 "
-                   "cores, with less CPU).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Chunks judged at once (coordinates, dates, the engine), in threads, while this "
+                   "one reads, finds duplicates and writes.")
+@click.option("--processes", is_flag=True,
+              help="Judge in forked processes instead of threads (for machines with many cores).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: on a terminal only).")
 @layers_option
 @lang_option
-def validate(reports, output, violations, at_column, chunk_rows, jobs, progress, layers_dir, lang):
+def validate(reports, output, violations, at_column, chunk_rows, jobs, processes, progress, layers_dir, lang):
     """Check every row of REPORTS.csv and write RESULTS.csv.
 
     REPORTS.csv may use ',' ';' or tab, UTF-8 (with or without BOM) or Windows-1252, quoted values
@@ -73,8 +73,11 @@ def validate(reports, output, violations, at_column, chunk_rows, jobs, progress,
     engine = load_engine(settings)
     catalog = Catalog()
     validator = Validator(engine, catalog, settings.language, at_column=at_column, chunk_rows=chunk_rows,
-                          processes=jobs)
+                          jobs=jobs, processes=processes)
     show = sys.stderr.isatty() if progress is None else progress
+    # The ~180,000 objects of the layers and modules out of the collector's sight for the run:
+    # its full collections then walk only what the run allocates (0.26 -> 0.07 s per 1M rows).
+    gc.freeze()
     try:
         with _ProgressBar(reports.stat().st_size, show) as bar:
             summary = validator.run(reports, output, violations=violations, progress=bar.update)
@@ -83,6 +86,8 @@ def validate(reports, output, violations, at_column, chunk_rows, jobs, progress,
         raise click.UsageError(f"{reports}: {exc.message}") from exc
     except OSError as exc:
         raise click.UsageError(f"{exc.filename or reports}: {exc.strerror}") from exc
+    finally:
+        gc.unfreeze()
     _print_summary(summary, catalog, settings.language, reports, output, violations)
 
 
