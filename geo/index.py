@@ -76,7 +76,11 @@ class RegencyLocator:
         self._grid[cells[0], cells[1]] = owner
 
     def _exact(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
-        point_i, regency_i = self._tree.query(shapely.points(lons, lats), predicate="intersects")
+        # candidates by bounding box, then the (prepared) polygons tested on the coordinates:
+        # half the time of the tree's own "intersects" predicate
+        point_i, regency_i = self._tree.query(shapely.points(lons, lats))
+        inside = shapely.intersects_xy(self._tree.geometries[regency_i], lons[point_i], lats[point_i])
+        point_i, regency_i = point_i[inside], regency_i[inside]
         regency = np.full(len(lons), np.iinfo("int32").max, dtype="int32")
         np.minimum.at(regency, point_i, regency_i.astype("int32"))
         regency[regency == np.iinfo("int32").max] = -1

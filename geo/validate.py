@@ -255,9 +255,10 @@ class Validator:
             table = self.engine.check_many(coords.lon[index], coords.lat[index], ats).arrow()
         else:
             table = pa.Table.from_pylist([], schema=pa.schema(list(RESULT_SCHEMA)[:9]))
-        position = np.full(len(valid), -1, dtype="int64")
-        position[index] = np.arange(len(index))
-        table = table.take(pa.array(position, mask=position < 0))
+        if len(index) < len(valid):  # the invalid rows back in, as nulls
+            position = np.full(len(valid), -1, dtype="int64")
+            position[index] = np.arange(len(index))
+            table = table.take(pa.array(position, mask=position < 0))
         status = pc.fill_null(table.column("status"), "invalid")
         return table.set_column(table.schema.get_field_index("status"), "status", status)
 

@@ -75,7 +75,7 @@ def _after_header(csv: CsvFile) -> tuple[int, int]:
     """Byte offset (after any BOM) just past the header's lines, and the lines consumed."""
     consumed = csv.header_lines
     head = csv.read_at(0, BLOCK_BYTES)
-    breaks = _line_ends(np.frombuffer(head, dtype=np.uint8))
+    breaks, _ = _line_ends(head)
     if len(head) == BLOCK_BYTES:  # a \r at the very end may be the first half of \r\n
         breaks = breaks[breaks < len(head) - 1]
     if len(breaks) < consumed:
@@ -85,27 +85,28 @@ def _after_header(csv: CsvFile) -> tuple[int, int]:
     return int(breaks[consumed - 1]) + 1, consumed
 
 
-def _line_ends(data: np.ndarray) -> np.ndarray:
-    """Index of the last byte of each line break (\\n, \\r\\n, or a lone \\r)."""
+def _line_ends(buffer: bytes) -> tuple[np.ndarray, bool]:
+    """Index of the last byte of each line break (\\n, \\r\\n, or a lone \\r), and whether a
+    lone \\r is among them."""
+    data = np.frombuffer(buffer, dtype=np.uint8)
     lf = np.flatnonzero(data == 10)
     cr = np.flatnonzero(data == 13)
     if not len(cr):
-        return lf
+        return lf, False
     after = np.minimum(cr + 1, len(data) - 1)
     lone = cr[(data[after] != 10) | (cr == len(data) - 1)]
-    return np.union1d(lf, lone) if len(lone) else lf
+    return (np.union1d(lf, lone), True) if len(lone) else (lf, False)
 
 
 def _cut(buffer: bytes) -> int | None:
     """Length of the longest prefix ending with a \\n outside quotes (even quote count)."""
-    data = np.frombuffer(buffer, dtype=np.uint8)
-    newlines = np.flatnonzero(data == 10)
-    if not len(newlines):
-        return None
-    quotes = np.flatnonzero(data == 34)
-    even = (np.searchsorted(quotes, newlines) % 2) == 0
-    good = newlines[even]
-    return int(good[-1]) + 1 if len(good) else None
+    end = buffer.rfind(b"\n")
+    quotes = buffer.count(b'"', 0, max(end, 0))
+    while end >= 0 and quotes % 2:
+        before = buffer.rfind(b"\n", 0, end)
+        quotes -= buffer.count(b'"', max(before, 0), end)
+        end = before
+    return end + 1 if end >= 0 else None
 
 
 def _parse(block: bytes, width: int, delimiter: str, line: int):
@@ -131,12 +132,11 @@ def _parse(block: bytes, width: int, delimiter: str, line: int):
         raise Unusual
     arrays = [table.column(n).combine_chunks() for n in names]
     data = np.frombuffer(block, dtype=np.uint8)
-    ends = _line_ends(data)
     # without a lone \r in the block, every line break in a value is a \n (\r\n counts once)
-    lone_cr = len(ends) > np.count_nonzero(data == 10)
-    spans = np.ones(table.num_rows, dtype="int64")
-    for array in arrays:
-        spans += line_breaks(array) if lone_cr else np.asarray(pc.count_substring(array, "\n"), dtype="int64")
+    ends, lone_cr = _line_ends(block)
+    breaks = [line_breaks(a) if lone_cr else np.asarray(pc.count_substring(a, "\n"), dtype="int64")
+              for a in arrays]
+    spans = 1 + np.sum(breaks, axis=0) if breaks else np.ones(table.num_rows, dtype="int64")
     if len(ends) == 0 or ends[-1] != len(data) - 1:
         ends = np.append(ends, len(data) - 1)  # the last line has no break (end of file)
     starts_of_lines = np.concatenate([[0], ends[:-1] + 1])
@@ -145,8 +145,9 @@ def _parse(block: bytes, width: int, delimiter: str, line: int):
     multi = np.flatnonzero(spans > 1)
     if len(multi):
         index = pa.array(multi)
-        for array in arrays:
-            internal[multi] += _blank_lines_inside(array.take(index))
+        for array, count in zip(arrays, breaks):
+            if count[multi].any():
+                internal[multi] += _blank_lines_inside(array.take(index))
     first = _lay_out(spans, internal, blank)
     return arrays, line + 1 + first, len(ends)
 
