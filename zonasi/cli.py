@@ -7,6 +7,8 @@ spreadsheets of reports; serve the map and the API.
 from __future__ import annotations
 
 import importlib
+import logging
+import os
 import sys
 
 import click
@@ -58,3 +60,10 @@ def main():
     except click.ClickException as exc:
         click.echo(f"zonasi: error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
+    # Done: leave without tearing down the heap object by object (a third of a second after a
+    # million-row validation). Every command has closed its files by now; what is buffered is
+    # flushed here.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
