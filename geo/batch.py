@@ -20,6 +20,8 @@ _EMPTY_I = np.empty(0, dtype="int64")
 _EMPTY_F = np.empty(0, dtype="float64")
 _TEXT = ("nearest_site", "nearest_category", "legal_basis")
 _PATCHED = ("violations", "nearest_distance_m", "buffer_m", *_TEXT)
+_STATUS = np.array(["ok", "violation", "outside_period", "outside_area"], dtype=object)
+_STATUS_ARROW = pa.array(_STATUS.tolist(), type=pa.string())
 
 
 @dataclass
@@ -93,9 +95,13 @@ class Batch:
 
     @property
     def status(self) -> np.ndarray:
-        out = np.where((self.hit_count > 0) | self.outside_allowed, "violation", "ok").astype(object)
-        out[~self.in_period] = "outside_period"
-        out[self.regency < 0] = "outside_area"
+        return _STATUS[self._status_codes()]
+
+    def _status_codes(self) -> np.ndarray:
+        """Index into :data:`_STATUS` per point."""
+        out = ((self.hit_count > 0) | self.outside_allowed).astype("int8")
+        out[~self.in_period] = 2
+        out[self.regency < 0] = 3
         return out
 
     def verdict(self, i: int) -> Verdict:
@@ -219,7 +225,7 @@ class Batch:
             return lookup[name].take(pa.array(index, mask=index < 0))
 
         columns = {
-            "status": pa.array(self.status.tolist(), type=pa.string()),
+            "status": _STATUS_ARROW.take(pa.array(self._status_codes())),
             "regency_code": take("regency_code", reg),
             "regency": take("regency", reg),
             "violations": pa.array(counts),

@@ -153,7 +153,22 @@ class Coordinates:
 
     @property
     def valid(self) -> np.ndarray:
-        return np.array([p is None for p in self.problems], dtype=bool)
+        return no_problem(self.problems)
+
+
+def no_problem(problems: list) -> np.ndarray:
+    """Which rows have no problem (the usual case, all of them, is found without a loop)."""
+    if problems.count(None) == len(problems):
+        return np.ones(len(problems), dtype=bool)
+    return np.array([p is None for p in problems], dtype=bool)
+
+
+def first_problems(problems: list, *more: list) -> list:
+    """The first problem of each row, from ``problems`` and then each of ``more``."""
+    for other in more:
+        if other.count(None) < len(other):
+            problems = [p or q for p, q in zip(problems, other)]
+    return problems
 
 
 def parse_columns(lat_values, lon_values, area=None) -> Coordinates:
@@ -164,7 +179,7 @@ def parse_columns(lat_values, lon_values, area=None) -> Coordinates:
     """
     lat, lat_problem, lat_letter = _parse_axis(lat_values, "lat")
     lon, lon_problem, lon_letter = _parse_axis(lon_values, "lon")
-    problems = [a or b for a, b in zip(lat_problem, lon_problem)]
+    problems = first_problems(lat_problem, lon_problem)
     for i in np.flatnonzero((lat_letter == "lon") | (lon_letter == "lat")):
         if problems[i] is None:
             if lat_letter[i] == "lon" and lon_letter[i] == "lat":
@@ -281,7 +296,7 @@ def _dms_fast(array: pa.Array, out: np.ndarray, letters: np.ndarray, index: np.n
 
 def _finish(lat: np.ndarray, lon: np.ndarray, problems: list, area) -> Coordinates:
     """Range and swap checks on parsed values; rows with a problem get NaN coordinates."""
-    parsed = np.array([p is None for p in problems], dtype=bool)
+    parsed = no_problem(problems)
     if area is not None:
         swapped = parsed & ~_inside(lon, lat, area) & _inside(lat, lon, area)
         for i in np.flatnonzero(swapped):

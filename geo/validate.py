@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import shapely
 
-from .coords import Coordinates, Problem, parse_columns, parse_pair_column
+from .coords import Coordinates, Problem, first_problems, no_problem, parse_columns, parse_pair_column
 from .csvin import Chunk, CsvFile, Roles, detect
 from .csvin.dates import parse_dates
 from .duplicates import DuplicateFinder
@@ -92,7 +92,7 @@ class Results:
     table: pa.Table
     lon: np.ndarray
     lat: np.ndarray
-    status: np.ndarray
+    status: pa.Array              # of STATUSES
 
 
 class Validator:
@@ -203,10 +203,10 @@ class Validator:
         table = chunk.table.rename_columns(names)
         for name in RESULT_COLUMNS:
             table = table.append_column(name, result.table.column(name))
-        summary.counts.update(result.status.tolist())
+        summary.counts.update({v["values"]: v["counts"] for v in pc.value_counts(result.status).to_pylist()})
         summary.duplicates += int(pc_count_valid(result.table.column("duplicate_of")))
         if len(summary.invalid_examples) < EXAMPLES:
-            invalid = np.flatnonzero(result.status == "invalid")[:EXAMPLES - len(summary.invalid_examples)]
+            invalid = _where(result.status, "invalid")[:EXAMPLES - len(summary.invalid_examples)]
             errors = result.table.column("error")
             summary.invalid_examples += [(int(chunk.lines[i]), errors[int(i)].as_py()) for i in invalid]
         return Results(table, result.lon, result.lat, result.status)
@@ -220,10 +220,10 @@ class Validator:
         days = None
         if roles.at:
             days, date_problems = parse_dates(chunk.table.column(roles.at).combine_chunks())
-            problems = [p or q for p, q in zip(problems, date_problems)]
+            problems = first_problems(problems, date_problems)
         for i, problem in chunk.problems.items():
             problems[i] = problems[i] or problem
-        valid = np.array([p is None for p in problems], dtype=bool)
+        valid = no_problem(problems)
         return Judged(coords, problems, valid, self._verdicts(coords, valid, days))
 
     def complete(self, chunk: Chunk, judged: Judged, roles: Roles, duplicates: DuplicateFinder) -> Results:
@@ -231,7 +231,7 @@ class Validator:
         coords, problems, valid, verdicts = judged.coords, judged.problems, judged.valid, judged.verdicts
         ids = chunk.table.column(roles.apk_id) if roles.apk_id else None
         duplicate_of = duplicates.find(coords.lon, coords.lat, chunk.lines, ids=ids, valid=valid)
-        status = np.asarray(verdicts.column("status").to_numpy(zero_copy_only=False), dtype=object)
+        status = verdicts.column("status")
         errors = [None] * len(chunk)
         for i in np.flatnonzero(~valid):
             errors[i] = self.message(problems[i], int(chunk.lines[i]))
@@ -276,7 +276,7 @@ class Validator:
 
     @staticmethod
     def _violations(chunk: Results) -> gpd.GeoDataFrame:
-        hit = np.flatnonzero(chunk.status == "violation")
+        hit = _where(chunk.status, "violation")
         attrs = chunk.table.take(pa.array(hit, type=pa.int64())).to_pandas()
         return gpd.GeoDataFrame(attrs, geometry=shapely.points(chunk.lon[hit], chunk.lat[hit]), crs=4326)
 
@@ -355,6 +355,11 @@ def _judged_columns(chunk: Chunk, roles: Roles) -> Chunk:
     """The chunk with only the columns :meth:`Validator.judge` reads (less to send)."""
     names = [c for c in (roles.lat, roles.lon, roles.pair, roles.at) if c]
     return Chunk(chunk.table.select(list(dict.fromkeys(names))), chunk.lines, chunk.problems)
+
+
+def _where(status, value: str) -> np.ndarray:
+    """The rows whose status is ``value``."""
+    return np.flatnonzero(np.asarray(pc.equal(status, value), dtype=bool))
 
 
 def pc_count_valid(column) -> int:
