@@ -47,6 +47,10 @@ def cli():
 
 def main():
     """Console-script entry point: bad input is one line on stderr and exit status 2."""
+    # zonasi does no linear algebra: without this, numpy's and scipy's OpenBLAS each start a
+    # thread per core that wakes and spins now and then (2% of a batch run's CPU). Read when
+    # they load, so set before any import of numpy; the environment still decides.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         cli.main(prog_name="zonasi", standalone_mode=False)
     except click.exceptions.Exit as exc:
