@@ -103,7 +103,7 @@ class Validator:
         reading, duplicates and writing go on beside them. Most of judging runs outside the
         GIL (GEOS, KD-trees, numpy, Arrow), so two threads keep two cores busy (the CLI's
         default); a web server's worker judges one chunk at a time. ``processes``: judge in
-        that many forked processes instead (for machines with many cores)."""
+        ``jobs`` forked processes instead (for machines with many cores)."""
         self.engine = engine
         self.catalog = catalog or Catalog()
         self.lang = self.catalog.language(lang)
