@@ -72,6 +72,9 @@ def main():
     # million-row validation). Every command has closed its files by now; what is buffered is
     # flushed here.
     logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # the reader of a pipe went away
+        os._exit(1)
     os._exit(0)
