@@ -88,8 +88,9 @@ class RegencyLocator:
 
 
 class ZoneSites:
-    """The sites near one UTM zone, projected once: an STRtree for ``dwithin`` queries, and a
-    KD-tree of samples of the sites for nearest-site queries."""
+    """The sites near one UTM zone, projected once: an STRtree for ``dwithin`` queries, a
+    KD-tree of samples of the sites for nearest-site queries and, where the sites are points
+    and lines, the lines in short pieces (:class:`_Pieces`)."""
 
     def __init__(self, epsg: int, site_geoms: np.ndarray, site_lon_range, projector: Projector):
         zone = epsg % 100
@@ -102,49 +103,39 @@ class ZoneSites:
         self.tree = _built(shapely.STRtree(self.geoms))
         # Samples of every site for nearest-site queries: point sites themselves, the outlines of
         # lines and polygons every SAMPLE_SPACING_M metres, each sample knowing its site.
-        is_point = shapely.get_type_id(self.geoms) == 0
+        kind = shapely.get_type_id(self.geoms)
+        is_point = kind == 0
         self._only_points = bool(is_point.all())
         outlines = np.where(is_point, self.geoms, shapely.boundary(self.geoms))
         samples, self._sample_site = shapely.get_coordinates(
             shapely.segmentize(outlines, SAMPLE_SPACING_M), return_index=True)
-        from scipy.spatial import cKDTree  # here: a quarter second to import, and only judging needs it
+        from scipy.spatial import cKDTree  # here: Engine.from_directory imports it beside the layers
 
         self._samples = cKDTree(samples) if len(samples) else None
+        # where the sites are points and lines (no polygon: inside one is distance 0), the lines
+        # in short pieces give exact distances without GEOS
+        lines = not self._only_points and bool(((kind == 0) | (kind == 1)).all())
+        self._pieces = _Pieces(self.geoms, cKDTree) if lines else None
 
     def within(self, xy: np.ndarray, radius: np.ndarray):
         """Pairs (point, local site index, projected distance) with the distance at most the
         point's ``radius``: a ``dwithin`` query on the STRtree and the exact distances of its
         pairs. Where every site is a point, the KD-tree answers alone for batches (no GEOS
         geometry is made for their points): the nearest few sites of each point, more for points
-        that have that many within their radius. (For a handful of points, as in the web API's
-        checks, its fixed cost is higher than GEOS's.)"""
+        that have that many within their radius; where they are points and lines, the pieces of
+        the lines do. (For a handful of points, as in the web API's checks, their fixed cost is
+        higher than GEOS's.)"""
         if self._only_points and len(xy) >= KD_MIN_POINTS:
-            return self._points_within(xy, radius)
+            point_i, sample, distance = _kd_within(self._samples, xy, radius)
+            return point_i, self._sample_site[sample], distance
+        if self._pieces is not None and len(xy) >= KD_MIN_POINTS:
+            return self._pieces.within(xy, radius)
         return self._geos_within(xy, radius)
 
     def _geos_within(self, xy: np.ndarray, radius: np.ndarray):
         points = shapely.points(xy)
         point_i, site_j = self.tree.query(points, predicate="dwithin", distance=radius)
         return point_i, site_j, shapely.distance(points[point_i], self.geoms[site_j])
-
-    def _points_within(self, xy: np.ndarray, radius: np.ndarray):
-        found: list[tuple] = []
-        todo = np.arange(len(xy))
-        sites = self._samples.n if self._samples is not None else 0
-        k = 8
-        while len(todo) and sites:
-            k = min(k, sites)
-            bound = np.nextafter(float(radius[todo].max()), np.inf)
-            distance, sample = self._samples.query(xy[todo], k=k, distance_upper_bound=bound)
-            distance, sample = distance.reshape(len(todo), k), sample.reshape(len(todo), k)
-            inside = distance <= radius[todo, None]  # inf (no neighbour) compares False
-            more = inside[:, -1] & (k < sites)       # the k-th is inside: there may be more
-            rows, cols = np.nonzero(inside & ~more[:, None])
-            found.append((todo[rows], self._sample_site[sample[rows, cols]], distance[rows, cols]))
-            todo, k = todo[more], k * 4
-        if not found:
-            return np.empty(0, dtype="int64"), np.empty(0, dtype="int64"), np.empty(0)
-        return tuple(np.concatenate(parts) for parts in zip(*found))
 
     def nearest(self, xy: np.ndarray):
         """Local index of and projected distance to the nearest site of each point (-1, inf if none).
@@ -161,12 +152,76 @@ class ZoneSites:
         bound, sample = self._samples.query(xy)
         if self._only_points:
             return self._sample_site[sample], bound
-        point_i, site_j, distance = self._geos_within(xy, bound * (1 + 1e-9) + 1e-6)
-        order = np.lexsort((distance, point_i))
+        if self._pieces is not None and len(xy) >= KD_MIN_POINTS:
+            bound = np.minimum(bound, self._pieces.bound(xy))
+            point_i, site_j, distance = self._pieces.within(xy, bound * (1 + 1e-9) + 1e-6)
+        else:
+            point_i, site_j, distance = self._geos_within(xy, bound * (1 + 1e-9) + 1e-6)
+        order = np.lexsort((site_j, distance, point_i))  # equally close: the first site
         first = order[np.unique(point_i[order], return_index=True)[1]]
         best_j[point_i[first]] = site_j[first]
         best_d[point_i[first]] = distance[first]
         return best_j, best_d
+
+
+class _Pieces:
+    """Point and line sites as straight pieces of at most SAMPLE_SPACING_M (a point: a piece of
+    length 0): a KD-tree of their midpoints finds the pieces near a point, numpy the exact
+    distances to them (the same as GEOS's to the whole lines, without a geometry per point)."""
+
+    def __init__(self, geoms: np.ndarray, kdtree):
+        xy, site = shapely.get_coordinates(shapely.segmentize(geoms, SAMPLE_SPACING_M), return_index=True)
+        joined = np.append(site[1:] == site[:-1], False)  # this vertex and the next: one line's
+        last = ~joined & np.append(False, joined[:-1])     # a line's last vertex starts no piece
+        step = np.where(joined[:, None], np.roll(xy, -1, axis=0) - xy, 0.0)
+        self.start, self.step, self.site = xy[~last], step[~last], site[~last]
+        self.reach = float(np.hypot(*self.step.T).max()) / 2 if len(self.site) else 0.0
+        self.tree = kdtree(self.start + self.step / 2)
+
+    def distance(self, xy: np.ndarray, piece: np.ndarray) -> np.ndarray:
+        start, step = self.start[piece], self.step[piece]
+        length2 = (step * step).sum(axis=1)
+        along = ((xy - start) * step).sum(axis=1) / np.where(length2 > 0, length2, 1.0)
+        closest = start + np.clip(along, 0.0, 1.0)[:, None] * step
+        return np.hypot(*(xy - closest).T)
+
+    def bound(self, xy: np.ndarray) -> np.ndarray:
+        """The distance to one near piece: the nearest site is no farther."""
+        return self.distance(xy, self.tree.query(xy)[1])
+
+    def within(self, xy: np.ndarray, radius: np.ndarray):
+        """(point, site, distance) with the distance at most the point's ``radius``."""
+        point_i, piece, _ = _kd_within(self.tree, xy, radius + self.reach)
+        distance = self.distance(xy[point_i], piece)
+        inside = distance <= radius[point_i]
+        point_i, site, distance = point_i[inside], self.site[piece[inside]], distance[inside]
+        order = np.lexsort((distance, site, point_i))  # the nearest piece of each (point, site)
+        point_i, site, distance = point_i[order], site[order], distance[order]
+        first = np.ones(len(point_i), dtype=bool)
+        first[1:] = (point_i[1:] != point_i[:-1]) | (site[1:] != site[:-1])
+        return point_i[first], site[first], distance[first]
+
+
+def _kd_within(tree, xy: np.ndarray, radius: np.ndarray):
+    """(point, tree item, distance) for the items within each point's ``radius``: the nearest
+    few of each point, more for the points that have that many in reach."""
+    found: list[tuple] = []
+    todo = np.arange(len(xy))
+    items = tree.n if tree is not None else 0
+    k = 8
+    while len(todo) and items:
+        k = min(k, items)
+        bound = np.nextafter(float(radius[todo].max()), np.inf)
+        distance, item = tree.query(xy[todo], k=k, distance_upper_bound=bound)
+        distance, item = distance.reshape(len(todo), k), item.reshape(len(todo), k)
+        inside = distance <= radius[todo, None]  # inf (no neighbour) compares False
+        more = inside[:, -1] & (k < items)       # the k-th is inside: there may be more
+        rows, cols = np.nonzero(inside & ~more[:, None])
+        found.append((todo[rows], item[rows, cols], distance[rows, cols]))
+        todo, k = todo[more], k * 4
+    if not found:
+        return np.empty(0, dtype="int64"), np.empty(0, dtype="int64"), np.empty(0)
+    return tuple(np.concatenate(parts) for parts in zip(*found))
 
 
 class ZoneCache:

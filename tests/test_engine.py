@@ -102,6 +102,41 @@ def test_invalid_batch_inputs(engine):
         engine.check(*SINDANG, accuracy_m=-1)
 
 
+def test_line_sites_within_a_radius_by_pieces_match_geos():
+    """Where a zone holds point and line sites, the lines are cut into short pieces found by a
+    KD-tree: the same pairs and distances as GEOS's ``dwithin`` + ``distance`` to the whole
+    lines (points on a line, beyond its ends, by its bends), and the same nearest sites."""
+    import numpy as np
+    import shapely
+
+    from geo.crs import Projector
+    from geo.index import ZoneSites
+
+    rng = np.random.default_rng(11)
+    starts = np.column_stack([108.3 + rng.normal(0, 0.01, 60), -6.3 + rng.normal(0, 0.01, 60)])
+    lines = [shapely.LineString(start + np.cumsum(rng.normal(0, 0.002, (rng.integers(2, 8), 2)), axis=0))
+             for start in starts]
+    points = list(shapely.points(108.3 + rng.normal(0, 0.01, 40), -6.3 + rng.normal(0, 0.01, 40)))
+    geoms = np.array(lines + points, dtype=object)
+    bounds = shapely.bounds(geoms)
+    zone = ZoneSites(32749, geoms, (bounds[:, 0], bounds[:, 2]), Projector())
+    assert zone._pieces is not None
+    vertices = shapely.get_coordinates(zone.geoms)
+    xy = np.concatenate([vertices[:20], vertices[rng.integers(0, len(vertices), 400)] + rng.normal(0, 80, (400, 2)),
+                         rng.uniform(vertices.min(axis=0) - 500, vertices.max(axis=0) + 500, (200, 2))])
+    radius = rng.uniform(5, 150, len(xy))
+    got = zone.within(xy, radius)
+    expected = zone._geos_within(xy, radius)
+    assert sorted(zip(*(a.tolist() for a in got[:2]))) == sorted(zip(*(a.tolist() for a in expected[:2])))
+    order_got, order_expected = np.lexsort(got[:2][::-1]), np.lexsort(expected[:2][::-1])
+    np.testing.assert_allclose(got[2][order_got], expected[2][order_expected], rtol=0, atol=1e-6)
+    assert (got[2][got[0] < 20] == 0).sum() >= 20 and len(got[0]) > 300
+    near_j, near_d = zone.nearest(xy)
+    all_d = shapely.distance(shapely.points(xy)[:, None], zone.geoms[None, :])
+    np.testing.assert_allclose(near_d, all_d.min(axis=1), rtol=0, atol=1e-6)
+    np.testing.assert_allclose(all_d[np.arange(len(xy)), near_j], near_d, rtol=0, atol=1e-6)
+
+
 def test_point_sites_within_a_radius_by_kd_tree_match_geos():
     """Where a zone holds only point sites, candidates come from the KD-tree: the same pairs and
     distances as GEOS's ``dwithin`` + ``distance``, also for a point on a site (distance 0) and
