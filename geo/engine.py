@@ -18,8 +18,6 @@ How a batch of points is judged, with no Python loop per point:
 """
 from __future__ import annotations
 
-import importlib
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -58,13 +56,7 @@ class Engine:
 
     @classmethod
     def from_directory(cls, directory: str | Path | None = None) -> Engine:
-        # scipy (the KD-trees of the zones) takes a third of a second to import; most of reading
-        # the layers runs outside the GIL, so the two overlap
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="zonasi-import") as pool:
-            kdtree = pool.submit(importlib.import_module, "scipy.spatial")
-            engine = cls(load_layers(directory))
-            kdtree.result()
-        return engine
+        return cls(load_layers(directory))
 
     @property
     def rules_version(self) -> str:

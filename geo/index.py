@@ -109,7 +109,7 @@ class ZoneSites:
         outlines = np.where(is_point, self.geoms, shapely.boundary(self.geoms))
         samples, self._sample_site = shapely.get_coordinates(
             shapely.segmentize(outlines, SAMPLE_SPACING_M), return_index=True)
-        from scipy.spatial import cKDTree  # here: Engine.from_directory imports it beside the layers
+        from scipy.spatial import cKDTree  # here: a third of a second to import, and only judging needs it
 
         self._samples = cKDTree(samples) if len(samples) else None
         # where the sites are points and lines (no polygon: inside one is distance 0), the lines
