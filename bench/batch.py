@@ -9,8 +9,9 @@ two spellings, notes with quotes and line breaks in them, blank lines, dates as 
 APK id column, 1% of rows reported twice. Points lie around the bundled sites (a mix of
 violations and allowed spots) over the bundled areas.
 
-Each way runs as its own process, timed end to end (start-up, reading, checking, writing), its
-peak memory from the kernel (``wait4`` rusage of that child):
+Each way runs ``--repeat`` times (3), the two in turns, each run in its own process, timed end
+to end (start-up, reading, checking, writing), its peak memory from the kernel (``wait4`` rusage
+of that child); the median runs are compared:
 
 * zonasi: ``zonasi validate REPORTS.csv -o RESULTS.csv --at-column Tanggal``;
 * naive: pandas ``read_csv``, regency by ``sjoin``, every site buffered by its category's
@@ -162,6 +163,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--regenerate", action="store_true", help="write the input CSV even if it exists")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each way, taken in turns; the medians are compared (this machine's "
+                             "speed varies by +-20%% from one run to the next)")
     parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -175,29 +179,42 @@ def main() -> None:
         subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--out", str(args.out),
                         "--seed", str(args.seed), "--generate-only"], check=True)
     python = sys.executable
-    zonasi = run("zonasi", [python, "-c", "from zonasi.cli import main; main()", "validate", str(source),
-                            "-o", str(args.out / "hasil_zonasi.csv"), "--at-column", "Tanggal", "--no-progress",
-                            "--lang", "en"], args.out)
-    naive = run("naive", [python, "-c", NAIVE, str(source), str(args.out / "hasil_naive.csv")], args.out)
+    zonasi_runs, naive_runs = [], []
+    for _ in range(max(1, args.repeat)):  # in turns: a slow spell of the machine hits both ways
+        zonasi_runs.append(run("zonasi", [python, "-c", "from zonasi.cli import main; main()", "validate",
+                                          str(source), "-o", str(args.out / "hasil_zonasi.csv"), "--at-column",
+                                          "Tanggal", "--no-progress", "--lang", "en"], args.out))
+        naive_runs.append(run("naive", [python, "-c", NAIVE, str(source), str(args.out / "hasil_naive.csv")],
+                              args.out))
+    zonasi, naive = _median(zonasi_runs), _median(naive_runs)
     naive_violations, naive_placed = (int(v) for v in naive["stdout"].split())
     ratio = naive["seconds"] / zonasi["seconds"]
     figures = {
-        "rows": args.rows, "input_mb": round(source.stat().st_size / 1e6, 1),
+        "rows": args.rows, "input_mb": round(source.stat().st_size / 1e6, 1), "runs_each": len(zonasi_runs),
         "zonasi_s": round(zonasi["seconds"], 2), "zonasi_cpu_s": round(zonasi["cpu_seconds"], 2),
-        "zonasi_peak_rss_mb": round(zonasi["peak_rss_mb"]),
+        "zonasi_peak_rss_mb": round(max(r["peak_rss_mb"] for r in zonasi_runs)),
         "naive_s": round(naive["seconds"], 2), "naive_cpu_s": round(naive["cpu_seconds"], 2),
-        "naive_peak_rss_mb": round(naive["peak_rss_mb"]),
+        "naive_peak_rss_mb": round(max(r["peak_rss_mb"] for r in naive_runs)),
+        "zonasi_runs_s": [round(r["seconds"], 2) for r in zonasi_runs],
+        "naive_runs_s": [round(r["seconds"], 2) for r in naive_runs],
         "load_average_1min": round(os.getloadavg()[0], 1),
         "speedup": round(ratio, 1), "naive_rows_placed": naive_placed, "naive_violations": naive_violations,
     }
     print(zonasi["stdout"].strip())
-    print(f"{'way':<12}{'seconds':>10}{'CPU s':>10}{'peak RSS':>12}")
-    print(f"{'zonasi':<12}{zonasi['seconds']:>10.1f}{zonasi['cpu_seconds']:>10.1f}{zonasi['peak_rss_mb']:>9.0f} MB")
-    print(f"{'naive':<12}{naive['seconds']:>10.1f}{naive['cpu_seconds']:>10.1f}{naive['peak_rss_mb']:>9.0f} MB"
-          f"   (placed {naive_placed:,} of {args.rows:,} rows; {naive_violations:,} violations)")
+    print(f"{'way':<12}{'seconds':>10}{'CPU s':>10}{'peak RSS':>12}   (median of {len(zonasi_runs)} runs; all runs)")
+    for name, median, runs in (("zonasi", zonasi, zonasi_runs), ("naive", naive, naive_runs)):
+        print(f"{name:<12}{median['seconds']:>10.1f}{median['cpu_seconds']:>10.1f}"
+              f"{figures[name + '_peak_rss_mb']:>9.0f} MB   {', '.join(f'{r:.1f}' for r in figures[name + '_runs_s'])} s")
+    print(f"naive placed {naive_placed:,} of {args.rows:,} rows; {naive_violations:,} violations")
     print(f"speed-up {ratio:.1f}x wall, {naive['cpu_seconds'] / zonasi['cpu_seconds']:.1f}x CPU (target >= 5x); "
-          f"zonasi peak RSS {zonasi['peak_rss_mb']:.0f} MB (target <= 2048 MB); load average {os.getloadavg()[0]:.1f}")
+          f"zonasi peak RSS {figures['zonasi_peak_rss_mb']} MB (target <= 2048 MB); "
+          f"load average {os.getloadavg()[0]:.1f}")
     (args.out / f"batch_{args.rows}.json").write_text(json.dumps(figures, indent=2))
+
+
+def _median(runs: list[dict]) -> dict:
+    """The run of median wall time."""
+    return sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
 
 
 if __name__ == "__main__":
