@@ -1,12 +1,34 @@
 """Spatial indexes of the engine: which regency a point is in, and the sites of one UTM zone."""
 from __future__ import annotations
 
+import os
 import threading
 
 import numpy as np
 import shapely
 
 from .crs import Projector
+
+
+def _single_threaded_kdtree():
+    """pykdtree's KDTree (imports in a millisecond; scipy's took a third of a second) with its
+    OpenMP runtime started single-threaded: it reads OMP_NUM_THREADS once, as it loads, so the
+    variable is set for that moment only. Batches and servers keep every core busy already,
+    and a forked process (a server's workers, ``Validator(processes=True)``) would hang on a
+    query if the parent had started OpenMP threads."""
+    saved = os.environ.get("OMP_NUM_THREADS")
+    os.environ["OMP_NUM_THREADS"] = "1"
+    try:
+        from pykdtree.kdtree import KDTree
+    finally:
+        if saved is None:
+            del os.environ["OMP_NUM_THREADS"]
+        else:
+            os.environ["OMP_NUM_THREADS"] = saved
+    return KDTree
+
+
+KDTree = _single_threaded_kdtree()
 
 # Sites are projected into a zone when they lie within this many degrees of its edges.
 ZONE_MARGIN_DEG = 2.0
@@ -109,13 +131,15 @@ class ZoneSites:
         outlines = np.where(is_point, self.geoms, shapely.boundary(self.geoms))
         samples, self._sample_site = shapely.get_coordinates(
             shapely.segmentize(outlines, SAMPLE_SPACING_M), return_index=True)
-        from scipy.spatial import cKDTree  # here: a third of a second to import, and only judging needs it
-
-        self._samples = cKDTree(samples) if len(samples) else None
+        self._samples = KDTree(samples) if len(samples) else None
+        if self._only_points and len(samples):
+            # of co-located sites a nearest-neighbour query returns any one: name the first
+            _, first, same = np.unique(samples, axis=0, return_index=True, return_inverse=True)
+            self._nearest_site = self._sample_site[first[same.ravel()]]
         # where the sites are points and lines (no polygon: inside one is distance 0), the lines
         # in short pieces give exact distances without GEOS
         lines = not self._only_points and bool(((kind == 0) | (kind == 1)).all())
-        self._pieces = _Pieces(self.geoms, cKDTree) if lines else None
+        self._pieces = _Pieces(self.geoms) if lines else None
 
     def within(self, xy: np.ndarray, radius: np.ndarray):
         """Pairs (point, local site index, projected distance) with the distance at most the
@@ -151,7 +175,7 @@ class ZoneSites:
             return best_j, best_d
         bound, sample = self._samples.query(xy)
         if self._only_points:
-            return self._sample_site[sample], bound
+            return self._nearest_site[sample], bound
         if self._pieces is not None and len(xy) >= KD_MIN_POINTS:
             bound = np.minimum(bound, self._pieces.bound(xy))
             point_i, site_j, distance = self._pieces.within(xy, bound * (1 + 1e-9) + 1e-6)
@@ -169,14 +193,14 @@ class _Pieces:
     length 0): a KD-tree of their midpoints finds the pieces near a point, numpy the exact
     distances to them (the same as GEOS's to the whole lines, without a geometry per point)."""
 
-    def __init__(self, geoms: np.ndarray, kdtree):
+    def __init__(self, geoms: np.ndarray):
         xy, site = shapely.get_coordinates(shapely.segmentize(geoms, SAMPLE_SPACING_M), return_index=True)
         joined = np.append(site[1:] == site[:-1], False)  # this vertex and the next: one line's
         last = ~joined & np.append(False, joined[:-1])     # a line's last vertex starts no piece
         step = np.where(joined[:, None], np.roll(xy, -1, axis=0) - xy, 0.0)
         self.start, self.step, self.site = xy[~last], step[~last], site[~last]
         self.reach = float(np.hypot(*self.step.T).max()) / 2 if len(self.site) else 0.0
-        self.tree = kdtree(self.start + self.step / 2)
+        self.tree = KDTree(self.start + self.step / 2)
 
     def distance(self, xy: np.ndarray, piece: np.ndarray) -> np.ndarray:
         start, step = self.start[piece], self.step[piece]

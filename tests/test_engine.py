@@ -102,6 +102,23 @@ def test_invalid_batch_inputs(engine):
         engine.check(*SINDANG, accuracy_m=-1)
 
 
+def test_of_co_located_point_sites_the_nearest_is_the_first():
+    """A nearest-neighbour query returns any of several sites at the same spot; the engine
+    names the first of them in the layers, whatever the tree's order."""
+    import numpy as np
+    import shapely
+
+    from geo.crs import Projector
+    from geo.index import ZoneSites
+
+    lon = np.array([108.30, 108.31, 108.31, 108.31, 108.32] * 4)
+    lat = np.array([-6.30, -6.31, -6.31, -6.31, -6.32] * 4)
+    zone = ZoneSites(32749, shapely.points(lon, lat), (lon, lon), Projector())
+    xy = shapely.get_coordinates(zone.geoms)[[1, 2, 3, 6, 11]] + np.array([40.0, 30.0])
+    site, distance = zone.nearest(np.repeat(xy, 4, axis=0))
+    assert site.tolist() == [1] * 20 and np.allclose(distance, 50.0)
+
+
 def test_line_sites_within_a_radius_by_pieces_match_geos():
     """Where a zone holds point and line sites, the lines are cut into short pieces found by a
     KD-tree: the same pairs and distances as GEOS's ``dwithin`` + ``distance`` to the whole
