@@ -241,10 +241,10 @@ def _parse_axis(values, axis: str):
     problems: list = [None] * n
     letters = np.full(n, None, dtype=object)
     plain = np.asarray(pc.fill_null(pc.match_substring_regex(array, _PLAIN), False))
-    if plain.any():
-        text = pc.replace_substring(pc.utf8_trim_whitespace(array), ",", ".")
-        numbers = pc.cast(pc.if_else(pa.array(plain), text, pa.scalar("nan")), pa.float64())
-        out[plain] = np.asarray(numbers)[plain]
+    if plain.any():  # only those: the others are no numbers to cast
+        text = array if plain.all() else array.filter(pa.array(plain))
+        text = pc.replace_substring(pc.ascii_trim_whitespace(text), ",", ".")  # \s is ASCII
+        out[plain] = np.asarray(pc.cast(text, pa.float64()))
     rest = np.flatnonzero(~plain)
     if len(rest):
         done = _dms_fast(array.take(pa.array(rest)), out, letters, rest)
