@@ -76,7 +76,9 @@ class Engine:
         requests are as fast as the rest); a batch builds the zones while its first rows are
         read (its own points fill the grid)."""
         for epsg in np.unique(self._regency_epsg):
-            self._zones[int(epsg)]
+            zone = self._zones[int(epsg)]
+            if around_sites:
+                zone.tree  # for single checks (GEOS); batches of point sites do without
         sites = self.layers.sites
         if not around_sites or not len(sites):
             return

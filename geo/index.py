@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import os
 import threading
+from functools import cached_property
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from .crs import Projector
@@ -120,26 +122,38 @@ class ZoneSites:
         lo, hi = site_lon_range
         self.index = np.flatnonzero((hi >= west) & (lo <= east))
         transformer = projector.forward(epsg)
-        self.geoms = shapely.transform(site_geoms[self.index],
-                                       lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
-        self.tree = _built(shapely.STRtree(self.geoms))
+        self._project = lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+        self._sites = site_geoms[self.index]
+        kind = shapely.get_type_id(self._sites)
+        self._only_points = bool((kind == 0).all())
         # Samples of every site for nearest-site queries: point sites themselves, the outlines of
         # lines and polygons every SAMPLE_SPACING_M metres, each sample knowing its site.
-        kind = shapely.get_type_id(self.geoms)
-        is_point = kind == 0
-        self._only_points = bool(is_point.all())
-        outlines = np.where(is_point, self.geoms, shapely.boundary(self.geoms))
-        samples, self._sample_site = shapely.get_coordinates(
-            shapely.segmentize(outlines, SAMPLE_SPACING_M), return_index=True)
+        if self._only_points:  # no projected geometries needed (unless GEOS is asked: see geoms)
+            samples = self._project(shapely.get_coordinates(self._sites))
+            self._sample_site = np.arange(len(self._sites))
+        else:
+            outlines = np.where(kind == 0, self.geoms, shapely.boundary(self.geoms))
+            samples, self._sample_site = shapely.get_coordinates(
+                shapely.segmentize(outlines, SAMPLE_SPACING_M), return_index=True)
         self._samples = KDTree(samples) if len(samples) else None
         if self._only_points and len(samples):
             # of co-located sites a nearest-neighbour query returns any one: name the first
-            _, first, same = np.unique(samples, axis=0, return_index=True, return_inverse=True)
-            self._nearest_site = self._sample_site[first[same.ravel()]]
+            same = pd.factorize(samples.view(np.complex128).ravel())[0]
+            first = np.flatnonzero(np.diff(np.maximum.accumulate(same), prepend=-1) > 0)
+            self._nearest_site = self._sample_site[first[same]]
         # where the sites are points and lines (no polygon: inside one is distance 0), the lines
         # in short pieces give exact distances without GEOS
         lines = not self._only_points and bool(((kind == 0) | (kind == 1)).all())
         self._pieces = _Pieces(self.geoms) if lines else None
+
+    @cached_property
+    def geoms(self) -> np.ndarray:
+        """The sites projected (GEOS geometries)."""
+        return shapely.transform(self._sites, self._project)
+
+    @cached_property
+    def tree(self) -> shapely.STRtree:
+        return _built(shapely.STRtree(self.geoms))
 
     def within(self, xy: np.ndarray, radius: np.ndarray):
         """Pairs (point, local site index, projected distance) with the distance at most the
