@@ -38,6 +38,9 @@ ZONE_MARGIN_DEG = 2.0
 SAMPLE_SPACING_M = 25.0
 # From this many points on, zones of point sites are searched with their KD-tree instead of GEOS.
 KD_MIN_POINTS = 16
+# Points per leaf of the KD-trees: small leaves suit the few-neighbours queries here (16, the
+# default, is 15% slower on the 1M-row benchmark's queries)
+KD_LEAF = 4
 
 
 def _built(tree: shapely.STRtree) -> shapely.STRtree:
@@ -135,7 +138,7 @@ class ZoneSites:
             outlines = np.where(kind == 0, self.geoms, shapely.boundary(self.geoms))
             samples, self._sample_site = shapely.get_coordinates(
                 shapely.segmentize(outlines, SAMPLE_SPACING_M), return_index=True)
-        self._samples = KDTree(samples) if len(samples) else None
+        self._samples = KDTree(samples, leafsize=KD_LEAF) if len(samples) else None
         if self._only_points and len(samples):
             # of co-located sites a nearest-neighbour query returns any one: name the first
             same = pd.factorize(samples.view(np.complex128).ravel())[0]
@@ -214,7 +217,7 @@ class _Pieces:
         step = np.where(joined[:, None], np.roll(xy, -1, axis=0) - xy, 0.0)
         self.start, self.step, self.site = xy[~last], step[~last], site[~last]
         self.reach = float(np.hypot(*self.step.T).max()) / 2 if len(self.site) else 0.0
-        self.tree = KDTree(self.start + self.step / 2)
+        self.tree = KDTree(self.start + self.step / 2, leafsize=KD_LEAF)
 
     def distance(self, xy: np.ndarray, piece: np.ndarray) -> np.ndarray:
         start, step = self.start[piece], self.step[piece]
