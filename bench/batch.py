@@ -143,12 +143,17 @@ sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
-def run(label: str, command: list[str], out: Path) -> dict:
+def run(label: str, command: list[str], out: Path, result: Path) -> dict:
     """Run one way in its own process: wall time, CPU time and that process's peak RSS.
 
     A tiny launcher process starts it and reads its rusage: Linux carries the peak RSS of the
     process that starts a program over into it, so this (big) process must not be its parent.
+    Each run starts from the same state: the previous ``result`` file is gone and everything
+    written so far is on disk (otherwise the kernel writes hundreds of MB of earlier results
+    back on one of the two cores during the run).
     """
+    result.unlink(missing_ok=True)
+    os.sync()
     figures = out / f"run_{label}.json"
     done = subprocess.run([sys.executable, "-S", "-c", RUNNER, str(figures), *command], cwd=ROOT,
                           capture_output=True, text=True)
@@ -181,11 +186,12 @@ def main() -> None:
     python = sys.executable
     zonasi_runs, naive_runs = [], []
     for _ in range(max(1, args.repeat)):  # in turns: a slow spell of the machine hits both ways
+        results = args.out / "hasil_zonasi.csv"
         zonasi_runs.append(run("zonasi", [python, "-c", "from zonasi.cli import main; main()", "validate",
-                                          str(source), "-o", str(args.out / "hasil_zonasi.csv"), "--at-column",
-                                          "Tanggal", "--no-progress", "--lang", "en"], args.out))
-        naive_runs.append(run("naive", [python, "-c", NAIVE, str(source), str(args.out / "hasil_naive.csv")],
-                              args.out))
+                                          str(source), "-o", str(results), "--at-column", "Tanggal",
+                                          "--no-progress", "--lang", "en"], args.out, results))
+        results = args.out / "hasil_naive.csv"
+        naive_runs.append(run("naive", [python, "-c", NAIVE, str(source), str(results)], args.out, results))
     zonasi, naive = _median(zonasi_runs), _median(naive_runs)
     naive_violations, naive_placed = (int(v) for v in naive["stdout"].split())
     ratio = naive["seconds"] / zonasi["seconds"]
