@@ -47,9 +47,9 @@ def cli():
 
 def main():
     """Console-script entry point: bad input is one line on stderr and exit status 2."""
-    # zonasi does no linear algebra: without this, numpy's and scipy's OpenBLAS each start a
-    # thread per core that wakes and spins now and then (2% of a batch run's CPU). Read when
-    # they load, so set before any import of numpy; the environment still decides.
+    # zonasi does no linear algebra: without this, numpy's OpenBLAS starts a thread per core
+    # that wakes and spins now and then (2% of a batch run's CPU). Read when it loads, so set
+    # before any import of numpy; the environment still decides.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     # Arrow's own allocator (mimalloc) hands freed blocks back to the kernel and faults in
     # fresh, zeroed huge pages for the next chunk: 12% of a batch's CPU went to zeroing pages.

@@ -153,10 +153,7 @@ def _parse(block: bytes, width: int, delimiter: str, line: int):
 
 def _newlines(array: pa.Array) -> np.ndarray:
     """\\n in each value; most columns have none in any value, which their bytes tell at once."""
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + len(array) + 1]
-    data = array.buffers()[2]
-    if data is None or not len(offsets) or not np.any(
-            np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]] == 10):
+    if not (_value_bytes(array) == 10).any():
         return np.zeros(len(array), dtype="int64")
     return np.asarray(pc.count_substring(array, "\n"), dtype="int64")
 
@@ -172,9 +169,20 @@ def _blank(block: bytes, data: np.ndarray, starts: np.ndarray, ends: np.ndarray)
 
 def line_breaks(array: pa.Array) -> np.ndarray:
     """Line breaks (\\r\\n, \\r or \\n) in each value; a quick scan first, as most columns have none."""
-    if not (pc.any(pc.match_substring(array, "\n")).as_py() or pc.any(pc.match_substring(array, "\r")).as_py()):
+    data = _value_bytes(array)
+    if not ((data == 10) | (data == 13)).any():
         return np.zeros(len(array), dtype="int64")
     return np.asarray(pc.count_substring_regex(array, _LINE_BREAK), dtype="int64")
+
+
+def _value_bytes(array: pa.Array) -> np.ndarray:
+    """The bytes of all the values of a string array, one after another (no copy)."""
+    data = array.buffers()[2]
+    if data is None or not len(array):
+        return np.empty(0, dtype=np.uint8)
+    width = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    offsets = np.frombuffer(array.buffers()[1], dtype=width)[array.offset:array.offset + len(array) + 1]
+    return np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]]
 
 
 def _blank_lines_inside(values: pa.Array) -> np.ndarray:
