@@ -20,14 +20,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import shapely
 
 from .crs import Projector, utm_scale
 from .errors import ConfigError
 from .rules import Rules, _line_of
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 NAME_FIELDS = ("name", "nama", "Name", "NAMA")
 LABEL = "Zona pemasangan APK yang ditetapkan"
@@ -93,6 +96,8 @@ def _zones(frame: gpd.GeoDataFrame, path: Path, default_radius: float | None, wh
         raise ConfigError(f"{path.name}: feature {int(np.flatnonzero(flat)[0]) + 1} is a point or line without "
                           "a radius: set allowed_radius_m, or a radius_m column", **where)
     name = next((c for c in NAME_FIELDS if c in frame.columns), None)
+    import geopandas as gpd
+
     ids = frame["zone_id"].astype(str) if "zone_id" in frame.columns else \
         [f"{path.stem}-{i + 1}" for i in range(len(frame))]
     return gpd.GeoDataFrame({"zone_id": ids,

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from .rules import CATEGORIES
 from .verdict import Hit, Regency, Verdict
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .engine import Engine
 
 _EMPTY_I = np.empty(0, dtype="int64")
@@ -21,7 +22,7 @@ _EMPTY_F = np.empty(0, dtype="float64")
 _TEXT = ("nearest_site", "nearest_category", "legal_basis")
 _PATCHED = ("violations", "nearest_distance_m", "buffer_m", *_TEXT)
 _STATUS = np.array(["ok", "violation", "outside_period", "outside_area"], dtype=object)
-_STATUS_ARROW = pa.array(_STATUS.tolist(), type=pa.string())
+_STATUS_ARROW = pa.array(_STATUS, type=pa.string())
 
 
 @dataclass
@@ -118,7 +119,7 @@ class Batch:
             site = int(self.nearest_site[i])
             nearest = self._hit(site, float(self.nearest_distance[i]),
                                 e.rules.buffer_m(code, CATEGORIES[e.site_category[site]]))
-        day = None if self.day is None or np.isnat(self.day[i]) else pd.Timestamp(self.day[i]).date()
+        day = None if self.day is None or np.isnat(self.day[i]) else self.day[i].astype("datetime64[D]").item()
         margin = float(self.margin[i]) if np.isfinite(self.margin[i]) else None
         return Verdict(
             lon=float(self.lon[i]), lat=float(self.lat[i]), status=str(self.status[i]),
@@ -188,6 +189,8 @@ class Batch:
     def table(self) -> pd.DataFrame:
         """One row per point: status, regency, hit count and the site that explains the verdict
         (the closest hit, else the nearest site) with its distance, rule and legal basis."""
+        import pandas as pd
+
         e = self.engine
         counts, site, dist, cat, buffer = self._primary()
         known = site >= 0

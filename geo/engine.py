@@ -21,7 +21,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import shapely
 
 from .allowed import AllowedIndex
@@ -38,20 +37,20 @@ class Engine:
     def __init__(self, layers: Layers):
         self.layers = layers
         self.rules = layers.rules
-        regencies = layers.regencies
-        self.regency_codes = regencies["code"].to_numpy(dtype=str)
-        self.regency_names = regencies["name"].to_numpy(dtype=str)
+        regencies = layers.regency_features
+        self.regency_codes = regencies.column("code").astype(str)
+        self.regency_names = regencies.column("name").astype(str)
         self._regency_index = {code: i for i, code in enumerate(self.regency_codes)}
-        self._regency_epsg = regencies["epsg"].to_numpy()
-        self._locate = RegencyLocator(regencies.geometry.to_numpy())
+        self._regency_epsg = regencies.column("epsg")
+        self._locate = RegencyLocator(regencies.geometry)
         self.buffers = self.rules.buffer_table(self.regency_codes)
         self._max_buffer = self.buffers.max(axis=1)
-        sites = layers.sites
-        self.site_ids = sites["site_id"].to_numpy(dtype=str)
-        self.site_names = sites["name"].to_numpy(dtype=str)
-        self.site_category = category_index(sites["category"])
+        sites = layers.site_features
+        self.site_ids = sites.column("site_id").astype(str)
+        self.site_names = sites.column("name").astype(str)
+        self.site_category = category_index(sites.column("category"))
         self._projector = Projector()
-        self._zones = ZoneCache(sites.geometry.to_numpy(), self._projector)
+        self._zones = ZoneCache(sites.geometry, self._projector)
         self._allowed = AllowedIndex(layers.allowed, self._regency_index, self._regency_epsg, self._projector)
 
     @classmethod
@@ -79,10 +78,13 @@ class Engine:
             zone = self._zones[int(epsg)]
             if around_sites:
                 zone.tree  # for single checks (GEOS); batches of point sites do without
-        sites = self.layers.sites
-        if not around_sites or not len(sites):
+        if not around_sites:
             return
-        xy = shapely.get_coordinates(shapely.centroid(sites.geometry.values))
+        _ = self.layers.regencies, self.layers.sites  # the web pages' GeoDataFrames, made before a fork
+        sites = self.layers.site_features.geometry
+        if not len(sites):
+            return
+        xy = shapely.get_coordinates(shapely.centroid(sites))
         step = 0.005  # degrees, about 550 m: the neighbourhood where reports of a site fall
         around = np.concatenate([xy + (dx, dy) for dx in (-step, 0, step) for dy in (-step, 0, step)])
         around = np.unique(np.round(around / step).astype("int64"), axis=0) * step
@@ -183,6 +185,12 @@ def _accuracy(accuracy_m, n: int) -> np.ndarray:
 
 
 def _days(ats, n: int) -> np.ndarray:
+    if isinstance(ats, np.ndarray) and ats.dtype.kind == "M":  # dates already (a batch's)
+        if len(ats) != n:
+            raise InputError(f"{len(ats)} dates for {n} points")
+        return ats.astype("datetime64[D]")
+    import pandas as pd
+
     try:
         stamps = pd.to_datetime(pd.Series(list(ats) if not isinstance(ats, np.ndarray) else ats),
                                 errors="raise", format="mixed")

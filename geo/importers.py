@@ -114,7 +114,7 @@ def import_file(path: str | Path, layers_dir: str | Path, options: ImportOptions
     }, geometry=gpd.GeoSeries(geoms[keep], crs=4326))
     if not len(out):
         raise InputError(_nothing_left(report), path=str(path))
-    out["regency_code"] = _regency_codes(out.geometry.to_numpy(), _read_regencies(regency_path))
+    out["regency_code"] = _regency_codes(out.geometry.to_numpy(), _read_regencies(regency_path).to_frame())
     report.outside_regencies = int((out["regency_code"] == "").sum())
     report.written = len(out)
     report.by_category = out["category"].value_counts().sort_index().to_dict()

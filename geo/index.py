@@ -6,7 +6,6 @@ import threading
 from functools import cached_property
 
 import numpy as np
-import pandas as pd
 import shapely
 
 from .crs import Projector
@@ -141,8 +140,7 @@ class ZoneSites:
         self._samples = KDTree(samples, leafsize=KD_LEAF) if len(samples) else None
         if self._only_points and len(samples):
             # of co-located sites a nearest-neighbour query returns any one: name the first
-            same = pd.factorize(samples.view(np.complex128).ravel())[0]
-            first = np.flatnonzero(np.diff(np.maximum.accumulate(same), prepend=-1) > 0)
+            _, first, same = np.unique(samples.view(np.complex128).ravel(), return_index=True, return_inverse=True)
             self._nearest_site = self._sample_site[first[same]]
         # where the sites are points and lines (no polygon: inside one is distance 0), the lines
         # in short pieces give exact distances without GEOS

@@ -12,13 +12,14 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pyproj
 import shapely
@@ -29,8 +30,12 @@ from .crs import utm_epsg
 from .errors import ConfigError
 from .rules import CATEGORIES, Rules, load_rules
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
 REGENCY_FILES = ("regencies.parquet", "regencies.gpkg", "regencies.geojson")
 SITE_SUFFIXES = (".parquet", ".gpkg", ".geojson", ".json", ".fgb", ".shp")
+WGS84 = pyproj.CRS.from_epsg(4326)
 
 
 def bundled_layers_dir() -> Path:
@@ -39,16 +44,58 @@ def bundled_layers_dir() -> Path:
 
 
 @dataclass
+class Features:
+    """The features of one layer as read: attribute columns (Arrow) and geometries (shapely, in
+    EPSG:4326), with no pandas: the engine and a batch need no more, and start sooner."""
+
+    table: pa.Table                 # the attributes, in the file's order, then any added
+    geometry: np.ndarray
+    geometry_at: int = 0            # where the geometry column stands among the attributes
+
+    @classmethod
+    def from_frame(cls, frame: gpd.GeoDataFrame) -> Features:
+        """The features of a GeoDataFrame in EPSG:4326."""
+        at = frame.columns.get_loc(frame.geometry.name)
+        table = pa.Table.from_pandas(frame.drop(columns=[frame.geometry.name]), preserve_index=False)
+        return cls(table, frame.geometry.to_numpy(), at)
+
+    def __len__(self) -> int:
+        return len(self.geometry)
+
+    def column(self, name: str) -> np.ndarray:
+        return self.table.column(name).to_numpy(zero_copy_only=False)
+
+    def where(self, keep: np.ndarray) -> Features:
+        return replace(self, table=self.table.filter(pa.array(keep)), geometry=self.geometry[keep])
+
+    def to_frame(self) -> gpd.GeoDataFrame:
+        import geopandas as gpd
+
+        frame = self.table.to_pandas()
+        frame.insert(self.geometry_at, "geometry", gpd.GeoSeries(self.geometry, index=frame.index, crs=4326))
+        return gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
+
+
+@dataclass
 class Layers:
-    """Regencies, sites and rules of one layers directory, all in EPSG:4326."""
+    """Regencies, sites and rules of one layers directory, all in EPSG:4326. ``regencies`` and
+    ``sites`` are GeoDataFrames, made on first use from ``regency_features``/``site_features``."""
 
     directory: Path
     rules: Rules
-    regencies: gpd.GeoDataFrame
-    sites: gpd.GeoDataFrame
+    regency_features: Features
+    site_features: Features
     version: str
     warnings: list[str] = field(default_factory=list)
     allowed: dict = field(default_factory=dict)   # regency code -> geo.allowed.AllowedZones
+
+    @cached_property
+    def regencies(self) -> gpd.GeoDataFrame:
+        return self.regency_features.to_frame()
+
+    @cached_property
+    def sites(self) -> gpd.GeoDataFrame:
+        return self.site_features.to_frame()
 
 
 def load_layers(directory: str | Path | None = None) -> Layers:
@@ -59,13 +106,12 @@ def load_layers(directory: str | Path | None = None) -> Layers:
     warnings: list[str] = []
     regency_path, site_paths = layer_paths(directory)
     regencies = _read_regencies(regency_path)
-    rules.check_regencies(regencies["code"])
-    frames = [_read_sites(p, warnings) for p in site_paths]
-    sites = _combine_sites(frames)
+    rules.check_regencies(regencies.column("code"))
+    sites = _combine_sites([_read_sites(p, warnings) for p in site_paths])
     allowed = load_allowed(rules, directory)
     if allowed:  # the designated zones are part of the rules: a changed file is a new rules version
         rules = replace(rules, version=allowed_rules_version(rules.version, allowed))
-    return Layers(directory=directory, rules=rules, regencies=regencies, sites=sites,
+    return Layers(directory=directory, rules=rules, regency_features=regencies, site_features=sites,
                   version=_version([regency_path, *site_paths]), warnings=warnings, allowed=allowed)
 
 
@@ -85,90 +131,113 @@ def content_version(directory: str | Path) -> str:
 
 
 def _read(path: Path) -> gpd.GeoDataFrame:
+    """A vector file as a GeoDataFrame in EPSG:4326."""
+    return _read_features(path).to_frame()
+
+
+def _read_features(path: Path) -> Features:
+    """A vector file's features in EPSG:4326: GeoParquet through pyarrow, anything else GDAL reads
+    through pyogrio (as Arrow too)."""
     try:
         if path.suffix == ".parquet":
-            frame = _read_geoparquet(path)
+            table = pq.read_table(path)
+            meta = json.loads((table.schema.metadata or {}).get(b"geo", b"{}"))
+            name = meta.get("primary_column")
+            column = meta.get("columns", {}).get(name, {})
+            if name not in table.column_names or column.get("encoding", "").upper() != "WKB":
+                return Features.from_frame(_geopandas_parquet(path))  # GeoArrow encodings: rare
+            crs = _parse_crs(json.dumps(column["crs"])) if "crs" in column else None  # None: OGC:CRS84
         else:
-            frame = gpd.read_file(path, engine="pyogrio")
-    except Exception as exc:  # pyogrio and pyarrow raise many kinds
+            import pyogrio
+
+            info, table = pyogrio.read_arrow(path)
+            name = info["geometry_name"] or "wkb_geometry"
+            crs = _parse_crs(json.dumps(info["crs"])) if info["crs"] else None
+        geometry = shapely.from_wkb(table.column(name).to_numpy(zero_copy_only=False))
+    except ConfigError:
+        raise
+    except Exception as exc:  # pyogrio, pyarrow and shapely raise many kinds
         raise ConfigError(f"cannot read vector file: {exc}", path=path) from exc
-    if frame.crs is None:
-        frame = frame.set_crs(4326)
-    elif not frame.crs.equals("EPSG:4326") and frame.crs.to_epsg() != 4326:
-        frame = frame.to_crs(4326)
-    return frame
+    if crs is not None and not crs.equals(WGS84, ignore_axis_order=True):
+        transformer = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
+        geometry = shapely.transform(geometry, lambda xy: np.column_stack(transformer.transform(*xy.T)))
+    at = table.column_names.index(name)
+    return Features(table.remove_column(at), geometry, at)
 
 
-def _read_geoparquet(path: Path) -> gpd.GeoDataFrame:
-    """A GeoParquet file with WKB geometries, its CRS parsed once per process (a PROJJSON CRS
-    takes pyproj 25 ms, for each of a dozen files with the same one); other encodings through
-    ``geopandas.read_parquet``."""
-    table = pq.read_table(path)
-    meta = json.loads((table.schema.metadata or {}).get(b"geo", b"{}"))
-    name = meta.get("primary_column")
-    column = meta.get("columns", {}).get(name, {})
-    if name not in table.column_names or column.get("encoding", "").upper() != "WKB":
-        return gpd.read_parquet(path)
-    crs = _parse_crs(json.dumps(column["crs"])) if "crs" in column else "OGC:CRS84"  # the spec's default
-    geometry = gpd.GeoSeries.from_wkb(table.column(name).to_numpy(zero_copy_only=False), crs=crs)
-    frame = table.drop_columns([name]).to_pandas()
-    return gpd.GeoDataFrame(frame, geometry=geometry.set_axis(frame.index).rename(name), crs=crs)
+def _geopandas_parquet(path: Path) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
+    return gpd.read_parquet(path).to_crs(4326)
 
 
 @lru_cache(maxsize=8)
-def _parse_crs(projjson: str) -> pyproj.CRS | None:
-    return None if projjson == "null" else pyproj.CRS.from_json(projjson)
+def _parse_crs(text: str) -> pyproj.CRS | None:
+    """A PROJJSON (or other) CRS, parsed once per process (pyproj takes 25 ms for each of a dozen
+    files with the same one)."""
+    value = json.loads(text)
+    return None if value is None else pyproj.CRS.from_user_input(value)
 
 
-def _read_regencies(path: Path) -> gpd.GeoDataFrame:
-    frame = _read(path)
+def _read_regencies(path: Path) -> Features:
+    features = _read_features(path)
     for column in ("code", "name"):
-        if column not in frame.columns:
+        if column not in features.table.column_names:
             raise ConfigError(f"the regencies file needs a {column!r} column", path=path)
-    frame = frame[~frame.geometry.isna() & ~frame.geometry.is_empty]
-    frame = frame.sort_values("code").reset_index(drop=True)
-    duplicated = frame["code"][frame["code"].duplicated()]
-    if len(duplicated):
-        raise ConfigError(f"regency code {duplicated.iloc[0]} appears more than once", path=path)
-    centre = frame.geometry.representative_point()
-    frame["epsg"] = utm_epsg(centre.x.to_numpy(), centre.y.to_numpy())
-    return frame
+    features = features.where(~shapely.is_missing(features.geometry) & ~shapely.is_empty(features.geometry))
+    order = pc.sort_indices(features.table, [("code", "ascending")]).to_numpy()
+    features = replace(features, table=features.table.take(order), geometry=features.geometry[order])
+    codes = features.column("code")
+    repeated = codes[1:][codes[1:] == codes[:-1]]
+    if len(repeated):
+        raise ConfigError(f"regency code {repeated[0]} appears more than once", path=path)
+    centre = shapely.get_coordinates(shapely.point_on_surface(features.geometry))
+    epsg = pa.array(utm_epsg(centre[:, 0], centre[:, 1]), type=pa.int64())
+    return replace(features, table=features.table.append_column("epsg", epsg))
 
 
-def _read_sites(path: Path, warnings: list[str]) -> gpd.GeoDataFrame:
-    frame = _read(path)
+def _read_sites(path: Path, warnings: list[str]) -> Features:
+    features = _read_features(path)
     for column in ("category", "name"):
-        if column not in frame.columns:
+        if column not in features.table.column_names:
             raise ConfigError(f"site files need a {column!r} column", path=path)
-    unknown = sorted(set(frame["category"].dropna().astype(str)) - set(CATEGORIES))
-    if unknown or frame["category"].isna().any():
+    category = features.table.column("category")
+    unknown = sorted(set(pc.unique(category.cast(pa.string())).drop_null().to_pylist()) - set(CATEGORIES))
+    if unknown or category.null_count:
         bad = unknown[0] if unknown else "(empty)"
         raise ConfigError(f"unknown category {bad!r}; known: {', '.join(CATEGORIES)}", path=path)
-    empty = frame.geometry.isna() | frame.geometry.is_empty
+    empty = shapely.is_missing(features.geometry) | shapely.is_empty(features.geometry)
     if empty.any():
         warnings.append(f"{path.name}: {int(empty.sum())} features without geometry were skipped")
-    stem = path.stem
-    ids = frame["site_id"].astype(str) if "site_id" in frame.columns else \
-        pd.Series([f"{stem}-{i + 1}" for i in range(len(frame))], index=frame.index)
-    frame = frame.assign(site_id=ids, layer=stem)[~empty]
-    return frame
+    table = features.table
+    numbered = pa.array([f"{path.stem}-{i + 1}" for i in range(len(table))], type=pa.string())
+    if "site_id" in table.column_names:
+        at = table.column_names.index("site_id")
+        table = table.set_column(at, "site_id", pc.fill_null(table.column("site_id").cast(pa.string()), numbered))
+    else:
+        table = table.append_column("site_id", numbered)
+    table = table.append_column("layer", pa.array([path.stem] * len(table), type=pa.string()))
+    return replace(features, table=table).where(~empty)
 
 
-def _combine_sites(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
-    if not frames:
-        return gpd.GeoDataFrame({"site_id": [], "name": [], "category": [], "layer": []},
-                                geometry=gpd.GeoSeries([], crs=4326), crs=4326)
-    sites = pd.concat(frames, ignore_index=True)
-    sites = gpd.GeoDataFrame(sites, geometry="geometry", crs=4326)
-    sites["name"] = sites["name"].fillna("").astype(str)
-    sites["category"] = sites["category"].astype(str)
-    invalid = ~shapely.is_valid(sites.geometry.values)
+def _combine_sites(parts: list[Features]) -> Features:
+    if not parts:
+        empty = pa.array([], type=pa.string())
+        return Features(pa.table({"name": empty, "category": empty, "site_id": empty, "layer": empty}),
+                        np.empty(0, dtype=object), 2)
+    table = pa.concat_tables([p.table for p in parts], promote_options="permissive")
+    geometry = np.concatenate([p.geometry for p in parts])
+    for column in ("name", "category"):
+        values = table.column(column).cast(pa.string())
+        table = table.set_column(table.column_names.index(column), column, pc.fill_null(values, ""))
+    invalid = ~shapely.is_valid(geometry)
     if invalid.any():
-        sites.loc[invalid, "geometry"] = shapely.make_valid(sites.geometry.values[invalid])
-    duplicated = sites["site_id"][sites["site_id"].duplicated()]
-    if len(duplicated):
-        raise ConfigError(f"site_id {duplicated.iloc[0]!r} appears more than once in sites/")
-    return sites
+        geometry[invalid] = shapely.make_valid(geometry[invalid])
+    ids = table.column("site_id").to_numpy(zero_copy_only=False)
+    _, first, counts = np.unique(ids, return_index=True, return_counts=True)
+    if (counts > 1).any():
+        raise ConfigError(f"site_id {ids[np.sort(first[counts > 1])[0]]!r} appears more than once in sites/")
+    return Features(table, geometry, parts[0].geometry_at)
 
 
 def _version(paths: list[Path]) -> str:

@@ -140,7 +140,7 @@ def import_osm(path: str | Path, layers_dir: str | Path, regencies: list[str] | 
         raise InputError(f"{path} does not exist", path=str(path))
     table = load_tag_table(tags)
     regency_path, _ = layer_paths(layers_dir)
-    regency_frame = _read_regencies(regency_path)
+    regency_frame = _read_regencies(regency_path).to_frame()
     name = _slug(output_name or "osm_" + path.name.split(".")[0])
     output = layers_dir / "sites" / f"{name}.parquet"
     if output.exists() and not replace:

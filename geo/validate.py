@@ -23,9 +23,8 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator
 
-import geopandas as gpd
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -37,8 +36,10 @@ from .csvin import Chunk, CsvFile, Roles, detect
 from .csvin.dates import parse_dates
 from .duplicates import DuplicateFinder
 from .errors import InputError
-from .export import FeatureSink
 from .i18n import Catalog
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 RESULT_COLUMNS = ("status", "regency_code", "regency", "violations", "nearest_site", "nearest_category",
                   "nearest_distance_m", "buffer_m", "legal_basis", "error", "duplicate_of")
@@ -112,7 +113,7 @@ class Validator:
         self.max_rows = max_rows
         self.jobs = max(1, jobs)
         self.processes = processes
-        west, south, east, north = engine.layers.regencies.total_bounds
+        west, south, east, north = shapely.total_bounds(engine.layers.regency_features.geometry)
         m = AREA_MARGIN_DEG
         self.area = (west - m, south - m, east + m, north + m)
 
@@ -128,7 +129,11 @@ class Validator:
             roles = detect(csv.columns, self.at_column)
             summary = Summary(encoding=csv.encoding, delimiter=csv.delimiter,
                               coordinate_columns=", ".join(c for c in (roles.lat, roles.lon, roles.pair) if c))
-            sink = FeatureSink(violations) if violations else None
+            sink = None
+            if violations:
+                from .export import FeatureSink  # GDAL and geopandas: only when asked for
+
+                sink = FeatureSink(violations)
             out, owned = (open(results, "wb"), True) if isinstance(results, (str, Path)) else (results, False)
             writer = None
             try:
@@ -276,6 +281,8 @@ class Validator:
 
     @staticmethod
     def _violations(chunk: Results) -> gpd.GeoDataFrame:
+        import geopandas as gpd
+
         hit = _where(chunk.status, "violation")
         attrs = chunk.table.take(pa.array(hit, type=pa.int64())).to_pandas()
         return gpd.GeoDataFrame(attrs, geometry=shapely.points(chunk.lon[hit], chunk.lat[hit]), crs=4326)

@@ -89,6 +89,26 @@ def test_sites_in_another_crs_are_reprojected(layers_copy):
     assert verdict.hits[0].name == "SD Uji" and verdict.hits[0].distance_m < 0.01
 
 
+@pytest.mark.parametrize("name, write", [
+    ("utm_wkb.parquet", lambda frame, path: frame.to_parquet(path)),
+    ("utm_geoarrow.parquet", lambda frame, path: frame.to_parquet(path, geometry_encoding="geoarrow")),
+    ("utm.geojson", lambda frame, path: frame.to_file(path, driver="GeoJSON")),
+])
+def test_each_site_format_reads_the_same(layers_copy, name, write):
+    """GeoParquet (WKB through pyarrow, GeoArrow through geopandas) and GDAL formats (through
+    pyogrio) give the same sites, reprojected to EPSG:4326, whatever the extra columns."""
+    site = gpd.GeoDataFrame([{"name": "SD Uji", "category": "school", "npsn": 20212345,
+                              "geometry": Point(108.21, -6.45)}], crs=4326).to_crs(32749)
+    write(site, layers_copy / "sites" / name)
+    layers = load_layers(layers_copy)
+    added = layers.sites[layers.sites["layer"] == name.split(".")[0]]
+    assert added[["name", "category", "site_id"]].values.tolist() == [["SD Uji", "school", name.split(".")[0] + "-1"]]
+    assert int(added["npsn"].iloc[0]) == 20212345 and layers.sites["npsn"].isna().sum() == len(layers.sites) - 1
+    assert added.geometry.iloc[0].distance(Point(108.21, -6.45)) < 1e-7
+    assert layers.sites.crs.to_epsg() == 4326 and layers.sites.geometry.name == "geometry"
+    assert Engine(layers).check(108.21, -6.45).hits[0].name == "SD Uji"
+
+
 def test_layers_version_changes_with_content(layers_copy, layers):
     assert load_layers(layers_copy).version == layers.version
     gpd.GeoDataFrame([{"name": "SD Baru", "category": "school", "geometry": Point(108.21, -6.45)}],

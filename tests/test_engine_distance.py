@@ -3,6 +3,7 @@ north and south of the equator, for point, line and polygon sites, near the buff
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 
 import geopandas as gpd
 import numpy as np
@@ -13,7 +14,7 @@ from shapely.geometry import LineString, Point, Polygon
 
 from geo import Engine, load_layers
 from geo.crs import utm_epsg, utm_scale
-from geo.layers import bundled_layers_dir
+from geo.layers import Features, bundled_layers_dir
 
 GEOD = pyproj.Geod(ellps="WGS84")
 EDGE = 0.3  # metres inside / outside the buffer edge
@@ -207,7 +208,7 @@ def _engine_with_extra_site(engine, geom, category="school"):
     extra = gpd.GeoDataFrame([{"site_id": "x-0", "name": "SD Perbatasan", "category": category,
                                "layer": "x", "geometry": geom}], crs=4326)
     sites = gpd.GeoDataFrame(__import__("pandas").concat([layers.sites, extra], ignore_index=True), crs=4326)
-    return Engine(type(layers)(layers.directory, layers.rules, layers.regencies, sites, layers.version))
+    return Engine(replace(layers, site_features=Features.from_frame(sites)))
 
 
 def _border_pair(engine, inside_code, outside_code):

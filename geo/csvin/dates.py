@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -35,11 +34,10 @@ def parse_dates(values) -> tuple[np.ndarray, list]:
     iso = np.asarray(pc.fill_null(pc.match_substring_regex(array, _ISO), False))
     if iso.any():
         # the calendar date as written (local time), whatever the time and offset after it
-        text = pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(array), 0, 10)
-        stamps = pd.to_datetime(pd.Series(text.to_numpy(zero_copy_only=False)[iso]),
-                                errors="coerce", format="%Y-%m-%d")
-        days[iso] = stamps.to_numpy().astype("datetime64[D]")
-        iso &= ~np.isnat(days)
+        text = pc.ascii_trim_whitespace(array.filter(pa.array(iso)))  # \s is ASCII
+        year, month, day = (np.asarray(pc.cast(pc.utf8_slice_codeunits(text, a, b), pa.int64()))
+                            for a, b in ((0, 4), (5, 7), (8, 10)))
+        iso[iso] = _calendar(year, month, day, days, np.flatnonzero(iso))
     plain = _day_first(array, days) & ~iso
     for i in np.flatnonzero(~iso & ~plain):
         raw = array[i].as_py()
@@ -59,17 +57,21 @@ def _day_first(array: pa.Array, days: np.ndarray) -> np.ndarray:
     found = np.asarray(pc.fill_null(pc.is_valid(parts), False))
     if not found.any():
         return found
-    day, month, year = (np.asarray(pc.cast(pc.fill_null(pc.struct_field(parts, [i]), "0"), pa.int64()))
-                        for i in range(3))
-    valid = found & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
+    index = np.flatnonzero(found)
+    parts = parts.filter(pa.array(found))
+    day, month, year = (np.asarray(pc.cast(pc.struct_field(parts, [i]), pa.int64())) for i in range(3))
+    found[index] = _calendar(year, month, day, days, index)
+    return found
+
+
+def _calendar(year: np.ndarray, month: np.ndarray, day: np.ndarray, days: np.ndarray,
+              index: np.ndarray) -> np.ndarray:
+    """Fills ``days[index]`` with the dates that exist (not 31/02); returns which do."""
     months = ((year - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
     stamps = months.astype("datetime64[D]") + (np.clip(day, 1, 31) - 1).astype("timedelta64[D]")
-    valid &= stamps.astype("datetime64[M]") == months  # 31/02 is not a date
-    index = np.flatnonzero(valid)
-    days[index] = stamps[index]
-    found[:] = False
-    found[index] = True
-    return found
+    valid = (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (stamps.astype("datetime64[M]") == months)
+    days[index[valid]] = stamps[valid]
+    return valid
 
 
 def parse_date(text: str) -> np.datetime64 | None:
@@ -84,7 +86,11 @@ def parse_date(text: str) -> np.datetime64 | None:
             return np.datetime64(f"{year:04d}-{month:02d}-{day:02d}", "D")
         except ValueError:
             return None
+    if not re.match(r"^\d{4}-", text):
+        return None
+    import pandas as pd  # for the rare ISO forms the vectorised pattern does not take
+
     try:
-        return np.datetime64(pd.Timestamp(text).date(), "D") if re.match(r"^\d{4}-", text) else None
+        return np.datetime64(pd.Timestamp(text).date(), "D")
     except (ValueError, OverflowError):
         return None

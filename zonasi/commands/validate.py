@@ -9,7 +9,6 @@ import click
 
 from geo import InputError
 from geo.csvin import CsvFile, detect
-from geo.export import get_format
 from geo.i18n import Catalog
 from geo.validate import STATUSES, Summary, Validator
 
@@ -61,6 +60,8 @@ def validate(reports, output, violations, at_column, chunk_rows, jobs, processes
     if not reports.is_file():
         raise click.UsageError(f"{reports}: no such file")
     if violations is not None:
+        from geo.export import get_format
+
         try:
             get_format(violations.suffix or "?")
         except InputError as exc:
