@@ -182,25 +182,16 @@ class ZoneSites:
         The nearest sample bounds the distance to the nearest site from above, so the nearest site
         is among the sites within that bound: a ``dwithin`` query with a per-point radius, and the
         exact distances of its (few) pairs. Where every site is a point, the nearest sample is
-        the answer.
+        the answer; where they are points and lines, the pieces answer.
         """
-        best_j = np.full(len(xy), -1, dtype="int64")
-        best_d = np.full(len(xy), np.inf)
         if self._samples is None or not len(xy):
-            return best_j, best_d
+            return _nearest_of_pairs(len(xy), *_NO_PAIRS)
+        if self._pieces is not None and len(xy) >= KD_MIN_POINTS:
+            return self._pieces.nearest(xy)
         bound, sample = self._samples.query(xy)
         if self._only_points:
             return self._nearest_site[sample], bound
-        if self._pieces is not None and len(xy) >= KD_MIN_POINTS:
-            bound = np.minimum(bound, self._pieces.bound(xy))
-            point_i, site_j, distance = self._pieces.within(xy, bound * (1 + 1e-9) + 1e-6)
-        else:
-            point_i, site_j, distance = self._geos_within(xy, bound * (1 + 1e-9) + 1e-6)
-        order = np.lexsort((site_j, distance, point_i))  # equally close: the first site
-        first = order[np.unique(point_i[order], return_index=True)[1]]
-        best_j[point_i[first]] = site_j[first]
-        best_d[point_i[first]] = distance[first]
-        return best_j, best_d
+        return _nearest_of_pairs(len(xy), *self._geos_within(xy, bound * (1 + 1e-9) + 1e-6))
 
 
 class _Pieces:
@@ -214,6 +205,7 @@ class _Pieces:
         last = ~joined & np.append(False, joined[:-1])     # a line's last vertex starts no piece
         step = np.where(joined[:, None], np.roll(xy, -1, axis=0) - xy, 0.0)
         self.start, self.step, self.site = xy[~last], step[~last], site[~last]
+        self.sites = len(geoms)
         self.reach = float(np.hypot(*self.step.T).max()) / 2 if len(self.site) else 0.0
         self.tree = KDTree(self.start + self.step / 2, leafsize=KD_LEAF)
 
@@ -224,21 +216,43 @@ class _Pieces:
         closest = start + np.clip(along, 0.0, 1.0)[:, None] * step
         return np.hypot(*(xy - closest).T)
 
-    def bound(self, xy: np.ndarray) -> np.ndarray:
-        """The distance to one near piece: the nearest site is no farther."""
-        return self.distance(xy, self.tree.query(xy)[1])
-
     def within(self, xy: np.ndarray, radius: np.ndarray):
         """(point, site, distance) with the distance at most the point's ``radius``."""
-        point_i, piece, _ = _kd_within(self.tree, xy, radius + self.reach)
-        distance = self.distance(xy[point_i], piece)
-        inside = distance <= radius[point_i]
-        point_i, site, distance = point_i[inside], self.site[piece[inside]], distance[inside]
-        order = np.lexsort((distance, site, point_i))  # the nearest piece of each (point, site)
+        point_i, site, distance = self._near(xy, radius)
+        order = np.lexsort((distance, point_i * self.sites + site))  # the nearest piece of each (point, site)
         point_i, site, distance = point_i[order], site[order], distance[order]
         first = np.ones(len(point_i), dtype=bool)
         first[1:] = (point_i[1:] != point_i[:-1]) | (site[1:] != site[:-1])
         return point_i[first], site[first], distance[first]
+
+    def nearest(self, xy: np.ndarray):
+        """The nearest site of each point and its distance: no farther than the piece with the
+        nearest midpoint, so among the pieces within that distance."""
+        bound = self.distance(xy, self.tree.query(xy)[1])
+        return _nearest_of_pairs(len(xy), *self._near(xy, bound * (1 + 1e-9) + 1e-6))
+
+    def _near(self, xy: np.ndarray, radius: np.ndarray):
+        """(point, site, distance) of the pieces within each point's ``radius`` (a site may come
+        more than once)."""
+        point_i, piece, _ = _kd_within(self.tree, xy, radius + self.reach)
+        distance = self.distance(xy[point_i], piece)
+        inside = distance <= radius[point_i]
+        return point_i[inside], self.site[piece[inside]], distance[inside]
+
+
+def _nearest_of_pairs(n: int, point_i: np.ndarray, site: np.ndarray, distance: np.ndarray):
+    """The site and distance of the nearest pair of each of ``n`` points (equally near: the
+    lowest site); -1 and inf for a point without pairs."""
+    order = np.lexsort((site, distance, point_i))
+    first = order[np.unique(point_i[order], return_index=True)[1]]
+    best_j = np.full(n, -1, dtype="int64")
+    best_d = np.full(n, np.inf)
+    best_j[point_i[first]] = site[first]
+    best_d[point_i[first]] = distance[first]
+    return best_j, best_d
+
+
+_NO_PAIRS = (np.empty(0, dtype="int64"), np.empty(0, dtype="int64"), np.empty(0))
 
 
 def _kd_within(tree, xy: np.ndarray, radius: np.ndarray):
@@ -259,7 +273,7 @@ def _kd_within(tree, xy: np.ndarray, radius: np.ndarray):
         found.append((todo[rows], item[rows, cols], distance[rows, cols]))
         todo, k = todo[more], k * 4
     if not found:
-        return np.empty(0, dtype="int64"), np.empty(0, dtype="int64"), np.empty(0)
+        return _NO_PAIRS
     return tuple(np.concatenate(parts) for parts in zip(*found))
 
 
