@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
-install: $(STAMP) vendor
+install: $(STAMP) vendor ## (and bytecode: Python writes none where PYTHONDONTWRITEBYTECODE is set)
+	@$(PY) -m compileall -q geo zonasi webmap >/dev/null
 
 vendor: $(STAMP) ## the web map's front-end assets from the npm registry (quick when already there)
 	@command -v npm >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
