@@ -10,6 +10,8 @@ on the ellipsoid (local radii of curvature: exact to well under a millimetre at 
 * The index is one array of grid keys kept sorted (with the position of each point in
   append-only arrays of coordinates, ids and lines), and a bitmap of the keys in it: most cells
   looked up hold nothing, and the bitmap says so without a search.
+* A neighbour has the same id: where the file has ids, only the points whose id is in the index
+  (a bitmap of those ids) or recurs in their chunk are looked up; most are only indexed.
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ class DuplicateFinder:
     def __init__(self, tolerance_m: float = 2.0):
         self.tolerance = tolerance_m
         self._index_keys = _Bitmap(INDEX_BITS)
+        self._index_ids = _Bitmap(INDEX_BITS)       # ... and of their ids
         self._key = np.empty(0, dtype="uint64")   # grid keys of the indexed points, sorted
         self._at = np.empty(0, dtype="int64")     # ... and where each point is in the arrays below
         self._points = _Columns()                 # lon, lat, id, line of each indexed point
@@ -65,34 +68,40 @@ class DuplicateFinder:
     def _neighbours(self, lon, lat, ids, lines) -> np.ndarray:
         """The earliest earlier line within the tolerance of each (distinct) point, 0 for none,
         among the indexed points and those of this chunk; then the new ones join the index.
-        Bitmaps of the keys of both say which cells can hold anything (most hold nothing)."""
+
+        Only a point whose id was indexed before, or comes again in this chunk, can have a
+        neighbour: where the file has ids, that is a few rows, and the others are only indexed.
+        Bitmaps of the keys of the index and of the chunk say which cells can hold anything
+        (most hold nothing)."""
         cx, cy, fx, fy = _cells(lon, lat)
         keys = _grid_key(cx, cy, ids)
         order = np.argsort(keys)
         sorted_keys = keys[order]
-        earlier = (self._key, self._at, self._points)
-        chunk = (sorted_keys, order, _Columns(lon, lat, ids, lines))
-        in_chunk = _Bitmap(max(16, int(len(keys)).bit_length() + 3))
-        in_chunk.mark(keys)
-        # own cell: only a key that occurs twice in the chunk has neighbours there
-        shared = np.zeros(len(keys), dtype=bool)
-        twice = np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1])
-        shared[order[twice]] = shared[order[twice + 1]] = True
         best = np.full(len(lon), _NONE)
         seen = np.zeros(len(lon), dtype=bool)  # the same point is in the index already
-        # cells are at least twice the tolerance wide: a point within it lies in the point's
-        # own cell or in the neighbours towards the nearer edges (2 x 2 cells)
-        sx = np.where(fx < 0.5, -1, 1)
-        sy = np.where(fy < 0.5, -1, 1)
-        for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
-            wanted = keys if dx == dy == 0 else _grid_key(cx + dx * sx, cy + dy * sy, ids)
-            maybe = np.flatnonzero(self._index_keys.marked(wanted))
-            p, line, same = self._near(earlier, wanted[maybe], maybe, lon, lat, ids, lines)
-            np.minimum.at(best, p, line)
-            seen[p[same]] = True
-            maybe = np.flatnonzero(shared if dx == dy == 0 else in_chunk.marked(wanted))
-            p, line, _ = self._near(chunk, wanted[maybe], maybe, lon, lat, ids, lines)
-            np.minimum.at(best, p, line)
+        look = np.flatnonzero(self._index_ids.marked(ids) | _repeated(ids))
+        if len(look):
+            earlier = (self._key, self._at, self._points)
+            chunk = (sorted_keys, order, _Columns(lon, lat, ids, lines))
+            in_chunk = _Bitmap(max(16, int(len(look)).bit_length() + 3))
+            in_chunk.mark(keys[look])  # a neighbour in the chunk has the same id: it is looked at too
+            # own cell: only a key that occurs twice in the chunk has neighbours there
+            shared = np.zeros(len(keys), dtype=bool)
+            twice = np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1])
+            shared[order[twice]] = shared[order[twice + 1]] = True
+            # cells are at least twice the tolerance wide: a point within it lies in the point's
+            # own cell or in the neighbours towards the nearer edges (2 x 2 cells)
+            sx = np.where(fx[look] < 0.5, -1, 1)
+            sy = np.where(fy[look] < 0.5, -1, 1)
+            for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
+                wanted = keys[look] if dx == dy == 0 else _grid_key(cx[look] + dx * sx, cy[look] + dy * sy, ids[look])
+                hit = self._index_keys.marked(wanted)
+                p, line, same = self._near(earlier, wanted[hit], look[hit], lon, lat, ids, lines)
+                np.minimum.at(best, p, line)
+                seen[p[same]] = True
+                hit = shared[look] if dx == dy == 0 else in_chunk.marked(wanted)
+                p, line, _ = self._near(chunk, wanted[hit], look[hit], lon, lat, ids, lines)
+                np.minimum.at(best, p, line)
         new = np.flatnonzero(~seen[order])  # in key order
         self._insert(sorted_keys[new], order[new], _Columns(lon, lat, ids, lines))
         return np.where(best == _NONE, 0, best)
@@ -117,6 +126,7 @@ class DuplicateFinder:
         self._at = np.insert(self._at, where, len(self._points) + np.arange(len(at)))
         self._points.extend(points.take(at))
         self._index_keys.mark(keys)
+        self._index_ids.mark(points.id[at])
 
 
 class _Bitmap:
@@ -177,6 +187,12 @@ def _ranges(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarra
     counts = np.zeros(len(wanted), dtype="int64")
     counts[found] = np.searchsorted(keys, wanted[found], side="right") - lo[found]
     return lo, counts
+
+
+def _repeated(values: np.ndarray) -> np.ndarray:
+    """Which values occur more than once."""
+    codes = pd.factorize(values)[0]
+    return np.bincount(codes)[codes] > 1
 
 
 def _hash_ids(ids, n: int) -> np.ndarray:
