@@ -154,16 +154,9 @@ class Engine:
         if accuracy is not None:
             reach = reach + accuracy[idx]
         # the search is inclusive; the tiny slack only widens the candidate set.
-        point_j, site_j, projected = zone.within(xy, reach * k * (1 + 1e-9) + 1e-6)
-        distance = projected / k[point_j]
-        lonely = np.ones(len(idx), dtype=bool)
-        lonely[point_j] = False
-        lonely = np.flatnonzero(lonely)
-        near_j, near_d = zone.nearest(xy[lonely])
-        found = near_j >= 0
-        lonely, near_j, near_d = lonely[found], near_j[found], near_d[found]
+        (point_j, site_j, projected), (lonely, near_j, near_d) = zone.measure(xy, reach * k * (1 + 1e-9) + 1e-6)
         nearest = (idx[lonely], zone.index[near_j], near_d / k[lonely])
-        return (idx[point_j], zone.index[site_j], distance), nearest
+        return (idx[point_j], zone.index[site_j], projected / k[point_j]), nearest
 
 
 def _validate(lons: np.ndarray, lats: np.ndarray) -> None:

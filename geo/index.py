@@ -156,6 +156,27 @@ class ZoneSites:
     def tree(self) -> shapely.STRtree:
         return _built(shapely.STRtree(self.geoms))
 
+    def measure(self, xy: np.ndarray, radius: np.ndarray):
+        """The pairs (point, local site index, projected distance) within each point's ``radius``
+        (:meth:`within`), and for the points without any, their nearest site (point, local site
+        index, projected distance; :meth:`nearest`). Where every site is a point, one nearest-
+        neighbour query of every point answers for most: only those with a site in reach need
+        the search for all of them."""
+        if self._only_points and self._samples is not None and len(xy) >= KD_MIN_POINTS:
+            bound, sample = self._samples.query(xy)
+            close = np.flatnonzero(bound <= radius)
+            point_i, item, distance = _kd_within(self._samples, xy[close], radius[close])
+            lonely = np.flatnonzero(~(bound <= radius))
+            return ((close[point_i], self._sample_site[item], distance),
+                    (lonely, self._nearest_site[sample[lonely]], bound[lonely]))
+        pairs = self.within(xy, radius)
+        lonely = np.ones(len(xy), dtype=bool)
+        lonely[pairs[0]] = False
+        lonely = np.flatnonzero(lonely)
+        near_j, near_d = self.nearest(xy[lonely])
+        found = near_j >= 0
+        return pairs, (lonely[found], near_j[found], near_d[found])
+
     def within(self, xy: np.ndarray, radius: np.ndarray):
         """Pairs (point, local site index, projected distance) with the distance at most the
         point's ``radius``: a ``dwithin`` query on the STRtree and the exact distances of its
