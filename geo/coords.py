@@ -51,6 +51,10 @@ _VALUE = re.compile(rf"""
 _PLAIN = r"^\s*[-+]?\d+(?:[.,]\d+)?\s*$"
 _PAIR_DOT = r"^\s*(?P<a>[-+]?\d+(?:\.\d+)?)\s*[,;]\s*(?P<b>[-+]?\d+(?:\.\d+)?)\s*$"
 _PAIR_COMMA = r"^\s*(?P<a>[-+]?\d+(?:,\d+)?)\s*(?:;|,\s+)\s*(?P<b>[-+]?\d+(?:,\d+)?)\s*$"
+# The two usual spellings exactly (6°19'37.2"S, S 6 19 37.2): a pattern RE2 matches in one pass,
+# much faster than the general one, which takes what is left.
+_DMS_EXACT = (r"^(?:(?P<h1>[NSEW]) )?(?P<sign>)(?P<d>\d{1,3})(?:°| )(?P<m>\d{1,2})(?:'| )"
+              r"(?P<s>\d{1,2}(?:[.,]\d+)?)(?:\"(?P<h2>[NSEW]))?$")
 _DMS_FAST = (r"^\s*(?P<h1>[NSEWnsew])?\s*(?P<sign>[-+])?(?P<d>\d{1,3})(?:\s*°\s*|\s+)(?P<m>\d{1,2})"
              r"(?:\s*'\s*|\s+)(?P<s>\d{1,2}(?:[.,]\d+)?)\s*(?:\"|'')?\s*(?P<h2>[NSEWnsew])?\s*$")
 _SEPARATOR_RUN = re.compile(r"[\s,;/]+")
@@ -246,9 +250,10 @@ def _parse_axis(values, axis: str):
         text = pc.replace_substring(pc.ascii_trim_whitespace(text), ",", ".")  # \s is ASCII
         out[plain] = np.asarray(pc.cast(text, pa.float64()))
     rest = np.flatnonzero(~plain)
-    if len(rest):
-        done = _dms_fast(array.take(pa.array(rest)), out, letters, rest)
-        rest = rest[~done]
+    for pattern in (_DMS_EXACT, _DMS_FAST):
+        if len(rest):
+            done = _dms_fast(array.take(pa.array(rest)), out, letters, rest, pattern)
+            rest = rest[~done]
     for i in rest:
         value = array[i].as_py()
         if value is None:
@@ -264,11 +269,12 @@ def _parse_axis(values, axis: str):
     return out, problems, letters
 
 
-def _dms_fast(array: pa.Array, out: np.ndarray, letters: np.ndarray, index: np.ndarray) -> np.ndarray:
+def _dms_fast(array: pa.Array, out: np.ndarray, letters: np.ndarray, index: np.ndarray,
+              pattern: str = _DMS_FAST) -> np.ndarray:
     """Degrees-minutes-seconds in their common spellings, vectorised: fills ``out`` and
     ``letters`` at ``index`` where the value is clean; anything unusual (or wrong) is left to
     :func:`parse_value`, which gives the reason."""
-    parts = pc.extract_regex(array, _DMS_FAST)
+    parts = pc.extract_regex(array, pattern)
     found = np.asarray(pc.fill_null(pc.is_valid(parts), False))
     if not found.any():
         return found
