@@ -213,3 +213,10 @@ def test_fast_path_hands_over_to_the_careful_one_mid_file(monkeypatch):
         rows = [(int(line), r["Nama"]) for c in reader.chunks(7) for line, r in zip(c.lines, c.table.to_pylist())]
     assert rows[29] == (31, "caf\u00e9")
     assert [line for line, _ in rows] == list(range(2, 61))
+
+
+def test_position_follows_the_blocks_read_for_progress_bars():
+    data = ("No;Lintang;Bujur\r\n" + "".join(f"{i};-6,{i:06d};108,{i:06d}\r\n" for i in range(60_000))).encode()
+    with CsvFile(data) as csv:
+        positions = [csv.position() for _ in csv.chunks(10_000)]
+    assert positions == sorted(positions) and positions[-1] == len(data) and len(set(positions)) > 1

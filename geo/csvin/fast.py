@@ -63,6 +63,7 @@ def chunks(csv: CsvFile, rows: int) -> Iterator[tuple[list[pa.Array], np.ndarray
         except Unusual:
             csv.fallback_from = (offset, line)
             return
+        csv.parsed_to = offset + cut
         for lo in range(0, len(starts), rows):
             yield [a.slice(lo, rows) for a in arrays], starts[lo:lo + rows]
         offset += cut

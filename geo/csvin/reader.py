@@ -90,6 +90,7 @@ class CsvFile:
         self.header_lines = self._reader.done
         self._bom_bytes = 3 if self.codec == "utf-8-sig" else 0
         self.fallback_from = None
+        self.parsed_to = 0  # bytes after the BOM the fast path has parsed (it reads with read_at)
 
     @property
     def encoding(self) -> str:
@@ -102,7 +103,7 @@ class CsvFile:
     def position(self) -> int:
         """Bytes read so far (for progress bars)."""
         try:
-            return self.binary.tell() - self._start
+            return max(self.binary.tell() - self._start, self._bom_bytes + self.parsed_to)
         except (OSError, ValueError):
             return 0
 
