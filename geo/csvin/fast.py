@@ -75,12 +75,17 @@ def chunks(csv: CsvFile, rows: int) -> Iterator[tuple[list[pa.Array], np.ndarray
 def _after_header(csv: CsvFile) -> tuple[int, int]:
     """Byte offset (after any BOM) just past the header's lines, and the lines consumed."""
     consumed = csv.header_lines
-    head = csv.read_at(0, BLOCK_BYTES)
-    breaks, _ = _line_ends(head)
-    if len(head) == BLOCK_BYTES:  # a \r at the very end may be the first half of \r\n
-        breaks = breaks[breaks < len(head) - 1]
+    size = 64 * 1024
+    while True:  # the header's lines, in a first look as big as they need
+        head = csv.read_at(0, size)
+        breaks, _ = _line_ends(head)
+        if len(head) == size:  # a \r at the very end may be the first half of \r\n
+            breaks = breaks[breaks < len(head) - 1]
+        if len(breaks) >= consumed or len(head) < size or size >= BLOCK_BYTES:
+            break
+        size *= 4
     if len(breaks) < consumed:
-        if len(breaks) == consumed - 1 and len(head) < BLOCK_BYTES:
+        if len(breaks) == consumed - 1 and len(head) < size:
             return len(head), consumed  # the header is the whole file, without a final newline
         raise Unusual
     return int(breaks[consumed - 1]) + 1, consumed
@@ -113,10 +118,8 @@ def _cut(buffer: bytes) -> int | None:
 
 def _parse(block: bytes, width: int, delimiter: str, line: int):
     """Values and first lines of the records of one block that starts on line ``line`` + 1."""
-    try:
-        block.decode("utf-8")
-    except UnicodeDecodeError:
-        raise Unusual from None
+    if not _is_utf8(block):
+        raise Unusual
     odd = []
     names = [f"c{i}" for i in range(width)]
     try:
@@ -151,6 +154,18 @@ def _parse(block: bytes, width: int, delimiter: str, line: int):
                 internal[multi] += _blank_lines_inside(array.take(index))
     first = _lay_out(spans, internal, blank)
     return arrays, line + 1 + first, len(ends)
+
+
+def _is_utf8(block: bytes) -> bool:
+    """Whether ``block`` is valid UTF-8: Arrow checks it in place, ten times faster than
+    decoding it into a Python string."""
+    offsets = pa.py_buffer(np.array([0, len(block)], dtype=np.int64))
+    values = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(block)])
+    try:
+        values.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _newlines(array: pa.Array) -> np.ndarray:
