@@ -33,7 +33,6 @@ import shapely
 
 from .coords import Coordinates, Problem, first_problems, no_problem, parse_columns, parse_pair_column
 from .csvin import Chunk, CsvFile, Roles, detect
-from .csvin.ahead import ReadAhead
 from .csvin.dates import parse_dates
 from .duplicates import DuplicateFinder
 from .errors import InputError
@@ -121,12 +120,10 @@ class Validator:
     # -- whole files ----------------------------------------------------------------------------
 
     def run(self, source: str | Path | bytes | BinaryIO, results: str | Path | BinaryIO, *,
-            violations: str | Path | None = None, progress: Progress | None = None,
-            ahead: ReadAhead | None = None) -> Summary:
+            violations: str | Path | None = None, progress: Progress | None = None) -> Summary:
         """Validate ``source`` into a results CSV (path or binary stream) and, if asked, the
         violations as GeoJSON/GPKG/KML/CSV (by the file suffix). Raises UnreadableFile before
-        writing anything when the file cannot be read as a table. ``ahead``: the chunks of
-        ``source`` (a path), read by another process (:class:`~geo.csvin.ahead.ReadAhead`)."""
+        writing anything when the file cannot be read as a table."""
         started = time.perf_counter()
         with CsvFile(source) as csv:
             roles = detect(csv.columns, self.at_column)
@@ -142,14 +139,14 @@ class Validator:
             try:
                 if csv.bom or csv.codec == "cp1252":
                     out.write(b"\xef\xbb\xbf")  # so that Excel reads the UTF-8 output as UTF-8
-                for chunk in self.results(csv, roles, summary, ahead):
+                for chunk in self.results(csv, roles, summary):
                     if writer is None:
                         writer = pacsv.CSVWriter(out, chunk.table.schema, write_options=_write_options(csv))
                     writer.write_table(chunk.table)
                     if sink is not None:
                         sink.write(self._violations(chunk))
                     if progress is not None:
-                        progress(csv.position() if ahead is None else ahead.position, summary.rows)
+                        progress(csv.position(), summary.rows)
                 if writer is None:  # a header without rows
                     empty = self._empty(csv.columns)
                     writer = pacsv.CSVWriter(out, empty.schema, write_options=_write_options(csv))
@@ -164,20 +161,19 @@ class Validator:
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def results(self, csv: CsvFile, roles: Roles, summary: Summary | None = None,
-                ahead: ReadAhead | None = None) -> Iterator[Results]:
+    def results(self, csv: CsvFile, roles: Roles, summary: Summary | None = None) -> Iterator[Results]:
         """The result table of each chunk of ``csv`` (see :data:`RESULT_COLUMNS`).
 
-        A three-stage pipeline: the next chunk is read in one thread (or by ``ahead``), the
-        engine judges the ``jobs`` chunks after that in others (or in processes), and
-        duplicates and the output are done here, in order.
+        A three-stage pipeline: the next chunk is read in one thread, the engine judges the
+        ``jobs`` chunks after that in others (or in processes), and duplicates and the output
+        are done here, in order.
         """
         summary = summary if summary is not None else Summary()
         duplicates = DuplicateFinder(DUPLICATE_TOLERANCE_M)
         names = _output_names(csv.columns)
         pending: deque = deque()
         with self._judging(roles) as judge:
-            for chunk in prefetch(csv.chunks(self.chunk_rows)) if ahead is None else ahead.chunks():
+            for chunk in prefetch(csv.chunks(self.chunk_rows)):
                 if self.max_rows is not None and summary.rows + len(chunk) > self.max_rows:
                     raise TooManyRows(self.catalog.get("batch.too_many_rows", self.lang, limit=self.max_rows),
                                       limit=self.max_rows)

@@ -2,15 +2,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
+from geo import Engine, ZonasiError
 from geo.config import Settings
-from geo.errors import ZonasiError
-
-if TYPE_CHECKING:
-    from geo import Engine
 
 layers_option = click.option(
     "--layers", "layers_dir", type=click.Path(file_okay=False, path_type=Path), envvar="ZONASI_LAYERS",
@@ -30,8 +26,6 @@ def settings_from(**overrides) -> Settings:
 
 def load_engine(settings: Settings) -> Engine:
     """The engine for the settings, or a one-line error (exit 2) when the layers are bad."""
-    from geo import Engine
-
     try:
         return Engine.from_directory(settings.layers_dir)
     except ZonasiError as exc:

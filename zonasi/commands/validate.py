@@ -4,19 +4,15 @@ from __future__ import annotations
 import gc
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
+from geo import InputError
 from geo.csvin import CsvFile, detect
-from geo.csvin.ahead import ReadAhead
-from geo.errors import InputError
 from geo.i18n import Catalog
+from geo.validate import STATUSES, Summary, Validator
 
 from ..options import lang_option, layers_option, load_engine, settings_from
-
-if TYPE_CHECKING:
-    from geo.validate import Summary
 
 DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
 
@@ -63,20 +59,6 @@ def validate(reports, output, violations, at_column, chunk_rows, jobs, processes
     settings = settings_from(layers_dir=layers_dir, language=lang)
     if not reports.is_file():
         raise click.UsageError(f"{reports}: no such file")
-    # Another process reads the rows while this one loads pandas, GEOS and the layers (most of
-    # a second, which reading cannot share: one GIL).
-    ahead = ReadAhead(reports, chunk_rows) if ReadAhead.available() else None
-    try:
-        summary = _validate(reports, output, violations, at_column, chunk_rows, jobs, processes, progress,
-                            settings, ahead)
-    finally:
-        if ahead is not None:
-            ahead.close()
-    _print_summary(summary, Catalog(), settings.language, reports, output, violations)
-
-
-def _validate(reports, output, violations, at_column, chunk_rows, jobs, processes, progress, settings,
-              ahead: ReadAhead | None) -> Summary:
     if violations is not None:
         from geo.export import get_format
 
@@ -89,10 +71,9 @@ def _validate(reports, output, violations, at_column, chunk_rows, jobs, processe
             detect(csv.columns, at_column)
     except InputError as exc:
         raise click.UsageError(f"{reports}: {exc.message}") from exc
-    from geo.validate import Validator
-
     engine = load_engine(settings)
-    validator = Validator(engine, Catalog(), settings.language, at_column=at_column, chunk_rows=chunk_rows,
+    catalog = Catalog()
+    validator = Validator(engine, catalog, settings.language, at_column=at_column, chunk_rows=chunk_rows,
                           jobs=jobs, processes=processes)
     show = sys.stderr.isatty() if progress is None else progress
     # The ~180,000 objects of the layers and modules out of the collector's sight for the run:
@@ -100,7 +81,7 @@ def _validate(reports, output, violations, at_column, chunk_rows, jobs, processe
     gc.freeze()
     try:
         with _ProgressBar(reports.stat().st_size, show) as bar:
-            return validator.run(reports, output, violations=violations, progress=bar.update, ahead=ahead)
+            summary = validator.run(reports, output, violations=violations, progress=bar.update)
     except InputError as exc:
         output.unlink(missing_ok=True)
         raise click.UsageError(f"{reports}: {exc.message}") from exc
@@ -108,6 +89,7 @@ def _validate(reports, output, violations, at_column, chunk_rows, jobs, processe
         raise click.UsageError(f"{exc.filename or reports}: {exc.strerror}") from exc
     finally:
         gc.unfreeze()
+    _print_summary(summary, catalog, settings.language, reports, output, violations)
 
 
 class _ProgressBar:
@@ -138,8 +120,6 @@ class _ProgressBar:
 
 def _print_summary(summary: Summary, catalog: Catalog, lang: str, reports: Path, output: Path,
                    violations: Path | None) -> None:
-    from geo.validate import STATUSES
-
     def say(key: str, **values) -> str:
         return catalog.get(key, lang, **values)
 
