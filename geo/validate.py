@@ -224,7 +224,7 @@ class Validator:
         problems = list(coords.problems)
         days = None
         if roles.at:
-            days, date_problems = parse_dates(chunk.table.column(roles.at).combine_chunks())
+            days, date_problems = parse_dates(chunk.column(roles.at))
             problems = first_problems(problems, date_problems)
         for i, problem in chunk.problems.items():
             problems[i] = problems[i] or problem
@@ -234,7 +234,7 @@ class Validator:
     def complete(self, chunk: Chunk, judged: Judged, roles: Roles, duplicates: DuplicateFinder) -> Results:
         """Duplicates against every earlier row (so chunks come here in order) and the errors."""
         coords, problems, valid, verdicts = judged.coords, judged.problems, judged.valid, judged.verdicts
-        ids = chunk.table.column(roles.apk_id) if roles.apk_id else None
+        ids = chunk.column(roles.apk_id) if roles.apk_id else None
         duplicate_of = duplicates.find(coords.lon, coords.lat, chunk.lines, ids=ids, valid=valid)
         status = verdicts.column("status")
         errors = [None] * len(chunk)
@@ -248,9 +248,8 @@ class Validator:
 
     def _coordinates(self, chunk: Chunk, roles: Roles) -> Coordinates:
         if roles.pair:
-            return parse_pair_column(chunk.table.column(roles.pair).combine_chunks(), self.area)
-        return parse_columns(chunk.table.column(roles.lat).combine_chunks(),
-                             chunk.table.column(roles.lon).combine_chunks(), self.area)
+            return parse_pair_column(chunk.column(roles.pair), self.area)
+        return parse_columns(chunk.column(roles.lat), chunk.column(roles.lon), self.area)
 
     def _verdicts(self, coords: Coordinates, valid: np.ndarray, days) -> pa.Table:
         """The engine's verdict columns for every row; null (and status 'invalid') where invalid."""

@@ -135,7 +135,7 @@ def _parse(block: bytes, width: int, delimiter: str, line: int):
         raise Unusual from None
     if odd:
         raise Unusual
-    arrays = [table.column(n).combine_chunks() for n in names]
+    arrays = [one_array(table.column(n)) for n in names]
     data = np.frombuffer(block, dtype=np.uint8)
     # without a lone \r in the block, every line break in a value is a \n (\r\n counts once)
     ends, lone_cr = _line_ends(block)
@@ -154,6 +154,12 @@ def _parse(block: bytes, width: int, delimiter: str, line: int):
                 internal[multi] += _blank_lines_inside(array.take(index))
     first = _lay_out(spans, internal, blank)
     return arrays, line + 1 + first, len(ends)
+
+
+def one_array(column: pa.ChunkedArray) -> pa.Array:
+    """The values of a column as one array: its only chunk as it is (combine_chunks copies
+    even that)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def _is_utf8(block: bytes) -> bool:

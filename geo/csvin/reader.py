@@ -51,6 +51,10 @@ class Chunk:
     def __len__(self) -> int:
         return len(self.lines)
 
+    def column(self, name: str) -> pa.Array:
+        """One column's values as one array (no copy)."""
+        return fast.one_array(self.table.column(name))
+
 
 class CsvFile:
     """An open CSV file: dialect, header and columns known, rows read on demand by :meth:`chunks`."""
@@ -181,10 +185,12 @@ class CsvFile:
         keep[list(problems)] = True  # a row with a problem has content somewhere
         if not keep.any():
             return None
-        renumber = np.cumsum(keep) - 1
         table = pa.table(dict(zip(self.columns, arrays[:width])))
-        return Chunk(table.filter(pa.array(keep)), np.asarray(lines, dtype="int64")[keep],
-                     {int(renumber[i]): p for i, p in problems.items()})
+        lines = np.asarray(lines, dtype="int64")
+        if keep.all():  # the usual case: a filter would copy every value
+            return Chunk(table, lines, problems)
+        renumber = np.cumsum(keep) - 1
+        return Chunk(table.filter(pa.array(keep)), lines[keep], {int(renumber[i]): p for i, p in problems.items()})
 
     # -- raw access for the fast path ------------------------------------------------------------
 
