@@ -211,21 +211,15 @@ class Batch:
         }))
 
     def arrow(self) -> pa.Table:
-        """:meth:`table` as an Arrow table, built by index lookups (fast for millions of points);
-        text columns are null, not empty, where there is no regency or site."""
+        """:meth:`table` as an Arrow table, built by index lookups into the engine's texts (fast
+        for millions of points); text columns are null, not empty, where there is no regency or
+        site. (Not dictionary arrays: the CSV writer would decode them, at a higher cost.)"""
         e = self.engine
         counts, site, dist, cat, buffer = self._primary()
         reg = self.regency
-        lookup = {
-            "regency_code": pa.array(e.regency_codes, type=pa.string()),
-            "regency": pa.array(e.regency_names, type=pa.string()),
-            "nearest_site": pa.array(e.site_names, type=pa.string()),
-            "nearest_category": pa.array(list(CATEGORIES), type=pa.string()),
-            "legal_basis": pa.array([e.rules.category(c).legal_basis for c in CATEGORIES], type=pa.string()),
-        }
 
         def take(name, index):
-            return lookup[name].take(pa.array(index, mask=index < 0))
+            return e.texts[name].take(pa.array(index, mask=index < 0))
 
         columns = {
             "status": _STATUS_ARROW.take(pa.array(self._status_codes())),

@@ -18,9 +18,11 @@ How a batch of points is judged, with no Python loop per point:
 """
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import shapely
 
 from .allowed import AllowedIndex
@@ -29,6 +31,7 @@ from .crs import Projector, utm_scale
 from .errors import InputError
 from .index import RegencyLocator, ZoneCache
 from .layers import Layers, category_index, load_layers
+from .rules import CATEGORIES
 
 
 class Engine:
@@ -56,6 +59,17 @@ class Engine:
     @classmethod
     def from_directory(cls, directory: str | Path | None = None) -> Engine:
         return cls(load_layers(directory))
+
+    @cached_property
+    def texts(self) -> dict:
+        """The regency, site and rule texts that a batch's Arrow columns point into."""
+        return {
+            "regency_code": pa.array(self.regency_codes, type=pa.string()),
+            "regency": pa.array(self.regency_names, type=pa.string()),
+            "nearest_site": pa.array(self.site_names, type=pa.string()),
+            "nearest_category": pa.array(list(CATEGORIES), type=pa.string()),
+            "legal_basis": pa.array([self.rules.category(c).legal_basis for c in CATEGORIES], type=pa.string()),
+        }
 
     @property
     def rules_version(self) -> str:
