@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 A = 6378137.0
 E2 = 0.00669437999014
 CELL_DEG = 4e-5          # 4.4 m of latitude; longitude cells twice as wide: >= 4 m up to 60 degrees
-INDEX_BITS = 27          # a 16 MB bitmap: under 10% false hits with 10 million distinct points indexed
+INDEX_BITS = 25          # 32 MB of flags: 3% false hits with a million distinct points, 26% with ten
 _M1 = np.uint64(0x9E3779B97F4A7C15)
 _M2 = np.uint64(0xC2B2AE3D27D4EB4F)
 _NONE = np.iinfo("int64").max
@@ -130,23 +130,19 @@ class DuplicateFinder:
 
 
 class _Bitmap:
-    """A set of 64-bit keys that may answer yes for a key not in it (by the top ``bits`` bits)."""
+    """A set of 64-bit keys that may answer yes for a key not in it: a flag for each value of
+    the keys' top ``bits`` bits. (A byte each, not a bit: marking is then a plain assignment,
+    seven times faster than NumPy's unbuffered ``bitwise_or.at``.)"""
 
     def __init__(self, bits: int):
-        self.bits = bits
-        self._bytes = np.zeros(1 << (bits - 3), dtype="uint8")
-
-    def _where(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        slot = keys >> np.uint64(64 - self.bits)
-        return slot >> np.uint64(3), np.left_shift(1, (slot & np.uint64(7)).astype("uint8"))
+        self._shift = np.uint64(64 - bits)
+        self._flags = np.zeros(1 << bits, dtype=bool)
 
     def mark(self, keys: np.ndarray) -> None:
-        byte, bit = self._where(keys)
-        np.bitwise_or.at(self._bytes, byte, bit)
+        self._flags[keys >> self._shift] = True
 
     def marked(self, keys: np.ndarray) -> np.ndarray:
-        byte, bit = self._where(keys)
-        return (self._bytes[byte] & bit) != 0
+        return self._flags[keys >> self._shift]
 
 
 class _Columns:

@@ -96,10 +96,9 @@ def _line_ends(buffer: bytes) -> tuple[np.ndarray, bool]:
     lone \\r is among them."""
     data = np.frombuffer(buffer, dtype=np.uint8)
     lf = np.flatnonzero(data == 10)
-    crs = buffer.count(b"\r")
-    if not crs or crs == buffer.count(b"\r\n"):  # none, or all in \r\n (Windows)
-        return lf, False
     cr = np.flatnonzero(data == 13)
+    if not len(cr):
+        return lf, False
     after = np.minimum(cr + 1, len(data) - 1)
     lone = cr[(data[after] != 10) | (cr == len(data) - 1)]
     return (np.union1d(lf, lone), True) if len(lone) else (lf, False)
