@@ -56,18 +56,18 @@ class Batch:
         order = np.lexsort((c_site, c_dist, c_point))  # equally close: the first site of the layers
         c_point, c_site, c_dist, c_buffer = c_point[order], c_site[order], c_dist[order], c_buffer[order]
 
+        first = np.flatnonzero(np.diff(c_point, prepend=-1))  # where each point's pairs start
         nearest_site = np.full(n, -1, dtype="int64")
         nearest_distance = np.full(n, np.nan)
-        first = np.unique(c_point, return_index=True)[1]
         nearest_site[c_point[first]] = c_site[first]
         nearest_distance[c_point[first]] = c_dist[first]
         for point, site, dist in lonely:
             nearest_site[point] = site
             nearest_distance[point] = dist
 
-        margin = np.full(n, np.inf)
-        np.minimum.at(margin, c_point, np.abs(c_dist - c_buffer))
-        margin[np.isinf(margin)] = np.nan
+        margin = np.full(n, np.nan)  # metres from the nearest zone edge
+        if len(first):
+            margin[c_point[first]] = np.minimum.reduceat(np.abs(c_dist - c_buffer), first)
         if allowed is not None:
             margin = np.fmin(margin, np.abs(allowed[2]))  # fmin: NaN where neither applies
 

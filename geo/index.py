@@ -77,11 +77,14 @@ class RegencyLocator:
         cj = np.floor((lats - self._origin[1]) / self._cell).astype("int64")
         on_grid = (ci >= 0) & (ci < self._shape[0]) & (cj >= 0) & (cj < self._shape[1])
         ci, cj = np.where(on_grid, ci, 0), np.where(on_grid, cj, 0)
-        unknown = on_grid & (self._grid[ci, cj] == self.UNKNOWN)
+        cell = ci * self._shape[1] + cj
+        owner = self._grid.ravel()[cell]
+        unknown = on_grid & (owner == self.UNKNOWN)
         if unknown.any():
             with self._geos_lock:
                 self._classify(np.unique(np.stack([ci[unknown], cj[unknown]]), axis=1))
-        regency = np.where(on_grid, self._grid[ci, cj], self.MIXED).astype("int32") - 2
+            owner[unknown] = self._grid.ravel()[cell[unknown]]
+        regency = np.where(on_grid, owner, self.MIXED).astype("int32") - 2
         exact = regency < 0
         if exact.any():
             with self._geos_lock:
