@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,6 +23,7 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from geo import Engine, load_layers  # noqa: E402
+from geo.layers import Features  # noqa: E402
 from geo.rules import CATEGORIES  # noqa: E402
 
 
@@ -58,7 +60,7 @@ def main():
 
     base = load_layers()
     sites = replicate(base, args.copies, rng)
-    layers = type(base)(base.directory, base.rules, base.regencies, sites, base.version)
+    layers = replace(base, site_features=Features.from_frame(sites))
     anchor = sites.geometry.representative_point()
     pick = rng.integers(0, len(sites), args.points)
     lons = anchor.x.to_numpy()[pick] + rng.normal(0, 0.0008, args.points)

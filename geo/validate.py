@@ -237,11 +237,14 @@ class Validator:
         ids = chunk.column(roles.apk_id) if roles.apk_id else None
         duplicate_of = duplicates.find(coords.lon, coords.lat, chunk.lines, ids=ids, valid=valid)
         status = verdicts.column("status")
-        errors = [None] * len(chunk)
-        for i in np.flatnonzero(~valid):
-            errors[i] = self.message(problems[i], int(chunk.lines[i]))
+        invalid = np.flatnonzero(~valid)
+        errors = pa.nulls(len(chunk), pa.string())
+        if len(invalid):
+            texts = np.full(len(chunk), None, dtype=object)
+            texts[invalid] = [self.message(problems[i], int(chunk.lines[i])) for i in invalid]
+            errors = pa.array(texts, type=pa.string())
         columns = {name: verdicts.column(name) for name in RESULT_SCHEMA.names if name in verdicts.column_names}
-        columns["error"] = pa.array(errors, type=pa.string())
+        columns["error"] = errors
         columns["duplicate_of"] = pa.array(duplicate_of, mask=duplicate_of == 0, type=pa.int64())
         table = pa.table([columns[name] for name in RESULT_COLUMNS], schema=RESULT_SCHEMA)
         return Results(table, coords.lon, coords.lat, status)
