@@ -270,7 +270,7 @@ def _parse_axis(values, axis: str):
 
 
 def _dms_fast(array: pa.Array, out: np.ndarray, letters: np.ndarray, index: np.ndarray,
-              pattern: str = _DMS_FAST) -> np.ndarray:
+              pattern: str) -> np.ndarray:
     """Degrees-minutes-seconds in their common spellings, vectorised: fills ``out`` and
     ``letters`` at ``index`` where the value is clean; anything unusual (or wrong) is left to
     :func:`parse_value`, which gives the reason."""

@@ -65,8 +65,15 @@ class Features:
     def column(self, name: str) -> np.ndarray:
         return self.table.column(name).to_numpy(zero_copy_only=False)
 
+    def take(self, index: np.ndarray) -> Features:
+        return replace(self, table=self.table.take(pa.array(index)), geometry=self.geometry[index])
+
     def where(self, keep: np.ndarray) -> Features:
-        return replace(self, table=self.table.filter(pa.array(keep)), geometry=self.geometry[keep])
+        return self.take(np.flatnonzero(keep))
+
+    def without_geometry(self) -> np.ndarray:
+        """Which features have a missing or empty geometry."""
+        return shapely.is_missing(self.geometry) | shapely.is_empty(self.geometry)
 
     def to_frame(self) -> gpd.GeoDataFrame:
         import geopandas as gpd
@@ -184,9 +191,8 @@ def _read_regencies(path: Path) -> Features:
     for column in ("code", "name"):
         if column not in features.table.column_names:
             raise ConfigError(f"the regencies file needs a {column!r} column", path=path)
-    features = features.where(~shapely.is_missing(features.geometry) & ~shapely.is_empty(features.geometry))
-    order = pc.sort_indices(features.table, [("code", "ascending")]).to_numpy()
-    features = replace(features, table=features.table.take(order), geometry=features.geometry[order])
+    features = features.where(~features.without_geometry())
+    features = features.take(pc.sort_indices(features.table, [("code", "ascending")]).to_numpy())
     codes = features.column("code")
     repeated = codes[1:][codes[1:] == codes[:-1]]
     if len(repeated):
@@ -206,7 +212,7 @@ def _read_sites(path: Path, warnings: list[str]) -> Features:
     if unknown or category.null_count:
         bad = unknown[0] if unknown else "(empty)"
         raise ConfigError(f"unknown category {bad!r}; known: {', '.join(CATEGORIES)}", path=path)
-    empty = shapely.is_missing(features.geometry) | shapely.is_empty(features.geometry)
+    empty = features.without_geometry()
     if empty.any():
         warnings.append(f"{path.name}: {int(empty.sum())} features without geometry were skipped")
     table = features.table
