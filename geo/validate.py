@@ -15,8 +15,6 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
-import queue
-import threading
 import time
 from collections import Counter, deque
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -37,6 +35,7 @@ from .csvin.dates import parse_dates
 from .duplicates import DuplicateFinder
 from .errors import InputError
 from .i18n import Catalog
+from .prefetch import prefetch
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -302,48 +301,6 @@ RESULT_SCHEMA = pa.schema([
     ("nearest_distance_m", pa.float64()), ("buffer_m", pa.float64()), ("legal_basis", pa.string()),
     ("error", pa.string()), ("duplicate_of", pa.int64()),
 ])
-
-
-def prefetch(chunks: Iterator, depth: int = 1) -> Iterator:
-    """The items of ``chunks``, read one ahead in a thread: reading and parsing the next chunk
-    overlaps judging and writing this one."""
-    items: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
-
-    def produce():
-        try:
-            for item in chunks:
-                while not stop.is_set():
-                    try:
-                        items.put((item, None), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            items.put((done, None))
-        except BaseException as exc:  # handed to the consumer, raised there
-            items.put((done, exc))
-
-    thread = threading.Thread(target=produce, name="zonasi-csv-reader", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item, error = items.get()
-            if item is done:
-                if error is not None:
-                    raise error
-                return
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():
-            try:
-                items.get(timeout=0.1)
-            except queue.Empty:
-                pass
-        thread.join()
 
 
 # The Validator of a judging process (``Validator(processes=True)``): handed over by fork when
