@@ -11,10 +11,19 @@ class ZonasiError(Exception):
     status = 500
     code = "internal-error"
 
-    def __init__(self, message: str, **details):
+    def __init__(self, message: str, *, message_id: str | None = None,
+                 message_values: dict | None = None, **details):
         super().__init__(message)
-        self.message = message
+        self.message = message  # English, for logs and the command line
+        self.message_id = message_id  # a key of the message catalog, when the text is in it
+        self.message_values = message_values or {}
         self.details = details
+
+    def text(self, catalog, lang: str | None) -> str:
+        """The message in ``lang`` from the catalog when it has this error's key, else English."""
+        if self.message_id is None:
+            return self.message
+        return catalog.get(self.message_id, lang, **self.message_values)
 
 
 class InputError(ZonasiError, ValueError):
@@ -48,3 +57,21 @@ class NotFound(ZonasiError, LookupError):
 class Conflict(ZonasiError):
     status = 409
     code = "conflict"
+
+
+class Unavailable(ZonasiError):
+    """The server cannot do this now (a full disk, a busy pool, a time budget spent): try later."""
+
+    status = 503
+    code = "unavailable"
+
+    def __init__(self, message: str, *, retry_after: int = 30, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class TooLarge(ZonasiError, ValueError):
+    """Input over a limit (rows, cells, columns, decompressed bytes, features, pixels)."""
+
+    status = 413
+    code = "too-large"

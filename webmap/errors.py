@@ -22,7 +22,12 @@ def register(app: Flask) -> None:
     @app.errorhandler(ZonasiError)
     def _zonasi(exc: ZonasiError):
         details = {k: v for k, v in exc.details.items() if v is not None}
-        return problem(exc.status, exc.code.replace("-", " ").capitalize(), exc.message, exc.code, **details)
+        s = app.extensions["zonasi"]
+        detail = exc.text(s.catalog, request.args.get("lang") or s.settings.language)
+        response = problem(exc.status, exc.code.replace("-", " ").capitalize(), detail, exc.code, **details)
+        if getattr(exc, "retry_after", None):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
