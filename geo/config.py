@@ -22,6 +22,7 @@ class Settings:
     max_web_rows: int = 100_000             # ZONASI_MAX_WEB_ROWS: larger CSVs go to the CLI
     max_page_limit: int = 10_000            # ZONASI_MAX_PAGE_LIMIT: cap on ?limit=
     max_photo_mb: int = 10                  # ZONASI_MAX_PHOTO_MB: largest report photo
+    max_photo_pixels: int = 40_000_000      # ZONASI_MAX_PHOTO_PIXELS: checked before decoding a photo
 
     @classmethod
     def from_env(cls, environ=None, **overrides) -> Settings:

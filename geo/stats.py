@@ -44,12 +44,11 @@ def site_counts(layers: Layers) -> dict:
 
 
 def report_counts(rows: Iterable[dict]) -> dict:
-    """Reports (dicts with status, regency_code, regency_name, category, apk_type) counted."""
+    """Reports (dicts with status, regency_code, regency_name, category, apk_type) counted in
+    Python: the reference for :func:`grouped_report_counts` (the dashboard counts in SQL)."""
     status, category, apk_type, regency = Counter(), Counter(), Counter(), Counter()
     names: dict[str, str] = {}
-    total = 0
     for row in rows:
-        total += 1
         status[row.get("status")] += 1
         apk_type[row.get("apk_type")] += 1
         if row.get("category"):
@@ -58,10 +57,20 @@ def report_counts(rows: Iterable[dict]) -> dict:
         if code:
             regency[code] += 1
             names[code] = row.get("regency_name") or code
+    return grouped_report_counts({"status": status, "category": category, "apk_type": apk_type,
+                                  "regency": regency, "regency_name": names})
+
+
+def grouped_report_counts(groups: dict) -> dict:
+    """``{"total", "by_status", "by_category", "by_apk_type", "by_regency": [{"code", "name",
+    "count"}]}`` from counters by status, category, apk_type and regency (code) and the
+    regencies' names (as ``geo.store.Store.report_groups`` gives them)."""
+    names = groups["regency_name"]
     return {
-        "total": total,
-        "by_status": _sorted(status),
-        "by_category": _sorted(category),
-        "by_apk_type": _sorted(apk_type),
-        "by_regency": [{"code": code, "name": names[code], "count": n} for code, n in _sorted(regency).items()],
+        "total": sum(groups["status"].values()),
+        "by_status": _sorted(groups["status"]),
+        "by_category": _sorted(groups["category"]),
+        "by_apk_type": _sorted(groups["apk_type"]),
+        "by_regency": [{"code": code, "name": names.get(code) or code, "count": n}
+                       for code, n in _sorted(groups["regency"]).items()],
     }

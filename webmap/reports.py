@@ -16,11 +16,13 @@ from geo import InputError
 from geo.explain import describe
 from geo.export import get_format, to_bytes
 from geo.store import ReportFilter
+from geo.store.inputs import storable_text
 from geo.store.verdicts import stored_verdict
 
 from . import auth
 
 bp = Blueprint("reports", __name__, url_prefix="/api")
+PRIVATE_FIELDS = ("reporter", "submitted_by")
 
 
 def services():
@@ -52,6 +54,21 @@ def _explained(report: dict) -> dict:
     return report
 
 
+def for_caller(report: dict) -> dict:
+    """``report`` (and its ``history``, if any) as the caller's role may see it: without
+    ``reports:private`` no reporter identity (``reporter``, ``submitted_by``, and the actor of
+    the ``reported`` event). Every answer that carries a report goes through here."""
+    if auth.can("reports:private"):
+        return report
+    for name in PRIVATE_FIELDS:
+        report.pop(name, None)
+    for event in report.get("history") or ():
+        if event.get("to") == "reported":
+            event["actor"] = None
+            event["actor_note"] = None
+    return report
+
+
 @bp.post("/reports")
 def submit():
     """Submit a report (field, admin). ``Idempotency-Key`` header (or a client ``id``): a resubmission
@@ -74,11 +91,8 @@ def submit():
     else:
         raise UnsupportedMediaType(auth.message("reports.media_type", got=request.mimetype or "-"))
     result = s.store.submit(data, photo=photo, idempotency_key=request.headers.get("Idempotency-Key"),
-                            submitted_by=who.name, role=who.role)
-    body = _explained(result.report)
-    if not auth.can("reports:private"):
-        body.pop("reporter", None)
-        body.pop("submitted_by", None)
+                            submitted_by=who.name, role=who.role, token_id=who.id)
+    body = for_caller(_explained(result.report))
     response = current_app.json.response(body)
     response.status_code = 201 if result.created else 200
     response.headers["Location"] = f"/api/reports/{body['id']}"
@@ -102,10 +116,7 @@ def get_report(report_id: str):
     s = services()
     report = _explained(s.store.get_report(report_id, private=auth.can("reports:private")))
     report["history"] = s.store.history(report_id)
-    if not auth.can("reports:private"):
-        for event in report["history"]:
-            event["actor"] = None if event["to"] == "reported" else event["actor"]
-    return report
+    return for_caller(report)
 
 
 @bp.get("/reports/<report_id>/photo")
@@ -117,20 +128,24 @@ def photo(report_id: str):
 
 @bp.post("/reports/<report_id>/transitions")
 def transition(report_id: str):
-    """Move a report on: {"status": "verified", "note": "...", "actor": "..."} (see workflow)."""
+    """Move a report on: {"status": "verified", "note": "...", "actor": "..."} (see workflow).
+    The history records the token's name as the actor; a client's ``actor`` is kept beside it
+    as ``actor_note``."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("status"), str):
         raise InputError(auth.message("reports.transition_body"), field="status")
     who = auth.require_status(data["status"])
     s = services()
-    actor = data.get("actor") or who.name
-    note = data.get("note")
-    if not isinstance(actor, str) or (note is not None and not isinstance(note, str)):
-        raise InputError(auth.message("reports.transition_body"), field="actor")
-    report = s.store.transition(report_id, data["status"], actor=actor[:200], role=who.role,
-                                note=note[:4000] if note else None, expected=data.get("from"))
+    texts = {}
+    for name, limit in (("actor", 200), ("note", 4000), ("from", 20)):
+        value = data.get(name)
+        if value is not None and not isinstance(value, str):
+            raise InputError(auth.message("reports.transition_body"), field=name)
+        texts[name] = storable_text(value, name)[:limit] if value else None
+    report = s.store.transition(report_id, data["status"], actor=who.name, role=who.role, token_id=who.id,
+                                actor_note=texts["actor"], note=texts["note"], expected=texts["from"])
     report["history"] = s.store.history(report_id)
-    return report
+    return for_caller(report)
 
 
 @bp.get("/violations.<fmt>")
@@ -142,10 +157,12 @@ def violations(fmt: str):
     f = get_format(fmt)
     if f.key != fmt.lower():
         raise InputError(f"unknown format .{fmt}; use .geojson, .csv, .kml or .gpkg", parameter="format")
-    rows, matched = s.store.violations(ReportFilter.from_params(request.args), limit=s.settings.max_web_rows)
-    if matched > len(rows):
+    filters = ReportFilter.from_params(request.args)
+    matched = s.store.count_violations(filters)  # COUNT first: refuse before fetching any row
+    if matched > s.settings.max_web_rows:
         raise InputError(auth.message("reports.too_many", n=matched, limit=s.settings.max_web_rows),
                          parameter="limit")
+    rows, matched = s.store.violations(filters, limit=s.settings.max_web_rows)
     for row in rows:
         row["name"] = f"{row['apk_type']}: {row['site_name'] or row['regency_name'] or row['id']}"
     body = to_bytes(rows, f, layer="violations", name_field="name")

@@ -97,10 +97,23 @@ class Migrator:
                 self._done = True
 
     def upgrade(self, revision: str = "head") -> None:
-        with writer(self.engine).begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK})")
-            config = Config()
-            config.set_main_option("script_location", str(MIGRATIONS))
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+        """Migrate in one transaction. On SQLite foreign keys are off meanwhile (a table rebuild
+        drops and renames tables, which SQLite allows only so) and checked before the commit."""
+        with writer(self.engine).connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            raw = connection.connection.driver_connection if sqlite else None
+            if sqlite:  # outside any transaction: SQLite ignores this pragma inside one
+                raw.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with connection.begin():
+                    if not sqlite:
+                        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK})")
+                    config = Config()
+                    config.set_main_option("script_location", str(MIGRATIONS))
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, revision)
+                    if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                        raise ConfigError("the migration would break foreign keys; nothing was changed")
+            finally:
+                if sqlite:
+                    raw.execute("PRAGMA foreign_keys=ON")

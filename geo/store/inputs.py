@@ -13,6 +13,8 @@ from .workflow import APK_TYPES, normalise_apk_type
 
 TEXT_LIMITS = {"participant": 200, "reporter": 200, "note": 4000}
 FIELDS = ("id", "apk_type", "participant", "lon", "lat", "accuracy_m", "reporter", "reported_at", "note")
+# The API's ranges of numbers (EXIF values from a photo are held to the same).
+RANGES = {"lon": (-180.0, 180.0), "lat": (-90.0, 90.0), "accuracy_m": (0.0, 100_000.0)}
 ALIASES = {"type": "apk_type", "apk": "apk_type", "longitude": "lon", "lng": "lon", "latitude": "lat",
            "accuracy": "accuracy_m", "gps_accuracy": "accuracy_m", "time": "reported_at"}
 
@@ -52,15 +54,21 @@ def parse_report(data: dict) -> ReportInput:
     apk_type = normalise_apk_type(raw_type)
     if apk_type is None:
         raise InputError(f"apk_type {raw_type!r} is not one of {', '.join(APK_TYPES)}", field="apk_type")
-    lon = _number(values, "lon", -180, 180)
-    lat = _number(values, "lat", -90, 90)
+    lon = _number(values, "lon", *RANGES["lon"])
+    lat = _number(values, "lat", *RANGES["lat"])
     if (lon is None) != (lat is None):
         raise InputError("give both lon and lat, or neither (then the photo's GPS position is used)",
                          field="lon" if lon is None else "lat")
     texts = {name: _text(values, name) for name in TEXT_LIMITS}
-    return ReportInput(apk_type=apk_type, lon=lon, lat=lat, accuracy_m=_number(values, "accuracy_m", 0, 100_000),
+    return ReportInput(apk_type=apk_type, lon=lon, lat=lat, accuracy_m=_number(values, "accuracy_m", *RANGES["accuracy_m"]),
                        reported_at=parse_time(values.get("reported_at"), "reported_at"),
                        id=_uuid(values.get("id")), **texts)
+
+
+def in_range(name: str, value: float) -> bool:
+    """True when ``value`` is a finite number within the API's range for field ``name``."""
+    low, high = RANGES[name]
+    return isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high
 
 
 def _number(values: dict, name: str, low: float, high: float) -> float | None:
@@ -82,10 +90,26 @@ def _text(values: dict, name: str) -> str | None:
         return None
     if not isinstance(raw, str):
         raise InputError(f"{name} must be text", field=name)
-    text = raw.strip()
+    text = storable_text(raw, name).strip()
     if len(text) > TEXT_LIMITS[name]:
         raise InputError(f"{name} is {len(text)} characters; at most {TEXT_LIMITS[name]}", field=name)
     return text or None
+
+
+def storable_text(text: str, name: str) -> str:
+    """``text`` when both databases can store it, else an InputError naming the field: no NUL
+    (PostgreSQL refuses it) and no lone UTF-16 surrogate (not encodable as UTF-8), as JSON
+    escapes such as ``"\\u0000"`` and ``"\\ud800"`` can produce."""
+    bad = "\x00" in text
+    if not bad:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            bad = True
+    if bad:
+        raise InputError(f"{name} contains a NUL character or a lone UTF-16 surrogate, which cannot be stored",
+                         message_id="reports.bad_text", message_values={"field": name}, field=name)
+    return text
 
 
 def _uuid(raw) -> str | None:
@@ -99,7 +123,7 @@ def _uuid(raw) -> str | None:
 
 
 def parse_time(raw, name: str, *, end_of_day: bool = False) -> dt.datetime | None:
-    """An ISO 8601 date or date-time; without a zone it is taken as UTC."""
+    """An ISO 8601 date or date-time, in UTC; without a zone it is taken as UTC."""
     if raw is None or raw == "":
         return None
     if isinstance(raw, dt.datetime):
@@ -117,4 +141,11 @@ def parse_time(raw, name: str, *, end_of_day: bool = False) -> dt.datetime | Non
         except ValueError:
             raise InputError(f"{name}={text!r} is not a date or time; use ISO 8601 like 2024-01-15T08:30:00+07:00",
                              field=name) from None
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    try:  # 0001-01-01T00:00:00+01:00 is before the first representable UTC time
+        return value.astimezone(dt.timezone.utc)
+    except OverflowError:
+        raise InputError(f"{name}={raw!s:.40} is outside the years 1..9999 in UTC",
+                         message_id="reports.time_range", message_values={"field": name},
+                         field=name) from None

@@ -49,10 +49,13 @@ class Report(Base):
         sa.CheckConstraint(_check_in("status", STATUSES), name="ck_reports_status"),
         sa.CheckConstraint("lon BETWEEN -180 AND 180 AND lat BETWEEN -90 AND 90", name="ck_reports_lonlat"),
         sa.Index("ix_reports_lon_lat", "lon", "lat"),
+        sa.UniqueConstraint("idempotency_scope", "idempotency_key", name="uq_reports_idempotency_scope_key"),
     )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    idempotency_key: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(255))
+    # Whose key: "token:<id>" of the submitting token ("" without a token); unique with the key.
+    idempotency_scope: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
     request_hash: Mapped[str] = mapped_column(sa.String(64))
     apk_type: Mapped[str] = mapped_column(sa.String(20))
     participant: Mapped[str | None] = mapped_column(sa.String(200))
@@ -96,8 +99,10 @@ class Event(Base):
     report_id: Mapped[str] = mapped_column(sa.String(36), sa.ForeignKey("reports.id"), index=True)
     from_status: Mapped[str | None] = mapped_column(sa.String(20))
     to_status: Mapped[str] = mapped_column(sa.String(20))
-    actor: Mapped[str | None] = mapped_column(sa.String(200))
+    actor: Mapped[str | None] = mapped_column(sa.String(200))      # the token's name, never the client's word
     role: Mapped[str | None] = mapped_column(sa.String(20))
+    token_id: Mapped[int | None] = mapped_column(sa.Integer)         # the token that made the move
+    actor_note: Mapped[str | None] = mapped_column(sa.String(200))  # who the client said it was
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(sa.Text)
 

@@ -1,6 +1,7 @@
-"""Report photos: JPEG or PNG, size-limited, stored under the instance folder; EXIF GPS read.
+"""Report photos: JPEG or PNG, size- and pixel-limited, stored under the instance folder; EXIF GPS read.
 
-A photo is checked by decoding it with Pillow (not by its name or declared type). Files are
+A photo is checked by decoding it whole with Pillow (not by its name or declared type); its
+pixel count is checked from the header first. Files are
 written to a temporary name and renamed, so a half-written photo never appears under its id.
 """
 from __future__ import annotations
@@ -16,10 +17,12 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from ..errors import InputError
+from ..errors import InputError, TooLarge
+from .inputs import in_range
 
 FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png")}
 GPS_IFD = 0x8825
+DEFAULT_MAX_PIXELS = 40_000_000  # Settings.max_photo_pixels
 
 
 @dataclass(frozen=True)
@@ -36,8 +39,10 @@ class Photo:
         return hashlib.sha256(self.data).hexdigest()
 
 
-def read_photo(data: bytes, max_bytes: int) -> Photo:
-    """Validate a photo and read its EXIF GPS position (if any)."""
+def read_photo(data: bytes, max_bytes: int, max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
+    """Validate a photo by decoding it whole (after checking its pixel count from the header, so
+    a small file claiming a huge image is refused before any decoding) and read its EXIF GPS
+    position (if any; values outside the API's ranges are dropped)."""
     if not data:
         raise InputError("the photo is empty", field="photo")
     if len(data) > max_bytes:
@@ -46,22 +51,39 @@ def read_photo(data: bytes, max_bytes: int) -> Photo:
     try:
         with warnings.catch_warnings():  # odd EXIF tags warn; they are no reason to refuse a photo
             warnings.simplefilter("ignore")
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 image.verify()  # must come first, and leaves the image unusable
             with Image.open(io.BytesIO(data)) as image:
                 fmt = image.format
-                exif = image.getexif()
-                gps = _gps(exif)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, RuntimeError,
-            Image.DecompressionBombError) as exc:
-        raise InputError("the photo is not a readable JPEG or PNG image", field="photo") from exc
+                width, height = image.size
+                if width * height > max_pixels:
+                    raise _too_many_pixels(width, height, max_pixels)
+                gps = _gps(image.getexif())
+                image.load()  # decodes every pixel: a cut-short or corrupt image fails here
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _too_many_pixels(0, 0, max_pixels) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, RuntimeError, EOFError) as exc:
+        if isinstance(exc, TooLarge):
+            raise
+        raise InputError("the photo is not a readable JPEG or PNG image (or it is cut short)",
+                         message_id="reports.photo_unreadable", field="photo") from exc
     if fmt not in FORMATS:
         raise InputError(f"the photo is {fmt}; send a JPEG or PNG", field="photo")
     suffix, media_type = FORMATS[fmt]
     return Photo(data, suffix, media_type, *gps)
 
 
+def _too_many_pixels(width: int, height: int, max_pixels: int) -> TooLarge:
+    size = f"{width} x {height} px" if width else "over Pillow's decompression-bomb limit"
+    return TooLarge(f"the photo is {size}; at most {max_pixels / 1e6:g} megapixels",
+                    message_id="reports.photo_pixels",
+                    message_values={"size": size, "limit": f"{max_pixels / 1e6:g}"}, field="photo")
+
+
 def _gps(exif) -> tuple[float | None, float | None, float | None]:
+    """(lon, lat, accuracy) from EXIF: a position out of range (or NaN) is dropped, and so is an
+    accuracy outside the API's ``accuracy_m`` range."""
     try:
         gps = exif.get_ifd(GPS_IFD)
     except Exception:  # a broken EXIF block is no reason to refuse the photo
@@ -71,14 +93,14 @@ def _gps(exif) -> tuple[float | None, float | None, float | None]:
         lon = _degrees(gps[4], gps.get(3, "E"), "W")
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
         return None, None, None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+    if not (in_range("lat", lat) and in_range("lon", lon)):
         return None, None, None
     accuracy = gps.get(31)  # GPSHPositioningError, metres
     try:
         accuracy = float(accuracy) if accuracy is not None else None
     except (TypeError, ValueError, ZeroDivisionError):
         accuracy = None
-    return lon, lat, accuracy
+    return lon, lat, accuracy if accuracy is not None and in_range("accuracy_m", accuracy) else None
 
 
 def _degrees(dms, ref, negative: str) -> float:
@@ -117,11 +139,15 @@ class PhotoStore:
         path = self.root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
-        with open(tmp, "wb") as handle:
-            handle.write(photo.data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "wb") as handle:
+                handle.write(photo.data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:  # a full disk (or anything else): leave no half-written file behind
+            tmp.unlink(missing_ok=True)
+            raise
         return rel
 
     def path(self, rel: str) -> Path:

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import math
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,14 +26,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..errors import Conflict, InputError, NotFound
 from .database import Migrator, create_engine, writer
 from .filters import ReportFilter
-from .inputs import ReportInput, parse_report
+from .inputs import ReportInput, in_range, parse_report, storable_text
 from .models import Event, Report
-from .photos import Photo, PhotoStore, read_photo
+from .faults import full_is_unavailable
+from .photos import DEFAULT_MAX_PIXELS, Photo, PhotoStore, read_photo
 from .tokens import Tokens
 from .workflow import VIOLATION_VERDICTS, check_transition
 
 PRIVATE = ("reporter", "submitted_by")
-HIDDEN = ("idempotency_key", "request_hash", "photo_path", "photo_type", "verdict", "status_at")
+HIDDEN = ("idempotency_key", "idempotency_scope", "request_hash", "photo_path", "photo_type", "verdict", "status_at")
 
 
 def utcnow() -> dt.datetime:
@@ -50,19 +52,22 @@ class Submission:
 
 
 class Store:
-    def __init__(self, url: str, engine, photo_dir: Path, *, max_photo_bytes: int = 10 * 1024 * 1024):
+    def __init__(self, url: str, engine, photo_dir: Path, *, max_photo_bytes: int = 10 * 1024 * 1024,
+                 max_photo_pixels: int = DEFAULT_MAX_PIXELS):
         self.url = url
         self.engine = engine                     # the geo Engine that computes verdicts
         self.db = create_engine(url)
         self.photos = PhotoStore(photo_dir)
         self.max_photo_bytes = max_photo_bytes
+        self.max_photo_pixels = max_photo_pixels
         self.migrator = Migrator(self.db)
         self.tokens = Tokens(self.db, self.migrator.ensure)
 
     @classmethod
     def from_settings(cls, settings, engine) -> Store:
         return cls(settings.effective_database_url, engine, settings.instance_dir / "photos",
-                   max_photo_bytes=settings.max_photo_mb * 1024 * 1024)
+                   max_photo_bytes=settings.max_photo_mb * 1024 * 1024,
+                   max_photo_pixels=settings.max_photo_pixels)
 
     @property
     def backend(self) -> str:
@@ -86,41 +91,64 @@ class Store:
 
     def submit(self, data: dict | ReportInput, *, photo: bytes | None = None,
                idempotency_key: str | None = None, submitted_by: str | None = None,
-               role: str | None = None) -> Submission:
-        """Store a report with its verdict. The same idempotency key (or client id) again returns
-        the first report instead of creating another; with a different request it is a conflict."""
+               role: str | None = None, token_id: int | None = None) -> Submission:
+        """Store a report with its verdict. The same idempotency key (or client id) from the same
+        token (``token_id``) again returns the first report instead of creating another; with a
+        different request it is a conflict. Keys are scoped to the token: another token's key
+        never finds, nor names, this token's report. ``submitted_by`` (the token's name) is the
+        actor of the ``reported`` event. A full disk or database raises ``StorageFull`` (507),
+        leaving no photo behind."""
         self.migrator.ensure()
         report = data if isinstance(data, ReportInput) else parse_report(data)
-        image = read_photo(photo, self.max_photo_bytes) if photo is not None else None
+        image = read_photo(photo, self.max_photo_bytes, self.max_photo_pixels) if photo is not None else None
         key = _key(idempotency_key) or report.id
+        scope = f"token:{token_id}" if token_id is not None else ""
         fingerprint = report.fingerprint(image.sha256 if image else None)
         if key:
-            existing = self._by_key(key)
+            existing = self._by_key(scope, key)
             if existing is not None:
                 return Submission(self._replay(existing, fingerprint, key), False)
         values = self._values(report, image, key, fingerprint, submitted_by)
-        photo_rel = self.photos.save(values["id"], image) if image else None
-        values["photo_path"] = photo_rel
+        values["idempotency_scope"] = scope
+        photo_rel = None
         table = Report.__table__
         insert = (postgresql.insert if self.backend == "postgresql" else sqlite.insert)(table)
-        with writer(self.db).begin() as connection:
-            created = connection.execute(insert.values(**values).on_conflict_do_nothing()
-                                         .returning(table.c.id)).first() is not None
-            if created:
-                connection.execute(sa.insert(Event.__table__).values(
-                    report_id=values["id"], from_status=None, to_status="reported",
-                    actor=report.reporter or submitted_by, role=role,
-                    at=values["received_at"], note=None))
+        try:
+            with full_is_unavailable():
+                photo_rel = self.photos.save(values["id"], image) if image else None
+                values["photo_path"] = photo_rel
+                with writer(self.db).begin() as connection:
+                    created = connection.execute(insert.values(**values).on_conflict_do_nothing()
+                                                 .returning(table.c.id)).first() is not None
+                    if created:
+                        connection.execute(sa.insert(Event.__table__).values(
+                            report_id=values["id"], from_status=None, to_status="reported",
+                            actor=submitted_by, token_id=token_id, role=role,
+                            at=values["received_at"], note=None))
+        except BaseException:
+            if photo_rel is not None and not self._photo_stored(values["id"], photo_rel):
+                self.photos.discard(photo_rel)
+            raise
         if created:
             report_row = self._row(values, private=True)
             report_row["verdict"] = values["verdict"]
             return Submission(report_row, True)
         self.photos.discard(photo_rel)
-        existing = self._by_key(key) if key else None
-        if existing is None:
-            raise Conflict(f"a report with id {values['id']} already exists with a different "
-                           "Idempotency-Key", id=values["id"])
+        existing = self._by_key(scope, key) if key else None
+        if existing is None:  # the client's own id is taken (by another token, or without a key)
+            raise Conflict("a report with this id already exists; send a new id (or none)",
+                           message_id="reports.id_taken", field="id")
         return Submission(self._replay(existing, fingerprint, key), False)
+
+    def _photo_stored(self, report_id: str, photo_rel: str) -> bool:
+        """Whether a committed report refers to this photo (True when the database cannot say:
+        an orphan file is better than a report whose photo was deleted)."""
+        try:
+            with self.db.connect() as connection:
+                return connection.execute(sa.select(Report.photo_path).where(
+                    Report.id == report_id)).scalar() == photo_rel
+        except Exception:
+            return True
 
     def _values(self, report: ReportInput, image: Photo | None, key, fingerprint, submitted_by) -> dict:
         lon, lat, accuracy, source = report.lon, report.lat, report.accuracy_m, "report"
@@ -130,6 +158,9 @@ class Store:
                                  "coordinates in its EXIF data", field="lon")
             lon, lat, source = image.lon, image.lat, "exif"
             accuracy = accuracy if accuracy is not None else image.accuracy_m
+        for name, value in (("lon", lon), ("lat", lat), ("accuracy_m", accuracy)):
+            if value is not None and not in_range(name, value):  # never a NaN or an EXIF 4e9 m in storage
+                raise InputError(f"{name} {value} is outside the accepted range", field=name)
         now = utcnow()
         reported_at = report.reported_at or now
         verdict = self.engine.check(lon, lat, at=reported_at.date(), accuracy_m=accuracy)
@@ -155,10 +186,10 @@ class Store:
             layers_version=verdict.layers_version or self.engine.layers_version,
         )
 
-    def _by_key(self, key: str):
+    def _by_key(self, scope: str, key: str):
         with self.db.connect() as connection:
             return connection.execute(sa.select(Report.__table__).where(
-                Report.idempotency_key == key)).mappings().first()
+                Report.idempotency_scope == scope, Report.idempotency_key == key)).mappings().first()
 
     def _replay(self, row, fingerprint: str, key: str) -> dict:
         if row["request_hash"] != fingerprint:
@@ -186,7 +217,7 @@ class Store:
             rows = connection.execute(sa.select(Event.__table__).where(Event.report_id == _report_id(report_id))
                                       .order_by(Event.id)).mappings().all()
         return [{"from": r["from_status"], "to": r["to_status"], "actor": r["actor"], "role": r["role"],
-                 "at": iso(r["at"]), "note": r["note"]} for r in rows]
+                 "actor_note": r["actor_note"], "at": iso(r["at"]), "note": r["note"]} for r in rows]
 
     def photo(self, report_id: str) -> tuple[Path, str]:
         with self.db.connect() as connection:
@@ -214,14 +245,23 @@ class Store:
             matched = connection.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar_one()
         return [self._row(r, private=private, now=now) for r in rows], int(matched)
 
+    def count_reports(self, filters: ReportFilter | None = None) -> int:
+        """How many reports match ``filters`` (one COUNT, no rows fetched)."""
+        self.migrator.ensure()
+        where = (filters or ReportFilter()).clauses(utcnow())
+        with self.db.connect() as connection:
+            return int(connection.execute(sa.select(sa.func.count()).select_from(Report.__table__)
+                                          .where(*where)).scalar_one())
+
     def violations(self, filters: ReportFilter | None = None, limit: int | None = None,
                    offset: int = 0) -> tuple[list[dict], int]:
         """Reports whose verdict is a violation and that were not dismissed (unless a status filter
         says otherwise). Never with the reporter's identity."""
-        filters = filters or ReportFilter()
-        filters = filters.but(verdict=filters.verdict or VIOLATION_VERDICTS,
-                              status=filters.status or ("reported", "verified", "notified", "removed"))
-        return self.list_reports(filters, limit, offset, private=False)
+        return self.list_reports(_violation_filter(filters), limit, offset, private=False)
+
+    def count_violations(self, filters: ReportFilter | None = None) -> int:
+        """How many reports :meth:`violations` would give (one COUNT: check a limit before fetching)."""
+        return self.count_reports(_violation_filter(filters))
 
     def near(self, lon: float, lat: float, radius_m: float, filters: ReportFilter | None = None,
              limit: int = 100) -> list[dict]:
@@ -254,6 +294,27 @@ class Store:
         return [{**self._row(r, private=False, now=now), "distance_from_m": round(float(d), 3)}
                 for d, r in found[:limit]]
 
+    def report_groups(self) -> dict[str, Counter]:
+        """Reports counted in SQL (GROUP BY) by ``status``, ``category``, ``apk_type`` and
+        ``regency`` (code), plus ``regency_name`` (code -> a name stored with it): what the
+        dashboard shows, without loading a row into Python."""
+        self.migrator.ensure()
+        r, n = Report, sa.func.count()
+
+        def grouped(connection, column, *where):
+            return Counter({key: int(count) for key, count in connection.execute(
+                sa.select(column, n).where(*where).group_by(column)).all()})
+
+        named = sa.and_(r.regency_code.is_not(None), r.regency_code != "")
+        with self.db.connect() as connection:
+            groups = {"status": grouped(connection, r.status), "apk_type": grouped(connection, r.apk_type),
+                      "category": grouped(connection, r.category, r.category.is_not(None), r.category != ""),
+                      "regency": grouped(connection, r.regency_code, named)}
+            names = connection.execute(sa.select(r.regency_code, sa.func.max(r.regency_name)).where(named)
+                                       .group_by(r.regency_code)).all()
+        groups["regency_name"] = {code: name or code for code, name in names}
+        return groups
+
     def counts(self) -> dict[str, int]:
         self.migrator.ensure()
         with self.db.connect() as connection:
@@ -276,10 +337,14 @@ class Store:
     # -- the workflow ----------------------------------------------------------------------------
 
     def transition(self, report_id: str, status: str, *, actor: str | None, role: str | None = None,
-                   note: str | None = None, expected: str | None = None) -> dict:
+                   note: str | None = None, expected: str | None = None, token_id: int | None = None,
+                   actor_note: str | None = None) -> dict:
         """Move a report to ``status``. Illegal moves raise Conflict listing the allowed ones; a
         concurrent move by someone else is a Conflict too (nothing is overwritten). Who may make
-        which move (``workflow.STATUS_ROLES``) is checked by the caller; ``role`` is recorded."""
+        which move (``workflow.STATUS_ROLES``) is checked by the caller; ``role`` is recorded, and
+        so is the caller's identity: ``actor`` (the token's name) and ``token_id``. What the client
+        said about who it is goes to ``actor_note``, never to ``actor``. Returns the report with
+        the reporter's identity (the caller shapes it for the role)."""
         self.migrator.ensure()
         current = self.get_report(report_id, verdict=False)["status"]
         if expected is not None and expected != current:
@@ -290,13 +355,13 @@ class Store:
         if status == "notified":
             values["deadline"] = now + dt.timedelta(hours=float(self.engine.rules.notice_hours))
         rid = _report_id(report_id)
-        with writer(self.db).begin() as connection:
+        with full_is_unavailable(), writer(self.db).begin() as connection:
             moved = connection.execute(sa.update(Report.__table__).where(
                 Report.id == rid, Report.status == current).values(**values)).rowcount
             if moved == 1:
                 connection.execute(sa.insert(Event.__table__).values(
                     report_id=rid, from_status=current, to_status=status, actor=actor, role=role,
-                    at=now, note=note))
+                    token_id=token_id, actor_note=actor_note, at=now, note=note))
         if moved != 1:
             latest = self.get_report(report_id, verdict=False)["status"]
             check_transition(latest, status)  # names what is allowed now
@@ -315,10 +380,16 @@ def _degree_box(lon: float, lat: float, radius_m: float) -> tuple[float, float, 
     return lon - dlon, lat - dlat, lon + dlon, lat + dlat
 
 
+def _violation_filter(filters: ReportFilter | None) -> ReportFilter:
+    filters = filters or ReportFilter()
+    return filters.but(verdict=filters.verdict or VIOLATION_VERDICTS,
+                       status=filters.status or ("reported", "verified", "notified", "removed"))
+
+
 def _key(raw: str | None) -> str | None:
     if raw is None:
         return None
-    key = str(raw).strip()
+    key = storable_text(str(raw), "Idempotency-Key").strip()
     if not key:
         return None
     if len(key) > 255:
