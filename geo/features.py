@@ -29,6 +29,8 @@ from .errors import InputError, NotFound
 
 DECIMALS = 7                     # RFC 7946 recommends about 7 decimals (1 cm)
 MAX_SIMPLIFY_ZOOM = 12           # above this zoom, regencies are drawn at full detail
+MAX_LIST_VALUES = 50             # values of one comma-separated (or repeated) list parameter
+MAX_PAGE_VERTICES = 250_000      # a page ends early past this many vertices (about 6 MB of GeoJSON)
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
 Interval = tuple[dt.datetime | None, dt.datetime | None]
@@ -141,7 +143,38 @@ def _instant(text: str, *, end: bool) -> dt.datetime | None:
     except ValueError:
         raise InputError(f"datetime {text!r} is not RFC 3339; use 2024-01-05 or 2024-01-05T10:00:00Z",
                          parameter="datetime") from None
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return utc(value)
+
+
+_UTC_MIN = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+_UTC_MAX = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+
+
+def utc(value: dt.datetime) -> dt.datetime:
+    """An instant in UTC (naive = UTC). One that UTC cannot hold (``0001-01-01T00:00+01:00`` is
+    in year 0) becomes the first or last instant Python can hold: no timestamp lies between."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    try:
+        return value.astimezone(dt.timezone.utc)
+    except OverflowError:
+        return _UTC_MIN if value.year == dt.MINYEAR else _UTC_MAX
+
+
+def parse_list(values, parameter: str, limit: int = MAX_LIST_VALUES) -> list[str]:
+    """Values of a list parameter (a comma-separated text, or several of them): stripped, empty
+    ones dropped, repeats removed (first order kept), at most ``limit`` distinct ones."""
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    found = dict.fromkeys(v.strip() for text in values for v in str(text).split(",") if v.strip())
+    if len(found) > limit:
+        raise InputError(f"{parameter} lists {len(found)} different values; at most {limit} are allowed",
+                         message_id="params.too_many",
+                         message_values={"parameter": parameter, "count": len(found), "limit": limit},
+                         parameter=parameter)
+    return list(found)
 
 
 def in_interval(stamps: Sequence[dt.datetime | None], interval: Interval | None) -> np.ndarray:
@@ -157,6 +190,32 @@ def in_interval(stamps: Sequence[dt.datetime | None], interval: Interval | None)
             stamp = stamp.replace(tzinfo=dt.timezone.utc)
         out[i] = (start is None or stamp >= start) and (end is None or stamp <= end)
     return out
+
+
+def lonlat_ok(geoms: np.ndarray) -> np.ndarray:
+    """Which geometries are non-empty with every coordinate finite and inside -180..180, -90..90
+    (the others are written with a null geometry and left out of extents)."""
+    geoms = np.asarray(geoms, dtype=object)
+    if not len(geoms):
+        return np.zeros(0, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        bounds = shapely.bounds(geoms)
+        ok = np.isfinite(bounds).all(axis=1) & ~shapely.is_missing(geoms)
+        ok &= (bounds[:, 0] >= -180) & (bounds[:, 2] <= 180) & (bounds[:, 1] >= -90) & (bounds[:, 3] <= 90)
+    if ok.any():  # a NaN inside a line or ring does not show in the bounds
+        coords, owner = shapely.get_coordinates(geoms[ok], return_index=True)
+        bad = np.unique(owner[~np.isfinite(coords).all(axis=1)])
+        ok[np.flatnonzero(ok)[bad]] = False
+    return ok
+
+
+def finite(value):
+    """A property value JSON can hold: NaN and infinities become None (JSON has no such numbers)."""
+    if isinstance(value, float | np.floating) and not math.isfinite(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def rounded(geoms: np.ndarray) -> np.ndarray:
@@ -195,12 +254,13 @@ class FrameCollection:
             table[name] = list(values)
         table = table[[c for c in columns if c in table.columns]]
         table = table.astype(object).where(table.notna(), None)
-        self._records = table.to_dict("records")
+        self._records = [{k: finite(v) for k, v in r.items()} for r in table.to_dict("records")]
         self._columns = table.columns.tolist()
         self._geoms = frame.geometry.to_numpy()
-        self._tree = shapely.STRtree(self._geoms)
+        self._ok = lonlat_ok(self._geoms)       # others: a null geometry, never in a bbox
+        self._tree = shapely.STRtree(np.where(self._ok, self._geoms, None))
         self._simplify = simplify
-        self._json: dict[int | None, np.ndarray] = {}
+        self._json: dict[int | None, tuple[np.ndarray, np.ndarray]] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -219,15 +279,20 @@ class FrameCollection:
             if name not in self.info.queryables:
                 raise InputError(f"{self.info.id} cannot be filtered by {name!r}; use one of "
                                  f"{', '.join(self.info.queryables) or '(none)'}", parameter=name)
-            values = set(str(wanted).split(","))
-            mask &= np.fromiter((str(r[name]) in values for r in self._records), bool, len(self))
+            values = set(parse_list(wanted, name))
+            # a column the layers lack (or an empty cell) matches nothing
+            mask &= np.fromiter((r.get(name) is not None and str(r[name]) in values for r in self._records),
+                                bool, len(self))
         return np.flatnonzero(mask)
 
     def items(self, query: Query) -> Page:
+        """One page; it ends early (``next`` continues) past :data:`MAX_PAGE_VERTICES` vertices."""
         check_properties(self.info, query.properties)
         selected = self.select(query)
         page = selected[query.offset:query.offset + query.limit]
         zoom = query.zoom if self._simplify else None
+        _, vertices = self._texts(zoom)
+        page = page[:within_budget(vertices[page])]
         return Page([self._feature(int(i), query.properties, zoom) for i in page], len(selected))
 
     def item(self, fid: str, private: bool = False) -> dict:
@@ -245,17 +310,34 @@ class FrameCollection:
                 "properties": dict(record)}
 
     def _geometry(self, i: int, zoom: int | None) -> str:
-        """The GeoJSON text of one geometry (simplified for ``zoom``); each level is computed
-        for the whole collection on first use and kept."""
+        return self._texts(zoom)[0][i]
+
+    def _texts(self, zoom: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """The GeoJSON texts of the geometries (simplified for ``zoom``; ``null`` for those not in
+        lon/lat range) and their vertex counts; each level is computed for the whole collection on
+        first use and kept."""
         key = None if zoom_tolerance(zoom) is None else int(zoom)
-        texts = self._json.get(key)
-        if texts is None:
+        found = self._json.get(key)
+        if found is None:
             with self._lock:
-                texts = self._json.get(key)
-                if texts is None:
-                    geoms = rounded(self._geoms) if key is None else simplified(self._geoms, zoom_tolerance(key))
-                    texts = self._json[key] = shapely.to_geojson(geoms)
-        return texts[i]
+                found = self._json.get(key)
+                if found is None:
+                    geoms = self._geoms[self._ok]
+                    geoms = rounded(geoms) if key is None else simplified(geoms, zoom_tolerance(key))
+                    texts = np.full(len(self), "null", dtype=object)
+                    vertices = np.zeros(len(self), dtype="int64")
+                    if len(geoms):
+                        texts[self._ok] = shapely.to_geojson(geoms)
+                        vertices[self._ok] = shapely.get_num_coordinates(geoms)
+                    found = self._json[key] = texts, vertices
+        return found
+
+
+def within_budget(vertices, budget: int = MAX_PAGE_VERTICES) -> int:
+    """How many of the features (their vertex counts, in page order) fit a page of ``budget``
+    vertices; always at least one, so paging moves on."""
+    total = np.cumsum(np.asarray(vertices, dtype="int64"))
+    return max(1, int(np.searchsorted(total, budget, side="right"))) if len(total) else 0
 
 
 def simplified(geoms: np.ndarray, tolerance: float) -> np.ndarray:
@@ -288,6 +370,9 @@ def check_properties(info: CollectionInfo, properties: tuple[str, ...] | None) -
 
 
 def frame_bbox(frame) -> tuple[float, float, float, float] | None:
-    if len(frame) == 0:
+    """The extent of a frame's geometries in lon/lat range (others are left out); None if none."""
+    geoms = frame.geometry.to_numpy() if len(frame) else np.empty(0, dtype=object)
+    ok = lonlat_ok(geoms)
+    if not ok.any():
         return None
-    return tuple(round(float(v), DECIMALS) for v in frame.total_bounds)
+    return tuple(round(float(v), DECIMALS) for v in shapely.total_bounds(geoms[ok]))

@@ -19,6 +19,7 @@ import shapely
 
 from .crs import Projector, utm_scale
 from .errors import InputError, NotFound
+from .features import parse_list
 from .rules import CATEGORIES
 
 if TYPE_CHECKING:
@@ -125,6 +126,12 @@ def allowed_zone_rows(engine: Engine, frame: RegencyFrame, quad_segs: int = QUAD
              "legal_basis": zones.legal_basis, "sites": len(geoms), "geometry": frame.inverse(zone)}]
 
 
+def check_categories(categories) -> list[str]:
+    """The categories asked for (a comma-separated text or a list; all when none), in rule order;
+    an unknown one is an :class:`InputError`."""
+    return _categories(categories)
+
+
 def select(zones: gpd.GeoDataFrame, categories=None, bbox=None) -> gpd.GeoDataFrame:
     """Only some categories, and only the part inside a lon/lat bbox."""
     if categories:
@@ -184,13 +191,15 @@ class ZoneCache:
     def __len__(self) -> int:
         return len(self._zones)
 
+    def __contains__(self, code: str) -> bool:
+        """Are the zones of ``code`` made already?"""
+        return code in self._zones
+
 
 def _categories(categories) -> list[str]:
-    if not categories:
+    wanted = parse_list(categories, "category")
+    if not wanted:
         return list(CATEGORIES)
-    if isinstance(categories, str):
-        categories = [c for c in categories.split(",") if c.strip()]
-    wanted = [c.strip() for c in categories]
     unknown = [c for c in wanted if c not in CATEGORIES]
     if unknown:
         raise InputError(f"unknown category {unknown[0]!r}; known: {', '.join(CATEGORIES)}", parameter="category")

@@ -13,13 +13,14 @@ parameters, builds links and sets content types. Readable by GDAL's OAPIF driver
 from __future__ import annotations
 
 import datetime as dt
+import math
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, current_app, request, stream_with_context, url_for
 
 from geo import InputError, NotFound
 from geo.collections import Collections
-from geo.features import CRS84, Query, parse_bbox, parse_interval
+from geo.features import CRS84, Query, parse_bbox, parse_interval, parse_list
 from geo.zones import ZoneCache
 
 from . import auth
@@ -85,9 +86,26 @@ def _private(info) -> bool:
 
 
 def _json(body: dict, mimetype: str = JSON):
-    response = current_app.json.response(body)
-    response.mimetype = mimetype
+    response = current_app.response_class(_dumps(body) + "\n", mimetype=mimetype)
     return response
+
+
+def _dumps(value) -> str:
+    """JSON text with no NaN or Infinity (invalid JSON): such numbers are written as null."""
+    try:
+        return current_app.json.dumps(value, allow_nan=False, separators=(",", ":"))
+    except ValueError:
+        return current_app.json.dumps(_finite(value), allow_nan=False, separators=(",", ":"))
+
+
+def _finite(value):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _check_args(allowed) -> None:
@@ -165,8 +183,8 @@ def items(collection_id: str):
         _link(url_for("ogc.collection", collection_id=info.id, _external=True), "collection",
               title=info.title),
     ]
-    if page.has_next(query.offset):
-        links.append(_link(_with(self_url, {"offset": query.offset + query.limit, "limit": query.limit}),
+    if page.has_next(query.offset):  # a page may end early (a size budget): go on from what it holds
+        links.append(_link(_with(self_url, {"offset": query.offset + page.returned, "limit": query.limit}),
                            "next", GEOJSON, "Next page"))
     if query.offset > 0:
         links.append(_link(_with(self_url, {"offset": max(0, query.offset - query.limit),
@@ -176,8 +194,17 @@ def items(collection_id: str):
             "timeStamp": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")}
     if page.matched is not None:
         body["numberMatched"] = page.matched
-    body.update(numberReturned=page.returned, features=page.features, links=links)
-    return _json(body, GEOJSON)
+    body.update(numberReturned=page.returned, links=links)
+    return current_app.response_class(stream_with_context(_feature_collection(body, page.features)),
+                                      mimetype=GEOJSON)
+
+
+def _feature_collection(body: dict, features: list[dict]):
+    """The page as JSON written feature by feature (a page can be megabytes)."""
+    yield _dumps(body)[:-1] + ',"features":['
+    for i, feature in enumerate(features):
+        yield ("" if i == 0 else ",") + _dumps(feature)
+    yield "]}\n"
 
 
 @bp.get("/collections/<collection_id>/items/<path:feature_id>")
@@ -206,9 +233,11 @@ def _query(info) -> Query:
     interval = parse_interval(args["datetime"]) if args.get("datetime") else None
     properties = None
     if "properties" in args:
-        properties = tuple(p.strip() for p in args["properties"].split(",") if p.strip())
+        properties = tuple(parse_list(args.getlist("properties"), "properties"))
     zoom = _integer("zoom", None, 0) if args.get("zoom") else None
-    filters = {name: args[name] for name in info.queryables if args.get(name)}
+    # list filters: every occurrence, comma-separated values, repeats once, at most 50 values
+    filters = {name: ",".join(values) for name in info.queryables
+               if (values := parse_list(args.getlist(name), name))}
     return Query(bbox=bbox, interval=interval, limit=limit, offset=offset, properties=properties,
                  filters=filters, zoom=zoom, private=_private(info))
 

@@ -2,23 +2,29 @@
 
 The zones are made by :mod:`geo.zones` (buffers in the regency's UTM zone) once per regency
 and kept in the app's services. They are drawings: verdicts come from ``/api/check``.
+
+An answer is bounded: at most :data:`MAX_REGENCIES` regencies (named or touched by the bbox),
+:data:`~geo.features.MAX_LIST_VALUES` values per list parameter (repeats count once) and
+:data:`MAX_VERTICES` vertices; it is written feature by feature (a stream), one regency at a time.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 
-import geopandas as gpd
-import pandas as pd
-from flask import Blueprint, current_app, request
+import shapely
+from flask import Blueprint, current_app, request, stream_with_context
 
 from geo import InputError
-from geo.export import to_bytes
-from geo.zones import ZoneCache, parse_bbox, regencies_in_bbox, select
+from geo.errors import TooLarge
+from geo.export import PRECISION, to_bytes
+from geo.features import parse_list
+from geo.zones import ZoneCache, check_categories, parse_bbox, regencies_in_bbox, select
 
 bp = Blueprint("zones", __name__, url_prefix="/api")
 
 MAX_REGENCIES = 6
+MAX_VERTICES = 1_000_000          # about 25 MB of GeoJSON
 
 
 def zone_cache() -> ZoneCache:
@@ -28,30 +34,56 @@ def zone_cache() -> ZoneCache:
     return services.zones
 
 
+def _codes(engine, bbox) -> list[str]:
+    """The regencies asked for (``regency=``, repeats dropped) or touched by the bbox."""
+    codes = parse_list(request.args.getlist("regency"), "regency")
+    parameter = "regency"
+    if not codes:
+        if bbox is None:
+            raise InputError("query parameter 'regency' (e.g. 32.12) or 'bbox' is required", parameter="regency")
+        codes, parameter = regencies_in_bbox(engine, bbox), "bbox"
+    if len(codes) > MAX_REGENCIES:
+        raise InputError(f"{parameter} names {len(codes)} regencies (at most {MAX_REGENCIES}): zoom in, "
+                         "or name fewer with regency=", message_id="zones.too_many_regencies",
+                         message_values={"count": len(codes), "limit": MAX_REGENCIES}, parameter=parameter)
+    return codes
+
+
 @bp.get("/zones.geojson")
 def zones():
     """Exclusion zones: ?regency=32.12[,..]&category=school[,..]&bbox=west,south,east,north."""
     cache = zone_cache()
     engine = cache.engine
     bbox = parse_bbox(request.args.get("bbox"))
-    regency = (request.args.get("regency") or "").strip()
-    if regency:
-        codes = [c.strip() for c in regency.split(",") if c.strip()]
-    elif bbox is not None:
-        codes = regencies_in_bbox(engine, bbox)
-        if len(codes) > MAX_REGENCIES:
-            raise InputError(f"the bbox touches {len(codes)} regencies (at most {MAX_REGENCIES}): zoom in, "
-                             "or name one with regency=", parameter="bbox")
-    else:
-        raise InputError("query parameter 'regency' (e.g. 32.12) or 'bbox' is required", parameter="regency")
-    frames = [select(cache.get(code), request.args.get("category"), bbox) for code in codes]
-    frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=4326)
-    body = json.loads(to_bytes(frame, "geojson", layer="zones"))
-    body["rules_version"] = engine.rules_version
-    body["layers_version"] = engine.layers_version
-    response = current_app.json.response(body)
-    response.mimetype = "application/geo+json"
+    categories = parse_list(request.args.getlist("category"), "category")
+    check_categories(categories)
+    frames = [select(cache.get(code), categories, bbox) for code in _codes(engine, bbox)]
+    vertices = sum(int(shapely.get_num_coordinates(f.geometry.to_numpy()).sum()) for f in frames)
+    if vertices > MAX_VERTICES:
+        raise TooLarge(f"the zones asked have {vertices} vertices (at most {MAX_VERTICES}): narrow the bbox, "
+                       "the regencies or the categories", message_id="zones.too_large",
+                       message_values={"count": vertices, "limit": MAX_VERTICES}, parameter="bbox")
+    tail = {"rules_version": engine.rules_version, "layers_version": engine.layers_version}
+    response = current_app.response_class(stream_with_context(_geojson(frames, tail)),
+                                          mimetype="application/geo+json")
     query = hashlib.sha256(request.query_string).hexdigest()[:12]
     response.set_etag(f"{engine.rules_version}-{engine.layers_version}-{query}")
     response.headers["Cache-Control"] = "public, max-age=300"
     return response.make_conditional(request)
+
+
+def _geojson(frames, tail: dict):
+    """A FeatureCollection written feature by feature: each regency's frame goes through the
+    GeoJSON writer of :mod:`geo.export` (RFC 7946, 7 decimals) on its own."""
+    def dumps(value) -> str:
+        return current_app.json.dumps(value, separators=(",", ":"))
+
+    yield '{"type":"FeatureCollection","xy_coordinate_resolution":' + dumps(10.0 ** -PRECISION) + ',"features":['
+    first = True
+    for frame in frames:
+        if not len(frame):
+            continue
+        for feature in json.loads(to_bytes(frame, "geojson", layer="zones"))["features"]:
+            yield ("" if first else ",") + dumps(feature)
+            first = False
+    yield "]," + dumps(tail)[1:] + "\n"
