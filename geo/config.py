@@ -22,7 +22,10 @@ class Settings:
     max_web_rows: int = 100_000             # ZONASI_MAX_WEB_ROWS: larger CSVs go to the CLI
     max_page_limit: int = 10_000            # ZONASI_MAX_PAGE_LIMIT: cap on ?limit=
     max_photo_mb: int = 10                  # ZONASI_MAX_PHOTO_MB: largest report photo
+    max_import_bytes: int = 2_000_000_000   # ZONASI_MAX_IMPORT_BYTES: decompressed bytes one layers import reads
+    max_import_features: int = 5_000_000    # ZONASI_MAX_IMPORT_FEATURES: features one layers import reads
     max_photo_pixels: int = 40_000_000      # ZONASI_MAX_PHOTO_PIXELS: checked before decoding a photo
+    max_zone_vertices: int = 1_000_000      # ZONASI_MAX_ZONE_VERTICES: largest /api/zones.geojson answer
 
     @classmethod
     def from_env(cls, environ=None, **overrides) -> Settings:

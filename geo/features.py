@@ -245,8 +245,9 @@ class FrameCollection:
 
     def __init__(self, info: CollectionInfo, frame, id_column: str, columns: Sequence[str],
                  extra: Callable[[pd.DataFrame], Mapping[str, Sequence]] | None = None,
-                 simplify: bool = False):
+                 simplify: bool = False, page_vertices: int = MAX_PAGE_VERTICES):
         self.info = info
+        self.page_vertices = page_vertices
         self.ids = frame[id_column].astype(str).to_numpy()
         self._index = {fid: i for i, fid in enumerate(self.ids)}
         table = frame[[c for c in columns if c in frame.columns]].copy()
@@ -292,7 +293,7 @@ class FrameCollection:
         page = selected[query.offset:query.offset + query.limit]
         zoom = query.zoom if self._simplify else None
         _, vertices = self._texts(zoom)
-        page = page[:within_budget(vertices[page])]
+        page = page[:within_budget(vertices[page], self.page_vertices)]
         return Page([self._feature(int(i), query.properties, zoom) for i in page], len(selected))
 
     def item(self, fid: str, private: bool = False) -> dict:

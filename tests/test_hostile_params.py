@@ -74,3 +74,40 @@ def test_extreme_path_segments(hostile_app):
                      f"/ogc/collections/sites/items/{segment}", f"/ogc/collections/reports/items/{segment}",
                      f"/api/violations.{segment}", f"/static/{segment}"):
             check(client.get(path, headers=headers), path[:80])
+
+
+LIST_REPEATS = [",".join(["32.12"] * 600), ",".join(f"32.{i:02d}" for i in range(1, 80))]
+OFFSET_DATES = ["0001-01-01T00:00:00+01:00/..", "9999-12-31T23:59:59-01:00", "../0001-01-01T00:00:00+14:00",
+                "0001-01-01T00:00:00+01:00/9999-12-31T23:59:59-01:00"]
+
+
+def test_repeated_lists_offset_datetimes_and_filters_on_every_ogc_collection(hostile_app):
+    """600 repeats of a list value (in one parameter and as 600 parameters), 79 distinct values,
+    extreme datetimes with offsets: no 5xx on the OGC items and /api/zones.geojson."""
+    app, admin = hostile_app
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {admin}"}
+    for collection in ("violations", "reports", "sites", "zones", "regencies"):
+        path = f"/ogc/collections/{collection}/items"
+        names = ["properties"] + {"violations": ["regency", "category", "status", "verdict"],
+                  "reports": ["regency", "category", "status", "verdict"],
+                  "sites": ["category", "regency_code", "layer"], "zones": ["regency_code", "category", "kind"],
+                  "regencies": ["province_code", "regency_type"]}[collection]
+        for name in names:
+            for value in LIST_REPEATS:
+                check(client.get(path, query_string={name: value, "limit": 5}, headers=headers), (path, name))
+            check(client.get(path, query_string=[(name, "32.12")] * 600 + [("limit", "5")], headers=headers),
+                  (path, name, "x600"))
+        for value in OFFSET_DATES:
+            response = client.get(path, query_string={"datetime": value, "limit": 5}, headers=headers)
+            check(response, (path, value))
+    for name in ("regency", "category"):
+        for value in LIST_REPEATS:
+            response = client.get("/api/zones.geojson", query_string={name: value, "bbox": "108.3,-6.34,108.32,-6.32"})
+            check(response, ("zones.geojson", name))
+    one = client.get("/api/zones.geojson?regency=32.12&category=school").get_json()
+    many = client.get("/api/zones.geojson", query_string=[("regency", "32.12")] * 600
+                      + [("category", ",".join(["school"] * 600))]).get_json()
+    assert many == one and one["features"]
+    distinct = client.get("/api/zones.geojson", query_string={"regency": LIST_REPEATS[1]})
+    assert distinct.status_code == 400 and "50" in distinct.get_json()["detail"]

@@ -5,7 +5,8 @@ and kept in the app's services. They are drawings: verdicts come from ``/api/che
 
 An answer is bounded: at most :data:`MAX_REGENCIES` regencies (named or touched by the bbox),
 :data:`~geo.features.MAX_LIST_VALUES` values per list parameter (repeats count once) and
-:data:`MAX_VERTICES` vertices; it is written feature by feature (a stream), one regency at a time.
+``Settings.max_zone_vertices`` vertices (1,000,000 by default: about 25 MB); it is written
+feature by feature (a stream), one regency at a time.
 """
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ from geo.zones import ZoneCache, check_categories, parse_bbox, regencies_in_bbox
 bp = Blueprint("zones", __name__, url_prefix="/api")
 
 MAX_REGENCIES = 6
-MAX_VERTICES = 1_000_000          # about 25 MB of GeoJSON
 
 
 def zone_cache() -> ZoneCache:
@@ -59,10 +59,11 @@ def zones():
     check_categories(categories)
     frames = [select(cache.get(code), categories, bbox) for code in _codes(engine, bbox)]
     vertices = sum(int(shapely.get_num_coordinates(f.geometry.to_numpy()).sum()) for f in frames)
-    if vertices > MAX_VERTICES:
-        raise TooLarge(f"the zones asked have {vertices} vertices (at most {MAX_VERTICES}): narrow the bbox, "
+    limit = current_app.extensions["zonasi"].settings.max_zone_vertices
+    if vertices > limit:
+        raise TooLarge(f"the zones asked have {vertices} vertices (at most {limit}): narrow the bbox, "
                        "the regencies or the categories", message_id="zones.too_large",
-                       message_values={"count": vertices, "limit": MAX_VERTICES}, parameter="bbox")
+                       message_values={"count": vertices, "limit": limit}, parameter="bbox")
     tail = {"rules_version": engine.rules_version, "layers_version": engine.layers_version}
     response = current_app.response_class(stream_with_context(_geojson(frames, tail)),
                                           mimetype="application/geo+json")
