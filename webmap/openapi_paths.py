@@ -102,7 +102,9 @@ ENDPOINTS: dict[str, dict] = {
         "summary": "Dissolved exclusion zones of a regency, for drawing (GeoJSON)",
         "description": "One (multi)polygon per category: the sites buffered by the regency's distance in its UTM "
                        "zone, clipped to the regency; kind=allowed for designated zones. Drawings only: verdicts "
-                       "come from /api/check. regency or bbox is required.",
+                       "come from /api/check. regency or bbox is required. At most 6 regencies (repeats count "
+                       "once, 400 beyond) and 1,000,000 vertices per answer (413: narrow the bbox, regencies or "
+                       "categories); a bbox touching no regency gives an empty FeatureCollection.",
         "parameters": [query("regency", "Kemendagri regency code(s), comma-separated, e.g. 32.12"),
                        query("category", "Category key(s), comma-separated (default: all)"),
                        query("bbox", "west,south,east,north in WGS 84 degrees: clip to it (alone: the regencies it "
