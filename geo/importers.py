@@ -16,14 +16,17 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pyogrio
 import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from . import versions
-from .errors import InputError
-from .layers import _read_regencies, layer_paths, write_sites
+from .errors import InputError, ZonasiError
+from .import_limits import (BATCH_SIZE, DEFAULT_MAX_BYTES, DEFAULT_MAX_FEATURES, ReadLimits, bounded_batches,
+                            check_zip, too_many_features)
+from .layers import _read_regencies, layer_paths, remove_stale_partials, write_sites
 from .rules import CATEGORIES
 
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".zip", ".parquet", ".geoparquet", ".csv")
@@ -48,6 +51,8 @@ class ImportOptions:
     source: str | None = None                    # provenance recorded in the manifest
     licence: str | None = None
     date: str | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES           # decompressed bytes read (archives, Arrow data)
+    max_features: int = DEFAULT_MAX_FEATURES
 
 
 @dataclass
@@ -60,6 +65,7 @@ class ImportReport:
     repaired: int = 0
     collapsed: list[int] = field(default_factory=list)        # 1-based rows whose repair left nothing
     without_geometry: list[int] = field(default_factory=list)  # 1-based rows
+    off_globe: list[int] = field(default_factory=list)  # 1-based rows: coordinates not finite or beyond ±180/±90
     unmapped: dict[str, int] = field(default_factory=dict)    # category value -> rows skipped
     outside_regencies: int = 0
     by_category: dict[str, int] = field(default_factory=dict)
@@ -76,6 +82,7 @@ def import_file(path: str | Path, layers_dir: str | Path, options: ImportOptions
     if not path.exists():
         raise InputError(f"{path} does not exist", path=str(path))
     regency_path, _ = layer_paths(layers_dir)
+    remove_stale_partials(layers_dir / "sites")
     name = _slug(options.output_name or path.name.split(".")[0])
     output = layers_dir / "sites" / f"{name}.parquet"
     if output.exists() and not options.replace:
@@ -93,10 +100,14 @@ def import_file(path: str | Path, layers_dir: str | Path, options: ImportOptions
     geoms = frame.geometry.to_numpy()
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     report.without_geometry = row[missing].tolist()
-    if frame.crs is not None and not CRS(frame.crs).equals(CRS.from_epsg(4326), ignore_axis_order=True):
-        frame = frame.to_crs(4326)
-        geoms = frame.geometry.to_numpy()
-    geoms = shapely.force_2d(geoms)
+    off_globe = ~missing & ~_within(geoms, np.inf, np.inf)    # NaN, inf: not for pyproj
+    if not CRS(frame.crs).equals(CRS.from_epsg(4326), ignore_axis_order=True):
+        geoms = np.where(off_globe, None, geoms)
+        geoms = gpd.GeoSeries(geoms, crs=frame.crs).to_crs(4326).to_numpy()
+    off_globe |= ~missing & ~_within(geoms, 180, 90)
+    report.off_globe = row[off_globe].tolist()
+    missing = missing | off_globe
+    geoms = shapely.force_2d(np.where(off_globe, None, geoms))
     invalid = ~missing & ~shapely.is_valid(geoms)
     report.repaired = int(invalid.sum())
     if invalid.any():
@@ -139,15 +150,19 @@ def read_vector(path: Path, options: ImportOptions) -> tuple[gpd.GeoDataFrame, s
     suffix = path.suffix.lower()
     if suffix not in VECTOR_SUFFIXES:
         raise InputError(f"{path.name}: unknown file type {suffix!r}; use one of {', '.join(VECTOR_SUFFIXES)}")
+    limits = ReadLimits(options.max_bytes, options.max_features)
     try:
         if suffix == ".csv":
-            frame = _read_csv(path, options)
-        elif suffix in (".parquet", ".geoparquet"):
+            frame = _read_csv(path, options, limits)
+        elif suffix in (".parquet", ".geoparquet"):  # counted in batches first: a small file can hold much
+            bounded_batches(pq.ParquetFile(path).iter_batches(BATCH_SIZE), path.name, limits, keep=False)
             frame = gpd.read_parquet(path)
         else:
+            if suffix == ".zip":
+                check_zip(path, options.max_bytes)
             source = _zip_source(path) if suffix == ".zip" else str(path)
-            frame = pyogrio.read_dataframe(source, layer=_layer(source, options.layer))
-    except InputError:
+            frame = _read_gdal(source, _layer(source, options.layer), path.name, limits)
+    except ZonasiError:
         raise
     except Exception as exc:  # pyogrio, pyarrow and pandas raise many kinds
         raise InputError(f"cannot read {path.name}: {exc}", path=str(path)) from exc
@@ -175,6 +190,16 @@ def _zip_source(path: Path) -> str:
     return f"/vsizip/{path.resolve()}/{inner[0]}"
 
 
+def _read_gdal(source: str, layer: str | None, name: str, limits: ReadLimits) -> gpd.GeoDataFrame:
+    """A file GDAL reads, stopped one feature past ``limits.max_features``: the memory stays within
+    the limit however many the file holds. (pyogrio's Arrow stream would count in batches, but
+    GDAL 3.12 hands a FlatGeobuf with a null geometry to it with a broken geometry column.)"""
+    frame = pyogrio.read_dataframe(source, layer=layer, max_features=limits.max_features + 1)
+    if len(frame) > limits.max_features:
+        raise too_many_features(name, limits.max_features)
+    return frame
+
+
 def _layer(source: str, layer: str | None) -> str | None:
     names = [str(n) for n in pyogrio.list_layers(source)[:, 0]]
     if layer is not None:
@@ -187,9 +212,16 @@ def _layer(source: str, layer: str | None) -> str | None:
     return None
 
 
-def _read_csv(path: Path, options: ImportOptions) -> gpd.GeoDataFrame:
-    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=None,
-                        engine="python")
+def _read_csv(path: Path, options: ImportOptions, limits: ReadLimits) -> gpd.GeoDataFrame:
+    chunks, rows = [], 0
+    with pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=None, engine="python",
+                     chunksize=BATCH_SIZE) as reader:
+        for chunk in reader:
+            rows += len(chunk)
+            if rows > limits.max_features:
+                raise too_many_features(path.name, limits.max_features)
+            chunks.append(chunk)
+    table = pd.concat(chunks, ignore_index=True)
     if "wkt" in (c.lower() for c in table.columns) and not (options.lon_field or options.lat_field):
         column = next(c for c in table.columns if c.lower() == "wkt")
         text = table[column].str.strip().replace("", None)
@@ -278,6 +310,16 @@ def _regency_codes(geoms: np.ndarray, regencies: gpd.GeoDataFrame) -> np.ndarray
     return codes
 
 
+def _within(geoms: np.ndarray, max_lon: float, max_lat: float) -> np.ndarray:
+    """Which geometries have every coordinate finite and within ±``max_lon``, ±``max_lat`` (True
+    for a missing one: it has no coordinate)."""
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.isfinite(coords).all(axis=1) & (np.abs(coords[:, 0]) <= max_lon)
+                & (np.abs(coords[:, 1]) <= max_lat))
+    return np.bincount(index[bad], minlength=len(geoms)) == 0
+
+
 def _slug(text: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
     if not slug:
@@ -289,6 +331,8 @@ def _nothing_left(report: ImportReport) -> str:
     parts = [f"{report.read} features read, none left to import"]
     if report.without_geometry:
         parts.append(f"{len(report.without_geometry)} without geometry")
+    if report.off_globe:
+        parts.append(f"{len(report.off_globe)} with coordinates outside ±180°/±90° or not finite")
     if report.unmapped:
         values = ", ".join(f"{v!r} ({n})" for v, n in list(report.unmapped.items())[:5])
         parts.append(f"category values not mapped: {values}; add --map VALUE=KEY")

@@ -8,9 +8,11 @@ vector files whose features have ``category`` and ``name``.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import secrets
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -27,7 +29,7 @@ import shapely
 from .allowed import load_allowed
 from .allowed import rules_version as allowed_rules_version
 from .crs import utm_epsg
-from .errors import ConfigError
+from .errors import ConfigError, Unavailable
 from .rules import CATEGORIES, Rules, load_rules
 
 if TYPE_CHECKING:
@@ -261,11 +263,51 @@ def category_index(categories) -> np.ndarray:
     return np.array([lookup[c] for c in categories], dtype="int16")
 
 
+PARTIAL = ".partial"   # the suffix of a sites file being written (not a site file's suffix)
+
+
 def write_sites(frame: gpd.GeoDataFrame, path: Path) -> None:
-    """Write a sites file as GeoParquet atomically: a kill mid-write leaves the old file (or
-    none), never a truncated one that would stop the layers loading."""
-    partial = path.with_name(f".{path.name}.partial")  # its suffix is not a site file's
-    frame.to_parquet(partial, compression="zstd", index=False)
-    with partial.open("rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(partial, path)
+    """Write a sites file as GeoParquet atomically: into a temporary file beside it, then
+    ``os.replace``. A kill mid-write leaves the old file (or none), never a truncated one that
+    would stop the layers loading; a failed write removes its temporary file, and one left by a
+    killed run is removed by :func:`remove_stale_partials`. A write the disk refuses (full, too
+    large) raises :class:`~geo.errors.Unavailable`."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}{PARTIAL}")
+    try:
+        handle = _locked_new_file(partial)
+        try:
+            with handle:
+                frame.to_parquet(handle, compression="zstd", index=False)
+                handle.flush()
+                os.fsync(handle.fileno())
+                os.replace(partial, path)  # still locked: a cleaner never sees it unlocked under its name
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise Unavailable(f"cannot write {path}: {reason}", message_id="layers.cannot_write",
+                          message_values={"file": str(path), "reason": reason}) from exc
+
+
+def _locked_new_file(path: Path):
+    """A new file at ``path``, opened for writing and locked (flock) until closed: the lock tells a
+    running write from the leftover of a killed one (the kernel drops a dead process's locks)."""
+    handle = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb")
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    return handle
+
+
+def remove_stale_partials(sites_dir: Path) -> list[Path]:
+    """Remove the temporary files of :func:`write_sites` that no running write holds (left by a
+    killed run); returns the paths removed."""
+    removed = []
+    for partial in sorted(Path(sites_dir).glob(f".*{PARTIAL}")):
+        try:
+            with partial.open("rb") as handle:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                partial.unlink()
+                removed.append(partial)
+        except OSError:  # held by a running write (BlockingIOError), or gone meanwhile
+            continue
+    return removed

@@ -24,8 +24,9 @@ from tqdm import tqdm
 from . import versions
 from .crs import Projector, utm_epsg
 from .errors import ConfigError, InputError
+from .import_limits import DEFAULT_MAX_FEATURES, too_many_features
 from .importers import _regency_codes, _slug
-from .layers import _read_regencies, layer_paths, write_sites
+from .layers import _read_regencies, layer_paths, remove_stale_partials, write_sites
 from .rules import CATEGORIES, _line_of, load_rules
 
 LICENCE = "ODbL-1.0"
@@ -133,13 +134,17 @@ class OsmReport:
 def import_osm(path: str | Path, layers_dir: str | Path, regencies: list[str] | None = None, *,
                tags: str | Path | None = None, margin_m: float | None = None,
                output_name: str | None = None, replace: bool = False, node_cache: str | Path | None = None,
-               progress: bool | None = None) -> OsmReport:
-    """Import the sites of an OSM extract into ``layers_dir/sites`` and record a new version."""
+               progress: bool | None = None, max_features: int = DEFAULT_MAX_FEATURES) -> OsmReport:
+    """Import the sites of an OSM extract into ``layers_dir/sites`` and record a new version.
+
+    At most ``max_features`` sites are kept (after clipping); a file cut short or damaged raises
+    :class:`~geo.errors.InputError` naming it."""
     path, layers_dir = Path(path), Path(layers_dir)
     if not path.exists():
         raise InputError(f"{path} does not exist", path=str(path))
     table = load_tag_table(tags)
     regency_path, _ = layer_paths(layers_dir)
+    remove_stale_partials(layers_dir / "sites")
     regency_frame = _read_regencies(regency_path).to_frame()
     name = _slug(output_name or "osm_" + path.name.split(".")[0])
     output = layers_dir / "sites" / f"{name}.parquet"
@@ -153,7 +158,8 @@ def import_osm(path: str | Path, layers_dir: str | Path, regencies: list[str] | 
     clip = clip_area(regency_frame, codes, margin_m) if codes else None
 
     report = OsmReport(source_file=path.name, output=output, regencies=codes)
-    frame = read_osm(path, table, clip, report, node_cache=node_cache, progress=progress)
+    frame = read_osm(path, table, clip, report, node_cache=node_cache, progress=progress,
+                     max_features=max_features)
     frame.insert(0, "site_id", [f"{name}:{i}" for i in frame.pop("osm_id")])
     frame["source"] = f"OpenStreetMap contributors ({path.name})"
     frame["regency_code"] = _regency_codes(frame.geometry.to_numpy(), regency_frame) if len(frame) else []
@@ -198,8 +204,9 @@ def clip_area(regencies: gpd.GeoDataFrame, codes: list[str], margin_m: float) ->
 
 
 def read_osm(path: Path, table: TagTable, clip, report: OsmReport, *, node_cache=None,
-             progress: bool | None = None) -> gpd.GeoDataFrame:
-    """Stream an OSM file: the matching objects as a GeoDataFrame (clipped when ``clip`` is set)."""
+             progress: bool | None = None, max_features: int = DEFAULT_MAX_FEATURES) -> gpd.GeoDataFrame:
+    """Stream an OSM file: the matching objects as a GeoDataFrame (clipped when ``clip`` is set),
+    at most ``max_features`` of them (with the closed ways waiting for their area)."""
     storage = f"dense_file_array,{node_cache}" if node_cache else "flex_mem"
     keys = table.keys
     processor = (osmium.FileProcessor(str(path)).with_locations(storage)
@@ -211,9 +218,10 @@ def read_osm(path: Path, table: TagTable, clip, report: OsmReport, *, node_cache
     wkb: list[str] = []
     chunks: list[gpd.GeoDataFrame] = []
     pending: dict[int, tuple] = {}   # closed ways waiting for their area (id -> record)
+    kept_so_far = 0                  # features in chunks (after clipping)
 
     def add(record: tuple) -> None:
-        nonlocal rows, wkb
+        nonlocal rows, wkb, kept_so_far
         osm_id, tags, category, source_tag, geometry = record
         rows["osm_id"].append(osm_id)
         rows["name"].append(tags.get("name") or "")
@@ -224,14 +232,27 @@ def read_osm(path: Path, table: TagTable, clip, report: OsmReport, *, node_cache
         wkb.append(geometry)
         bar.update()
         if len(wkb) >= CHUNK:
-            chunks.append(_chunk(rows, wkb, clip, report))
-            rows = {k: [] for k in rows}
-            wkb = []
+            flush()
+
+    def flush() -> None:
+        nonlocal rows, wkb, kept_so_far
+        chunks.append(_chunk(rows, wkb, clip, report))
+        kept_so_far += len(chunks[-1])
+        rows = {k: [] for k in rows}
+        wkb = []
+
+    def too_many() -> bool:
+        """More than ``max_features`` kept or waiting (clipping what waits first, when it may help)."""
+        if kept_so_far + len(wkb) + len(pending) <= max_features:
+            return False
+        if wkb and clip is not None:
+            flush()
+        return kept_so_far + len(wkb) + len(pending) > max_features
 
     bar = tqdm(desc=f"{path.name}", unit=" features", disable=progress is False if progress is not None else None,
                mininterval=1.0, leave=False)
     try:
-        for obj in processor:
+        for obj in _objects(processor, path):
             found = table.classify(obj.tags)
             if found is None:
                 continue
@@ -256,15 +277,33 @@ def read_osm(path: Path, table: TagTable, clip, report: OsmReport, *, node_cache
             except (osmium.InvalidLocationError, RuntimeError):
                 if not (obj.is_area() and obj.from_way()):  # a way's invalid area: its outline is kept below
                     report.broken += 1
+            if too_many():
+                raise too_many_features(path.name, max_features)
         # closed ways osmium could not make an area of (e.g. self-intersecting): keep their outline
         report.unassembled = len(pending)
         for record in pending.values():
             add(record)
     finally:
         bar.close()
-    chunks.append(_chunk(rows, wkb, clip, report))
+    flush()
     frame = gpd.GeoDataFrame(gpd.pd.concat(chunks, ignore_index=True), geometry="geometry", crs=4326)
     return frame.dropna(axis=1, how="all") if len(frame) else frame
+
+
+def _objects(processor, path: Path):
+    """The objects of an osmium FileProcessor; a file osmium cannot read to its end (cut short,
+    damaged, not OSM data) raises InputError naming it instead of osmium's RuntimeError."""
+    objects = iter(processor)
+    while True:
+        try:
+            obj = next(objects)
+        except StopIteration:
+            return
+        except RuntimeError as exc:  # osmium's io errors: "PBF error: unexpected EOF", ...
+            raise InputError(f"{path.name}: not a readable OpenStreetMap file (cut short or damaged?): {exc}",
+                             message_id="osm.unreadable", message_values={"file": path.name, "reason": str(exc)},
+                             path=str(path)) from exc
+        yield obj
 
 
 def _tags(obj, kept: list[str]) -> dict:

@@ -22,8 +22,10 @@ def _target(layers_dir, lang):
     return settings, Path(settings.layers_dir or bundled_layers_dir())
 
 
-def _fail(exc: ZonasiError):
-    raise click.UsageError(exc.message) from exc
+def _fail(exc: ZonasiError, settings=None):
+    """A one-line error (exit status 2), in the settings' language when the catalog has it."""
+    text = exc.text(Catalog(), settings.language) if settings is not None else exc.message
+    raise click.UsageError(text) from exc
 
 
 @click.group()
@@ -63,16 +65,21 @@ def _with(options):
 @click.option("--lat-field", metavar="FIELD", help="CSV: the latitude / y column.")
 @click.option("--output-name", metavar="NAME", help="Write sites/NAME.parquet (default: the file's name).")
 @click.option("--replace", is_flag=True, help="Replace sites/NAME.parquet if it exists.")
+@click.option("--max-bytes", type=click.IntRange(min=1), metavar="BYTES",
+              help="Refuse a file holding more data than this once decompressed (default: 2000000000, "
+                   "or ZONASI_MAX_IMPORT_BYTES).")
+@click.option("--max-features", type=click.IntRange(min=1), metavar="N",
+              help="Refuse a file of more features than this (default: 5000000, or ZONASI_MAX_IMPORT_FEATURES).")
 @_with(_provenance)
 @layers_option
 @lang_option
 def import_(file, category, category_field, mapping, name_field, layer, crs, lon_field, lat_field,
-            output_name, replace, source, licence, date, layers_dir, lang):
+            output_name, replace, max_bytes, max_features, source, licence, date, layers_dir, lang):
     """Import sites from FILE: GeoJSON, GeoPackage, Shapefile (.shp or zipped), FlatGeobuf,
     GeoParquet, or CSV with coordinate columns (lon/lat, bujur/lintang, x/y) or a wkt column.
 
     Any CRS is reprojected to WGS 84; invalid geometries are repaired and counted; features
-    without geometry are reported by row.
+    without geometry, or with coordinates outside the globe, are reported by row.
 
     \b
     Examples:
@@ -86,10 +93,12 @@ def import_(file, category, category_field, mapping, name_field, layer, crs, lon
         options = ImportOptions(category=category, category_field=category_field, mapping=parse_mapping(mapping),
                                 name_field=name_field, layer=layer, crs=crs, lon_field=lon_field,
                                 lat_field=lat_field, output_name=output_name, replace=replace,
-                                source=source, licence=licence, date=date)
+                                source=source, licence=licence, date=date,
+                                max_bytes=max_bytes or settings.max_import_bytes,
+                                max_features=max_features or settings.max_import_features)
         report = import_file(file, target, options)
     except ZonasiError as exc:
-        _fail(exc)
+        _fail(exc, settings)
     c, lg = Catalog(), settings.language
     click.echo(c.get("layers.imported", lg, written=report.written, read=report.read,
                      output=report.output, crs=report.source_crs))
@@ -101,6 +110,8 @@ def import_(file, category, category_field, mapping, name_field, layer, crs, lon
     if report.without_geometry:
         click.echo("  " + c.get("layers.no_geometry", lg, n=len(report.without_geometry),
                                 rows=_rows(report.without_geometry)))
+    if report.off_globe:
+        click.echo("  " + c.get("layers.off_globe", lg, n=len(report.off_globe), rows=_rows(report.off_globe)))
     if report.unmapped:
         click.echo("  " + c.get("layers.unmapped", lg, n=sum(report.unmapped.values()),
                                 values=_counts(report.unmapped)))
@@ -122,9 +133,12 @@ def import_(file, category, category_field, mapping, name_field, layer, crs, lon
 @click.option("--node-cache", type=click.Path(dir_okay=False, path_type=Path),
               help="Keep node locations in this file instead of memory (for a country extract).")
 @click.option("--progress/--no-progress", default=None, help="Show progress (default: on a terminal).")
+@click.option("--max-features", type=click.IntRange(min=1), metavar="N",
+              help="Refuse to keep more sites than this (default: 5000000, or ZONASI_MAX_IMPORT_FEATURES).")
 @layers_option
 @lang_option
-def import_osm_(file, regencies, tags, margin, output_name, replace, node_cache, progress, layers_dir, lang):
+def import_osm_(file, regencies, tags, margin, output_name, replace, node_cache, progress, max_features,
+                layers_dir, lang):
     """Import sites from an OpenStreetMap extract FILE.osm.pbf (streamed, any size).
 
     Nodes become points, ways lines, closed ways and multipolygon relations polygons (a school
@@ -137,9 +151,10 @@ def import_osm_(file, regencies, tags, margin, output_name, replace, node_cache,
     settings, target = _target(layers_dir, lang)
     try:
         report = import_osm(file, target, list(regencies), tags=tags, margin_m=margin, output_name=output_name,
-                            replace=replace, node_cache=node_cache, progress=progress)
+                            replace=replace, node_cache=node_cache, progress=progress,
+                            max_features=max_features or settings.max_import_features)
     except ZonasiError as exc:
-        _fail(exc)
+        _fail(exc, settings)
     c, lg = Catalog(), settings.language
     click.echo(c.get("layers.osm_imported", lg, n=report.features, output=report.output))
     click.echo("  " + _counts(report.by_category) + "  |  " + _counts(report.by_geometry))
@@ -163,7 +178,7 @@ def list_(as_json, layers_dir, lang):
     try:
         info = inventory(load_layers(target))
     except ZonasiError as exc:
-        _fail(exc)
+        _fail(exc, settings)
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, indent=2))
         return
