@@ -2,9 +2,10 @@
 
 Reads GeoJSON, GeoPackage, Shapefile (also zipped), FlatGeobuf, GeoParquet, or CSV with
 coordinate columns; reprojects any CRS to WGS 84; repairs invalid geometries (and counts them);
-reports rows without geometry instead of losing them silently; maps a category field onto the
-rule categories; writes one new GeoParquet file into ``sites/`` and records a new layers
-version (see :mod:`geo.versions`).
+reports rows without geometry, or with coordinates outside the globe, instead of losing them
+silently; maps a category field onto the rule categories; writes one new GeoParquet file into
+``sites/`` (atomically) and records a new layers version (see :mod:`geo.versions`). What one
+import reads is bounded (decompressed bytes, features: :mod:`geo.import_limits`).
 """
 from __future__ import annotations
 
@@ -51,8 +52,8 @@ class ImportOptions:
     source: str | None = None                    # provenance recorded in the manifest
     licence: str | None = None
     date: str | None = None
-    max_bytes: int = DEFAULT_MAX_BYTES           # decompressed bytes read (archives, Arrow data)
-    max_features: int = DEFAULT_MAX_FEATURES
+    max_bytes: int = DEFAULT_MAX_BYTES           # bytes once decompressed (zip members, GeoParquet data)
+    max_features: int = DEFAULT_MAX_FEATURES     # features read (see geo.import_limits)
 
 
 @dataclass

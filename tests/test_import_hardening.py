@@ -4,11 +4,9 @@ refused midway. Every file is real and made here; the limits are passed in low s
 is quick."""
 from __future__ import annotations
 
-import fcntl
 import json
 import math
 import os
-import resource
 import signal
 import struct
 import subprocess
@@ -31,7 +29,7 @@ from geo import InputError, load_layers
 from geo.errors import TooLarge, Unavailable
 from geo.import_limits import check_zip
 from geo.importers import ImportOptions, import_file
-from geo.layers import PARTIAL, remove_stale_partials, write_sites
+from geo.layers import PARTIAL, _locked_new_file, remove_stale_partials, write_sites
 from geo.osm import import_osm
 from zonasi.cli import cli
 
@@ -267,7 +265,6 @@ def test_a_killed_write_leaves_a_partial_file_that_the_next_import_removes(tmp_p
 
 def test_a_running_write_keeps_its_partial_file(layers_dir):
     live = layers_dir / "sites" / f".x.parquet.1-cafe{PARTIAL}"
-    from geo.layers import _locked_new_file
     with _locked_new_file(live):
         assert remove_stale_partials(layers_dir / "sites") == []
         assert live.exists()
@@ -287,9 +284,13 @@ def test_a_write_failing_midway_leaves_the_old_file_and_no_partial(tmp_path, lay
     assert _sites(layers_dir) == ["poi.parquet"]
 
 
-def _limit_file_size():
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)           # a write past the limit fails with EFBIG
-    resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
+LIMITED_CLI = """
+import resource, signal
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # a write past the limit fails with EFBIG, as on a full disk
+resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
+from zonasi.cli import main
+main()
+"""
 
 
 def test_disk_refusing_the_write_midway_is_a_one_line_error_and_leaves_nothing(tmp_path, layers_dir):
@@ -305,10 +306,9 @@ def test_disk_refusing_the_write_midway_is_a_one_line_error_and_leaves_nothing(t
     scratch.mkdir()
     env = {**os.environ, "TMPDIR": str(scratch), "PYTHONDONTWRITEBYTECODE": "1"}
     source.write_bytes(_geojson(50))
-    run = subprocess.run([sys.executable, "-c", "from zonasi.cli import main; main()", "layers", "import",
-                          str(source), "--category", "school", "--replace", "--layers", str(layers_dir), "--lang", "en"],
-                         cwd=Path(__file__).parents[1], env=env, capture_output=True, text=True,
-                         preexec_fn=_limit_file_size)
+    run = subprocess.run([sys.executable, "-c", LIMITED_CLI, "layers", "import", str(source), "--category",
+                          "school", "--replace", "--layers", str(layers_dir), "--lang", "en"],
+                         cwd=Path(__file__).parents[1], env=env, capture_output=True, text=True)
     assert run.returncode == 2, run.stderr
     assert "Traceback" not in run.stderr and run.stderr.count("\n") == 1, run.stderr
     assert "cannot write" in run.stderr and "File too large" in run.stderr
