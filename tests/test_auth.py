@@ -136,3 +136,19 @@ def test_token_create_prints_only_the_token(store_settings, store_url, engine):
         assert bad.exit_code == 2 and "mayor" in bad.output
     finally:
         store.dispose()
+
+
+def test_identity_never_outlives_its_request(world):
+    """A response still open (the OGC items page below, streamed, is not closed) keeps its application context
+    pushed, and the next request reuses that context: an identity cached in ``g`` answered for
+    the next caller (satpolpp got admin's view, reporter included). It is kept per request."""
+    client, tokens, rid, _ = world
+    held = [client.get("/ogc/collections/violations/items", headers=_h(tokens["admin"])),
+            client.get("/api/whoami", headers=_h(tokens["admin"]))]
+    assert all(r.status_code == 200 for r in held)
+    assert client.get("/api/whoami", headers=_h(tokens["satpolpp"])).json["role"] == "satpolpp"
+    seen = client.get(f"/api/reports/{rid}", headers=_h(tokens["satpolpp"]))
+    assert seen.status_code == 200 and "reporter" not in seen.json
+    assert client.get("/api/reports", headers=_h(tokens["satpolpp"])).status_code == 403
+    for response in held:
+        response.close()

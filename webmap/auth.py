@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import current_app, g, request
+from flask import current_app, request
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from geo.store import STATUS_ROLES, Identity
 
+IDENTITY_KEY = "zonasi.identity"
 PERMISSIONS: dict[str, frozenset[str]] = {
     "field": frozenset({"check", "reports:submit", "reports:read"}),
     "bawaslu": frozenset({"check", "reports:read", "reports:private", "reports:list", "reports:transition",
@@ -40,9 +41,12 @@ def message(key: str, **values) -> str:
 
 
 def identity() -> Identity | None:
-    """The caller's identity from a Bearer token, or None (no header). A bad token is a 401."""
-    if "zonasi_identity" in g:
-        return g.zonasi_identity
+    """The caller's identity from a Bearer token, or None (no header). A bad token is a 401.
+    Remembered for this request only (in its WSGI environ): ``g`` belongs to the application
+    context, which a request reuses when one is still pushed (e.g. by a streamed response not
+    yet closed), so an identity kept there could answer for the next caller."""
+    if IDENTITY_KEY in request.environ:
+        return request.environ[IDENTITY_KEY]
     header = request.headers.get("Authorization", "")
     who = None
     if header:
@@ -52,7 +56,7 @@ def identity() -> Identity | None:
         who = _services().store.tokens.authenticate(token.strip())
         if who is None:
             raise _unauthorized(message("reports.auth_invalid"))
-    g.zonasi_identity = who
+    request.environ[IDENTITY_KEY] = who
     return who
 
 
