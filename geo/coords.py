@@ -58,6 +58,15 @@ _DMS_EXACT = (r"^(?:(?P<h1>[NSEW]) )?(?P<sign>)(?P<d>\d{1,3})(?:°| )(?P<m>\d{1,
 _DMS_FAST = (r"^\s*(?P<h1>[NSEWnsew])?\s*(?P<sign>[-+])?(?P<d>\d{1,3})(?:\s*°\s*|\s+)(?P<m>\d{1,2})"
              r"(?:\s*'\s*|\s+)(?P<s>\d{1,2}(?:[.,]\d+)?)\s*(?:\"|'')?\s*(?P<h2>[NSEWnsew])?\s*$")
 _SEPARATOR_RUN = re.compile(r"[\s,;/]+")
+# A coordinate cell is short: the longest spelling (6° 19' 37,2345" SELATAN, 108° 19' 30,1234" TIMUR)
+# is about 50 characters. Longer cells are refused at once, so no cell costs more than a bounded
+# amount of work whatever the file holds.
+MAX_CELL_CHARS = 100
+# One value that parse_value accepts holds at most 8 runs of separators (S. - 6 ° 19 ' 37,2 "), so
+# a "lat, lon" pair splits at one of the first few runs and leaves few after it; more runs than
+# two values can hold is no pair. With a margin: nothing that parses is refused by these bounds.
+_MAX_VALUE_RUNS = 12
+_MAX_PAIR_RUNS = 2 * _MAX_VALUE_RUNS + 1
 
 
 @dataclass(frozen=True)
@@ -88,8 +97,10 @@ def parse_value(text: str, axis: str) -> Parsed:
     The range is not checked here (see :func:`parse_columns`), but a hemisphere letter of the
     other axis is reported in :attr:`Parsed.letter_axis`.
     """
-    raw = text
-    text = str(text).translate(_NORMALISE).strip().upper()
+    raw = text = str(text)
+    if len(text) > MAX_CELL_CHARS:
+        raise CoordinateError("value_too_long", axis=axis, length=len(text), limit=MAX_CELL_CHARS)
+    text = text.translate(_NORMALISE).strip().upper()
     if not text:
         raise CoordinateError("missing", axis=axis)
     match = _VALUE.match(text)
@@ -122,13 +133,25 @@ def _number(text: str) -> float:
 
 
 def parse_pair(text: str) -> tuple[Parsed, Parsed]:
-    """A "lat, lon" pair in one value; with hemisphere letters the order may be lon, lat."""
-    raw = text
-    text = str(text).translate(_NORMALISE).strip()
+    """A "lat, lon" pair in one value; with hemisphere letters the order may be lon, lat.
+
+    Linear in the length of the text (which is at most :data:`MAX_CELL_CHARS` anyway): only the
+    few separators a split between two values can be at are tried."""
+    raw = text = str(text)
+    if len(text) > MAX_CELL_CHARS:
+        raise CoordinateError("pair_too_long", length=len(text), limit=MAX_CELL_CHARS)
+    text = text.translate(_NORMALISE).strip()
     if not text:
         raise CoordinateError("missing_pair")
-    found = []
+    runs = []
     for sep in _SEPARATOR_RUN.finditer(text):
+        if len(runs) == _MAX_PAIR_RUNS:
+            raise CoordinateError("not_pair", value=raw.strip())
+        runs.append(sep)
+    found = []
+    for k, sep in enumerate(runs):
+        if k > _MAX_VALUE_RUNS or len(runs) - 1 - k > _MAX_VALUE_RUNS:
+            continue  # one side would hold more separators than any value has
         left, right = text[:sep.start()].strip(), text[sep.end():].strip()
         if not left or not right:
             continue
@@ -201,7 +224,11 @@ def parse_pair_column(values, area=None) -> Coordinates:
     lat = np.full(n, np.nan)
     lon = np.full(n, np.nan)
     problems: list = [None] * n
-    todo = np.ones(n, dtype=bool)
+    lengths = _lengths(array)
+    too_long = lengths > MAX_CELL_CHARS
+    for i in np.flatnonzero(too_long):
+        problems[i] = Problem("pair_too_long", {"length": int(lengths[i]), "limit": MAX_CELL_CHARS})
+    todo = ~too_long
     for pattern, comma in ((_PAIR_DOT, False), (_PAIR_COMMA, True)):
         parts = pc.extract_regex(array, pattern)
         ok = np.asarray(pc.fill_null(pc.is_valid(parts), False)) & todo
@@ -228,6 +255,11 @@ def parse_pair_column(values, area=None) -> Coordinates:
     return _finish(lat, lon, problems, area)
 
 
+def _lengths(array: pa.Array) -> np.ndarray:
+    """Each value's length in characters (0 for a missing value)."""
+    return np.asarray(pc.fill_null(pc.utf8_length(array), 0), dtype="int64")
+
+
 def _as_text(values) -> pa.Array:
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
@@ -244,12 +276,16 @@ def _parse_axis(values, axis: str):
     out = np.full(n, np.nan)
     problems: list = [None] * n
     letters = np.full(n, None, dtype=object)
-    plain = np.asarray(pc.fill_null(pc.match_substring_regex(array, _PLAIN), False))
+    lengths = _lengths(array)
+    too_long = lengths > MAX_CELL_CHARS
+    for i in np.flatnonzero(too_long):
+        problems[i] = Problem("value_too_long", {"axis": axis, "length": int(lengths[i]), "limit": MAX_CELL_CHARS})
+    plain = np.asarray(pc.fill_null(pc.match_substring_regex(array, _PLAIN), False)) & ~too_long
     if plain.any():  # only those: the others are no numbers to cast
         text = array if plain.all() else array.filter(pa.array(plain))
         text = pc.replace_substring(pc.ascii_trim_whitespace(text), ",", ".")  # \s is ASCII
         out[plain] = np.asarray(pc.cast(text, pa.float64()))
-    rest = np.flatnonzero(~plain)
+    rest = np.flatnonzero(~plain & ~too_long)
     for pattern in (_DMS_EXACT, _DMS_FAST):
         if len(rest):
             done = _dms_fast(array.take(pa.array(rest)), out, letters, rest, pattern)

@@ -131,7 +131,7 @@ def test_fast_path_reads_exactly_what_the_careful_path_reads(text, block):
     data = text.encode("utf-8")
 
     def read(careful):
-        def give_up(csv, rows):
+        def give_up(csv, rows, tick):
             csv.fallback_from = (None, None)
             return iter(())
 

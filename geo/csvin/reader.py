@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -27,6 +27,9 @@ from .sniff import FALLBACK, detect_delimiter, detect_encoding, encoding_label
 
 SNIFF_BYTES = 256 * 1024
 FIELD_LIMIT = 64 * 1024 * 1024
+MAX_COLUMNS = 1_000           # a report export has tens; more is no table of reports
+MAX_HEADER_CHARS = 64 * 1024  # 1,000 names of 64 characters
+EXTRA_VALUES_SHOWN = 5        # values named in the problem of a row with too many
 BLANK = " \t\r\n\f\v"
 LINE_BREAK = r"\r\n|\r|\n"
 LINE_BREAK_RE = re.compile(LINE_BREAK)
@@ -37,6 +40,13 @@ class UnreadableFile(InputError):
 
     status = 422
     code = "unreadable-file"
+
+
+class TooWide(UnreadableFile):
+    """The header has more columns, or more characters, than any table of reports."""
+
+    status = 413
+    code = "too-large"
 
 
 @dataclass
@@ -72,6 +82,7 @@ class CsvFile:
             _refuse_binary(head)
             self.codec, errors = detect_encoding(head)
             sample = head.decode(self.codec, errors=errors)
+            _refuse_long_header(sample, full=len(head) == SNIFF_BYTES)
             self.delimiter = detect_delimiter(sample)
             self.text = io.TextIOWrapper(self.binary, encoding=self.codec, errors=errors, newline="")
             self._reader = _Records(self.text, self.delimiter)
@@ -83,9 +94,15 @@ class CsvFile:
             self.close()
             raise UnreadableFile("the file is empty: no header and no rows")
         self.header_line, raw_header = header
-        if raw_header is None:
+        if raw_header is None or sum(map(len, raw_header)) > MAX_HEADER_CHARS:
             self.close()
-            raise UnreadableFile(f"the header (line {self.header_line}) is too long to be a header")
+            raise _header_too_long(self.header_line)
+        if len(raw_header) > MAX_COLUMNS:
+            self.close()
+            raise TooWide(f"the header (line {self.header_line}) has {len(raw_header):,} columns; a table of "
+                          f"reports has at most {MAX_COLUMNS:,}", message_id="batch.too_many_columns",
+                          message_values={"line": self.header_line, "count": f"{len(raw_header):,}",
+                                          "limit": f"{MAX_COLUMNS:,}"}, limit=MAX_COLUMNS)
         self.columns = _column_names(raw_header)
         if not self.columns:
             self.close()
@@ -111,15 +128,18 @@ class CsvFile:
         except (OSError, ValueError):
             return 0
 
-    def chunks(self, rows: int = 100_000) -> Iterator[Chunk]:
+    def chunks(self, rows: int = 100_000, tick: Callable[[], None] | None = None) -> Iterator[Chunk]:
         """The rows after the header, at most ``rows`` at a time.
 
         Well-formed UTF-8 goes through pyarrow (:mod:`.fast`); anything else, and the rest of a
         file from the first block that looks unusual, through the csv module record by record.
+        ``tick`` is called before each block of bytes or records is parsed, also when they turn
+        out to hold no rows (blank lines): a time budget raises from there.
         """
+        tick = tick or _nothing
         if self.codec in ("utf-8", "utf-8-sig") and self._seekable:
             self.fallback_from = None
-            for arrays, lines in fast.chunks(self, rows):
+            for arrays, lines in fast.chunks(self, rows, tick):
                 chunk = self._finish(arrays, lines, {}, {})
                 if chunk is not None:
                     yield chunk
@@ -128,14 +148,16 @@ class CsvFile:
             offset, line = self.fallback_from
             if offset is not None:
                 self._restart(offset, line)
-        yield from self._careful_chunks(rows)
+        yield from self._careful_chunks(rows, tick)
 
-    def _careful_chunks(self, rows: int) -> Iterator[Chunk]:
+    def _careful_chunks(self, rows: int, tick: Callable[[], None]) -> Iterator[Chunk]:
         """Records parsed in bulk by the csv module; the line each starts on is counted from the
-        line breaks inside its values (quoted newlines), checked against the reader's own count."""
+        line breaks inside its values (quoted newlines), checked against the reader's own count.
+        Blank lines (empty records) only count lines: they never become arrays."""
         width = len(self.columns)
         reader = self._reader.reader
         while True:
+            tick()
             records: list = []
             try:
                 records.extend(itertools.islice(reader, rows))
@@ -143,17 +165,24 @@ class CsvFile:
                 records.append(None)
             if not records:
                 return
-            records, cut, problems = _regularise(records, max(width, self.raw_width))
-            arrays = [pa.array(col, type=pa.string()) for col in zip(*records)]
-            span = np.ones(len(records), dtype="int64")
-            for array in arrays:
-                span += fast.line_breaks(array)
-            for i, values in cut.items():
-                span[i] += sum(len(LINE_BREAK_RE.findall(v)) for v in values)
-            lines = self._reader.done + np.cumsum(span) - span + 1
-            self._reader.done += int(span.sum())
+            filled = [i for i, r in enumerate(records) if r != []]  # [] is a blank line: one line
+            spans = np.ones(len(records), dtype="int64")
+            if filled:
+                records = records if len(filled) == len(records) else [records[i] for i in filled]
+                records, cut, problems = _regularise(records, max(width, self.raw_width))
+                arrays = [pa.array(col, type=pa.string()) for col in zip(*records)]
+                span = np.ones(len(records), dtype="int64")
+                for array in arrays:
+                    span += fast.line_breaks(array)
+                for i, values in cut.items():
+                    span[i] += sum(len(LINE_BREAK_RE.findall(v)) for v in values)
+                spans[filled] = span
+            lines = (self._reader.done + np.cumsum(spans) - spans + 1)[filled]
+            self._reader.done += int(spans.sum())
             if self._reader.done != self._reader.base + reader.line_num:  # cannot happen; but
                 self._reader.done = self._reader.base + reader.line_num    # keep later lines right
+            if not filled:
+                continue
             chunk = self._finish(arrays, lines, cut, problems)
             if chunk is not None:
                 yield chunk
@@ -178,8 +207,9 @@ class CsvFile:
         for i in np.flatnonzero(extra).tolist():
             values = [a[i].as_py() for a in arrays[width:]] + cut.get(i, [])
             shown = [v for v in values if v.strip(BLANK)]
+            named = ", ".join(f'"{v}"' for v in shown[:EXTRA_VALUES_SHOWN])
             problems[i] = Problem("extra_values", {
-                "count": len(shown), "values": ", ".join(f'"{v}"' for v in shown),
+                "count": len(shown), "values": named + (", ..." if len(shown) > EXTRA_VALUES_SHOWN else ""),
                 "delimiter": "tab" if self.delimiter == "\t" else self.delimiter})
         keep = ~blank
         keep[list(problems)] = True  # a row with a problem has content somewhere
@@ -260,6 +290,28 @@ class _Records:
                 return start, record
 
 
+def _nothing() -> None:
+    pass
+
+
+def _header_too_long(line: int | None) -> TooWide:
+    where = f" (line {line})" if line else ""
+    return TooWide(f"the header{where} is longer than {MAX_HEADER_CHARS:,} characters: it is no header of a "
+                   f"table of reports", message_id="batch.header_too_long",
+                   message_values={"limit": f"{MAX_HEADER_CHARS:,}"}, limit=MAX_HEADER_CHARS)
+
+
+def _refuse_long_header(sample: str, full: bool) -> None:
+    """Refuse a file whose first line (after blank lines) is longer than any header, before it
+    is parsed: ``sample`` is the file's beginning, ``full`` when the file goes on after it."""
+    text = sample.lstrip(BLANK)
+    if not text:
+        return  # blank lines only so far: the header, once read, is measured
+    end = min((i for i in (text.find("\n"), text.find("\r")) if i >= 0), default=-1)
+    if end > MAX_HEADER_CHARS or (end < 0 and (full or len(text) > MAX_HEADER_CHARS)):
+        raise _header_too_long(None)
+
+
 def _blank_values(values: pa.Array) -> np.ndarray:
     """Which values are empty or ASCII whitespace only (:data:`BLANK`)."""
     blank = pc.or_(pc.equal(pc.binary_length(values), 0), pc.ascii_is_space(values))
@@ -295,11 +347,16 @@ def _column_names(header: list[str]) -> list[str]:
         names.pop()
     out: list[str] = []
     seen: set[str] = set()
+    tried: dict[str, int] = {}  # the suffix to try next for a repeated name (names taken stay taken)
     for i, name in enumerate(names, start=1):
         name = name or f"column_{i}"
-        unique, n = name, 2
-        while unique.lower() in seen:
-            unique, n = f"{name}_{n}", n + 1
+        unique, n = name, tried.get(name.lower(), 2)
+        if unique.lower() in seen:
+            unique = f"{name}_{n}"
+            while unique.lower() in seen:
+                n += 1
+                unique = f"{name}_{n}"
+            tried[name.lower()] = n + 1
         seen.add(unique.lower())
         out.append(unique)
     return out
