@@ -147,7 +147,8 @@ def fresh_url(store_url, tmp_path):
 
 def test_migration_0003_keeps_reports_and_scopes_keys(fresh_url, tmp_path, engine):
     """A database at 0002 with a report, its history and a re-judgement migrates to 0003: every
-    row kept (foreign keys intact), the old key in the '' scope, per-token keys after."""
+    row kept (foreign keys intact), the old key in the '' scope, per-token keys after; an EXIF
+    accuracy stored as NaN (PostgreSQL) or 4.29e9 m becomes NULL."""
     store = Store(fresh_url, engine, tmp_path / "photos")
     try:
         store.migrator.upgrade("0002")
@@ -157,6 +158,12 @@ def test_migration_0003_keeps_reports_and_scopes_keys(fresh_url, tmp_path, engin
                 "INSERT INTO reports (id, idempotency_key, request_hash, apk_type, lon, lat, location_source, "
                 "reported_at, received_at, status, status_at, verdict, verdict_status, uncertain, rules_version, "
                 f"layers_version) VALUES ('{uuid.UUID(int=1)}', 'old-key', 'h', 'baliho', 108.32, -6.33, 'report', "
+                f"'{now}', '{now}', 'reported', '{now}', '{{}}', 'violation', false, 'r1', 'l1')")
+            nan = "'NaN'" if store.backend == "postgresql" else "4294967295.0"  # SQLite stores NaN as NULL
+            connection.exec_driver_sql(
+                "INSERT INTO reports (id, request_hash, apk_type, lon, lat, accuracy_m, location_source, "
+                "reported_at, received_at, status, status_at, verdict, verdict_status, uncertain, rules_version, "
+                f"layers_version) VALUES ('{uuid.UUID(int=2)}', 'h', 'baliho', 108.32, -6.33, {nan}, 'exif', "
                 f"'{now}', '{now}', 'reported', '{now}', '{{}}', 'violation', false, 'r1', 'l1')")
             connection.exec_driver_sql(
                 f"INSERT INTO report_events (report_id, to_status, actor, at) VALUES ('{uuid.UUID(int=1)}', "
@@ -168,8 +175,8 @@ def test_migration_0003_keeps_reports_and_scopes_keys(fresh_url, tmp_path, engin
         store.migrate()
         assert store.migrator.current() == store.migrator.head()
         with store.db.connect() as connection:
-            assert connection.exec_driver_sql("SELECT idempotency_scope, idempotency_key FROM reports").all() == \
-                [("", "old-key")]
+            assert connection.exec_driver_sql("SELECT idempotency_scope, idempotency_key, accuracy_m FROM reports "
+                                              "ORDER BY id").all() == [("", "old-key", None), ("", None, None)]
             assert connection.exec_driver_sql("SELECT count(*) FROM report_events").scalar() == 1
             assert connection.exec_driver_sql("SELECT count(*) FROM report_verdicts").scalar() == 1
             if store.backend == "sqlite":
@@ -180,6 +187,7 @@ def test_migration_0003_keeps_reports_and_scopes_keys(fresh_url, tmp_path, engin
         a = store.submit(report(), idempotency_key="old-key", token_id=7)
         b = store.submit(report(), idempotency_key="old-key", token_id=8)
         assert a.created and b.created and len({a.report["id"], b.report["id"], str(uuid.UUID(int=1))}) == 3
+        assert store.list_reports(limit=None)[1] == 4  # the old rows read back (no NaN in the page)
     finally:
         store.dispose()
 
@@ -376,6 +384,8 @@ FSIZE_CHILD = textwrap.dedent('''
     from geo import Engine, load_layers
     from geo.config import Settings
     from geo.layers import bundled_layers_dir
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
     from webmap import create_app
 
     instance, url = Path(sys.argv[1]), sys.argv[2]
@@ -383,34 +393,45 @@ FSIZE_CHILD = textwrap.dedent('''
     store = app.extensions["zonasi"].store
     token = store.tokens.create("field", "full disk")         # migrated and written before the limit
     rng = random.Random(2)
-    noise = Image.frombytes("RGB", (200, 200), bytes(rng.getrandbits(8) for _ in range(200 * 200 * 3)))
-    buffer = io.BytesIO()
-    noise.save(buffer, "PNG")
-    data = buffer.getvalue()
-    assert len(data) > 100_000
+
+    def noise(side):
+        image = Image.frombytes("RGB", (side, side), bytes(rng.getrandbits(8) for _ in range(side * side * 3)))
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG")
+        return buffer.getvalue()
+    # 120 KB: parsed in memory, fails when the photo is written; 600 KB: werkzeug spools the
+    # upload to a temporary file first (over 500 KB), which fails already
+    photos = [noise(200), noise(450)]
+    assert 100_000 < len(photos[0]) < 500_000 < len(photos[1])
+    bodies = []  # encoded in memory now: the test client would spool a large body to a file itself
+    for data in photos:
+        form = {"apk_type": "baliho", "lon": "108.32", "lat": "-6.33", "photo": FileStorage(io.BytesIO(data), "big.png", content_type="image/png")}
+        bodies.append(encode_multipart(form))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)              # else the kernel kills us instead of EFBIG
     resource.setrlimit(resource.RLIMIT_FSIZE, (65_536, resource.RLIM_INFINITY))
-    form = {"apk_type": "baliho", "lon": "108.32", "lat": "-6.33", "photo": (io.BytesIO(data), "big.png")}
-    r = app.test_client().post("/api/reports", data=form, headers={"Authorization": "Bearer " + token},
-                               content_type="multipart/form-data")
-    print(json.dumps({"status": r.status_code, "type": r.mimetype, "retry": r.headers.get("Retry-After"),
-                      "body": r.get_json()}))
+    for boundary, body in bodies:
+        r = app.test_client().post("/api/reports", data=body, headers={"Authorization": "Bearer " + token},
+                                   content_type=f"multipart/form-data; boundary={boundary}")
+        print(json.dumps({"status": r.status_code, "type": r.mimetype, "retry": r.headers.get("Retry-After"),
+                          "body": r.get_json()}))
 ''')
 
 
 def test_photo_write_on_a_full_disk_is_507_and_leaves_no_file(store_url, tmp_path):
     """A real write limit, not a mock: the child process sets RLIMIT_FSIZE to 64 KiB (with SIGXFSZ
     ignored, so writing past it fails with EFBIG, as a full disk fails with ENOSPC) after the
-    database and token were written, then posts a 100+ KB photo. A tmpfs mount would need root
+    database and token were written, then posts a 120 KB photo (written by the photo store) and
+    a 600 KB one (spooled to a temporary file by werkzeug first). A tmpfs mount would need root
     and a mount namespace that CI may not give; the file-size limit needs neither."""
     instance = tmp_path / "instance"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", FSIZE_CHILD, str(instance), store_url], capture_output=True,
                           text=True, env=env, cwd=ROOT, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    answer = json.loads(done.stdout.strip().splitlines()[-1])
-    assert answer["status"] == 507 and answer["type"] == "application/problem+json" and answer["retry"]
-    assert answer["body"]["status"] == 507
+    answers = [json.loads(line) for line in done.stdout.strip().splitlines()[-2:]]
+    for answer in answers:
+        assert answer["status"] == 507 and answer["type"] == "application/problem+json" and answer["retry"]
+        assert answer["body"]["status"] == 507
     assert [p for p in (instance / "photos").rglob("*") if p.is_file()] == []  # no temp file, no photo
     with Store(store_url, None, instance / "photos") as store:
         assert store.count_reports() == 0

@@ -16,6 +16,7 @@ from geo import InputError
 from geo.explain import describe
 from geo.export import get_format, to_bytes
 from geo.store import ReportFilter
+from geo.store.faults import full_is_unavailable
 from geo.store.inputs import storable_text
 from geo.store.verdicts import stored_verdict
 
@@ -81,8 +82,9 @@ def submit():
         if not isinstance(data, dict):
             raise BadRequest(auth.message("reports.bad_json"))
     elif request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        data = {k: v for k, v in request.form.items()}
-        upload = request.files.get("photo")
+        with full_is_unavailable():  # a large upload is spooled to a temporary file first
+            data = {k: v for k, v in request.form.items()}
+            upload = request.files.get("photo")
         if upload is not None and upload.filename != "":
             photo = upload.read(s.settings.max_photo_mb * 1024 * 1024 + 1)
         unknown = [name for name in request.files if name != "photo"]

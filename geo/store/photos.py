@@ -25,6 +25,11 @@ GPS_IFD = 0x8825
 DEFAULT_MAX_PIXELS = 40_000_000  # Settings.max_photo_pixels
 
 
+class PhotoTooLarge(TooLarge, InputError):
+    """A photo of too many pixels: a 413, and still an InputError on ``photo`` like every other
+    refusal of a photo."""
+
+
 @dataclass(frozen=True)
 class Photo:
     data: bytes
@@ -74,9 +79,9 @@ def read_photo(data: bytes, max_bytes: int, max_pixels: int = DEFAULT_MAX_PIXELS
     return Photo(data, suffix, media_type, *gps)
 
 
-def _too_many_pixels(width: int, height: int, max_pixels: int) -> TooLarge:
+def _too_many_pixels(width: int, height: int, max_pixels: int) -> PhotoTooLarge:
     size = f"{width} x {height} px" if width else "over Pillow's decompression-bomb limit"
-    return TooLarge(f"the photo is {size}; at most {max_pixels / 1e6:g} megapixels",
+    return PhotoTooLarge(f"the photo is {size}; at most {max_pixels / 1e6:g} megapixels",
                     message_id="reports.photo_pixels",
                     message_values={"size": size, "limit": f"{max_pixels / 1e6:g}"}, field="photo")
 

@@ -8,6 +8,7 @@ the move) and ``actor_note`` (what the client said about who it is, kept apart f
 
 On SQLite the unnamed UNIQUE constraint can only go by rebuilding the table (Alembic batch
 mode), with foreign keys off meanwhile and checked before the commit (``Migrator.upgrade``).
+Accuracies outside the API's range (a NaN from EXIF, 4.29e9 m) become NULL.
 
 Revision ID: 0003
 Revises: 0002
@@ -38,6 +39,10 @@ def upgrade() -> None:
             if unique["column_names"] == ["idempotency_key"]:
                 op.drop_constraint(unique["name"], "reports", type_="unique")
         op.create_unique_constraint(SCOPED, "reports", ["idempotency_scope", "idempotency_key"])
+    # EXIF accuracies the API would have refused (NaN from a 0/0 rational breaks every JSON page
+    # on PostgreSQL, which stores NaN; SQLite stored NULL) are dropped, as they now are on input.
+    # PostgreSQL orders NaN above every number, so it is outside the range too.
+    op.execute("UPDATE reports SET accuracy_m = NULL WHERE NOT (accuracy_m BETWEEN 0 AND 100000)")
 
 
 def downgrade() -> None:
