@@ -32,11 +32,12 @@ def free_port() -> int:
 class ZonasiServer:
     def __init__(self, instance_dir: Path, *, database_url: str | None = None, workers: int = 2,
                  worker_class: str = "gevent", threads: int = 8, port: int | None = None,
-                 env: dict | None = None):
+                 env: dict | None = None, args: tuple[str, ...] = ()):
         self.instance_dir = Path(instance_dir)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers, self.worker_class, self.threads = workers, worker_class, threads
+        self.args = tuple(args)  # more `zonasi serve` options
         self.env = {**os.environ, **(env or {}), "ZONASI_INSTANCE": str(self.instance_dir)}
         self.env.pop("ZONASI_DATABASE_URL", None)
         if database_url:
@@ -60,7 +61,8 @@ class ZonasiServer:
         log = open(self.log, "a")
         self.process = subprocess.Popen(
             [str(ZONASI), "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(self.workers), "--worker-class", self.worker_class, "--threads", str(self.threads)],
+             "--workers", str(self.workers), "--worker-class", self.worker_class, "--threads", str(self.threads),
+             *self.args],
             env=self.env, stdout=log, stderr=log, start_new_session=True)
         log.close()
         self.starts += 1

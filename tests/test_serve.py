@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import random
+import signal
+import socket
 import sys
 import threading
 import time
@@ -15,7 +17,7 @@ import pytest
 from store_helpers import report
 
 sys.path.append(str(Path(__file__).resolve().parent.parent / "bench"))  # appended: bench/layers.py must not shadow layers
-from serverproc import ZonasiServer  # noqa: E402
+from serverproc import ZONASI, ZonasiServer  # noqa: E402
 
 
 def test_engine_is_safe_from_many_threads(engine):
@@ -80,42 +82,114 @@ def test_serve_runs_gunicorn_with_migrations(tmp_path, store_url, worker_class, 
             assert zones.status_code == 200 and zones.json()["features"]
             assert client.get("/api/zones.geojson", params={"regency": "32.12"},
                               headers={"If-None-Match": zones.headers["etag"]}).status_code == 304
-        _assert_connections_spread(server.process.pid, server.port)
+        if worker_class == "gevent":  # gthread workers accept from every slot's socket at once
+            _assert_connections_spread(server.process.pid, server.port)
     finally:
         _stop(server)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("worker_class", ["gevent", "gthread"])
-def test_a_long_request_does_not_hold_up_short_ones(tmp_path, worker_class):
-    """One worker: while it validates a large CSV, its other connections are still answered."""
-    server = ZonasiServer(tmp_path / "instance", workers=1, worker_class=worker_class)
+def test_a_long_request_does_not_hold_up_short_ones(tmp_path, worker_class, engine):
+    """One worker, one upload thread, no queue: an upload whose answer the client does not read
+    holds the upload lane for as long as the client wants (its 15 MB answer cannot fit in the
+    socket buffers), so it is long by construction, whatever the machine's speed. Meanwhile the
+    same worker answers checks and the data routes (a lane of their own), and a second upload is
+    refused at once with 503 + Retry-After (which also proves the first still holds the lane)."""
+    server = ZonasiServer(tmp_path / "instance", workers=1, worker_class=worker_class,
+                          args=("--upload-threads", "1", "--queue", "0"))
     server.start()
-    base = server.url
-    data = _points_csv(60_000)
-    upload_done = threading.Event()
-    checks_during_upload = []
-
-    def upload():
-        try:
-            r = httpx.post(f"{base}/api/validate", files={"file": ("laporan.csv", data)}, timeout=120)
-            assert r.status_code == 200
-        finally:
-            upload_done.set()
-
+    data = _points_csv(100_000)
     try:
-        with httpx.Client(base_url=base) as client:
-            thread = threading.Thread(target=upload)
-            thread.start()
-            time.sleep(0.2)  # the upload is on its way
-            while not upload_done.is_set():
-                assert client.get("/api/check?lat=-6.33&lon=108.32").status_code == 200
-                if not upload_done.is_set():
-                    checks_during_upload.append(1)
-            thread.join()
-        assert len(checks_during_upload) >= 3
+        held = _start_upload(server.port, data)
+        try:
+            _wait_until_lane_held(server.url, "/api/validate")
+            with httpx.Client(base_url=server.url, timeout=30) as client:
+                for _ in range(3):
+                    assert client.get("/api/check?lat=-6.33&lon=108.32").json()["status"] == "violation"
+                    page = client.get("/ogc/collections/sites/items", params={"limit": 500})
+                    assert page.status_code == 200 and page.json()["numberReturned"] == 500
+                    busy = client.post("/api/validate?lang=en", files={"file": ("b.csv", b"lat,lon\n-6.3,108.3\n")})
+                    assert busy.status_code == 503, busy.text
+                    assert busy.headers["content-type"] == "application/problem+json"
+                    assert int(busy.headers["retry-after"]) > 0 and "busy" in busy.json()["detail"]
+            body = _read_answer(held)  # now read the held answer: whole and right
+        finally:
+            held.close()
+        assert body == _validate_in_process(engine, data)
+        with httpx.Client(base_url=server.url, timeout=30) as client:  # the lane is free again
+            assert client.post("/api/validate", files={"file": ("c.csv", b"lat,lon\n-6.3,108.3\n")}).status_code == 200
     finally:
         _stop(server)
+
+
+@pytest.mark.slow
+def test_a_stopped_worker_holds_up_no_connection(tmp_path):
+    """A worker stopped (SIGSTOP: as a stuck one) cannot accept; the connections the kernel queued
+    at its socket are taken by the other worker after a short grace, never left waiting."""
+    server = ZonasiServer(tmp_path / "instance", workers=2)
+    server.start()
+    try:
+        stopped = _workers(server.process.pid)[0]
+        os.kill(stopped, signal.SIGSTOP)
+        try:
+            for _ in range(20):  # a new connection each: about half are queued at the stopped one
+                r = httpx.get(f"{server.url}/api/check?lat=-6.33&lon=108.32", timeout=10)
+                assert r.status_code == 200
+        finally:
+            os.kill(stopped, signal.SIGCONT)
+    finally:
+        _stop(server)
+
+
+def _start_upload(port: int, data: bytes) -> socket.socket:
+    """POST the CSV over a socket with a small receive buffer, and read nothing back yet."""
+    boundary = "zonasi-test-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n"
+            f"Content-Type: text/csv\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 * 1024)
+    sock.connect(("127.0.0.1", port))
+    sock.sendall(f"POST /api/validate HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                 f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+                 f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    return sock
+
+
+def _wait_until_lane_held(base: str, path: str) -> None:
+    """Until the upload sent before holds its lane: a second upload is then refused (a 200 here
+    would mean the held upload had not yet been taken in; it validates a one-row file)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        r = httpx.post(f"{base}{path}", files={"file": ("w.csv", b"lat,lon\n-6.3,108.3\n")}, timeout=30)
+        if r.status_code == 503:
+            return
+        assert r.status_code == 200, r.text
+        time.sleep(0.05)
+    raise AssertionError("the held upload never took its lane")
+
+
+def _read_answer(sock: socket.socket) -> bytes:
+    sock.settimeout(60)
+    chunks = []
+    while chunk := sock.recv(1 << 20):
+        chunks.append(chunk)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), head[:200]
+    if b"transfer-encoding: chunked" in head.lower():
+        body = _dechunk(body)
+    return body
+
+
+def _dechunk(data: bytes) -> bytes:
+    out, pos = [], 0
+    while True:
+        end = data.index(b"\r\n", pos)
+        size = int(data[pos:end].split(b";")[0], 16)
+        if size == 0:
+            return b"".join(out)
+        out.append(data[end + 2:end + 2 + size])
+        pos = end + 2 + size + 2
 
 
 def _points_csv(n: int) -> bytes:
@@ -153,8 +227,8 @@ def _established_inodes(port: int) -> set[str]:
 
 
 def _assert_connections_spread(master: int, port: int, n: int = 30) -> None:
-    """Keep-alive connections opened in a burst land on every worker (one SO_REUSEPORT socket
-    each), not 45 of 50 on one as with a shared socket."""
+    """Keep-alive connections opened in a burst land on every worker (a SO_REUSEPORT socket per
+    worker slot, taken by its owner first), not 45 of 50 on one as with a shared socket."""
     if not Path("/proc/net/tcp").exists():
         pytest.skip("needs Linux /proc")
     clients = [httpx.Client(base_url=f"http://127.0.0.1:{port}") for _ in range(n)]
@@ -171,3 +245,19 @@ def _assert_connections_spread(master: int, port: int, n: int = 30) -> None:
     finally:
         for client in clients:
             client.close()
+
+
+@pytest.mark.slow
+def test_a_second_server_on_the_same_port_is_refused(tmp_path):
+    """SO_REUSEPORT must not let a second `zonasi serve` share a port that one already serves
+    (the kernel would split the connections between two servers)."""
+    server = ZonasiServer(tmp_path / "instance", workers=1)
+    server.start()
+    try:
+        second = ZonasiServer(tmp_path / "other", workers=1, port=server.port)
+        done = __import__("subprocess").run(
+            [str(ZONASI), "serve", "--port", str(server.port), "--workers", "1"],
+            env=second.env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2 and f"cannot listen on 127.0.0.1:{server.port}" in done.stderr, done.stderr
+    finally:
+        _stop(server)

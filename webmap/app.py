@@ -15,10 +15,14 @@ from . import batch, mapapi, pages
 from . import api, errors, ogc, openapi, reports, security, zones
 
 
-# Paths of the requests that may compute for a while (CSV validation up to seconds, exports of
-# every violation, OGC pages of up to 10,000 features and exclusion zones: 0.2-0.6 s): a
-# production server may run them apart from the short ones (`zonasi serve`).
-LONG_ROUTES = ("/api/validate", "/api/violations.", "/api/zones.geojson", "/ogc/collections/", "/collections/")
+# Paths of the requests that may compute for a while, by kind: uploads to validate (seconds of
+# CPU) and the data routes (exports of every violation, OGC pages of up to 10,000 features,
+# exclusion zones, stats: 0.2-0.6 s). A production server runs each kind apart from the short
+# requests and from the other kind (`zonasi serve`, zonasi/offload.py).
+LONG_ROUTES = {
+    "uploads": ("/api/validate",),
+    "data": ("/api/violations.", "/api/zones.geojson", "/api/stats", "/ogc/collections/", "/collections/"),
+}
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """Helpers of `zonasi serve`: the gevent patch, freezing the heap before forking,
-and one listening socket per worker.
+and the listening sockets.
 
 Why gevent by default: with gunicorn's thread workers every request crosses threads three times
 (the poller hands the connection to a pool thread, which hands it back), and each crossing is a
@@ -7,12 +7,8 @@ thread wake-up and a GIL hand-over: at 800 requests/s spread over idling keep-al
 that cost as much CPU as the request itself, and the hand-overs queue up into tail latency. A
 gevent worker reads, answers and waits for the next request of every connection in one thread.
 
-Why a socket per worker: gunicorn's workers normally share the master's listening socket, and
-whichever worker wakes first accepts. A burst of new keep-alive connections then lands mostly on
-one worker (45 of 50 in a test on 2 cores) and stays there, so that worker is overloaded while
-the other idles. With ``SO_REUSEPORT`` every worker listens on its own socket bound to the same
-address, and the kernel spreads new connections evenly across them. The master then listens
-only on a private Unix socket that nobody connects to.
+Why a socket per worker slot, held by every worker: see :class:`Listeners`. The master itself
+listens only on a private Unix socket that nobody connects to.
 """
 from __future__ import annotations
 
@@ -35,44 +31,117 @@ def patch_for_gevent() -> None:
     monkey.patch_all(ssl=False)
 
 
-def worker_class(name: str):
+def worker_class(name: str, listeners: "Listeners | None" = None):
     """gunicorn's worker class for ``name``; for gevent, one that does not patch again (the master
-    has, see :func:`patch_for_gevent`) and only turns its listening sockets into gevent's."""
+    has, see :func:`patch_for_gevent`), turns its listening sockets into gevent's and takes a
+    peer's connections only once they have waited :attr:`Listeners.grace` seconds."""
     if name != "gevent":
         return name
     from gevent import socket as gsocket
     from gunicorn.workers.ggevent import GeventWorker
 
+    grace = listeners.grace if listeners is not None else 0.0
+
     class Worker(GeventWorker):
+        peer_sockets: list = []
+
         def patch(self):
             self.sockets = [gsocket.socket(s.FAMILY, gsocket.SOCK_STREAM, fileno=s.sock.detach())
                             for s in self.sockets]
+            peers = getattr(self, "zonasi_peers", 0)
+            if peers:
+                self.sockets, self.peer_sockets = self.sockets[:-peers], self.sockets[-peers:]
+
+        def run(self):
+            import gevent
+
+            for sock in self.peer_sockets:
+                gevent.spawn(self._take_waiting, sock)
+            super().run()
+
+        def _take_waiting(self, sock):
+            """Accept the connections still waiting at a peer's socket ``grace`` seconds after
+            they were seen: a living owner takes its own within microseconds."""
+            import gevent
+            from gevent.socket import wait_read
+
+            sock.settimeout(0.0)
+            while self.alive:
+                wait_read(sock.fileno())
+                gevent.sleep(grace)
+                while True:
+                    try:
+                        client, address = sock.accept()
+                    except (BlockingIOError, InterruptedError):
+                        break
+                    except OSError:
+                        return  # the socket is closed: the worker is leaving
+                    client.setblocking(1)
+                    gevent.spawn(self.handle, sock, client, address)
 
     return Worker
 
 
-def reuse_port_listener(host: str, port: int, worker):
-    """A listening socket of this worker alone, bound to host:port with SO_REUSEPORT, wrapped in
-    gunicorn's socket class (which listens with the worker's backlog, TCP_NODELAY on)."""
-    from gunicorn.sock import TCP6Socket, TCPSocket
+class Listeners:
+    """The listening sockets of `zonasi serve`: one per worker slot, all bound to host:port with
+    ``SO_REUSEPORT`` and made by the master before it forks.
 
-    sock = _bound(host, port)
-    kind = TCP6Socket if sock.family == socket.AF_INET6 else TCPSocket
-    return kind(sock.getsockname(), worker.cfg, worker.log, fd=sock.detach())
+    Why a socket per worker: when workers share one socket, whichever wakes first accepts, and a
+    burst of new keep-alive connections lands mostly on one worker (45 of 50 in a test on 2 cores)
+    and stays there. With a socket per slot the kernel spreads new connections evenly by address.
+
+    Why every worker holds every socket: a socket of its own only, and a stopped or stuck worker
+    blackholes the connections the kernel queued at its socket until the master kills it (120 s),
+    and then they are reset. Here each worker accepts at once from its own socket and, after
+    ``grace`` seconds, from any peer's socket where a connection is still waiting; and the master
+    keeps every socket open, so a connection queued at a killed worker's socket is taken by a
+    peer or by its replacement, never reset."""
+
+    grace = 0.05
+
+    def __init__(self, host: str, port: int, slots: int):
+        self.slots = slots
+        self.sockets: list[socket.socket] = []
+        _bound(host, port, reuse_port=False).close()  # another server there (even with SO_REUSEPORT): fail
+        try:
+            for _ in range(slots):
+                sock = _bound(host, port)
+                self.sockets.append(sock)
+                sock.listen(2048)
+        except OSError:
+            self.close()
+            raise
+
+    def assign(self, arbiter, worker) -> None:
+        """In the master, before a worker forks: give it the lowest slot no living worker holds."""
+        taken = {getattr(w, "zonasi_slot", None) for w in arbiter.WORKERS.values()}
+        free = [slot for slot in range(self.slots) if slot not in taken]
+        worker.zonasi_slot = free[0] if free else worker.age % self.slots
+
+    def install(self, worker) -> None:
+        """In a forked worker: its own socket first, then every peer's (gunicorn's socket class
+        listens with the worker's backlog, TCP_NODELAY on)."""
+        from gunicorn.sock import TCP6Socket, TCPSocket
+
+        slot = worker.zonasi_slot
+        order = [self.sockets[slot]] + [s for i, s in enumerate(self.sockets) if i != slot]
+        worker.sockets = [(TCP6Socket if s.family == socket.AF_INET6 else TCPSocket)(
+            s.getsockname(), worker.cfg, worker.log, fd=os.dup(s.fileno())) for s in order]
+        worker.zonasi_peers = len(order) - 1
+
+    def close(self) -> None:
+        for sock in self.sockets:
+            sock.close()
 
 
-def check_port(host: str, port: int) -> None:
-    """Raise OSError now (in the master, with a clear message) if host:port cannot be bound."""
-    _bound(host, port).close()
-
-
-def _bound(host: str, port: int) -> socket.socket:
+def _bound(host: str, port: int, *, reuse_port: bool = True) -> socket.socket:
     family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
                                                          flags=socket.AI_PASSIVE)[0]
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind(address)
     except OSError:
         sock.close()
@@ -102,54 +171,3 @@ def freeze_heap() -> None:
 
     gc.collect()
     gc.freeze()
-
-
-
-class Offload:
-    """WSGI middleware of gevent workers: requests to the long routes (a CSV to validate, an
-    export) run in a native thread of gevent's pool, so that the worker's event loop goes on
-    answering its other connections meanwhile (they share the CPU, as under thread workers,
-    instead of waiting for the long request to finish).
-
-    The request body is read first, in the event loop (a slow upload holds no thread; a body
-    over ``max_body`` is cut just past the limit, which the app refuses with a 413), and the
-    response is collected in the thread."""
-
-    def __init__(self, app, prefixes: tuple[str, ...], max_body: int):
-        self.app = app
-        self.prefixes = prefixes
-        self.max_body = max_body
-
-    def __call__(self, environ, start_response):
-        if not environ.get("PATH_INFO", "").startswith(self.prefixes):
-            return self.app(environ, start_response)
-        from gevent import get_hub
-
-        self._buffer_body(environ)
-        started = []
-
-        def run():
-            result = self.app(environ, lambda *args: started.append(args))
-            try:
-                return b"".join(result)
-            finally:
-                if hasattr(result, "close"):
-                    result.close()
-
-        body = get_hub().threadpool.apply(run)
-        start_response(*started[-1])
-        return [body]
-
-    def _buffer_body(self, environ) -> None:
-        import io
-
-        length = environ.get("CONTENT_LENGTH") or ""
-        if length.isdigit():
-            if int(length) > self.max_body:
-                return  # refused from the header alone, nothing to read
-            size = int(length)
-        elif "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-            size = self.max_body + 1
-        else:
-            return
-        environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read(size))

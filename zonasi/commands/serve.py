@@ -12,6 +12,7 @@ import click
 from geo import ZonasiError
 
 from .. import server
+from ..offload import Gate, Lane, Offload
 from ..options import layers_option, settings_from
 
 
@@ -26,8 +27,16 @@ from ..options import layers_option, settings_from
                    "threads of their own. gthread: every request in one of --threads threads per worker.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
               help="Threads per worker (gthread only).")
+@click.option("--upload-threads", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="CSV uploads (POST /api/validate) validated at once per worker; more wait in a queue "
+                   "of --queue, the rest get 503 with Retry-After. The map's data routes have threads of "
+                   "their own, so uploads never hold them up.")
+@click.option("--data-threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Exports, OGC pages, exclusion zones and stats computed at once per worker.")
+@click.option("--queue", default=8, show_default=True, type=click.IntRange(0, 10_000),
+              help="Long requests of each kind that may wait for a thread, per worker.")
 @layers_option
-def serve(host, port, workers, worker_class, threads, layers_dir):
+def serve(host, port, workers, worker_class, threads, upload_threads, data_threads, queue, layers_dir):
     """Serve the map and the API with gunicorn (not Flask's development server).
 
     The layers are loaded once and shared by the workers. The database comes from
@@ -56,36 +65,43 @@ def serve(host, port, workers, worker_class, threads, layers_dir):
     app.extensions["zonasi"].engine.warm()
     server.freeze_heap()
 
-    # One listening socket per worker (SO_REUSEPORT): the kernel spreads connections evenly.
-    private = Path(tempfile.mkdtemp(prefix="zonasi-serve-")) if server.REUSE_PORT else None
-    if private is not None:
+    # A listening socket per worker slot (SO_REUSEPORT), made here and held by every worker.
+    listeners = private = None
+    if server.REUSE_PORT:
         try:
-            server.check_port(host, port)
+            listeners = server.Listeners(host, port, workers)
         except OSError as exc:
-            shutil.rmtree(private, ignore_errors=True)
             raise click.UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+        private = Path(tempfile.mkdtemp(prefix="zonasi-serve-"))
+    lanes = (Lane("uploads", LONG_ROUTES["uploads"], upload_threads, queue),
+             Lane("data", LONG_ROUTES["data"], data_threads, queue))
+
+    def pre_fork(arbiter, worker):
+        if listeners is not None:
+            listeners.assign(arbiter, worker)
 
     def post_fork(_arbiter, worker):
         store.dispose()
         # Threads (gthread's, or gevent's for the long routes) hand the GIL to each other; by
         # default a thread that wants it may wait 5 ms, which shows in the latency of short requests.
         sys.setswitchinterval(0.001)
-        if private is not None:
-            worker.sockets = [server.reuse_port_listener(host, port, worker)]
+        if listeners is not None:
+            listeners.install(worker)
 
     class Server(BaseApplication):
         def load_config(self):
             bind = server.private_bind(private) if private is not None else f"{host}:{port}"
             for key, value in {"bind": bind, "workers": workers, "threads": threads,
-                               "worker_class": server.worker_class(worker_class), "keepalive": 5, "timeout": 120,
-                               "accesslog": None, "errorlog": "-", "loglevel": "warning",
-                               "post_fork": post_fork, "worker_tmp_dir": server.heartbeat_dir()}.items():
+                               "worker_class": server.worker_class(worker_class, listeners), "keepalive": 5,
+                               "timeout": 120, "accesslog": None, "errorlog": "-", "loglevel": "warning",
+                               "pre_fork": pre_fork, "post_fork": post_fork,
+                               "worker_tmp_dir": server.heartbeat_dir()}.items():
                 self.cfg.set(key, value)
 
         def load(self):
             if worker_class == "gevent":
-                return server.Offload(app, LONG_ROUTES, app.config["MAX_CONTENT_LENGTH"])
-            return app
+                return Offload(app, lanes, app.config["MAX_CONTENT_LENGTH"])
+            return Gate(app, lanes)
 
     shape = f"{workers} gevent workers" if worker_class == "gevent" else f"{workers} workers x {threads} threads"
     click.echo(f"zonasi: serving http://{host}:{port} ({shape})", err=True)
@@ -97,4 +113,5 @@ def serve(host, port, workers, worker_class, threads, layers_dir):
         # stack): only the master may remove the directory of its socket.
         if private is not None and os.getpid() == master:
             shutil.rmtree(private, ignore_errors=True)
+            listeners.close()
 
