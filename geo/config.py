@@ -22,6 +22,7 @@ class Settings:
     max_web_rows: int = 100_000             # ZONASI_MAX_WEB_ROWS: larger CSVs go to the CLI
     max_page_limit: int = 10_000            # ZONASI_MAX_PAGE_LIMIT: cap on ?limit=
     max_photo_mb: int = 10                  # ZONASI_MAX_PHOTO_MB: largest report photo
+    validate_time_budget_s: float = 60.0    # ZONASI_VALIDATE_TIME_BUDGET_S: CPU-heavy web uploads stop
     max_import_bytes: int = 2_000_000_000   # ZONASI_MAX_IMPORT_BYTES: decompressed bytes one layers import reads
     max_import_features: int = 5_000_000    # ZONASI_MAX_IMPORT_FEATURES: features one layers import reads
     max_photo_pixels: int = 40_000_000      # ZONASI_MAX_PHOTO_PIXELS: checked before decoding a photo
@@ -56,4 +57,12 @@ def _coerce(name: str, raw: str):
             return int(raw)
         except ValueError:
             raise ValueError(f"{ENV_PREFIX}{name.upper()} must be a whole number, not {raw!r}") from None
+    if name.endswith("_s"):  # seconds
+        try:
+            value = float(raw)
+        except ValueError:
+            value = float("nan")
+        if not 0 <= value < float("inf"):
+            raise ValueError(f"{ENV_PREFIX}{name.upper()} must be a number of seconds (0 or more), not {raw!r}")
+        return value
     return raw
