@@ -548,3 +548,32 @@ def test_violations_export_refuses_before_fetching(store_settings, engine, fmt):
         assert ok.status_code == 200 and ok.headers["X-Total-Count"] == "0"
     finally:
         store.dispose()
+
+
+@pytest.mark.postgis
+@pytest.mark.parametrize("store_url", ["postgis"], indirect=True)
+def test_postgresql_disk_full_is_507_and_removes_the_photo(store_settings, engine):
+    """PostgreSQL's disk_full (SQLSTATE 53100), raised by the real server from a trigger on the
+    insert (filling its disk would need a tablespace on a tiny mount): 507, the photo removed."""
+    app = create_app(store_settings, engine=engine)
+    app.config["TESTING"] = True
+    store = app.extensions["zonasi"].store
+    token = store.tokens.create("field", "pg full")
+    try:
+        with store.db.begin() as connection:
+            connection.exec_driver_sql(
+                "CREATE FUNCTION zonasi_test_full() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'could not extend file' USING ERRCODE = 'disk_full'; END $$")
+            connection.exec_driver_sql("CREATE TRIGGER zonasi_test_full BEFORE INSERT ON reports "
+                                       "FOR EACH ROW EXECUTE FUNCTION zonasi_test_full()")
+        form = {"apk_type": "baliho", "lon": str(VIOLATION[0]), "lat": str(VIOLATION[1]),
+                "photo": (io.BytesIO(photo()), "p.jpg")}
+        got = app.test_client().post("/api/reports", data=form, headers=h(token), content_type="multipart/form-data")
+        assert_problem(got, 507)
+        assert int(got.headers["Retry-After"]) > 0
+        assert [p for p in store.photos.root.rglob("*") if p.is_file()] == []
+    finally:
+        with store.db.begin() as connection:
+            connection.exec_driver_sql("DROP TRIGGER IF EXISTS zonasi_test_full ON reports")
+            connection.exec_driver_sql("DROP FUNCTION IF EXISTS zonasi_test_full()")
+        store.dispose()
