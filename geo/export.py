@@ -25,6 +25,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from .defuse import defuse_formula
 from .errors import InputError
 
 PRECISION = 7  # decimals of degrees: 1e-7 deg is about 1 cm
@@ -149,21 +150,6 @@ def to_bytes(data: Any, fmt: str | Format, *, layer: str = "features",
     buffer = io.BytesIO()
     write_features(data, fmt, buffer, layer=layer, name_field=name_field)
     return buffer.getvalue()
-
-
-# A text cell starting with one of these is run as a formula by spreadsheets (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def defuse_formula(value):
-    """Text a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``@SUM(...)``) gets a
-    leading apostrophe, so it is shown as text; numbers such as ``-6.33`` stay as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        try:
-            float(value)
-        except ValueError:
-            return "'" + value
-    return value
 
 
 def csv_frame(frame: gpd.GeoDataFrame) -> pd.DataFrame:

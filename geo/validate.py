@@ -29,9 +29,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import shapely
 
+from .budget import Deadline
 from .coords import Coordinates, Problem, first_problems, no_problem, parse_columns, parse_pair_column
 from .csvin import Chunk, CsvFile, Roles, detect
 from .csvin.dates import parse_dates
+from .defuse import defuse_formula, defuse_table
 from .duplicates import DuplicateFinder
 from .errors import InputError
 from .i18n import Catalog
@@ -48,6 +50,8 @@ AREA_MARGIN_DEG = 0.5
 EXAMPLES = 20
 
 Progress = Callable[[int, int], None]  # (bytes read, rows done)
+BUDGET_MESSAGE = ("checking this file took longer than the {seconds} s a web upload may take; check it on "
+                  "the command line, which has no time limit: zonasi validate FILE.csv -o RESULTS.csv")
 
 
 class TooManyRows(InputError):
@@ -98,8 +102,12 @@ class Results:
 class Validator:
     def __init__(self, engine, catalog: Catalog | None = None, lang: str | None = None, *,
                  at_column: str | None = None, chunk_rows: int = 100_000, max_rows: int | None = None,
-                 jobs: int = 1, processes: bool = False):
-        """``jobs``: chunks judged (coordinates, dates, the engine) at once, in threads, while
+                 jobs: int = 1, processes: bool = False, time_budget_s: float | None = None,
+                 clock: Callable[[], float] = time.monotonic):
+        """``time_budget_s``: each :meth:`run` stops with :class:`geo.budget.TimeBudgetSpent`
+        once it has taken that long on ``clock`` (checked before every block read and every
+        chunk written; 0 stops it before anything is read); None, the default, is no budget.
+        ``jobs``: chunks judged (coordinates, dates, the engine) at once, in threads, while
         reading, duplicates and writing go on beside them. Most of judging runs outside the
         GIL (GEOS, KD-trees, numpy, Arrow), so two threads keep two cores busy (the CLI's
         default); a web server's worker judges one chunk at a time. ``processes``: judge in
@@ -112,6 +120,8 @@ class Validator:
         self.max_rows = max_rows
         self.jobs = max(1, jobs)
         self.processes = processes
+        self.time_budget_s = time_budget_s
+        self.clock = clock
         west, south, east, north = shapely.total_bounds(engine.layers.regency_features.geometry)
         m = AREA_MARGIN_DEG
         self.area = (west - m, south - m, east + m, north + m)
@@ -124,6 +134,8 @@ class Validator:
         violations as GeoJSON/GPKG/KML/CSV (by the file suffix). Raises UnreadableFile before
         writing anything when the file cannot be read as a table."""
         started = time.perf_counter()
+        deadline = Deadline(self.time_budget_s, self.clock, message=BUDGET_MESSAGE, message_id="batch.time_budget")
+        deadline.check()
         with CsvFile(source) as csv:
             roles = detect(csv.columns, self.at_column)
             summary = Summary(encoding=csv.encoding, delimiter=csv.delimiter,
@@ -138,10 +150,11 @@ class Validator:
             try:
                 if csv.bom or csv.codec == "cp1252":
                     out.write(b"\xef\xbb\xbf")  # so that Excel reads the UTF-8 output as UTF-8
-                for chunk in self.results(csv, roles, summary):
+                for chunk in self.results(csv, roles, summary, deadline):
+                    deadline.check()
                     if writer is None:
                         writer = pacsv.CSVWriter(out, chunk.table.schema, write_options=_write_options(csv))
-                    writer.write_table(chunk.table)
+                    writer.write_table(defuse_table(chunk.table))  # no formulas for spreadsheets
                     if sink is not None:
                         sink.write(self._violations(chunk))
                     if progress is not None:
@@ -160,8 +173,10 @@ class Validator:
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def results(self, csv: CsvFile, roles: Roles, summary: Summary | None = None) -> Iterator[Results]:
-        """The result table of each chunk of ``csv`` (see :data:`RESULT_COLUMNS`).
+    def results(self, csv: CsvFile, roles: Roles, summary: Summary | None = None,
+                deadline: Deadline | None = None) -> Iterator[Results]:
+        """The result table of each chunk of ``csv`` (see :data:`RESULT_COLUMNS`); ``deadline``
+        is checked before each block of the file is read and each chunk is judged.
 
         A three-stage pipeline: the next chunk is read in one thread, the engine judges the
         ``jobs`` chunks after that in others (or in processes), and duplicates and the output
@@ -172,7 +187,10 @@ class Validator:
         names = _output_names(csv.columns)
         pending: deque = deque()
         with self._judging(roles) as judge:
-            for chunk in prefetch(csv.chunks(self.chunk_rows)):
+            tick = deadline.check if deadline is not None else None
+            for chunk in prefetch(csv.chunks(self.chunk_rows, tick)):
+                if tick is not None:
+                    tick()
                 if self.max_rows is not None and summary.rows + len(chunk) > self.max_rows:
                     raise TooManyRows(self.catalog.get("batch.too_many_rows", self.lang, limit=self.max_rows),
                                       limit=self.max_rows)
@@ -333,10 +351,18 @@ def pc_count_valid(column) -> int:
 
 
 def _output_names(columns: list[str]) -> list[str]:
-    """Input columns keep their names, except those that clash with a result column."""
+    """Input columns keep their names, except those that clash with a result column and those
+    a spreadsheet would run as a formula (they get an apostrophe, see :mod:`geo.defuse`)."""
     taken = {c.lower() for c in columns} | set(RESULT_COLUMNS)
     out = []
     for name in columns:
+        safe = defuse_formula(name)
+        if safe != name:
+            new, n = safe, 2
+            while new.lower() in taken:
+                new, n = f"{safe}_{n}", n + 1
+            taken.add(new.lower())
+            name = new
         if name.lower() in RESULT_COLUMNS:
             new, n = f"input_{name}", 2
             while new.lower() in taken:

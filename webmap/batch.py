@@ -5,8 +5,10 @@
          &at_column=NAME                  column with the date each prop stood
          &lang=id|en                      language of the error column
 
-Uploads with more rows than ``Settings.max_web_rows`` are refused (413) with a pointer to
-``zonasi validate``, which has no limit. The summary travels in the ``X-Zonasi-Summary`` header.
+Uploads with more rows than ``Settings.max_web_rows`` are refused (413), and an upload whose
+checking takes longer than ``Settings.validate_time_budget_s`` is stopped (503), both with a
+pointer to ``zonasi validate``, which has neither limit. The summary travels in the
+``X-Zonasi-Summary`` header.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from geo.validate import Validator
 
 bp = Blueprint("batch", __name__, url_prefix="/api")
 FORMATS = ("csv", "geojson")
+WEB_CHUNK_ROWS = 10_000  # the time budget is checked between chunks: small ones stop soon after it is spent
 
 
 @bp.post("/validate")
@@ -36,7 +39,8 @@ def validate():
         raise InputError(f"format={fmt!r}: use csv or geojson", parameter="format")
     lang = s.catalog.language(request.args.get("lang") or request.form.get("lang") or s.settings.language)
     at_column = request.args.get("at_column") or request.form.get("at_column") or None
-    validator = Validator(s.engine, s.catalog, lang, at_column=at_column, max_rows=s.settings.max_web_rows)
+    validator = Validator(s.engine, s.catalog, lang, at_column=at_column, max_rows=s.settings.max_web_rows,
+                          chunk_rows=WEB_CHUNK_ROWS, time_budget_s=s.settings.validate_time_budget_s)
     stem = Path(upload.filename or "laporan.csv").stem or "laporan"
     if fmt == "csv":
         out = io.BytesIO()
