@@ -25,10 +25,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..errors import Conflict, InputError, NotFound
 from .database import Migrator, create_engine, writer
+from .faults import full_is_unavailable
 from .filters import ReportFilter
 from .inputs import ReportInput, in_range, parse_report, storable_text
 from .models import Event, Report
-from .faults import full_is_unavailable
 from .photos import DEFAULT_MAX_PIXELS, Photo, PhotoStore, read_photo
 from .tokens import Tokens
 from .workflow import VIOLATION_VERDICTS, check_transition
