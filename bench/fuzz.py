@@ -30,6 +30,7 @@ class FuzzResult:
     statuses: Counter = field(default_factory=Counter)
     per_operation: Counter = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
+    calls: list[tuple[str, int]] = field(default_factory=list)  # (operation, status) in order (stateful)
     seconds: float = 0.0
 
     def lines(self) -> list[str]:
@@ -116,6 +117,49 @@ def fuzz(app, admin_token: str, examples: int = 40, *, seed: int = 0, skip=()) -
     return result
 
 
+def fuzz_stateful(app, admin_token: str, examples: int = 20, *, steps: int = 6, seed: int = 0) -> FuzzResult:
+    """Sequences of calls that follow the OpenAPI links (a report submitted, then read, moved
+    along its workflow, its photo fetched), always with the admin token: the same rules, no 5xx
+    and only problem+json errors, on states that single requests never reach."""
+    import schemathesis
+    from hypothesis import HealthCheck, Phase, seed as fixed_seed, settings
+    from hypothesis.errors import FlakyStrategyDefinition
+    from hypothesis.stateful import run_state_machine_as_test
+
+    schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
+    result = FuzzResult()
+    started = time.perf_counter()
+    base = schema.as_state_machine()
+
+    class Machine(base):
+        def before_call(self, case):
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {admin_token}"}
+
+        def validate_response(self, response, case, **kwargs):
+            name = f"{case.operation.method.upper()} {case.operation.path}"
+            result.calls.append((name, response.status_code))
+            result.cases += 1
+            result.per_operation[name] += 1
+            result.statuses[response.status_code] += 1
+            why = problem_failure(response)
+            if why:
+                result.failures.append(f"{name} [stateful]: {why}\n    {case.as_curl_command()}")
+
+    run = fixed_seed(seed)(lambda: run_state_machine_as_test(Machine, settings=settings(
+        max_examples=examples, stateful_step_count=steps, deadline=None, database=None,
+        phases=[Phase.generate], suppress_health_check=list(HealthCheck))))
+    try:
+        run()
+    except FlakyStrategyDefinition:
+        # Hypothesis replays a sequence and the server answers differently the second time (the
+        # report it stored is there now): that ends the run, and is no finding about the API.
+        pass
+    except Exception as exc:  # noqa: BLE001 - a generator error is a finding, not a crash
+        result.failures.append(f"stateful: {type(exc).__name__}: {str(exc)[:300]}")
+    result.seconds = time.perf_counter() - started
+    return result
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--examples", type=int, default=40, help="cases per operation and mode")
@@ -124,10 +168,14 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="zonasi-fuzz-") as tmp:
         app, admin = make_app(Path(tmp))
         result = fuzz(app, admin, args.examples, seed=args.seed)
+        stateful = fuzz_stateful(app, admin, args.examples, seed=args.seed)
         app.extensions["zonasi"].store.dispose()
     for line in result.lines():
         print(line)
-    return 1 if result.failures else 0
+    print("stateful (following the OpenAPI links):")
+    for line in stateful.lines():
+        print("  " + line)
+    return 1 if result.failures or stateful.failures else 0
 
 
 if __name__ == "__main__":

@@ -35,3 +35,18 @@ def test_problem_check_catches_a_plain_error():
 
     assert "text/html" in fuzz.problem_failure(Plain())
     assert fuzz.problem_failure(Good()) is None
+
+
+def test_stateful_sequences_follow_the_links_and_get_no_5xx(tmp_path):
+    """Sequences that follow the OpenAPI links: a report submitted, then read, moved along its
+    workflow, its photo asked for; no 5xx, only problem+json errors, and the links are taken."""
+    app, admin = fuzz.make_app(tmp_path)
+    try:
+        result = fuzz.fuzz_stateful(app, admin, examples=30, steps=8, seed=2)
+    finally:
+        app.extensions["zonasi"].store.dispose()
+    report = "\n".join(result.lines())
+    assert result.failures == [], report
+    assert not any(code >= 500 for code in result.statuses), report
+    followed = {name for name, status in result.calls if "{report_id}" in name and status in (200, 201, 409)}
+    assert ("POST /api/reports", 201) in result.calls and followed, result.calls

@@ -9,6 +9,7 @@ fails for any route without one.
 from __future__ import annotations
 
 from geo.collections import ORDER
+from geo.store.inputs import APK_TYPES, RANGES, TEXT_LIMITS
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
@@ -84,6 +85,26 @@ TAGS = [
     {"name": "Static files", "description": "Scripts, styles and vendored assets of the pages"},
 ]
 
+# The fields of a report, with the limits geo.store.inputs holds them to.
+REPORT_FIELDS = {
+    "id": {"type": "string", "format": "uuid", "description": "Client-made id (idempotent)"},
+    "apk_type": {"type": "string", "enum": list(APK_TYPES)},
+    "participant": {"type": "string", "maxLength": TEXT_LIMITS["participant"]},
+    "lon": {"type": "number", "minimum": RANGES["lon"][0], "maximum": RANGES["lon"][1]},
+    "lat": {"type": "number", "minimum": RANGES["lat"][0], "maximum": RANGES["lat"][1]},
+    "accuracy_m": {"type": "number", "minimum": RANGES["accuracy_m"][0], "maximum": RANGES["accuracy_m"][1]},
+    "reporter": {"type": "string", "maxLength": TEXT_LIMITS["reporter"]},
+    "reported_at": {"type": "string", "format": "date-time"},
+    "note": {"type": "string", "maxLength": TEXT_LIMITS["note"]},
+}
+
+# What a stored report leads to (OpenAPI links: clients and stateful fuzzing follow them).
+REPORT_LINKS = {
+    "GetReport": {"operationId": "reports_get_report", "parameters": {"report_id": "$response.body#/id"}},
+    "TransitionReport": {"operationId": "reports_transition_post", "parameters": {"report_id": "$response.body#/id"}},
+    "ReportPhoto": {"operationId": "reports_photo", "parameters": {"report_id": "$response.body#/id"}},
+}
+
 ENDPOINTS: dict[str, dict] = {
     # -- engine ---------------------------------------------------------------------------------
     "api.check": {
@@ -149,10 +170,13 @@ ENDPOINTS: dict[str, dict] = {
                                                  "report (200, Idempotent-Replayed: true) instead of a copy")],
         "requestBody": {"required": True, "content": {
             JSON: {"schema": ref("ReportInput")},
-            "multipart/form-data": {"schema": {"allOf": [ref("ReportInput"), {"type": "object", "properties": {
-                "photo": {"type": "string", "format": "binary",
-                          "description": "JPEG or PNG; its EXIF GPS is used when lon/lat are missing"}}}]}}}},
-        "responses": {"201": {"description": "Stored", "content": {JSON: {"schema": ref("Report")}}},
+            "multipart/form-data": {"schema": {
+                "type": "object", "required": ["apk_type"], "additionalProperties": False, "properties": {
+                    **REPORT_FIELDS, "photo": {"type": "string", "format": "binary",
+                                               "description": "JPEG or PNG; its EXIF GPS is used when lon/lat "
+                                                              "are missing"}}}}}},
+        "responses": {"201": {"description": "Stored", "content": {JSON: {"schema": ref("Report")}},
+                              "links": REPORT_LINKS},
                       "200": {"description": "Already stored with this Idempotency-Key (or id)",
                               "content": {JSON: {"schema": ref("Report")}}},
                       "409": {"$ref": "#/components/responses/Conflict"}},
@@ -244,13 +268,9 @@ COMPONENTS: dict = {"schemas": {
                                "status": {"type": "integer"}, "detail": {"type": "string"},
                                "instance": {"type": "string"}}},
     "Link": _LINK,
-    "ReportInput": {"type": "object", "required": ["apk_type"], "properties": {
-        "id": {"type": "string", "format": "uuid", "description": "Client-made id (idempotent)"},
-        "apk_type": {"type": "string",
-                     "enum": ["baliho", "spanduk", "umbul-umbul", "reklame", "poster", "bendera", "lainnya"]},
-        "participant": {"type": "string"}, "lon": {"type": "number"}, "lat": {"type": "number"},
-        "accuracy_m": {"type": "number", "minimum": 0}, "reporter": {"type": "string"},
-        "reported_at": {"type": "string", "format": "date-time"}, "note": {"type": "string"}}},
+    "ReportInput": {"type": "object", "description": "A report sent as JSON: with its position",
+                    "required": ["apk_type", "lon", "lat"], "additionalProperties": False,
+                    "properties": REPORT_FIELDS},
     "Report": {"type": "object", "description": "A stored report (times ISO 8601 UTC); reporter only for "
                                                 "roles that may see it", "properties": {
         "id": {"type": "string", "format": "uuid"}, "apk_type": {"type": "string"},
