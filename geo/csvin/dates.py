@@ -23,6 +23,12 @@ _DAY_FIRST = re.compile(r"^\s*(\d{1,2})[/.\- ]+(\d{1,2})[/.\- ]+(\d{4})(?:[ T,]+
 _ISO = r"^\s*\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\s*$"
 _PLAIN_DAY_FIRST = r"^\s*(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})\s*$"
 EXCEL_EPOCH = np.datetime64("1899-12-30")
+SHOWN_CHARS = 100  # of a bad value, quoted in its row's error
+
+
+def shown(text: str) -> str:
+    """``text`` as quoted in an error: cut after :data:`SHOWN_CHARS` characters."""
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "..."
 
 
 def parse_dates(values) -> tuple[np.ndarray, list]:
@@ -45,7 +51,7 @@ def parse_dates(values) -> tuple[np.ndarray, list]:
             continue
         day = parse_date(raw)
         if day is None:
-            problems[i] = Problem("date", {"value": raw.strip()})
+            problems[i] = Problem("date", {"value": shown(raw.strip())})
         else:
             days[i] = day
     return days, problems

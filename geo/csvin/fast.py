@@ -183,15 +183,17 @@ def _newlines(array: pa.Array) -> np.ndarray:
 
 def _blank(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Which lines hold nothing but whitespace. Only a line that starts with whitespace (or is
-    empty) can be blank; whether those hold any other byte is one vectorised reduction over
-    their bytes (linear, however many blank lines there are)."""
+    empty) can be blank; it is when the running count of other bytes does not grow over it
+    (vectorised: linear, and cheap however many blank lines there are)."""
+    maybe = _WHITESPACE[data[starts]]
+    if not maybe.any():
+        return maybe
+    solid = np.cumsum(~_WHITESPACE[data], dtype=np.int64 if len(data) >= 2**31 else np.int32)
+    if maybe.all():  # the byte at a start is whitespace: solid[start] counts the bytes before it
+        return solid[ends] == solid[starts]
     blank = np.zeros(len(starts), dtype=bool)
-    maybe = np.flatnonzero(_WHITESPACE[data[starts]])
-    if len(maybe):
-        solid = np.append(~_WHITESPACE[data], False)  # the sentinel: a line may end the block
-        bounds = np.empty(2 * len(maybe), dtype="int64")
-        bounds[0::2], bounds[1::2] = starts[maybe], ends[maybe] + 1
-        blank[maybe] = ~np.logical_or.reduceat(solid, bounds)[0::2]
+    where = np.flatnonzero(maybe)
+    blank[where] = solid[ends[where]] == solid[starts[where]]
     return blank
 
 

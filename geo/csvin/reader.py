@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from ..coords import Problem
 from ..errors import InputError
-from . import fast
+from . import dates, fast
 from .sniff import FALLBACK, detect_delimiter, detect_encoding, encoding_label
 
 SNIFF_BYTES = 256 * 1024
@@ -207,7 +207,7 @@ class CsvFile:
         for i in np.flatnonzero(extra).tolist():
             values = [a[i].as_py() for a in arrays[width:]] + cut.get(i, [])
             shown = [v for v in values if v.strip(BLANK)]
-            named = ", ".join(f'"{v}"' for v in shown[:EXTRA_VALUES_SHOWN])
+            named = ", ".join(f'"{dates.shown(v)}"' for v in shown[:EXTRA_VALUES_SHOWN])
             problems[i] = Problem("extra_values", {
                 "count": len(shown), "values": named + (", ..." if len(shown) > EXTRA_VALUES_SHOWN else ""),
                 "delimiter": "tab" if self.delimiter == "\t" else self.delimiter})

@@ -4,10 +4,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 
 DELIMITERS = (",", ";", "\t", "|")
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 FALLBACK = "zonasi-cp1252"
+_BLANK_RUNS = re.compile(r"(?:\r\n|\r|\n)(?:[ \t]*(?:\r\n|\r|\n))+")
 
 
 def _cp1252_fallback(exc: UnicodeDecodeError):
@@ -47,6 +49,9 @@ def detect_delimiter(sample: str) -> str:
     that the following lines agree with; "," when nothing splits the header."""
     if not sample.strip(" \t\r\n,;|"):  # nothing but delimiters: the most frequent one
         return max(DELIMITERS, key=sample.count)
+    # Runs of blank lines change no record's field count (inside quotes neither): one break for
+    # each run, so a sample of blank lines costs one pass, not one per candidate.
+    sample = _BLANK_RUNS.sub("\n", sample)
     records = _records(sample, ",")
     header_text = next((line for line in sample.splitlines() if line.strip()), "")
     best, best_score = ",", (0, 0.0)
