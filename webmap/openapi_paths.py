@@ -134,7 +134,10 @@ ENDPOINTS: dict[str, dict] = {
     },
     "batch.validate": {
         "summary": "Validate a CSV of reported props: a verdict for every row",
-        "description": "Uploads with more rows than the web limit are refused (413): use `zonasi validate`. The "
+        "description": "Uploads with more rows than the web limit, more than 1,000 columns or a header over "
+                       "64 KB are refused (413); an upload that takes longer than the server's time budget "
+                       "(ZONASI_VALIDATE_TIME_BUDGET_S), or arrives while the upload threads and their queue "
+                       "are busy, is a 503 with Retry-After: use `zonasi validate`, which has no limits. The "
                        "summary travels in the X-Zonasi-Summary header (JSON).",
         "parameters": [query("format", "csv (every row with its verdict, default) or geojson (the violations)",
                              {"type": "string", "enum": ["csv", "geojson"], "default": "csv"}),
@@ -144,7 +147,7 @@ ENDPOINTS: dict[str, dict] = {
             "properties": {"file": {"type": "string", "format": "binary", "description": "The CSV"},
                            "at_column": {"type": "string"}, "lang": {"type": "string"}}}}}},
         "responses": {**binary("text/csv", GEOJSON, description="The results"),
-                      "413": PROBLEM},
+                      "413": PROBLEM, "503": PROBLEM},
     },
     "mapapi.geocode": {
         "summary": "Find a place: a coordinate pair or a regency name",
@@ -179,7 +182,10 @@ ENDPOINTS: dict[str, dict] = {
                               "links": REPORT_LINKS},
                       "200": {"description": "Already stored with this Idempotency-Key (or id)",
                               "content": {JSON: {"schema": ref("Report")}}},
-                      "409": {"$ref": "#/components/responses/Conflict"}},
+                      "409": {"$ref": "#/components/responses/Conflict"},
+                      "413": PROBLEM,
+                      "507": dict(PROBLEM, description="The server's disk or database is full: retry later "
+                                                       "(Retry-After)")},
     },
     "reports.list_reports": {
         "summary": "List reports, newest first, with the reporter", "roles": ["bawaslu", "admin"],
