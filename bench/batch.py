@@ -40,7 +40,7 @@ NAIVE = r'''
 import sys
 import geopandas as gpd, numpy as np, pandas as pd
 from geo import load_layers
-from geo.rules import CATEGORIES
+from geo.rules.model import CATEGORIES
 source, target = sys.argv[1], sys.argv[2]
 layers = load_layers()
 frame = pd.read_csv(source, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)

@@ -68,7 +68,7 @@ def write_extract(path: Path, nodes: int, rng) -> dict:
 def bench_osm(nodes: int) -> None:
     from zonasi_layers_util import make_layers_dir
 
-    from geo.osm import import_osm
+    from geo.layers.importing.osm import import_osm
 
     rng = np.random.default_rng(7)
     with tempfile.TemporaryDirectory() as tmp:
@@ -92,7 +92,7 @@ def bench_osm(nodes: int) -> None:
 
 def bench_zones() -> None:
     from geo import Engine
-    from geo.zones import exclusion_zones
+    from geo.zones.exclusion import exclusion_zones
 
     engine = Engine.from_directory()
     for code in ("31.71", "31.74", "32.16", "32.12", "64.02"):

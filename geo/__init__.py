@@ -1,10 +1,10 @@
 """zonasi's engine: layers, rules, CRS, exact metric checks. Knows nothing of the web."""
-from .batch import Batch
-from .engine import Engine
-from .errors import ConfigError, Conflict, InputError, NotFound, TooLarge, Unavailable, ZonasiError
-from .layers import Layers, bundled_layers_dir, load_layers
-from .rules import CATEGORIES, Rules, load_rules, parse_rules
-from .verdict import STATUSES, Hit, Regency, Verdict
+from geo.engine.verdict_batch import Batch
+from geo.engine.engine import Engine
+from geo.errors import ConfigError, Conflict, InputError, NotFound, TooLarge, Unavailable, ZonasiError
+from geo.layers.directory import Layers, bundled_layers_dir, load_layers
+from geo.rules.model import CATEGORIES, Rules, load_rules, parse_rules
+from geo.engine.verdict import STATUSES, Hit, Regency, Verdict
 
 __all__ = ["Batch", "CATEGORIES", "ConfigError", "Conflict", "Engine", "Hit", "InputError", "Layers",
            "NotFound", "Regency", "Rules", "STATUSES", "TooLarge", "Unavailable", "Verdict", "ZonasiError",

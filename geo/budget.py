@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from .errors import Unavailable
+from geo.errors import Unavailable
 
 
 class TimeBudgetSpent(Unavailable):

@@ -7,7 +7,7 @@ import pytest
 
 from geo import Engine, load_layers
 from geo.config import Settings
-from geo.layers import bundled_layers_dir
+from geo.layers.directory import bundled_layers_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"

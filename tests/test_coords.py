@@ -1,4 +1,4 @@
-"""geo.coords: every written form of a coordinate, and a specific reason for every bad one."""
+"""geo.validation.coords: every written form of a coordinate, and a specific reason for every bad one."""
 from __future__ import annotations
 
 import math
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.coords import CoordinateError, parse_columns, parse_pair, parse_pair_column, parse_value
+from geo.validation.coords import CoordinateError, parse_columns, parse_pair, parse_pair_column, parse_value
 
 AREA = (94.5, -11.5, 141.5, 6.5)  # Indonesia
 
@@ -138,7 +138,7 @@ DMS_TEXT = st.builds(
 @settings(max_examples=300, deadline=None)
 @given(DMS_TEXT)
 def test_vectorised_dms_agrees_with_the_one_value_parser(text):
-    from geo.coords import _parse_axis
+    from geo.validation.coords import _parse_axis
 
     values, problems, letters = _parse_axis([text], "lat")
     try:

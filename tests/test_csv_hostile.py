@@ -23,12 +23,12 @@ from hypothesis import strategies as st
 
 from geo.budget import Deadline, TimeBudgetSpent
 from geo.config import Settings
-from geo.coords import MAX_CELL_CHARS, CoordinateError, parse_columns, parse_pair, parse_pair_column, parse_value
-from geo.csvin import CsvFile
-from geo.csvin.dates import parse_dates
-from geo.csvin.reader import MAX_COLUMNS, MAX_HEADER_CHARS, TooWide, _column_names
-from geo.defuse import defuse_formula, defuse_formulas
-from geo.validate import Validator
+from geo.validation.coords import MAX_CELL_CHARS, CoordinateError, parse_columns, parse_pair, parse_pair_column, parse_value
+from geo.validation.reading import CsvFile
+from geo.validation.reading.dates import parse_dates
+from geo.validation.reading.reader import MAX_COLUMNS, MAX_HEADER_CHARS, TooWide, _column_names
+from geo.exports.defuse import defuse_formula, defuse_formulas
+from geo.validation.pipeline import Validator
 from webmap import create_app
 from zonasi_layers_util import make_layers_dir
 

@@ -1,9 +1,9 @@
-"""geo.csvin: spreadsheet exports as they really come, with the file's own line numbers."""
+"""geo.validation.reading: spreadsheet exports as they really come, with the file's own line numbers."""
 from __future__ import annotations
 
 import pytest
 
-from geo.csvin import CsvFile, UnreadableFile, detect
+from geo.validation.reading import CsvFile, UnreadableFile, detect
 
 DATA = __import__("pathlib").Path(__file__).parent / "data" / "csv"
 
@@ -185,7 +185,7 @@ def _read(data, careful, monkeypatch):
         def give_up(csv, rows, tick):
             csv.fallback_from = (None, None)
             return iter(())
-        monkeypatch.setattr("geo.csvin.reader.fast.chunks", give_up)
+        monkeypatch.setattr("geo.validation.reading.reader.fast.chunks", give_up)
     with CsvFile(data) as reader:
         return [(int(line), row, chunk.problems.get(i)) for chunk in reader.chunks(2)
                 for i, (line, row) in enumerate(zip(chunk.lines, chunk.table.to_pylist()))]
@@ -202,10 +202,10 @@ def test_fast_and_careful_paths_read_the_same(monkeypatch, careful):
 
 
 def test_fast_path_hands_over_to_the_careful_one_mid_file(monkeypatch):
-    import geo.csvin.fast as fast
+    import geo.validation.reading.fast as fast
 
     monkeypatch.setattr(fast, "BLOCK_BYTES", 64)
-    monkeypatch.setattr("geo.csvin.reader.SNIFF_BYTES", 100)  # the odd byte lies beyond the sample
+    monkeypatch.setattr("geo.validation.reading.reader.SNIFF_BYTES", 100)  # the odd byte lies beyond the sample
     good = "".join(f"{i};n{i};-6,{i};108,{i}\r\n" for i in range(1, 30))
     data = ("No;Nama;Lintang;Bujur\r\n" + good).encode() + b"99;caf\xe9;-6,9;108,9\r\n" + good.encode()
     with CsvFile(data) as reader:

@@ -109,7 +109,7 @@ def test_of_co_located_point_sites_the_nearest_is_the_first():
     import shapely
 
     from geo.crs import Projector
-    from geo.index import ZoneSites
+    from geo.engine.indexes import ZoneSites
 
     lon = np.array([108.30, 108.31, 108.31, 108.31, 108.32] * 4)
     lat = np.array([-6.30, -6.31, -6.31, -6.31, -6.32] * 4)
@@ -127,7 +127,7 @@ def test_line_sites_within_a_radius_by_pieces_match_geos():
     import shapely
 
     from geo.crs import Projector
-    from geo.index import ZoneSites
+    from geo.engine.indexes import ZoneSites
 
     rng = np.random.default_rng(11)
     starts = np.column_stack([108.3 + rng.normal(0, 0.01, 60), -6.3 + rng.normal(0, 0.01, 60)])
@@ -162,7 +162,7 @@ def test_point_sites_within_a_radius_by_kd_tree_match_geos():
     import shapely
 
     from geo.crs import Projector
-    from geo.index import ZoneSites
+    from geo.engine.indexes import ZoneSites
 
     rng = np.random.default_rng(7)
     lon = 108.3 + rng.normal(0, 0.002, 400)

@@ -8,7 +8,7 @@ import pytest
 from shapely.geometry import Point
 
 from geo import ConfigError, Engine, load_layers, parse_rules
-from geo.layers import bundled_layers_dir
+from geo.layers.directory import bundled_layers_dir
 
 
 @pytest.fixture()

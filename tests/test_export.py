@@ -1,4 +1,4 @@
-"""geo.export: GeoJSON (RFC 7946), CSV, KML and GeoPackage, whole and chunk by chunk."""
+"""geo.exports.writers: GeoJSON (RFC 7946), CSV, KML and GeoPackage, whole and chunk by chunk."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 from geo import InputError
-from geo.export import FORMATS, FeatureSink, csv_frame, get_format, to_bytes, to_frame, write_features
+from geo.exports.writers import FORMATS, FeatureSink, csv_frame, get_format, to_bytes, to_frame, write_features
 
 RECORDS = [
     {"name": "Baliho A", "lon": 108.123456789123, "lat": -6.327654321987, "count": 2},

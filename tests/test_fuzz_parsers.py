@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from geo import InputError
-from geo.coords import parse_pair_column
-from geo.features import parse_bbox as ogc_bbox
-from geo.features import parse_interval
+from geo.validation.coords import parse_pair_column
+from geo.catalog.features import parse_bbox as ogc_bbox
+from geo.catalog.features import parse_interval
 from geo.store.filters import ReportFilter
 from geo.store.inputs import FIELDS, TEXT_LIMITS, parse_report
 from geo.store.photos import read_photo
-from geo.zones import parse_bbox as zones_bbox
+from geo.zones.exclusion import parse_bbox as zones_bbox
 
 NUMBERISH = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**20, 10**20),

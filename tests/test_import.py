@@ -12,8 +12,8 @@ from shapely.geometry import LineString, Point, Polygon
 from zonasi_layers_util import make_layers_dir
 
 from geo import InputError, load_layers
-from geo.importers import ImportOptions, import_file, parse_mapping
-from geo.versions import read_manifest
+from geo.layers.importing.files import ImportOptions, import_file, parse_mapping
+from geo.layers.versions import read_manifest
 from zonasi.cli import cli
 
 # Indramayu town (32.12), real coordinates of the regency's centre.

@@ -27,10 +27,10 @@ from zonasi_layers_util import make_layers_dir
 
 from geo import InputError, load_layers
 from geo.errors import TooLarge, Unavailable
-from geo.import_limits import check_zip
-from geo.importers import ImportOptions, import_file
-from geo.layers import PARTIAL, _locked_new_file, remove_stale_partials, write_sites
-from geo.osm import import_osm
+from geo.layers.importing.limits import check_zip
+from geo.layers.importing.files import ImportOptions, import_file
+from geo.layers.directory import PARTIAL, _locked_new_file, remove_stale_partials, write_sites
+from geo.layers.importing.osm import import_osm
 from zonasi.cli import cli
 
 LON, LAT = 108.3200, -6.3300     # Indramayu (32.12)
@@ -243,7 +243,7 @@ def test_osm_nodes_outside_the_globe_are_counted_as_broken(tmp_path, layers_dir)
 KILLED_WRITER = """
 import os, signal, sys
 from pathlib import Path
-from geo.layers import _locked_new_file
+from geo.layers.directory import _locked_new_file
 handle = _locked_new_file(Path(sys.argv[1]))
 handle.write(b"PAR1 half a parquet file")
 handle.flush()
@@ -326,7 +326,7 @@ def test_write_refused_is_unavailable_in_process(tmp_path):
 
 
 def test_off_globe_mask_handles_every_geometry_kind():
-    from geo.importers import _within
+    from geo.layers.importing.files import _within
     geoms = np.array([Point(0, 0), None, shapely.Point(), Point(181, 0), LineString([(0, 0), (0, -91)]),
                       Point(float("nan"), 0), shapely.box(-180, -90, 180, 90)], dtype=object)
     assert _within(geoms, 180, 90).tolist() == [True, True, True, False, False, False, True]

@@ -8,7 +8,7 @@ import io
 import geopandas as gpd
 import shapely
 
-from geo.export import csv_frame, defuse_formula
+from geo.exports.writers import csv_frame, defuse_formula
 from store_helpers import report
 from webmap import create_app
 

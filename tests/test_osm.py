@@ -11,7 +11,7 @@ from osmium.osm.mutable import Node, Relation, Way
 from zonasi_layers_util import make_layers_dir
 
 from geo import ConfigError, Engine, InputError, bundled_layers_dir, load_layers
-from geo.osm import import_osm, load_tag_table
+from geo.layers.importing.osm import import_osm, load_tag_table
 from zonasi.cli import cli
 
 UTM = 32749
@@ -144,7 +144,7 @@ def test_reimport_makes_a_new_version_and_cli_reports(tmp_path, layers_dir):
     assert "Imported 10 OpenStreetMap features" in wider.output
     listed = runner.invoke(cli, ["layers", "list", "--layers", str(layers_dir), "--lang", "en"])
     assert "ODbL-1.0" in listed.output and "sites/osm_jabar.parquet: 10 features" in listed.output
-    from geo.versions import read_manifest
+    from geo.layers.versions import read_manifest
     versions = read_manifest(layers_dir)["versions"]
     assert len(versions) == 2 and versions[0]["version"] != versions[1]["version"]
 

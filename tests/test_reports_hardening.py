@@ -22,7 +22,7 @@ from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
 from geo.config import Settings
-from geo.stats import grouped_report_counts, report_counts
+from geo.catalog.stats import grouped_report_counts, report_counts
 from geo.store import Store, parse_time
 from geo.store.faults import StorageFull
 from store_helpers import ALLOWED, VIOLATION, photo, report
@@ -383,7 +383,7 @@ FSIZE_CHILD = textwrap.dedent('''
     from PIL import Image
     from geo import Engine, load_layers
     from geo.config import Settings
-    from geo.layers import bundled_layers_dir
+    from geo.layers.directory import bundled_layers_dir
     from werkzeug.datastructures import FileStorage
     from werkzeug.test import encode_multipart
     from webmap import create_app

@@ -199,7 +199,7 @@ def _points_csv(n: int) -> bytes:
 
 
 def _validate_in_process(engine, data: bytes) -> bytes:
-    from geo.validate import validate_bytes
+    from geo.validation.pipeline import validate_bytes
 
     return validate_bytes(engine, data)[0]
 

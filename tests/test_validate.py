@@ -1,4 +1,4 @@
-"""geo.validate: a verdict for every row, in order, every input column kept."""
+"""geo.validation.pipeline: a verdict for every row, in order, every input column kept."""
 from __future__ import annotations
 
 import io
@@ -7,8 +7,8 @@ import json
 import geopandas as gpd
 import pytest
 
-from geo.csvin import CsvFile, UnreadableFile
-from geo.validate import RESULT_COLUMNS, Validator
+from geo.validation.reading import CsvFile, UnreadableFile
+from geo.validation.pipeline import RESULT_COLUMNS, Validator
 
 OK = (-6.327, 108.325)          # 55 m from SD NEGERI MARGADADI III (limit 50 m)
 OUTSIDE = (-5.5, 108.0)         # Java Sea: in no regency
@@ -171,7 +171,7 @@ def test_duplicate_finder_agrees_with_brute_force(with_ids):
     across chunks (those are folded), clusters a few metres wide, pairs near 2 m."""
     import numpy as np
 
-    from geo.duplicates import DuplicateFinder, _distance
+    from geo.validation.duplicates import DuplicateFinder, _distance
 
     rng = np.random.default_rng(3)
     n = 600

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from geo.layers import Features
-from geo.places import RegencyNames
-from geo.stats import report_counts, site_counts
+from geo.layers.directory import Features
+from geo.layers.places import RegencyNames
+from geo.catalog.stats import report_counts, site_counts
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ("/", "/batch", "/violations", "/dashboard")

@@ -15,7 +15,7 @@ from shapely.geometry import Point
 from zonasi_layers_util import make_layers_dir
 
 from geo import Engine, InputError, NotFound, bundled_layers_dir, load_layers
-from geo.zones import ZoneCache, exclusion_zones, parse_bbox, select
+from geo.zones.exclusion import ZoneCache, exclusion_zones, parse_bbox, select
 from zonasi.cli import cli
 
 GEOD = Geod(ellps="WGS84")
@@ -169,7 +169,7 @@ def test_map_png_is_a4_and_not_blank(tmp_path, small):
 
 
 def test_map_pdf_of_real_regency(tmp_path, engine):
-    from geo.zonemap import render_map
+    from geo.zones.printmap import render_map
 
     out = render_map(engine, "32.12", tmp_path / "indramayu.pdf", dpi=50)
     assert out.read_bytes()[:5] == b"%PDF-" and out.stat().st_size > 20_000

@@ -19,9 +19,9 @@ from zonasi_layers_util import make_layers_dir
 from geo import Engine, InputError, bundled_layers_dir, load_layers
 from geo.errors import TooLarge
 from geo.config import Settings
-from geo.export import to_bytes
-from geo.features import CollectionInfo, FrameCollection, Query, frame_bbox, parse_interval, parse_list
-from geo.zones import ZoneCache, select
+from geo.exports.writers import to_bytes
+from geo.catalog.features import CollectionInfo, FrameCollection, Query, frame_bbox, parse_interval, parse_list
+from geo.zones.exclusion import ZoneCache, select
 from webmap import create_app
 
 
@@ -221,7 +221,7 @@ def test_a_page_ends_at_its_vertex_budget_and_next_goes_on(engine):
 
 
 def test_zones_pages_make_a_bounded_number_of_regencies_and_next_links_cover_all(app, client, engine):
-    from geo.zone_collection import MAX_FRESH_REGENCIES, ZonesCollection
+    from geo.catalog.zones import MAX_FRESH_REGENCIES, ZonesCollection
 
     every = ZonesCollection(engine, ZoneCache(engine))
     expected = [f for code in every.candidates() for f, _ in every._features(code, None)]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from geo.layers import bundled_layers_dir
+from geo.layers.directory import bundled_layers_dir
 
 
 @lru_cache(maxsize=1)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from geo.explain import describe
+from geo.engine.explain import describe
 
 from . import params
 

@@ -9,7 +9,7 @@ from geo import Engine
 from geo.config import Settings
 from geo.i18n import Catalog
 from geo.store import Store
-from geo.zones import ZoneCache
+from geo.zones.exclusion import ZoneCache
 
 from . import batch, mapapi, pages
 from . import api, errors, ogc, openapi, reports, security, zones

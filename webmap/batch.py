@@ -20,7 +20,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, request
 
 from geo import InputError
-from geo.validate import Validator
+from geo.validation.pipeline import Validator
 
 bp = Blueprint("batch", __name__, url_prefix="/api")
 FORMATS = ("csv", "geojson")

@@ -12,9 +12,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from geo import InputError
-from geo.coords import parse_pair_column
-from geo.places import RegencyNames
-from geo.stats import grouped_report_counts, site_counts
+from geo.validation.coords import parse_pair_column
+from geo.layers.places import RegencyNames
+from geo.catalog.stats import grouped_report_counts, site_counts
 
 from . import auth
 

@@ -7,7 +7,7 @@
     /ogc/collections/<id>/items            GeoJSON FeatureCollection: bbox, datetime, limit, offset
     /ogc/collections/<id>/items/<fid>      one GeoJSON Feature
 
-Thin handlers: the queries are :mod:`geo.features` / :mod:`geo.collections`; this module reads
+Thin handlers: the queries are :mod:`geo.catalog.features` / :mod:`geo.catalog.collections`; this module reads
 parameters, builds links and sets content types. Readable by GDAL's OAPIF driver and OWSLib.
 """
 from __future__ import annotations
@@ -19,9 +19,9 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, request, stream_with_context, url_for
 
 from geo import InputError, NotFound
-from geo.collections import Collections
-from geo.features import CRS84, Query, parse_bbox, parse_interval, parse_list
-from geo.zones import ZoneCache
+from geo.catalog.collections import Collections
+from geo.catalog.features import CRS84, Query, parse_bbox, parse_interval, parse_list
+from geo.zones.exclusion import ZoneCache
 
 from . import auth
 
@@ -64,7 +64,7 @@ def _store_collections(services) -> dict:
     store = getattr(services, "store", None)
     if store is None:
         return {}
-    from geo.report_collections import store_collections
+    from geo.catalog.reports import store_collections
 
     return store_collections(store)
 

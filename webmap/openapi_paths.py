@@ -8,7 +8,7 @@ fails for any route without one.
 """
 from __future__ import annotations
 
-from geo.collections import ORDER
+from geo.catalog.collections import ORDER
 from geo.store.inputs import APK_TYPES, RANGES, TEXT_LIMITS
 
 JSON = "application/json"

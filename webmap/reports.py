@@ -13,8 +13,8 @@ from flask import Blueprint, Response, current_app, request, send_file
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from geo import InputError
-from geo.explain import describe
-from geo.export import get_format, to_bytes
+from geo.engine.explain import describe
+from geo.exports.writers import get_format, to_bytes
 from geo.store import ReportFilter
 from geo.store.faults import full_is_unavailable
 from geo.store.inputs import storable_text

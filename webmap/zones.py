@@ -1,10 +1,10 @@
 """``GET /api/zones.geojson``: the dissolved exclusion zones of a regency, for drawing.
 
-The zones are made by :mod:`geo.zones` (buffers in the regency's UTM zone) once per regency
+The zones are made by :mod:`geo.zones.exclusion` (buffers in the regency's UTM zone) once per regency
 and kept in the app's services. They are drawings: verdicts come from ``/api/check``.
 
 An answer is bounded: at most :data:`MAX_REGENCIES` regencies (named or touched by the bbox),
-:data:`~geo.features.MAX_LIST_VALUES` values per list parameter (repeats count once) and
+:data:`~geo.catalog.features.MAX_LIST_VALUES` values per list parameter (repeats count once) and
 ``Settings.max_zone_vertices`` vertices (1,000,000 by default: about 25 MB); it is written
 feature by feature (a stream), one regency at a time.
 """
@@ -18,9 +18,9 @@ from flask import Blueprint, current_app, request, stream_with_context
 
 from geo import InputError
 from geo.errors import TooLarge
-from geo.export import PRECISION, to_bytes
-from geo.features import parse_list
-from geo.zones import ZoneCache, check_categories, parse_bbox, regencies_in_bbox, select
+from geo.exports.writers import PRECISION, to_bytes
+from geo.catalog.features import parse_list
+from geo.zones.exclusion import ZoneCache, check_categories, parse_bbox, regencies_in_bbox, select
 
 bp = Blueprint("zones", __name__, url_prefix="/api")
 
@@ -75,7 +75,7 @@ def zones():
 
 def _geojson(frames, tail: dict):
     """A FeatureCollection written feature by feature: each regency's frame goes through the
-    GeoJSON writer of :mod:`geo.export` (RFC 7946, 7 decimals) on its own."""
+    GeoJSON writer of :mod:`geo.exports.writers` (RFC 7946, 7 decimals) on its own."""
     def dumps(value) -> str:
         return current_app.json.dumps(value, separators=(",", ":"))
 

@@ -8,7 +8,7 @@ import sqlite3
 
 import sqlalchemy as sa
 
-from ..errors import Unavailable
+from geo.errors import Unavailable
 
 FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 PG_DISK_FULL = "53100"  # SQLSTATE disk_full

@@ -7,11 +7,11 @@ from typing import Mapping
 
 import sqlalchemy as sa
 
-from ..errors import InputError
-from ..rules import CATEGORIES
-from .inputs import parse_time
-from .models import Report
-from .workflow import STATUSES
+from geo.errors import InputError
+from geo.rules.model import CATEGORIES
+from geo.store.inputs import parse_time
+from geo.store.models import Report
+from geo.store.workflow import STATUSES
 
 VERDICTS = ("ok", "violation", "outside_area", "outside_period")
 TRUE, FALSE = ("true", "1", "yes", "ya"), ("false", "0", "no", "tidak")

@@ -8,8 +8,8 @@ import math
 import uuid
 from dataclasses import asdict, dataclass
 
-from ..errors import InputError
-from .workflow import APK_TYPES, normalise_apk_type
+from geo.errors import InputError
+from geo.store.workflow import APK_TYPES, normalise_apk_type
 
 TEXT_LIMITS = {"participant": 200, "reporter": 200, "note": 4000}
 FIELDS = ("id", "apk_type", "participant", "lon", "lat", "accuracy_m", "reporter", "reported_at", "note")

@@ -11,7 +11,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from .workflow import APK_TYPES, ROLES, STATUSES
+from geo.store.workflow import APK_TYPES, ROLES, STATUSES
 
 
 class UTCDateTime(sa.TypeDecorator):

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from ..errors import InputError, TooLarge
-from .inputs import in_range
+from geo.errors import InputError, TooLarge
+from geo.store.inputs import in_range
 
 FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png")}
 GPS_IFD = 0x8825

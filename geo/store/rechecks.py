@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .database import writer
-from .models import Base, Report, UTCDateTime
+from geo.store.database import writer
+from geo.store.models import Base, Report, UTCDateTime
 
 OPEN_STATUSES = ("reported", "verified", "notified")
 

@@ -23,15 +23,15 @@ import sqlalchemy as sa
 from pyproj import Geod
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..errors import Conflict, InputError, NotFound
-from .database import Migrator, create_engine, writer
-from .faults import full_is_unavailable
-from .filters import ReportFilter
-from .inputs import ReportInput, in_range, parse_report, storable_text
-from .models import Event, Report
-from .photos import DEFAULT_MAX_PIXELS, Photo, PhotoStore, read_photo
-from .tokens import Tokens
-from .workflow import VIOLATION_VERDICTS, check_transition
+from geo.errors import Conflict, InputError, NotFound
+from geo.store.database import Migrator, create_engine, writer
+from geo.store.faults import full_is_unavailable
+from geo.store.filters import ReportFilter
+from geo.store.inputs import ReportInput, in_range, parse_report, storable_text
+from geo.store.models import Event, Report
+from geo.store.photos import DEFAULT_MAX_PIXELS, Photo, PhotoStore, read_photo
+from geo.store.tokens import Tokens
+from geo.store.workflow import VIOLATION_VERDICTS, check_transition
 
 PRIVATE = ("reporter", "submitted_by")
 HIDDEN = ("idempotency_key", "idempotency_scope", "request_hash", "photo_path", "photo_type", "verdict", "status_at")

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ..errors import InputError, NotFound
-from .database import writer
-from .models import Token
-from .workflow import ROLES
+from geo.errors import InputError, NotFound
+from geo.store.database import writer
+from geo.store.models import Token
+from geo.store.workflow import ROLES
 
 PREFIX = "zns_"
 

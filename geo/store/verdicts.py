@@ -1,10 +1,10 @@
-"""A verdict stored as JSON back into a :class:`~geo.verdict.Verdict` (to explain it later)."""
+"""A verdict stored as JSON back into a :class:`~geo.engine.verdict.Verdict` (to explain it later)."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import fields
 
-from ..verdict import Hit, Regency, Verdict
+from geo.engine.verdict import Hit, Regency, Verdict
 
 
 def stored_verdict(data: dict) -> Verdict:

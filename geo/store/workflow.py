@@ -8,7 +8,7 @@
 """
 from __future__ import annotations
 
-from ..errors import Conflict, InputError
+from geo.errors import Conflict, InputError
 
 APK_TYPES = ("baliho", "spanduk", "umbul-umbul", "reklame", "poster", "bendera", "lainnya")
 APK_ALIASES = {"billboard": "reklame", "banner": "spanduk", "pennant": "umbul-umbul", "flag": "bendera",

@@ -140,7 +140,7 @@ def screenshot(page, name: str) -> Path:
 @pytest.fixture()
 def copy_layers(tmp_path):
     """A writable copy of the bundled layers directory."""
-    from geo.layers import bundled_layers_dir
+    from geo.layers.directory import bundled_layers_dir
 
     def make() -> Path:
         target = tmp_path / "layers"

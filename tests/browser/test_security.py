@@ -48,7 +48,7 @@ def hostile(tmp_path_factory, browser):
     with a report per payload (participant, note and reporter are the payload)."""
     from geo import Engine
     from geo.config import Settings
-    from geo.layers import bundled_layers_dir
+    from geo.layers.directory import bundled_layers_dir
     from webmap import create_app
 
     tmp = tmp_path_factory.mktemp("xss")

@@ -7,7 +7,7 @@ import json
 import click
 
 from geo import InputError
-from geo.explain import describe
+from geo.engine.explain import describe
 from geo.i18n import Catalog
 
 from ..options import lang_option, layers_option, load_engine, settings_from

@@ -8,11 +8,11 @@ import click
 
 from geo import ZonasiError, load_layers
 from geo.i18n import Catalog
-from geo.importers import ImportOptions, import_file, parse_mapping
-from geo.layers import bundled_layers_dir
-from geo.osm import import_osm
-from geo.rules import CATEGORIES
-from geo.versions import inventory
+from geo.layers.importing.files import ImportOptions, import_file, parse_mapping
+from geo.layers.directory import bundled_layers_dir
+from geo.layers.importing.osm import import_osm
+from geo.rules.model import CATEGORIES
+from geo.layers.versions import inventory
 
 from ..options import lang_option, layers_option, settings_from
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from geo import InputError
-from geo.csvin import CsvFile, detect
+from geo.validation.reading import CsvFile, detect
 from geo.i18n import Catalog
-from geo.validate import STATUSES, Summary, Validator
+from geo.validation.pipeline import STATUSES, Summary, Validator
 
 from ..options import lang_option, layers_option, load_engine, settings_from
 
@@ -60,7 +60,7 @@ def validate(reports, output, violations, at_column, chunk_rows, jobs, processes
     if not reports.is_file():
         raise click.UsageError(f"{reports}: no such file")
     if violations is not None:
-        from geo.export import get_format
+        from geo.exports.writers import get_format
 
         try:
             get_format(violations.suffix or "?")

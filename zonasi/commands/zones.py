@@ -8,11 +8,11 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import ZonasiError
-from geo.export import FORMATS, format_for_path, write_features
+from geo.exports.writers import FORMATS, format_for_path, write_features
 from geo.i18n import Catalog
-from geo.rules import CATEGORIES
-from geo.zonemap import render_map
-from geo.zones import exclusion_zones, parse_bbox
+from geo.rules.model import CATEGORIES
+from geo.zones.printmap import render_map
+from geo.zones.exclusion import exclusion_zones, parse_bbox
 
 from ..options import lang_option, layers_option, load_engine, settings_from
 

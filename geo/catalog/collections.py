@@ -1,0 +1,108 @@
+"""The feature collections zonasi serves: sites, regencies and zones from the engine, reports and
+violations from the report store. Built lazily, once per :class:`Collections` object.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+
+from geo.catalog.features import Collection, CollectionInfo, FrameCollection, frame_bbox
+
+# The order collections are listed in.
+ORDER = ("violations", "reports", "sites", "zones", "regencies")
+
+SITE_PROPERTIES = {
+    "name": "string", "category": "string", "category_label": "string", "buffer_m": "number",
+    "legal_basis": "string", "regency_code": "string", "layer": "string", "source": "string",
+    "source_id": "string", "source_category": "string", "note": "string",
+}
+REGENCY_PROPERTIES = {
+    "name": "string", "name_short": "string", "regency_type": "string", "province": "string",
+    "province_code": "string", "utm_epsg": "integer", "own_rules": "boolean",
+}
+
+
+def sites_collection(engine) -> FrameCollection:
+    sites = engine.layers.sites
+    rules = engine.rules
+    codes = sites["regency_code"] if "regency_code" in sites.columns else None
+
+    def extra(frame):
+        categories = frame["category"].astype(str).tolist()
+        regency = codes.tolist() if codes is not None else [None] * len(frame)
+        return {
+            "category_label": [rules.category(c).label for c in categories],
+            "buffer_m": [rules.buffer_m(r, c) for r, c in zip(regency, categories)],
+            "legal_basis": [rules.category(c).legal_basis for c in categories],
+        }
+
+    info = CollectionInfo(
+        id="sites", title="Forbidden sites",
+        description="Schools, places of worship, health facilities, government offices, roads and other "
+                    "places where campaign props may not stand, with the exclusion distance (buffer_m) "
+                    "of the site's own regency.",
+        geometry="Point, LineString, Polygon", properties=SITE_PROPERTIES,
+        queryables=("category", "regency_code", "layer"), bbox=frame_bbox(sites))
+    columns = ["name", "category", "category_label", "buffer_m", "legal_basis", "regency_code", "layer",
+               "source", "source_id", "source_category", "note"]
+    return FrameCollection(info, sites, "site_id", columns, extra=extra)
+
+
+def regencies_collection(engine) -> FrameCollection:
+    regencies = engine.layers.regencies
+    own = set(engine.rules.model.regencies)
+    frame = regencies.assign(utm_epsg=regencies["epsg"].astype(int),
+                             own_rules=[code in own for code in regencies["code"]])
+    info = CollectionInfo(
+        id="regencies", title="Regencies and cities",
+        description="Kabupaten/kota boundaries (Kemendagri codes) with the UTM zone used for metric "
+                    "checks. ?zoom=0..12 returns geometries simplified for a web map at that zoom.",
+        geometry="MultiPolygon", properties=REGENCY_PROPERTIES,
+        queryables=("province_code", "regency_type"), bbox=frame_bbox(regencies))
+    return FrameCollection(info, frame, "code", list(REGENCY_PROPERTIES), simplify=True)
+
+
+def zones_collection(engine, zone_cache=None) -> Collection:
+    """Exclusion zones for drawing (:mod:`geo.zones.exclusion`), sharing the app's zone cache if given."""
+    from geo.catalog.zones import ZonesCollection
+    from geo.zones.exclusion import ZoneCache
+
+    return ZonesCollection(engine, zone_cache or ZoneCache(engine))
+
+
+class Collections:
+    """Every collection by id, each built on first use (the report store's are optional)."""
+
+    def __init__(self, engine, store_collections: Callable[[], dict[str, Collection]] | None = None,
+                 zone_cache=None):
+        self.engine = engine
+        self._builders: dict[str, Callable[[], Collection | None]] = {
+            "sites": lambda: sites_collection(engine),
+            "regencies": lambda: regencies_collection(engine),
+            "zones": lambda: zones_collection(engine, zone_cache),
+        }
+        self._store_collections = store_collections
+        self._built: dict[str, Collection | None] = {}
+        self._lock = threading.Lock()
+
+    def _store(self) -> dict[str, Collection]:
+        if self._store_collections is None:
+            return {}
+        if "__store__" not in self._built:
+            self._built["__store__"] = self._store_collections() or {}
+        return self._built["__store__"]
+
+    def get(self, cid: str) -> Collection | None:
+        with self._lock:
+            if cid in self._builders:
+                if cid not in self._built:
+                    self._built[cid] = self._builders[cid]()
+                return self._built[cid]
+            return self._store().get(cid)
+
+    def ids(self) -> list[str]:
+        return [cid for cid in ORDER if self.get(cid) is not None]
+
+    def __iter__(self) -> Iterator[Collection]:
+        for cid in self.ids():
+            yield self.get(cid)

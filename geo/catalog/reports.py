@@ -1,0 +1,82 @@
+"""The report store as two feature collections: ``reports`` (everything, for Bawaslu) and
+``violations`` (reports whose verdict is a violation, not dismissed; never the reporter).
+
+Only the store's public listing API is used (``list_reports``, ``violations``, ``get_report``
+with a :class:`~geo.store.ReportFilter`); bbox and datetime become the filter's bbox and
+since/until on ``reported_at``.
+"""
+from __future__ import annotations
+
+from geo.errors import NotFound
+from geo.catalog.features import CollectionInfo, Page, Query, check_properties
+from geo.store import ReportFilter
+
+QUERYABLES = ("regency", "category", "status", "verdict", "overdue")
+PROPERTIES = {
+    "apk_type": "string", "participant": "string", "accuracy_m": "number", "location_source": "string",
+    "reported_at": "string", "received_at": "string", "note": "string", "status": "string",
+    "status_at": "string", "deadline": "string", "overdue": "boolean", "verdict_status": "string",
+    "uncertain": "boolean", "regency_code": "string", "regency_name": "string", "category": "string",
+    "site_id": "string", "site_name": "string", "distance_m": "number", "buffer_m": "number",
+    "legal_basis": "string", "rules_version": "string", "layers_version": "string", "has_photo": "boolean",
+}
+PRIVATE_PROPERTIES = {"reporter": "string", "submitted_by": "string"}
+FILTERS = ("regency (code or name), category, status, verdict, overdue=true; datetime filters reported_at; "
+           "comma-separated values match any.")
+
+
+class StoreCollection:
+    def __init__(self, store, info: CollectionInfo, violations_only: bool):
+        self.store = store
+        self.info = info
+        self._violations = violations_only
+
+    def _list(self, filters: ReportFilter, limit: int, offset: int, private: bool):
+        if self._violations:
+            return self.store.violations(filters, limit=limit, offset=offset)
+        return self.store.list_reports(filters, limit=limit, offset=offset, private=private)
+
+    def items(self, query: Query) -> Page:
+        check_properties(self.info, query.properties)
+        filters = ReportFilter.from_params(dict(query.filters))
+        since, until = query.interval or (None, None)
+        filters = filters.but(bbox=query.bbox, since=since, until=until)
+        rows, matched = self._list(filters, query.limit, query.offset, query.private)
+        return Page([self._feature(row, query.properties) for row in rows], matched)
+
+    def item(self, fid: str, private: bool = False) -> dict:
+        rows, _ = self._list(ReportFilter(ids=(str(fid),)), 1, 0, private)
+        if not rows:
+            raise NotFound(f"no feature {fid!r} in collection {self.info.id!r}", collection=self.info.id,
+                           feature=str(fid))
+        return self._feature(rows[0], None)
+
+    def _feature(self, row: dict, properties) -> dict:
+        row = dict(row)
+        fid = row.pop("id")
+        lon, lat = row.pop("lon"), row.pop("lat")
+        if properties is not None:
+            row = {k: row[k] for k in properties if k in row}
+        else:
+            row = {k: v for k, v in row.items() if k in self.info.properties}
+        return {"type": "Feature", "id": fid, "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": row}
+
+
+def store_collections(store) -> dict[str, StoreCollection]:
+    """``reports`` and ``violations`` of one store."""
+    reports = CollectionInfo(
+        id="reports", title="Reports",
+        description="Every reported campaign prop with its verdict at submission and its takedown status "
+                    "(bawaslu or admin token; the reporter only for roles that may see it). Filters: " + FILTERS,
+        geometry="Point", properties={**PROPERTIES, **PRIVATE_PROPERTIES}, queryables=QUERYABLES,
+        temporal_property="reported_at", permission="reports:list")
+    violations = CollectionInfo(
+        id="violations", title="Violations",
+        description="Reported props standing where (or when) they may not, not dismissed: what Bawaslu "
+                    "notifies and Satpol PP takes down (overdue=true: past the deadline). No reporter "
+                    "identity. Needs a bawaslu, satpolpp or admin token. Filters: " + FILTERS,
+        geometry="Point", properties=PROPERTIES, queryables=QUERYABLES,
+        temporal_property="reported_at", permission="violations:read")
+    return {"reports": StoreCollection(store, reports, violations_only=False),
+            "violations": StoreCollection(store, violations, violations_only=True)}

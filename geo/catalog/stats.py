@@ -1,0 +1,76 @@
+"""Counts for the dashboard: forbidden sites per category and regency, reports per status,
+regency, category and prop type."""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.layers.directory import Layers
+
+
+def _sorted(counter: Counter) -> dict:
+    return dict(sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0]))))
+
+
+def site_regencies(layers: Layers) -> pd.Series:
+    """The regency code of each site: its own ``regency_code`` where the layer has one, else the
+    regency containing a point on the site (None outside every regency)."""
+    sites = layers.sites
+    known = sites["regency_code"] if "regency_code" in sites.columns else pd.Series(None, index=sites.index)
+    missing = known.isna()
+    if missing.any():
+        points = gpd.GeoDataFrame(geometry=sites.geometry[missing].representative_point(), crs=sites.crs)
+        joined = gpd.sjoin(points, layers.regencies[["code", "geometry"]], how="left", predicate="within")
+        joined = joined[~joined.index.duplicated(keep="first")]
+        known = known.astype(object)
+        known[missing] = joined["code"].reindex(points.index).to_numpy()
+    return known.astype(object).where(known.notna(), None)
+
+
+def site_counts(layers: Layers) -> dict:
+    """``{"total", "by_category": {key: n}, "by_regency": [{"code", "name", "count"}]}``."""
+    sites = layers.sites
+    names = dict(zip(layers.regencies["code"].astype(str), layers.regencies["name"].astype(str)))
+    by_regency = Counter(code for code in site_regencies(layers) if code is not None)
+    return {
+        "total": int(len(sites)),
+        "by_category": _sorted(Counter(sites["category"].astype(str))),
+        "by_regency": [{"code": code, "name": names.get(code, code), "count": n}
+                       for code, n in _sorted(by_regency).items()],
+    }
+
+
+def report_counts(rows: Iterable[dict]) -> dict:
+    """Reports (dicts with status, regency_code, regency_name, category, apk_type) counted in
+    Python: the reference for :func:`grouped_report_counts` (the dashboard counts in SQL)."""
+    status, category, apk_type, regency = Counter(), Counter(), Counter(), Counter()
+    names: dict[str, str] = {}
+    for row in rows:
+        status[row.get("status")] += 1
+        apk_type[row.get("apk_type")] += 1
+        if row.get("category"):
+            category[row["category"]] += 1
+        code = row.get("regency_code")
+        if code:
+            regency[code] += 1
+            names[code] = row.get("regency_name") or code
+    return grouped_report_counts({"status": status, "category": category, "apk_type": apk_type,
+                                  "regency": regency, "regency_name": names})
+
+
+def grouped_report_counts(groups: dict) -> dict:
+    """``{"total", "by_status", "by_category", "by_apk_type", "by_regency": [{"code", "name",
+    "count"}]}`` from counters by status, category, apk_type and regency (code) and the
+    regencies' names (as ``geo.store.Store.report_groups`` gives them)."""
+    names = groups["regency_name"]
+    return {
+        "total": sum(groups["status"].values()),
+        "by_status": _sorted(groups["status"]),
+        "by_category": _sorted(groups["category"]),
+        "by_apk_type": _sorted(groups["apk_type"]),
+        "by_regency": [{"code": code, "name": names.get(code) or code, "count": n}
+                       for code, n in _sorted(groups["regency"]).items()],
+    }

@@ -1,0 +1,210 @@
+"""The engine: exact exclusion-zone verdicts in metres.
+
+How a batch of points is judged, with no Python loop per point:
+
+1. each point gets the regency containing it (an STRtree of regency polygons, ``intersects``);
+2. points are grouped by the UTM zone of their regency; per zone, the sites near that zone are
+   projected once and indexed in an STRtree (kept for later calls);
+3. one ``dwithin`` query per zone, with a per-point radius: the largest distance of the point's
+   regency (plus its GPS accuracy), scaled by the UTM point scale factor ``k`` (where a zone
+   holds only point and line sites, a KD-tree of the points and of short pieces of the lines
+   gives the same pairs and distances without GEOS geometries);
+4. for the candidate pairs, the exact distance to the site's geometry (point, line, or polygon
+   edge; 0 inside) is ``projected distance / k``: true metres to far better than 1 cm per 100 m;
+   a pair is a hit when that distance is within the rule of the point's regency for the site's
+   category. Buffers are never used to decide;
+5. the nearest site is the closest candidate (of equally close ones, the first in the layers),
+   or, for points with none in reach, a nearest neighbour query on the same tree.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import shapely
+
+from geo.rules.allowed import AllowedIndex
+from geo.engine.verdict_batch import Batch
+from geo.crs import Projector, utm_scale
+from geo.errors import InputError
+from geo.engine.indexes import RegencyLocator, ZoneCache
+from geo.layers.directory import Layers, category_index, load_layers
+from geo.rules.model import CATEGORIES
+
+
+class Engine:
+    """Checks points against the exclusion zones of one layers directory and its rules."""
+
+    def __init__(self, layers: Layers):
+        self.layers = layers
+        self.rules = layers.rules
+        regencies = layers.regency_features
+        self.regency_codes = regencies.column("code").astype(str)
+        self.regency_names = regencies.column("name").astype(str)
+        self._regency_index = {code: i for i, code in enumerate(self.regency_codes)}
+        self._regency_epsg = regencies.column("epsg")
+        self._locate = RegencyLocator(regencies.geometry)
+        self.buffers = self.rules.buffer_table(self.regency_codes)
+        self._max_buffer = self.buffers.max(axis=1)
+        sites = layers.site_features
+        self.site_ids = sites.column("site_id").astype(str)
+        self.site_names = sites.column("name").astype(str)
+        self.site_category = category_index(sites.column("category"))
+        self._projector = Projector()
+        self._zones = ZoneCache(sites.geometry, self._projector)
+        self._allowed = AllowedIndex(layers.allowed, self._regency_index, self._regency_epsg, self._projector)
+
+    @classmethod
+    def from_directory(cls, directory: str | Path | None = None) -> Engine:
+        return cls(load_layers(directory))
+
+    @cached_property
+    def texts(self) -> dict:
+        """The regency, site and rule texts that a batch's Arrow columns point into."""
+        return {
+            "regency_code": pa.array(self.regency_codes, type=pa.string()),
+            "regency": pa.array(self.regency_names, type=pa.string()),
+            "nearest_site": pa.array(self.site_names, type=pa.string()),
+            "nearest_category": pa.array(list(CATEGORIES), type=pa.string()),
+            "legal_basis": pa.array([self.rules.category(c).legal_basis for c in CATEGORIES], type=pa.string()),
+        }
+
+    @property
+    def rules_version(self) -> str:
+        return self.rules.version
+
+    @property
+    def layers_version(self) -> str:
+        return self.layers.version
+
+    def regency_index(self, code: str) -> int | None:
+        return self._regency_index.get(code)
+
+    def warm(self, around_sites: bool = True) -> None:
+        """Build the lazily built indexes now: the sites of each UTM zone and, ``around_sites``,
+        the regency grid where reports fall (by checking points on and around every site). A
+        server does this before its workers fork (they share what it builds, and the first
+        requests are as fast as the rest); a batch builds the zones while its first rows are
+        read (its own points fill the grid)."""
+        for epsg in np.unique(self._regency_epsg):
+            zone = self._zones[int(epsg)]
+            if around_sites:
+                zone.tree  # for single checks (GEOS); batches of point sites do without
+        if not around_sites:
+            return
+        _ = self.layers.regencies, self.layers.sites  # the web pages' GeoDataFrames, made before a fork
+        sites = self.layers.site_features.geometry
+        if not len(sites):
+            return
+        xy = shapely.get_coordinates(shapely.centroid(sites))
+        step = 0.005  # degrees, about 550 m: the neighbourhood where reports of a site fall
+        around = np.concatenate([xy + (dx, dy) for dx in (-step, 0, step) for dy in (-step, 0, step)])
+        around = np.unique(np.round(around / step).astype("int64"), axis=0) * step
+        around = around[(np.abs(around[:, 0]) <= 180) & (np.abs(around[:, 1]) <= 90)]
+        self.check_many(around[:, 0], around[:, 1])
+
+    # -- the public checks -------------------------------------------------------------------
+
+    def check(self, lon: float, lat: float, at=None, accuracy_m: float | None = None):
+        """The verdict for one point (see :meth:`check_many`)."""
+        batch = self.check_many([lon], [lat], None if at is None else [at],
+                                None if accuracy_m is None else [accuracy_m])
+        return batch.verdict(0)
+
+    def check_many(self, lons, lats, ats=None, accuracy_m=None) -> Batch:
+        """Verdicts for many points at once, as a columnar :class:`~geo.engine.verdict_batch.Batch`.
+
+        ``ats`` (dates or datetimes, None/NaT for unknown) are checked against the campaign
+        periods of each point's regency; ``accuracy_m`` (GPS accuracy per point) marks verdicts
+        that the accuracy could overturn as uncertain.
+        """
+        lons = np.asarray(lons, dtype="float64").ravel()
+        lats = np.asarray(lats, dtype="float64").ravel()
+        _validate(lons, lats)
+        n = len(lons)
+        accuracy = None if accuracy_m is None else _accuracy(accuracy_m, n)
+        regency = self._locate(lons, lats)
+        days, in_period = self._periods(ats, regency, n)
+        pairs = [self._measure(epsg, np.flatnonzero(located), lons, lats, regency, accuracy)
+                 for epsg, located in self._by_zone(regency)]
+        allowed = self._allowed.check(lons, lats, regency) if self._allowed else None
+        return Batch.assemble(self, lons, lats, regency, days, in_period, accuracy, pairs, allowed)
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def _periods(self, ats, regency: np.ndarray, n: int):
+        if ats is None:
+            return None, np.ones(n, dtype=bool)
+        days = _days(ats, n)
+        known = ~np.isnat(days)
+        in_period = self._in_any(self.rules.periods(None), days)
+        for code, rule in self.rules.model.regencies.items():
+            if rule.periods is not None:
+                mask = regency == self._regency_index[code]
+                in_period[mask] = self._in_any(rule.periods, days[mask])
+        return days, in_period | ~known
+
+    @staticmethod
+    def _in_any(periods, days: np.ndarray) -> np.ndarray:
+        inside = np.zeros(len(days), dtype=bool)
+        for period in periods.values():
+            inside |= (days >= np.datetime64(period.start)) & (days <= np.datetime64(period.end))
+        return inside
+
+    def _by_zone(self, regency: np.ndarray):
+        epsg = np.where(regency >= 0, self._regency_epsg[np.maximum(regency, 0)], 0)
+        for code in np.unique(epsg[regency >= 0]):
+            yield int(code), epsg == code
+
+    def _measure(self, epsg, idx, lons, lats, regency, accuracy):
+        """Candidate pairs (point, site, true distance) for the points ``idx`` of one zone."""
+        zone = self._zones[epsg]
+        x, y = self._projector.forward(epsg).transform(lons[idx], lats[idx])
+        k = utm_scale(x, lats[idx])
+        xy = np.column_stack([x, y])
+        reach = self._max_buffer[regency[idx]]
+        if accuracy is not None:
+            reach = reach + accuracy[idx]
+        # the search is inclusive; the tiny slack only widens the candidate set.
+        (point_j, site_j, projected), (lonely, near_j, near_d) = zone.measure(xy, reach * k * (1 + 1e-9) + 1e-6)
+        nearest = (idx[lonely], zone.index[near_j], near_d / k[lonely])
+        return (idx[point_j], zone.index[site_j], projected / k[point_j]), nearest
+
+
+def _validate(lons: np.ndarray, lats: np.ndarray) -> None:
+    if lons.shape != lats.shape:
+        raise InputError(f"{len(lons)} longitudes but {len(lats)} latitudes")
+    for name, values, limit in (("latitude", lats, 90), ("longitude", lons, 180)):
+        bad = ~np.isfinite(values) | (np.abs(values) > limit)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(f"{name} {values[i]} is outside -{limit}..{limit}", index=i, field=name)
+
+
+def _accuracy(accuracy_m, n: int) -> np.ndarray:
+    values = np.broadcast_to(np.asarray(accuracy_m, dtype="float64"), (n,)).copy()
+    values[~np.isfinite(values)] = 0.0
+    if (values < 0).any():
+        raise InputError("GPS accuracy must be zero or more metres")
+    return values
+
+
+def _days(ats, n: int) -> np.ndarray:
+    if isinstance(ats, np.ndarray) and ats.dtype.kind == "M":  # dates already (a batch's)
+        if len(ats) != n:
+            raise InputError(f"{len(ats)} dates for {n} points")
+        return ats.astype("datetime64[D]")
+    import pandas as pd
+
+    try:
+        stamps = pd.to_datetime(pd.Series(list(ats) if not isinstance(ats, np.ndarray) else ats),
+                                errors="raise", format="mixed")
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"not a date: {exc}") from exc
+    if len(stamps) != n:
+        raise InputError(f"{len(stamps)} dates for {n} points")
+    if stamps.dt.tz is not None:
+        stamps = stamps.dt.tz_localize(None)
+    return stamps.to_numpy().astype("datetime64[D]")

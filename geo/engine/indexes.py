@@ -1,0 +1,322 @@
+"""Spatial indexes of the engine: which regency a point is in, and the sites of one UTM zone."""
+from __future__ import annotations
+
+import os
+import threading
+from functools import cached_property
+
+import numpy as np
+import shapely
+
+from geo.crs import Projector
+
+
+def _single_threaded_kdtree():
+    """pykdtree's KDTree (imports in a millisecond; scipy's took a third of a second) with its
+    OpenMP runtime started single-threaded: it reads OMP_NUM_THREADS once, as it loads, so the
+    variable is set for that moment only. Batches and servers keep every core busy already,
+    and a forked process (a server's workers, ``Validator(processes=True)``) would hang on a
+    query if the parent had started OpenMP threads."""
+    saved = os.environ.get("OMP_NUM_THREADS")
+    os.environ["OMP_NUM_THREADS"] = "1"
+    try:
+        from pykdtree.kdtree import KDTree
+    finally:
+        if saved is None:
+            del os.environ["OMP_NUM_THREADS"]
+        else:
+            os.environ["OMP_NUM_THREADS"] = saved
+    return KDTree
+
+
+KDTree = _single_threaded_kdtree()
+
+# Sites are projected into a zone when they lie within this many degrees of its edges.
+ZONE_MARGIN_DEG = 2.0
+# Spacing of the samples along lines and polygon outlines used to bound nearest-site searches.
+SAMPLE_SPACING_M = 25.0
+# From this many points on, zones of point sites are searched with their KD-tree instead of GEOS.
+KD_MIN_POINTS = 16
+# Points per leaf of the KD-trees: small leaves suit the few-neighbours queries here (16, the
+# default, is 15% slower on the 1M-row benchmark's queries)
+KD_LEAF = 4
+
+
+def _built(tree: shapely.STRtree) -> shapely.STRtree:
+    """GEOS builds an STRtree on its first query; do that now, in one thread, so that the
+    queries of the web server's threads only read it."""
+    tree.query(shapely.points(0.0, 0.0))
+    return tree
+
+
+class RegencyLocator:
+    """Point -> regency index (the lowest code where two overlap; -1 in none).
+
+    Exact point-in-polygon tests, with a lazily filled grid that remembers the cells lying wholly
+    inside exactly one regency: points there skip the polygon test. The grid holds one small
+    integer per cell of the regencies' extent (0 unknown, 1 mixed, 2 + regency index); it is
+    allocated zeroed, so only the pages of cells in use take memory.
+    """
+
+    UNKNOWN, MIXED = 0, 1
+
+    def __init__(self, geoms: np.ndarray, cell_deg: float = 0.005):
+        shapely.prepare(geoms)
+        self._tree = _built(shapely.STRtree(geoms))
+        self._cell = cell_deg
+        west, south, east, north = shapely.total_bounds(geoms) if len(geoms) else (0, 0, 0, 0)
+        self._origin = (west, south)
+        self._shape = (int((east - west) / cell_deg) + 1, int((north - south) / cell_deg) + 1)
+        self._grid = np.zeros(self._shape, dtype="int16" if len(geoms) < 30_000 else "int32")
+        # GEOS prepared geometries and lazily built trees are not safe to use from several threads
+        # at once (the web server runs threads): the polygon tests below run under this lock.
+        self._geos_lock = threading.Lock()
+
+    def __call__(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+        ci = np.floor((lons - self._origin[0]) / self._cell).astype("int64")
+        cj = np.floor((lats - self._origin[1]) / self._cell).astype("int64")
+        on_grid = (ci >= 0) & (ci < self._shape[0]) & (cj >= 0) & (cj < self._shape[1])
+        ci, cj = np.where(on_grid, ci, 0), np.where(on_grid, cj, 0)
+        cell = ci * self._shape[1] + cj
+        owner = self._grid.ravel()[cell]
+        unknown = on_grid & (owner == self.UNKNOWN)
+        if unknown.any():
+            with self._geos_lock:
+                self._classify(np.unique(np.stack([ci[unknown], cj[unknown]]), axis=1))
+            owner[unknown] = self._grid.ravel()[cell[unknown]]
+        regency = np.where(on_grid, owner, self.MIXED).astype("int32") - 2
+        exact = regency < 0
+        if exact.any():
+            with self._geos_lock:
+                regency[exact] = self._exact(lons[exact], lats[exact])
+        regency[~on_grid] = -1
+        return regency
+
+    def _classify(self, cells: np.ndarray) -> None:
+        west = self._origin[0] + cells[0] * self._cell
+        south = self._origin[1] + cells[1] * self._cell
+        boxes = shapely.box(west, south, west + self._cell, south + self._cell)
+        box_i, regency_i = self._tree.query(boxes, predicate="intersects")
+        single = np.bincount(box_i, minlength=len(boxes))[box_i] == 1
+        box_i, regency_i = box_i[single], regency_i[single]
+        inside = shapely.contains_properly(self._tree.geometries[regency_i], boxes[box_i])
+        owner = np.full(len(boxes), self.MIXED, dtype=self._grid.dtype)
+        owner[box_i[inside]] = regency_i[inside] + 2
+        self._grid[cells[0], cells[1]] = owner
+
+    def _exact(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+        # candidates by bounding box, then the (prepared) polygons tested on the coordinates:
+        # half the time of the tree's own "intersects" predicate
+        point_i, regency_i = self._tree.query(shapely.points(lons, lats))
+        inside = shapely.intersects_xy(self._tree.geometries[regency_i], lons[point_i], lats[point_i])
+        point_i, regency_i = point_i[inside], regency_i[inside]
+        regency = np.full(len(lons), np.iinfo("int32").max, dtype="int32")
+        np.minimum.at(regency, point_i, regency_i.astype("int32"))
+        regency[regency == np.iinfo("int32").max] = -1
+        return regency
+
+
+class ZoneSites:
+    """The sites near one UTM zone, projected once: an STRtree for ``dwithin`` queries, a
+    KD-tree of samples of the sites for nearest-site queries and, where the sites are points
+    and lines, the lines in short pieces (:class:`_Pieces`)."""
+
+    def __init__(self, epsg: int, site_geoms: np.ndarray, site_lon_range, projector: Projector):
+        zone = epsg % 100
+        west, east = -180 + 6 * (zone - 1) - ZONE_MARGIN_DEG, -180 + 6 * zone + ZONE_MARGIN_DEG
+        lo, hi = site_lon_range
+        self.index = np.flatnonzero((hi >= west) & (lo <= east))
+        transformer = projector.forward(epsg)
+        self._project = lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+        self._sites = site_geoms[self.index]
+        kind = shapely.get_type_id(self._sites)
+        self._only_points = bool((kind == 0).all())
+        # Samples of every site for nearest-site queries: point sites themselves, the outlines of
+        # lines and polygons every SAMPLE_SPACING_M metres, each sample knowing its site.
+        if self._only_points:  # no projected geometries needed (unless GEOS is asked: see geoms)
+            samples = self._project(shapely.get_coordinates(self._sites))
+            self._sample_site = np.arange(len(self._sites))
+        else:
+            outlines = np.where(kind == 0, self.geoms, shapely.boundary(self.geoms))
+            samples, self._sample_site = shapely.get_coordinates(
+                shapely.segmentize(outlines, SAMPLE_SPACING_M), return_index=True)
+        self._samples = KDTree(samples, leafsize=KD_LEAF) if len(samples) else None
+        if self._only_points and len(samples):
+            # of co-located sites a nearest-neighbour query returns any one: name the first
+            _, first, same = np.unique(samples.view(np.complex128).ravel(), return_index=True, return_inverse=True)
+            self._nearest_site = self._sample_site[first[same]]
+        # where the sites are points and lines (no polygon: inside one is distance 0), the lines
+        # in short pieces give exact distances without GEOS
+        lines = not self._only_points and bool(((kind == 0) | (kind == 1)).all())
+        self._pieces = _Pieces(self.geoms) if lines else None
+
+    @cached_property
+    def geoms(self) -> np.ndarray:
+        """The sites projected (GEOS geometries)."""
+        return shapely.transform(self._sites, self._project)
+
+    @cached_property
+    def tree(self) -> shapely.STRtree:
+        return _built(shapely.STRtree(self.geoms))
+
+    def measure(self, xy: np.ndarray, radius: np.ndarray):
+        """The pairs (point, local site index, projected distance) within each point's ``radius``
+        (:meth:`within`), and for the points without any, their nearest site (point, local site
+        index, projected distance; :meth:`nearest`). Where every site is a point, one nearest-
+        neighbour query of every point answers for most: only those with a site in reach need
+        the search for all of them."""
+        if self._only_points and self._samples is not None and len(xy) >= KD_MIN_POINTS:
+            bound, sample = self._samples.query(xy)
+            close = np.flatnonzero(bound <= radius)
+            point_i, item, distance = _kd_within(self._samples, xy[close], radius[close])
+            lonely = np.flatnonzero(~(bound <= radius))
+            return ((close[point_i], self._sample_site[item], distance),
+                    (lonely, self._nearest_site[sample[lonely]], bound[lonely]))
+        pairs = self.within(xy, radius)
+        lonely = np.ones(len(xy), dtype=bool)
+        lonely[pairs[0]] = False
+        lonely = np.flatnonzero(lonely)
+        near_j, near_d = self.nearest(xy[lonely])
+        found = near_j >= 0
+        return pairs, (lonely[found], near_j[found], near_d[found])
+
+    def within(self, xy: np.ndarray, radius: np.ndarray):
+        """Pairs (point, local site index, projected distance) with the distance at most the
+        point's ``radius``: a ``dwithin`` query on the STRtree and the exact distances of its
+        pairs. Where every site is a point, the KD-tree answers alone for batches (no GEOS
+        geometry is made for their points): the nearest few sites of each point, more for points
+        that have that many within their radius; where they are points and lines, the pieces of
+        the lines do. (For a handful of points, as in the web API's checks, their fixed cost is
+        higher than GEOS's.)"""
+        if self._only_points and len(xy) >= KD_MIN_POINTS:
+            point_i, sample, distance = _kd_within(self._samples, xy, radius)
+            return point_i, self._sample_site[sample], distance
+        if self._pieces is not None and len(xy) >= KD_MIN_POINTS:
+            return self._pieces.within(xy, radius)
+        return self._geos_within(xy, radius)
+
+    def _geos_within(self, xy: np.ndarray, radius: np.ndarray):
+        points = shapely.points(xy)
+        point_i, site_j = self.tree.query(points, predicate="dwithin", distance=radius)
+        return point_i, site_j, shapely.distance(points[point_i], self.geoms[site_j])
+
+    def nearest(self, xy: np.ndarray):
+        """Local index of and projected distance to the nearest site of each point (-1, inf if none).
+
+        The nearest sample bounds the distance to the nearest site from above, so the nearest site
+        is among the sites within that bound: a ``dwithin`` query with a per-point radius, and the
+        exact distances of its (few) pairs. Where every site is a point, the nearest sample is
+        the answer; where they are points and lines, the pieces answer.
+        """
+        if self._samples is None or not len(xy):
+            return _nearest_of_pairs(len(xy), *_NO_PAIRS)
+        if self._pieces is not None and len(xy) >= KD_MIN_POINTS:
+            return self._pieces.nearest(xy)
+        bound, sample = self._samples.query(xy)
+        if self._only_points:
+            return self._nearest_site[sample], bound
+        return _nearest_of_pairs(len(xy), *self._geos_within(xy, bound * (1 + 1e-9) + 1e-6))
+
+
+class _Pieces:
+    """Point and line sites as straight pieces of at most SAMPLE_SPACING_M (a point: a piece of
+    length 0): a KD-tree of their midpoints finds the pieces near a point, numpy the exact
+    distances to them (the same as GEOS's to the whole lines, without a geometry per point)."""
+
+    def __init__(self, geoms: np.ndarray):
+        xy, site = shapely.get_coordinates(shapely.segmentize(geoms, SAMPLE_SPACING_M), return_index=True)
+        joined = np.append(site[1:] == site[:-1], False)  # this vertex and the next: one line's
+        last = ~joined & np.append(False, joined[:-1])     # a line's last vertex starts no piece
+        step = np.where(joined[:, None], np.roll(xy, -1, axis=0) - xy, 0.0)
+        self.start, self.step, self.site = xy[~last], step[~last], site[~last]
+        self.sites = len(geoms)
+        self.reach = float(np.hypot(*self.step.T).max()) / 2 if len(self.site) else 0.0
+        self.tree = KDTree(self.start + self.step / 2, leafsize=KD_LEAF)
+
+    def distance(self, xy: np.ndarray, piece: np.ndarray) -> np.ndarray:
+        start, step = self.start[piece], self.step[piece]
+        length2 = (step * step).sum(axis=1)
+        along = ((xy - start) * step).sum(axis=1) / np.where(length2 > 0, length2, 1.0)
+        closest = start + np.clip(along, 0.0, 1.0)[:, None] * step
+        return np.hypot(*(xy - closest).T)
+
+    def within(self, xy: np.ndarray, radius: np.ndarray):
+        """(point, site, distance) with the distance at most the point's ``radius``."""
+        point_i, site, distance = self._near(xy, radius)
+        order = np.lexsort((distance, point_i * self.sites + site))  # the nearest piece of each (point, site)
+        point_i, site, distance = point_i[order], site[order], distance[order]
+        first = np.ones(len(point_i), dtype=bool)
+        first[1:] = (point_i[1:] != point_i[:-1]) | (site[1:] != site[:-1])
+        return point_i[first], site[first], distance[first]
+
+    def nearest(self, xy: np.ndarray):
+        """The nearest site of each point and its distance: no farther than the piece with the
+        nearest midpoint, so among the pieces within that distance."""
+        bound = self.distance(xy, self.tree.query(xy)[1])
+        return _nearest_of_pairs(len(xy), *self._near(xy, bound * (1 + 1e-9) + 1e-6))
+
+    def _near(self, xy: np.ndarray, radius: np.ndarray):
+        """(point, site, distance) of the pieces within each point's ``radius`` (a site may come
+        more than once)."""
+        point_i, piece, _ = _kd_within(self.tree, xy, radius + self.reach)
+        distance = self.distance(xy[point_i], piece)
+        inside = distance <= radius[point_i]
+        return point_i[inside], self.site[piece[inside]], distance[inside]
+
+
+def _nearest_of_pairs(n: int, point_i: np.ndarray, site: np.ndarray, distance: np.ndarray):
+    """The site and distance of the nearest pair of each of ``n`` points (equally near: the
+    lowest site); -1 and inf for a point without pairs."""
+    order = np.lexsort((site, distance, point_i))
+    first = order[np.unique(point_i[order], return_index=True)[1]]
+    best_j = np.full(n, -1, dtype="int64")
+    best_d = np.full(n, np.inf)
+    best_j[point_i[first]] = site[first]
+    best_d[point_i[first]] = distance[first]
+    return best_j, best_d
+
+
+_NO_PAIRS = (np.empty(0, dtype="int64"), np.empty(0, dtype="int64"), np.empty(0))
+
+
+def _kd_within(tree, xy: np.ndarray, radius: np.ndarray):
+    """(point, tree item, distance) for the items within each point's ``radius``: the nearest
+    few of each point, more for the points that have that many in reach."""
+    found: list[tuple] = []
+    todo = np.arange(len(xy))
+    items = tree.n if tree is not None else 0
+    k = 8
+    while len(todo) and items:
+        k = min(k, items)
+        bound = np.nextafter(float(radius[todo].max()), np.inf)
+        distance, item = tree.query(xy[todo], k=k, distance_upper_bound=bound)
+        distance, item = distance.reshape(len(todo), k), item.reshape(len(todo), k)
+        inside = distance <= radius[todo, None]  # inf (no neighbour) compares False
+        more = inside[:, -1] & (k < items)       # the k-th is inside: there may be more
+        rows, cols = np.nonzero(inside & ~more[:, None])
+        found.append((todo[rows], item[rows, cols], distance[rows, cols]))
+        todo, k = todo[more], k * 4
+    if not found:
+        return _NO_PAIRS
+    return tuple(np.concatenate(parts) for parts in zip(*found))
+
+
+class ZoneCache:
+    """ZoneSites per EPSG code, built on first use and kept (one lock, so each is built once)."""
+
+    def __init__(self, site_geoms: np.ndarray, projector: Projector):
+        self._geoms = site_geoms
+        bounds = shapely.bounds(site_geoms) if len(site_geoms) else np.empty((0, 4))
+        self._lon_range = (bounds[:, 0], bounds[:, 2])
+        self._projector = projector
+        self._zones: dict[int, ZoneSites] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, epsg: int) -> ZoneSites:
+        zone = self._zones.get(epsg)
+        if zone is None:
+            with self._lock:
+                zone = self._zones.get(epsg)
+                if zone is None:
+                    zone = self._zones[epsg] = ZoneSites(epsg, self._geoms, self._lon_range, self._projector)
+        return zone

@@ -1,0 +1,313 @@
+"""A layers directory: ``rules.toml``, one regencies file and ``sites/`` with any number of
+vector files whose features have ``category`` and ``name``.
+
+    layers/
+      rules.toml
+      regencies.parquet        (or .gpkg / .geojson; columns code, name, geometry)
+      sites/*.parquet|gpkg|geojson|fgb|shp
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from functools import cached_property, lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pyproj
+import shapely
+
+from geo.rules.allowed import load_allowed
+from geo.rules.allowed import rules_version as allowed_rules_version
+from geo.crs import utm_epsg
+from geo.errors import ConfigError, Unavailable
+from geo.rules.model import CATEGORIES, Rules, load_rules
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+REGENCY_FILES = ("regencies.parquet", "regencies.gpkg", "regencies.geojson")
+SITE_SUFFIXES = (".parquet", ".gpkg", ".geojson", ".json", ".fgb", ".shp")
+WGS84 = pyproj.CRS.from_epsg(4326)
+
+
+def bundled_layers_dir() -> Path:
+    """The layers shipped with zonasi (the embedded default)."""
+    return Path(str(resources.files("layers")))
+
+
+@dataclass
+class Features:
+    """The features of one layer as read: attribute columns (Arrow) and geometries (shapely, in
+    EPSG:4326), with no pandas: the engine and a batch need no more, and start sooner."""
+
+    table: pa.Table                 # the attributes, in the file's order, then any added
+    geometry: np.ndarray
+    geometry_at: int = 0            # where the geometry column stands among the attributes
+
+    @classmethod
+    def from_frame(cls, frame: gpd.GeoDataFrame) -> Features:
+        """The features of a GeoDataFrame in EPSG:4326."""
+        at = frame.columns.get_loc(frame.geometry.name)
+        table = pa.Table.from_pandas(frame.drop(columns=[frame.geometry.name]), preserve_index=False)
+        return cls(table, frame.geometry.to_numpy(), at)
+
+    def __len__(self) -> int:
+        return len(self.geometry)
+
+    def column(self, name: str) -> np.ndarray:
+        return self.table.column(name).to_numpy(zero_copy_only=False)
+
+    def take(self, index: np.ndarray) -> Features:
+        return replace(self, table=self.table.take(pa.array(index)), geometry=self.geometry[index])
+
+    def where(self, keep: np.ndarray) -> Features:
+        return self.take(np.flatnonzero(keep))
+
+    def without_geometry(self) -> np.ndarray:
+        """Which features have a missing or empty geometry."""
+        return shapely.is_missing(self.geometry) | shapely.is_empty(self.geometry)
+
+    def to_frame(self) -> gpd.GeoDataFrame:
+        import geopandas as gpd
+
+        frame = self.table.to_pandas()
+        frame.insert(self.geometry_at, "geometry", gpd.GeoSeries(self.geometry, index=frame.index, crs=4326))
+        return gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
+
+
+@dataclass
+class Layers:
+    """Regencies, sites and rules of one layers directory, all in EPSG:4326. ``regencies`` and
+    ``sites`` are GeoDataFrames, made on first use from ``regency_features``/``site_features``."""
+
+    directory: Path
+    rules: Rules
+    regency_features: Features
+    site_features: Features
+    version: str
+    warnings: list[str] = field(default_factory=list)
+    allowed: dict = field(default_factory=dict)   # regency code -> geo.rules.allowed.AllowedZones
+
+    @cached_property
+    def regencies(self) -> gpd.GeoDataFrame:
+        return self.regency_features.to_frame()
+
+    @cached_property
+    def sites(self) -> gpd.GeoDataFrame:
+        return self.site_features.to_frame()
+
+
+def load_layers(directory: str | Path | None = None) -> Layers:
+    directory = Path(directory) if directory else bundled_layers_dir()
+    if not directory.is_dir():
+        raise ConfigError("layers directory not found", path=directory)
+    rules = load_rules(directory / "rules.toml")
+    warnings: list[str] = []
+    regency_path, site_paths = layer_paths(directory)
+    regencies = _read_regencies(regency_path)
+    rules.check_regencies(regencies.column("code"))
+    sites = _combine_sites([_read_sites(p, warnings) for p in site_paths])
+    allowed = load_allowed(rules, directory)
+    if allowed:  # the designated zones are part of the rules: a changed file is a new rules version
+        rules = replace(rules, version=allowed_rules_version(rules.version, allowed))
+    return Layers(directory=directory, rules=rules, regency_features=regencies, site_features=sites,
+                  version=_version([regency_path, *site_paths]), warnings=warnings, allowed=allowed)
+
+
+def layer_paths(directory: Path) -> tuple[Path, list[Path]]:
+    """The regencies file and the site files of a layers directory (what its version hashes)."""
+    regency_path = next((directory / n for n in REGENCY_FILES if (directory / n).exists()), None)
+    if regency_path is None:
+        raise ConfigError(f"no regencies file (one of {', '.join(REGENCY_FILES)})", path=directory)
+    site_paths = sorted(p for p in (directory / "sites").glob("*") if p.suffix.lower() in SITE_SUFFIXES)
+    return regency_path, site_paths
+
+
+def content_version(directory: str | Path) -> str:
+    """The layers version of a directory: a hash of its regencies and site files."""
+    regency_path, site_paths = layer_paths(Path(directory))
+    return _version([regency_path, *site_paths])
+
+
+def _read(path: Path) -> gpd.GeoDataFrame:
+    """A vector file as a GeoDataFrame in EPSG:4326."""
+    return _read_features(path).to_frame()
+
+
+def _read_features(path: Path) -> Features:
+    """A vector file's features in EPSG:4326: GeoParquet through pyarrow, anything else GDAL reads
+    through pyogrio (as Arrow too)."""
+    try:
+        if path.suffix == ".parquet":
+            table = pq.read_table(path)
+            meta = json.loads((table.schema.metadata or {}).get(b"geo", b"{}"))
+            name = meta.get("primary_column")
+            column = meta.get("columns", {}).get(name, {})
+            if name not in table.column_names or column.get("encoding", "").upper() != "WKB":
+                return Features.from_frame(_geopandas_parquet(path))  # GeoArrow encodings: rare
+            crs = _parse_crs(json.dumps(column["crs"])) if "crs" in column else None  # None: OGC:CRS84
+        else:
+            import pyogrio
+
+            info, table = pyogrio.read_arrow(path)
+            name = info["geometry_name"] or "wkb_geometry"
+            crs = _parse_crs(json.dumps(info["crs"])) if info["crs"] else None
+        geometry = shapely.from_wkb(table.column(name).to_numpy(zero_copy_only=False))
+    except ConfigError:
+        raise
+    except Exception as exc:  # pyogrio, pyarrow and shapely raise many kinds
+        raise ConfigError(f"cannot read vector file: {exc}", path=path) from exc
+    if crs is not None and not crs.equals(WGS84, ignore_axis_order=True):
+        transformer = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
+        geometry = shapely.transform(geometry, lambda xy: np.column_stack(transformer.transform(*xy.T)))
+    at = table.column_names.index(name)
+    return Features(table.remove_column(at), geometry, at)
+
+
+def _geopandas_parquet(path: Path) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
+    return gpd.read_parquet(path).to_crs(4326)
+
+
+@lru_cache(maxsize=8)
+def _parse_crs(text: str) -> pyproj.CRS | None:
+    """A PROJJSON (or other) CRS, parsed once per process (pyproj takes 25 ms for each of a dozen
+    files with the same one)."""
+    value = json.loads(text)
+    return None if value is None else pyproj.CRS.from_user_input(value)
+
+
+def _read_regencies(path: Path) -> Features:
+    features = _read_features(path)
+    for column in ("code", "name"):
+        if column not in features.table.column_names:
+            raise ConfigError(f"the regencies file needs a {column!r} column", path=path)
+    features = features.where(~features.without_geometry())
+    features = features.take(pc.sort_indices(features.table, [("code", "ascending")]).to_numpy())
+    codes = features.column("code")
+    repeated = codes[1:][codes[1:] == codes[:-1]]
+    if len(repeated):
+        raise ConfigError(f"regency code {repeated[0]} appears more than once", path=path)
+    centre = shapely.get_coordinates(shapely.point_on_surface(features.geometry))
+    epsg = pa.array(utm_epsg(centre[:, 0], centre[:, 1]), type=pa.int64())
+    return replace(features, table=features.table.append_column("epsg", epsg))
+
+
+def _read_sites(path: Path, warnings: list[str]) -> Features:
+    features = _read_features(path)
+    for column in ("category", "name"):
+        if column not in features.table.column_names:
+            raise ConfigError(f"site files need a {column!r} column", path=path)
+    category = features.table.column("category")
+    unknown = sorted(set(pc.unique(category.cast(pa.string())).drop_null().to_pylist()) - set(CATEGORIES))
+    if unknown or category.null_count:
+        bad = unknown[0] if unknown else "(empty)"
+        raise ConfigError(f"unknown category {bad!r}; known: {', '.join(CATEGORIES)}", path=path)
+    empty = features.without_geometry()
+    if empty.any():
+        warnings.append(f"{path.name}: {int(empty.sum())} features without geometry were skipped")
+    table = features.table
+    numbered = pa.array([f"{path.stem}-{i + 1}" for i in range(len(table))], type=pa.string())
+    if "site_id" in table.column_names:
+        at = table.column_names.index("site_id")
+        table = table.set_column(at, "site_id", pc.fill_null(table.column("site_id").cast(pa.string()), numbered))
+    else:
+        table = table.append_column("site_id", numbered)
+    table = table.append_column("layer", pa.array([path.stem] * len(table), type=pa.string()))
+    return replace(features, table=table).where(~empty)
+
+
+def _combine_sites(parts: list[Features]) -> Features:
+    if not parts:
+        empty = pa.array([], type=pa.string())
+        return Features(pa.table({"name": empty, "category": empty, "site_id": empty, "layer": empty}),
+                        np.empty(0, dtype=object), 2)
+    table = pa.concat_tables([p.table for p in parts], promote_options="permissive")
+    geometry = np.concatenate([p.geometry for p in parts])
+    for column in ("name", "category"):
+        values = table.column(column).cast(pa.string())
+        table = table.set_column(table.column_names.index(column), column, pc.fill_null(values, ""))
+    invalid = ~shapely.is_valid(geometry)
+    if invalid.any():
+        geometry[invalid] = shapely.make_valid(geometry[invalid])
+    ids = table.column("site_id").to_numpy(zero_copy_only=False)
+    _, first, counts = np.unique(ids, return_index=True, return_counts=True)
+    if (counts > 1).any():
+        raise ConfigError(f"site_id {ids[np.sort(first[counts > 1])[0]]!r} appears more than once in sites/")
+    return Features(table, geometry, parts[0].geometry_at)
+
+
+def _version(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode())
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:12]
+
+
+def category_index(categories) -> np.ndarray:
+    lookup = {c: i for i, c in enumerate(CATEGORIES)}
+    return np.array([lookup[c] for c in categories], dtype="int16")
+
+
+PARTIAL = ".partial"   # the suffix of a sites file being written (not a site file's suffix)
+
+
+def write_sites(frame: gpd.GeoDataFrame, path: Path) -> None:
+    """Write a sites file as GeoParquet atomically: into a temporary file beside it, then
+    ``os.replace``. A kill mid-write leaves the old file (or none), never a truncated one that
+    would stop the layers loading; a failed write removes its temporary file, and one left by a
+    killed run is removed by :func:`remove_stale_partials`. A write the disk refuses (full, too
+    large) raises :class:`~geo.errors.Unavailable`."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}{PARTIAL}")
+    try:
+        handle = _locked_new_file(partial)
+        try:
+            with handle:
+                frame.to_parquet(handle, compression="zstd", index=False)
+                handle.flush()
+                os.fsync(handle.fileno())
+                os.replace(partial, path)  # still locked: a cleaner never sees it unlocked under its name
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise Unavailable(f"cannot write {path}: {reason}", message_id="layers.cannot_write",
+                          message_values={"file": str(path), "reason": reason}) from exc
+
+
+def _locked_new_file(path: Path):
+    """A new file at ``path``, opened for writing and locked (flock) until closed: the lock tells a
+    running write from the leftover of a killed one (the kernel drops a dead process's locks)."""
+    handle = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb")
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    return handle
+
+
+def remove_stale_partials(sites_dir: Path) -> list[Path]:
+    """Remove the temporary files of :func:`write_sites` that no running write holds (left by a
+    killed run); returns the paths removed."""
+    removed = []
+    for partial in sorted(Path(sites_dir).glob(f".*{PARTIAL}")):
+        try:
+            with partial.open("rb") as handle:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                partial.unlink()
+                removed.append(partial)
+        except OSError:  # held by a running write (BlockingIOError), or gone meanwhile
+            continue
+    return removed

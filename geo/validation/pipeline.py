@@ -1,0 +1,385 @@
+"""Batch validation: a spreadsheet export in, a verdict for every row out, in bounded memory.
+
+    validator = Validator(engine, lang="id")
+    summary = validator.run("reports.csv", "results.csv", violations="violations.geojson")
+
+Rows stream through in chunks: read (:mod:`geo.validation.reading`), coordinates parsed (:mod:`geo.validation.coords`),
+one vectorised ``engine.check_many`` per chunk, duplicates against every earlier row
+(:mod:`geo.validation.duplicates`), written out (pyarrow's CSV writer; :class:`geo.exports.writers.FeatureSink`).
+The output has every input row, in order, with every input column, followed by
+:data:`RESULT_COLUMNS`. Rows that cannot be judged are ``invalid`` with the reason in ``error``,
+naming the file's own line number.
+"""
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import time
+from collections import Counter, deque
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import shapely
+
+from geo.budget import Deadline
+from geo.validation.coords import Coordinates, Problem, first_problems, no_problem, parse_columns, parse_pair_column
+from geo.validation.reading import Chunk, CsvFile, Roles, detect
+from geo.validation.reading.dates import parse_dates
+from geo.exports.defuse import defuse_formula, defuse_table
+from geo.validation.duplicates import DuplicateFinder
+from geo.errors import InputError
+from geo.i18n import Catalog
+from geo.validation.prefetch import prefetch
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+RESULT_COLUMNS = ("status", "regency_code", "regency", "violations", "nearest_site", "nearest_category",
+                  "nearest_distance_m", "buffer_m", "legal_basis", "error", "duplicate_of")
+STATUSES = ("ok", "violation", "outside_area", "outside_period", "invalid")
+DUPLICATE_TOLERANCE_M = 2.0
+AREA_MARGIN_DEG = 0.5
+EXAMPLES = 20
+
+Progress = Callable[[int, int], None]  # (bytes read, rows done)
+BUDGET_MESSAGE = ("checking this file took longer than the {seconds} s a web upload may take; check it on "
+                  "the command line, which has no time limit: zonasi validate FILE.csv -o RESULTS.csv")
+
+
+class TooManyRows(InputError):
+    status = 413
+    code = "too-many-rows"
+
+
+@dataclass
+class Summary:
+    """What a run read and found."""
+
+    rows: int = 0
+    counts: Counter = field(default_factory=Counter)
+    duplicates: int = 0
+    violations_written: int = 0
+    invalid_examples: list[tuple[int, str]] = field(default_factory=list)
+    encoding: str = ""
+    delimiter: str = ""
+    coordinate_columns: str = ""
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"rows": self.rows, "counts": {s: self.counts.get(s, 0) for s in STATUSES},
+                "duplicates": self.duplicates, "encoding": self.encoding, "delimiter": self.delimiter,
+                "coordinate_columns": self.coordinate_columns, "seconds": round(self.seconds, 3)}
+
+
+@dataclass
+class Judged:
+    """What :meth:`Validator.judge` finds in one chunk on its own."""
+
+    coords: Coordinates
+    problems: list
+    valid: np.ndarray
+    verdicts: pa.Table
+
+
+@dataclass
+class Results:
+    """The output of one chunk: the table as written, and the coordinates of its rows."""
+
+    table: pa.Table
+    lon: np.ndarray
+    lat: np.ndarray
+    status: pa.Array              # of STATUSES
+
+
+class Validator:
+    def __init__(self, engine, catalog: Catalog | None = None, lang: str | None = None, *,
+                 at_column: str | None = None, chunk_rows: int = 100_000, max_rows: int | None = None,
+                 jobs: int = 1, processes: bool = False, time_budget_s: float | None = None,
+                 clock: Callable[[], float] = time.monotonic):
+        """``time_budget_s``: each :meth:`run` stops with :class:`geo.budget.TimeBudgetSpent`
+        once it has taken that long on ``clock`` (checked before every block read and every
+        chunk written; 0 stops it before anything is read); None, the default, is no budget.
+        ``jobs``: chunks judged (coordinates, dates, the engine) at once, in threads, while
+        reading, duplicates and writing go on beside them. Most of judging runs outside the
+        GIL (GEOS, KD-trees, numpy, Arrow), so two threads keep two cores busy (the CLI's
+        default); a web server's worker judges one chunk at a time. ``processes``: judge in
+        ``jobs`` forked processes instead (for machines with many cores)."""
+        self.engine = engine
+        self.catalog = catalog or Catalog()
+        self.lang = self.catalog.language(lang)
+        self.at_column = at_column
+        self.chunk_rows = chunk_rows
+        self.max_rows = max_rows
+        self.jobs = max(1, jobs)
+        self.processes = processes
+        self.time_budget_s = time_budget_s
+        self.clock = clock
+        west, south, east, north = shapely.total_bounds(engine.layers.regency_features.geometry)
+        m = AREA_MARGIN_DEG
+        self.area = (west - m, south - m, east + m, north + m)
+
+    # -- whole files ----------------------------------------------------------------------------
+
+    def run(self, source: str | Path | bytes | BinaryIO, results: str | Path | BinaryIO, *,
+            violations: str | Path | None = None, progress: Progress | None = None) -> Summary:
+        """Validate ``source`` into a results CSV (path or binary stream) and, if asked, the
+        violations as GeoJSON/GPKG/KML/CSV (by the file suffix). Raises UnreadableFile before
+        writing anything when the file cannot be read as a table."""
+        started = time.perf_counter()
+        deadline = Deadline(self.time_budget_s, self.clock, message=BUDGET_MESSAGE, message_id="batch.time_budget")
+        deadline.check()
+        with CsvFile(source) as csv:
+            roles = detect(csv.columns, self.at_column)
+            summary = Summary(encoding=csv.encoding, delimiter=csv.delimiter,
+                              coordinate_columns=", ".join(c for c in (roles.lat, roles.lon, roles.pair) if c))
+            sink = None
+            if violations:
+                from geo.exports.writers import FeatureSink  # GDAL and geopandas: only when asked for
+
+                sink = FeatureSink(violations)
+            out, owned = (open(results, "wb"), True) if isinstance(results, (str, Path)) else (results, False)
+            writer = None
+            try:
+                if csv.bom or csv.codec == "cp1252":
+                    out.write(b"\xef\xbb\xbf")  # so that Excel reads the UTF-8 output as UTF-8
+                for chunk in self.results(csv, roles, summary, deadline):
+                    deadline.check()
+                    if writer is None:
+                        writer = pacsv.CSVWriter(out, chunk.table.schema, write_options=_write_options(csv))
+                    writer.write_table(defuse_table(chunk.table))  # no formulas for spreadsheets
+                    if sink is not None:
+                        sink.write(self._violations(chunk))
+                    if progress is not None:
+                        progress(csv.position(), summary.rows)
+                if writer is None:  # a header without rows
+                    empty = self._empty(csv.columns)
+                    writer = pacsv.CSVWriter(out, empty.schema, write_options=_write_options(csv))
+            finally:
+                if writer is not None:
+                    writer.close()
+                if owned:
+                    out.close()
+                if sink is not None:
+                    sink.close()
+                    summary.violations_written = sink.count
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def results(self, csv: CsvFile, roles: Roles, summary: Summary | None = None,
+                deadline: Deadline | None = None) -> Iterator[Results]:
+        """The result table of each chunk of ``csv`` (see :data:`RESULT_COLUMNS`); ``deadline``
+        is checked before each block of the file is read and each chunk is judged.
+
+        A three-stage pipeline: the next chunk is read in one thread, the engine judges the
+        ``jobs`` chunks after that in others (or in processes), and duplicates and the output
+        are done here, in order.
+        """
+        summary = summary if summary is not None else Summary()
+        duplicates = DuplicateFinder(DUPLICATE_TOLERANCE_M)
+        names = _output_names(csv.columns)
+        pending: deque = deque()
+        with self._judging(roles) as judge:
+            tick = deadline.check if deadline is not None else None
+            for chunk in prefetch(csv.chunks(self.chunk_rows, tick)):
+                if tick is not None:
+                    tick()
+                if self.max_rows is not None and summary.rows + len(chunk) > self.max_rows:
+                    raise TooManyRows(self.catalog.get("batch.too_many_rows", self.lang, limit=self.max_rows),
+                                      limit=self.max_rows)
+                summary.rows += len(chunk)
+                pending.append((chunk, judge(chunk)))
+                if len(pending) > self.jobs:
+                    yield self._finish(*pending.popleft(), roles, names, duplicates, summary)
+            while pending:
+                yield self._finish(*pending.popleft(), roles, names, duplicates, summary)
+
+    @contextmanager
+    def _judging(self, roles: Roles):
+        """A function: chunk -> future of its :class:`Judged`, run in a thread or a process."""
+        if self.processes and "fork" in multiprocessing.get_all_start_methods():
+            self.engine.warm(around_sites=False)  # once, here: the processes inherit it
+            with ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"),
+                                     initializer=_adopt, initargs=(self,)) as pool:
+                for future in [pool.submit(os.getpid) for _ in range(self.jobs)]:
+                    future.result()  # fork now, before the reader thread starts
+                yield lambda chunk: pool.submit(_judge_adopted, _judged_columns(chunk, roles), roles)
+        else:
+            with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="zonasi-engine") as pool, \
+                    ThreadPoolExecutor(max_workers=1, thread_name_prefix="zonasi-warm") as warm:
+                # the engine's indexes are built while the first rows are read and parsed
+                warming = warm.submit(self.engine.warm, around_sites=False)
+                yield lambda chunk: pool.submit(self.judge, chunk, roles)
+                warming.result()
+
+    def _finish(self, chunk: Chunk, judged, roles: Roles, names, duplicates: DuplicateFinder,
+                summary: Summary) -> Results:
+        result = self.complete(chunk, judged.result(), roles, duplicates)
+        table = chunk.table.rename_columns(names)
+        for name in RESULT_COLUMNS:
+            table = table.append_column(name, result.table.column(name))
+        summary.counts.update({v["values"]: v["counts"] for v in pc.value_counts(result.status).to_pylist()})
+        summary.duplicates += int(pc_count_valid(result.table.column("duplicate_of")))
+        if len(summary.invalid_examples) < EXAMPLES:
+            invalid = _where(result.status, "invalid")[:EXAMPLES - len(summary.invalid_examples)]
+            errors = result.table.column("error")
+            summary.invalid_examples += [(int(chunk.lines[i]), errors[int(i)].as_py()) for i in invalid]
+        return Results(table, result.lon, result.lat, result.status)
+
+    # -- one chunk -------------------------------------------------------------------------------
+
+    def judge(self, chunk: Chunk, roles: Roles) -> Judged:
+        """Coordinates, dates and the engine's verdicts of one chunk: needs no other chunk."""
+        coords = self._coordinates(chunk, roles)
+        problems = list(coords.problems)
+        days = None
+        if roles.at:
+            days, date_problems = parse_dates(chunk.column(roles.at))
+            problems = first_problems(problems, date_problems)
+        for i, problem in chunk.problems.items():
+            problems[i] = problems[i] or problem
+        valid = no_problem(problems)
+        return Judged(coords, problems, valid, self._verdicts(coords, valid, days))
+
+    def complete(self, chunk: Chunk, judged: Judged, roles: Roles, duplicates: DuplicateFinder) -> Results:
+        """Duplicates against every earlier row (so chunks come here in order) and the errors."""
+        coords, problems, valid, verdicts = judged.coords, judged.problems, judged.valid, judged.verdicts
+        ids = chunk.column(roles.apk_id) if roles.apk_id else None
+        duplicate_of = duplicates.find(coords.lon, coords.lat, chunk.lines, ids=ids, valid=valid)
+        status = verdicts.column("status")
+        invalid = np.flatnonzero(~valid)
+        errors = pa.nulls(len(chunk), pa.string())
+        if len(invalid):
+            texts = np.full(len(chunk), None, dtype=object)
+            texts[invalid] = [self.message(problems[i], int(chunk.lines[i])) for i in invalid]
+            errors = pa.array(texts, type=pa.string())
+        columns = {name: verdicts.column(name) for name in RESULT_SCHEMA.names if name in verdicts.column_names}
+        columns["error"] = errors
+        columns["duplicate_of"] = pa.array(duplicate_of, mask=duplicate_of == 0, type=pa.int64())
+        table = pa.table([columns[name] for name in RESULT_COLUMNS], schema=RESULT_SCHEMA)
+        return Results(table, coords.lon, coords.lat, status)
+
+    def _coordinates(self, chunk: Chunk, roles: Roles) -> Coordinates:
+        if roles.pair:
+            return parse_pair_column(chunk.column(roles.pair), self.area)
+        return parse_columns(chunk.column(roles.lat), chunk.column(roles.lon), self.area)
+
+    def _verdicts(self, coords: Coordinates, valid: np.ndarray, days) -> pa.Table:
+        """The engine's verdict columns for every row; null (and status 'invalid') where invalid."""
+        index = np.flatnonzero(valid)
+        if len(index):
+            ats = None if days is None else days[index]
+            table = self.engine.check_many(coords.lon[index], coords.lat[index], ats).arrow()
+        else:
+            table = pa.Table.from_pylist([], schema=pa.schema(list(RESULT_SCHEMA)[:9]))
+        if len(index) < len(valid):  # the invalid rows back in, as nulls
+            position = np.full(len(valid), -1, dtype="int64")
+            position[index] = np.arange(len(index))
+            table = table.take(pa.array(position, mask=position < 0))
+        status = pc.fill_null(table.column("status"), "invalid")
+        return table.set_column(table.schema.get_field_index("status"), "status", status)
+
+    def message(self, problem: Problem, line: int) -> str:
+        """The clerk-readable reason for one invalid row."""
+        values = dict(problem.values)
+        if "axis" in values:
+            values["axis"] = self.catalog.get(f"batch.axis.{values['axis']}", self.lang)
+        if "part" in values:
+            values["part"] = self.catalog.get(f"batch.part.{values['part']}", self.lang)
+        text = self.catalog.get(f"batch.error.{problem.code}", self.lang, **values)
+        return self.catalog.get("batch.error.line", self.lang, line=line, message=text)
+
+    # -- outputs ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _violations(chunk: Results) -> gpd.GeoDataFrame:
+        import geopandas as gpd
+
+        hit = _where(chunk.status, "violation")
+        attrs = chunk.table.take(pa.array(hit, type=pa.int64())).to_pandas()
+        return gpd.GeoDataFrame(attrs, geometry=shapely.points(chunk.lon[hit], chunk.lat[hit]), crs=4326)
+
+    @staticmethod
+    def _empty(columns: list[str]) -> pa.Table:
+        names = _output_names(columns)
+        fields = [pa.field(n, pa.string()) for n in names] + list(RESULT_SCHEMA)
+        return pa.Table.from_pylist([], schema=pa.schema(fields))
+
+
+RESULT_SCHEMA = pa.schema([
+    ("status", pa.string()), ("regency_code", pa.string()), ("regency", pa.string()),
+    ("violations", pa.int64()), ("nearest_site", pa.string()), ("nearest_category", pa.string()),
+    ("nearest_distance_m", pa.float64()), ("buffer_m", pa.float64()), ("legal_basis", pa.string()),
+    ("error", pa.string()), ("duplicate_of", pa.int64()),
+])
+
+
+# The Validator of a judging process (``Validator(processes=True)``): handed over by fork when
+# the process starts, so the engine is shared copy-on-write and never pickled.
+_ADOPTED: Validator | None = None
+
+
+def _adopt(validator: Validator) -> None:
+    global _ADOPTED
+    _ADOPTED = validator
+
+
+def _judge_adopted(chunk: Chunk, roles: Roles) -> Judged:
+    return _ADOPTED.judge(chunk, roles)
+
+
+def _judged_columns(chunk: Chunk, roles: Roles) -> Chunk:
+    """The chunk with only the columns :meth:`Validator.judge` reads (less to send)."""
+    names = [c for c in (roles.lat, roles.lon, roles.pair, roles.at) if c]
+    return Chunk(chunk.table.select(list(dict.fromkeys(names))), chunk.lines, chunk.problems)
+
+
+def _where(status, value: str) -> np.ndarray:
+    """The rows whose status is ``value``."""
+    return np.flatnonzero(np.asarray(pc.equal(status, value), dtype=bool))
+
+
+def pc_count_valid(column) -> int:
+    return len(column) - column.null_count
+
+
+def _output_names(columns: list[str]) -> list[str]:
+    """Input columns keep their names, except those that clash with a result column and those
+    a spreadsheet would run as a formula (they get an apostrophe, see :mod:`geo.exports.defuse`)."""
+    taken = {c.lower() for c in columns} | set(RESULT_COLUMNS)
+    out = []
+    for name in columns:
+        safe = defuse_formula(name)
+        if safe != name:
+            new, n = safe, 2
+            while new.lower() in taken:
+                new, n = f"{safe}_{n}", n + 1
+            taken.add(new.lower())
+            name = new
+        if name.lower() in RESULT_COLUMNS:
+            new, n = f"input_{name}", 2
+            while new.lower() in taken:
+                new, n = f"input_{name}_{n}", n + 1
+            taken.add(new.lower())
+            name = new
+        out.append(name)
+    return out
+
+
+def _write_options(csv: CsvFile) -> pacsv.WriteOptions:
+    return pacsv.WriteOptions(include_header=True, delimiter=csv.delimiter if csv.delimiter in ",;\t|" else ",",
+                              quoting_style="needed")
+
+
+def validate_bytes(engine, data: bytes, **options) -> tuple[bytes, Summary]:
+    """Validate a CSV held in memory; the results CSV as bytes."""
+    out = io.BytesIO()
+    summary = Validator(engine, **options).run(data, out)
+    return out.getvalue(), summary

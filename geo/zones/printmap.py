@@ -1,0 +1,208 @@
+"""A printable map of a regency's exclusion zones (PNG or PDF), drawn with matplotlib.
+
+Everything is drawn in the regency's UTM zone, so the scale bar is true; no basemap tiles are
+needed (the map must print on a machine without internet). The map shows the zones per
+category, the sites, the regency boundary (and its neighbours faintly), a legend with each
+category's distance and legal basis, a scale bar, a north arrow pointing to true north, and the
+rules and layers versions it was made with.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import shapely
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, PathPatch, Rectangle
+from matplotlib.path import Path as MplPath
+
+from geo.errors import InputError
+from geo.i18n import Catalog
+from geo.zones.exclusion import RegencyFrame, exclusion_zones, nearby_sites
+
+if TYPE_CHECKING:
+    from geo.engine.engine import Engine
+
+COLOURS = {"place_of_worship": "#7b3294", "health_facility": "#d7191c", "school": "#fdae61",
+           "government_office": "#2c7bb6", "road": "#636363", "public_facility": "#1a9641",
+           "park": "#a6d96a", "allowed_zone": "#00a884"}
+PAGE = (11.69, 8.27)     # A4 landscape, inches
+
+
+def render_map(engine: Engine, code: str, path: str | Path, *, bbox=None, lang: str | None = None,
+               catalog: Catalog | None = None, dpi: int = 150, categories=None) -> Path:
+    """Draw regency ``code`` (or the lon/lat ``bbox`` inside it) to ``path`` (.png or .pdf)."""
+    path = Path(path)
+    if path.suffix.lower() not in (".png", ".pdf"):
+        raise InputError(f"{path.name}: the map is written as .png or .pdf", parameter="output")
+    catalog = catalog or Catalog()
+    frame = RegencyFrame(engine, code)
+    zones = exclusion_zones(engine, code, categories)
+    view = _view(frame, bbox)
+
+    english = catalog.language(lang) == "en"
+    fig = Figure(figsize=PAGE, dpi=dpi)
+    ax = fig.add_axes((0.03, 0.08, 0.66, 0.82))
+    ax.set_aspect("equal")
+    ax.set_facecolor("#eef4f8")                       # sea / outside: pale blue
+    _neighbours(ax, engine, frame, view)
+    _polygon(ax, frame.metric, facecolor="white", edgecolor="none", zorder=1)
+    handles = []
+    for row in zones.itertuples():
+        colour = COLOURS.get(row.category, "#888888")
+        _polygon(ax, frame.forward(row.geometry), facecolor=colour, edgecolor=colour, alpha=0.45,
+                 linewidth=0.3, zorder=3 if row.kind == "exclusion" else 2)
+        label = row.label_en if english and row.label_en else row.label
+        text = catalog.get("zones.legend_zone", lang, label=label, metres=f"{row.buffer_m:g}", sites=row.sites)
+        handles.append(Patch(facecolor=colour, alpha=0.6, edgecolor=colour, label=_wrap(text, 40, "\n")))
+    _sites(ax, engine, frame, view)
+    _polygon(ax, frame.metric, facecolor="none", edgecolor="black", linewidth=1.2, zorder=5)
+    handles += [Line2D([], [], color="black", linewidth=1.2, label=catalog.get("zones.legend_boundary", lang)),
+                Line2D([], [], marker="o", linestyle="none", markersize=3, color="black",
+                       label=catalog.get("zones.legend_sites", lang))]
+    ax.set_xlim(view[0], view[2])
+    ax.set_ylim(view[1], view[3])
+    ax.set_xticks([])
+    ax.set_yticks([])
+    _scale_bar(ax, view, catalog, lang)
+    _north_arrow(ax, frame, view, catalog, lang)
+
+    fig.text(0.03, 0.955, catalog.get("zones.map_title", lang, name=frame.name, code=code), fontsize=15,
+             weight="bold", va="center")
+    fig.text(0.03, 0.92, catalog.get("zones.map_subtitle", lang), fontsize=9, va="center", color="#333333")
+    legend = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.71, 0.9), fontsize=8,
+                        frameon=False, title=catalog.get("zones.legend_title", lang), title_fontsize=10,
+                        alignment="left")
+    legend.get_title().set_weight("bold")
+    bases = [f"{r.label_en if english and r.label_en else r.label}: {r.legal_basis}"
+             for r in zones.itertuples() if r.legal_basis]
+    fig.text(0.71, 0.08, "\n".join(_wrap(b, 62) for b in bases[:8]), fontsize=6.5, va="bottom", color="#333333")
+    fig.text(0.03, 0.035, catalog.get("zones.map_footer", lang, rules=engine.rules_version,
+                                      layers=engine.layers_version, crs=f"EPSG:{frame.epsg}",
+                                      date=dt.date.today().isoformat()), fontsize=7, color="#333333")
+    fig.savefig(path, dpi=dpi)
+    return path
+
+
+def _view(frame: RegencyFrame, bbox) -> tuple[float, float, float, float]:
+    """The drawn extent in UTM metres: the regency (or bbox) with a 4 % margin, A4-proportioned."""
+    if bbox is not None:
+        box = frame.forward(shapely.box(*bbox))
+        if not box.intersects(frame.metric):
+            raise InputError(f"bbox {','.join(f'{v:g}' for v in bbox)} does not touch regency {frame.code}",
+                             parameter="bbox")
+        west, south, east, north = box.bounds
+    else:
+        west, south, east, north = frame.metric.bounds
+    pad = 0.04 * max(east - west, north - south)
+    west, south, east, north = west - pad, south - pad, east + pad, north + pad
+    aspect = (PAGE[0] * 0.66) / (PAGE[1] * 0.82)
+    width, height = east - west, north - south
+    if width / height < aspect:
+        grow = (height * aspect - width) / 2
+        west, east = west - grow, east + grow
+    else:
+        grow = (width / aspect - height) / 2
+        south, north = south - grow, north + grow
+    return west, south, east, north
+
+
+def _polygon(ax, geom, **style) -> None:
+    """A (multi)polygon with holes as one compound path."""
+    vertices, codes = [], []
+    for part in shapely.get_parts(geom):
+        if shapely.get_type_id(part) != 3:
+            continue
+        for ring in [part.exterior, *part.interiors]:
+            xy = np.asarray(ring.coords)
+            if len(xy) < 3:
+                continue
+            vertices.append(xy)
+            codes.append([MplPath.MOVETO] + [MplPath.LINETO] * (len(xy) - 2) + [MplPath.CLOSEPOLY])
+    if vertices:
+        # add_artist, not add_patch: the limits are set explicitly, and add_patch walks every
+        # vertex of a big regency polygon to update them
+        ax.add_artist(PathPatch(MplPath(np.concatenate(vertices), np.concatenate(codes)), **style))
+
+
+def _neighbours(ax, engine, frame: RegencyFrame, view) -> None:
+    regencies = engine.layers.regencies
+    box = frame.inverse(shapely.box(*view))
+    near = np.flatnonzero(shapely.intersects(regencies.geometry.to_numpy(), box))
+    for i in near:
+        if i != frame.index:
+            _polygon(ax, frame.forward(regencies.geometry.iloc[i]), facecolor="#f4f4f0", edgecolor="#999999",
+                     linewidth=0.5, zorder=1)
+
+
+def _sites(ax, engine, frame: RegencyFrame, view) -> None:
+    near = nearby_sites(engine, frame, float(engine.buffers[frame.index].max()))
+    if not len(near):
+        return
+    geoms = frame.forward(engine.layers.sites.geometry.to_numpy()[near])
+    kinds = shapely.get_type_id(geoms)
+    colours = np.array([COLOURS.get(c, "#444444") for c in engine.layers.sites["category"].to_numpy()[near]])
+    points = kinds == 0
+    if points.any():
+        xy = shapely.get_coordinates(geoms[points])
+        ax.scatter(xy[:, 0], xy[:, 1], s=2.5, c=colours[points], edgecolors="black", linewidths=0.15, zorder=6)
+    areal = ~points & (shapely.get_dimensions(geoms) == 2)
+    for geom, colour in zip(geoms[areal], colours[areal]):
+        _polygon(ax, geom, facecolor=colour, edgecolor="black", linewidth=0.3, zorder=6)
+    linear = ~points & ~areal
+    if linear.any():
+        parts, owner = shapely.get_parts(geoms[linear], return_index=True)
+        segments = [np.asarray(part.coords) for part in parts]
+        ax.add_collection(LineCollection(segments, colors=colours[linear][owner], linewidths=0.6, zorder=6))
+
+
+def _scale_bar(ax, view, catalog, lang) -> None:
+    width = view[2] - view[0]
+    target = width / 5
+    magnitude = 10 ** np.floor(np.log10(target))
+    length = max(s * magnitude for s in (1, 2, 5) if s * magnitude <= target)
+    x0 = view[0] + 0.04 * width
+    y0 = view[1] + 0.04 * (view[3] - view[1])
+    h = 0.012 * (view[3] - view[1])
+    ax.add_patch(Rectangle((x0 - 0.02 * width, y0 - 3.2 * h), length + 0.06 * width, 6.4 * h, facecolor="white",
+                           edgecolor="#999999", linewidth=0.5, alpha=0.85, zorder=7))
+    for i in range(4):
+        ax.add_patch(Rectangle((x0 + i * length / 4, y0), length / 4, h, facecolor="black" if i % 2 == 0 else "white",
+                               edgecolor="black", linewidth=0.6, zorder=8))
+    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    ax.text(x0, y0 + 1.8 * h, "0", fontsize=7, ha="center", zorder=8)
+    ax.text(x0 + length, y0 + 1.8 * h, label, fontsize=7, ha="center", zorder=8)
+    ax.text(x0 + length / 2, y0 - 1.2 * h, catalog.get("zones.scale", lang), fontsize=6, ha="center",
+            va="top", zorder=8)
+
+
+def _north_arrow(ax, frame: RegencyFrame, view, catalog, lang) -> None:
+    """An arrow to true north (UTM grid north differs by the meridian convergence)."""
+    centre = frame.geometry.representative_point()
+    a = frame.forward(centre)
+    b = frame.forward(shapely.Point(centre.x, centre.y + 0.01))
+    angle = np.arctan2(b.x - a.x, b.y - a.y)
+    size = 0.07 * (view[3] - view[1])
+    x = view[2] - 0.06 * (view[2] - view[0])
+    y = view[3] - 0.16 * (view[3] - view[1])
+    dx, dy = size * np.sin(angle), size * np.cos(angle)
+    ax.annotate("", xy=(x + dx, y + dy), xytext=(x, y),
+                arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.5, "mutation_scale": 18}, zorder=9)
+    ax.text(x + 1.25 * dx, y + 1.25 * dy, catalog.get("zones.north", lang), fontsize=12, weight="bold",
+            ha="center", va="center", zorder=9)
+
+
+def _wrap(text: str, width: int, indent: str = "\n   ") -> str:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return indent.join(lines)
