@@ -15,7 +15,7 @@ from shapely.geometry import Point
 from zonasi_layers_util import make_layers_dir
 
 from geo import Engine, InputError, NotFound, bundled_layers_dir, load_layers
-from geo.zones.exclusion import ZoneCache, exclusion_zones, parse_bbox, select
+from geo.zones.exclusion import ExclusionZoneCache, exclusion_zones, parse_bbox, select
 from zonasi.cli import cli
 
 GEOD = Geod(ellps="WGS84")
@@ -92,7 +92,7 @@ def test_a_site_across_the_border_gives_a_clipped_zone(tmp_path):
     zone = inside.geometry.iloc[0]
     assert regency.buffer(1e-7).contains(zone)
     assert 0 < abs(GEOD.geometry_area_perimeter(zone)[0]) < np.pi * 50 ** 2 / 2
-    assert exclusion_zones(engine, "32.12").equals(ZoneCache(engine).get("32.12"))
+    assert exclusion_zones(engine, "32.12").equals(ExclusionZoneCache(engine).get("32.12"))
 
 
 def test_parse_bbox_says_what_to_fix():

@@ -21,7 +21,7 @@ from geo.errors import TooLarge
 from geo.config import Settings
 from geo.exports.writers import to_bytes
 from geo.catalog.features import CollectionInfo, FrameCollection, Query, frame_bbox, parse_interval, parse_list
-from geo.zones.exclusion import ZoneCache, select
+from geo.zones.exclusion import ExclusionZoneCache, select
 from webmap import create_app
 
 
@@ -79,7 +79,7 @@ def test_a_normal_answer_is_what_the_whole_frame_writer_gave(app, client, engine
     over the concatenated zones of the regencies)."""
     query = "regency=31.71,32.12&category=school,health_facility&bbox=106.7,-6.4,108.4,-6.1"
     body = client.get(f"/api/zones.geojson?{query}").get_json()
-    cache = ZoneCache(engine)
+    cache = ExclusionZoneCache(engine)
     bbox = (106.7, -6.4, 108.4, -6.1)
     frames = [select(cache.get(code), "school,health_facility", bbox) for code in ("31.71", "32.12")]
     frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=4326)
@@ -223,7 +223,7 @@ def test_a_page_ends_at_its_vertex_budget_and_next_goes_on(engine):
 def test_zones_pages_make_a_bounded_number_of_regencies_and_next_links_cover_all(app, client, engine):
     from geo.catalog.zones import MAX_FRESH_REGENCIES, ZonesCollection
 
-    every = ZonesCollection(engine, ZoneCache(engine))
+    every = ZonesCollection(engine, ExclusionZoneCache(engine))
     expected = [f for code in every.candidates() for f, _ in every._features(code, None)]
     url, seen, pages = "/ogc/collections/zones/items?limit=10000", [], 0
     while url:
@@ -237,6 +237,6 @@ def test_zones_pages_make_a_bounded_number_of_regencies_and_next_links_cover_all
     assert pages > 1                                  # at most MAX_FRESH_REGENCIES regencies made per page
     deep = client.get(f"/ogc/collections/zones/items?offset={len(expected) - 1}")
     assert deep.status_code == 200                                   # made already: no budget needed
-    cold = ZonesCollection(engine, ZoneCache(engine))
+    cold = ZonesCollection(engine, ExclusionZoneCache(engine))
     with pytest.raises(TooLarge, match=f"more than {MAX_FRESH_REGENCIES} regencies"):
         cold.items(Query(offset=len(expected) - 1))

@@ -9,7 +9,7 @@ from geo import Engine
 from geo.config import Settings
 from geo.i18n import Catalog
 from geo.store import Store
-from geo.zones.exclusion import ZoneCache
+from geo.zones.exclusion import ExclusionZoneCache
 
 from . import batch, mapapi, pages
 from . import api, errors, ogc, openapi, reports, security, zones
@@ -33,7 +33,7 @@ class Services:
     engine: Engine
     catalog: Catalog
     store: Store | None = None   # reports and tokens (connects and migrates on first use)
-    zones: ZoneCache | None = None  # exclusion zones per regency, for drawing (made on first request)
+    zones: ExclusionZoneCache | None = None  # exclusion zones per regency, for drawing (made on first request)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Flask:

@@ -21,7 +21,7 @@ from flask import Blueprint, current_app, request, stream_with_context, url_for
 from geo import InputError, NotFound
 from geo.catalog.collections import Collections
 from geo.catalog.features import CRS84, Query, parse_bbox, parse_interval, parse_list
-from geo.zones.exclusion import ZoneCache
+from geo.zones.exclusion import ExclusionZoneCache
 
 from . import auth
 
@@ -56,7 +56,7 @@ def collections() -> Collections:
 def _zone_cache(services):
     """The app's exclusion-zone cache, shared with /api/zones.geojson (made here if first)."""
     if services.zones is None or services.zones.engine is not services.engine:
-        services.zones = ZoneCache(services.engine)
+        services.zones = ExclusionZoneCache(services.engine)
     return services.zones
 
 

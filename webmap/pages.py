@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
-from geo.store.workflow import APK_TYPES, STATUS_ROLES, STATUSES, TRANSITIONS
+from geo.store.workflow import APK_TYPES, STATUS_ROLES, WORKFLOW_STATUSES, TRANSITIONS
 
 from . import mapview
 
@@ -63,7 +63,7 @@ def page_config(lang: str, page: str, **extra) -> dict:
         "categories": categories(lang),
         "zoom": ZOOM,
         "apk_types": list(APK_TYPES),
-        "report_statuses": list(STATUSES),
+        "report_statuses": list(WORKFLOW_STATUSES),
         "transitions": {k: list(v) for k, v in TRANSITIONS.items()},
         "status_roles": {k: list(v) for k, v in STATUS_ROLES.items()},
         "urls": {

@@ -20,17 +20,17 @@ from geo import InputError
 from geo.errors import TooLarge
 from geo.exports.writers import PRECISION, to_bytes
 from geo.catalog.features import parse_list
-from geo.zones.exclusion import ZoneCache, check_categories, parse_bbox, regencies_in_bbox, select
+from geo.zones.exclusion import ExclusionZoneCache, check_categories, parse_bbox, regencies_in_bbox, select
 
 bp = Blueprint("zones", __name__, url_prefix="/api")
 
 MAX_REGENCIES = 6
 
 
-def zone_cache() -> ZoneCache:
+def zone_cache() -> ExclusionZoneCache:
     services = current_app.extensions["zonasi"]
     if services.zones is None or services.zones.engine is not services.engine:
-        services.zones = ZoneCache(services.engine)
+        services.zones = ExclusionZoneCache(services.engine)
     return services.zones
 
 

@@ -65,9 +65,9 @@ def regencies_collection(engine) -> FrameCollection:
 def zones_collection(engine, zone_cache=None) -> Collection:
     """Exclusion zones for drawing (:mod:`geo.zones.exclusion`), sharing the app's zone cache if given."""
     from geo.catalog.zones import ZonesCollection
-    from geo.zones.exclusion import ZoneCache
+    from geo.zones.exclusion import ExclusionZoneCache
 
-    return ZonesCollection(engine, zone_cache or ZoneCache(engine))
+    return ZonesCollection(engine, zone_cache or ExclusionZoneCache(engine))
 
 
 class Collections:

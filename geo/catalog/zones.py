@@ -29,7 +29,7 @@ MAX_FRESH_REGENCIES = 6   # regencies whose zones one request may make (about 0.
 class ZonesCollection:
     def __init__(self, engine, cache):
         self.engine = engine
-        self.cache = cache          # a geo.zones.exclusion.ZoneCache (shared with /api/zones.geojson)
+        self.cache = cache          # a geo.zones.exclusion.ExclusionZoneCache (shared with /api/zones.geojson)
         self._candidates = None
         self.info = CollectionInfo(
             id="zones", title="Exclusion zones",

@@ -26,10 +26,10 @@ import pyarrow as pa
 import shapely
 
 from geo.rules.allowed import AllowedIndex
-from geo.engine.verdict_batch import Batch
+from geo.engine.verdict_batch import VerdictBatch
 from geo.crs import Projector, utm_scale
 from geo.errors import InputError
-from geo.engine.indexes import RegencyLocator, ZoneCache
+from geo.engine.indexes import RegencyLocator, UtmZoneCache
 from geo.layers.directory import Layers, category_index, load_layers
 from geo.rules.model import CATEGORIES
 
@@ -53,7 +53,7 @@ class Engine:
         self.site_names = sites.column("name").astype(str)
         self.site_category = category_index(sites.column("category"))
         self._projector = Projector()
-        self._zones = ZoneCache(sites.geometry, self._projector)
+        self._zones = UtmZoneCache(sites.geometry, self._projector)
         self._allowed = AllowedIndex(layers.allowed, self._regency_index, self._regency_epsg, self._projector)
 
     @classmethod
@@ -113,8 +113,8 @@ class Engine:
                                 None if accuracy_m is None else [accuracy_m])
         return batch.verdict(0)
 
-    def check_many(self, lons, lats, ats=None, accuracy_m=None) -> Batch:
-        """Verdicts for many points at once, as a columnar :class:`~geo.engine.verdict_batch.Batch`.
+    def check_many(self, lons, lats, ats=None, accuracy_m=None) -> VerdictBatch:
+        """Verdicts for many points at once, as a columnar :class:`~geo.engine.verdict_batch.VerdictBatch`.
 
         ``ats`` (dates or datetimes, None/NaT for unknown) are checked against the campaign
         periods of each point's regency; ``accuracy_m`` (GPS accuracy per point) marks verdicts
@@ -130,7 +130,7 @@ class Engine:
         pairs = [self._measure(epsg, np.flatnonzero(located), lons, lats, regency, accuracy)
                  for epsg, located in self._by_zone(regency)]
         allowed = self._allowed.check(lons, lats, regency) if self._allowed else None
-        return Batch.assemble(self, lons, lats, regency, days, in_period, accuracy, pairs, allowed)
+        return VerdictBatch.assemble(self, lons, lats, regency, days, in_period, accuracy, pairs, allowed)
 
     # -- steps ---------------------------------------------------------------------------------
 

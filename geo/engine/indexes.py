@@ -301,7 +301,7 @@ def _kd_within(tree, xy: np.ndarray, radius: np.ndarray):
     return tuple(np.concatenate(parts) for parts in zip(*found))
 
 
-class ZoneCache:
+class UtmZoneCache:
     """ZoneSites per EPSG code, built on first use and kept (one lock, so each is built once)."""
 
     def __init__(self, site_geoms: np.ndarray, projector: Projector):

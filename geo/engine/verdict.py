@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-STATUSES = ("ok", "violation", "outside_area", "outside_period")
+VERDICT_STATUSES = ("ok", "violation", "outside_area", "outside_period")
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ _STATUS_ARROW = pa.array(_STATUS, type=pa.string())
 
 
 @dataclass
-class Batch:
+class VerdictBatch:
     engine: "Engine"
     lon: np.ndarray
     lat: np.ndarray
@@ -46,7 +46,7 @@ class Batch:
     allowed: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @classmethod
-    def assemble(cls, engine, lons, lats, regency, days, in_period, accuracy, pairs, allowed=None) -> Batch:
+    def assemble(cls, engine, lons, lats, regency, days, in_period, accuracy, pairs, allowed=None) -> VerdictBatch:
         n = len(lons)
         cand = [p for p, _ in pairs]
         lonely = [q for _, q in pairs]

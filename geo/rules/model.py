@@ -83,13 +83,13 @@ class RegencyRule(_Strict):
         return self
 
 
-class Settings(_Strict):
+class RulesSettings(_Strict):
     notice_hours: float = Field(72, gt=0, le=24 * 60)
 
 
 class RulesFile(_Strict):
     title: str = ""
-    settings: Settings = Settings()
+    settings: RulesSettings = RulesSettings()
     categories: dict[CategoryKey, Category]
     periods: dict[str, Period] = Field(min_length=1)
     regencies: dict[RegencyCode, RegencyRule] = {}

@@ -11,7 +11,7 @@ from geo.errors import InputError
 from geo.rules.model import CATEGORIES
 from geo.store.inputs import parse_time
 from geo.store.models import Report
-from geo.store.workflow import STATUSES
+from geo.store.workflow import WORKFLOW_STATUSES
 
 VERDICTS = ("ok", "violation", "outside_area", "outside_period")
 TRUE, FALSE = ("true", "1", "yes", "ya"), ("false", "0", "no", "tidak")
@@ -38,7 +38,7 @@ class ReportFilter:
         return cls(
             regency=_list(get["regency"]),
             category=_choices(get["category"], "category", CATEGORIES),
-            status=_choices(get["status"], "status", STATUSES),
+            status=_choices(get["status"], "status", WORKFLOW_STATUSES),
             verdict=_choices(get["verdict"], "verdict", VERDICTS),
             overdue=parse_bool(get["overdue"], "overdue"),
             since=parse_time(get["since"], "since"),

@@ -11,7 +11,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from geo.store.workflow import APK_TYPES, ROLES, STATUSES
+from geo.store.workflow import APK_TYPES, ROLES, WORKFLOW_STATUSES
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -46,7 +46,7 @@ class Report(Base):
     __tablename__ = "reports"
     __table_args__ = (
         sa.CheckConstraint(_check_in("apk_type", APK_TYPES), name="ck_reports_apk_type"),
-        sa.CheckConstraint(_check_in("status", STATUSES), name="ck_reports_status"),
+        sa.CheckConstraint(_check_in("status", WORKFLOW_STATUSES), name="ck_reports_status"),
         sa.CheckConstraint("lon BETWEEN -180 AND 180 AND lat BETWEEN -90 AND 90", name="ck_reports_lonlat"),
         sa.Index("ix_reports_lon_lat", "lon", "lat"),
         sa.UniqueConstraint("idempotency_scope", "idempotency_key", name="uq_reports_idempotency_scope_key"),

@@ -14,7 +14,7 @@ APK_TYPES = ("baliho", "spanduk", "umbul-umbul", "reklame", "poster", "bendera",
 APK_ALIASES = {"billboard": "reklame", "banner": "spanduk", "pennant": "umbul-umbul", "flag": "bendera",
                "other": "lainnya", "umbul umbul": "umbul-umbul", "umbul_umbul": "umbul-umbul"}
 
-STATUSES = ("reported", "verified", "dismissed", "notified", "removed")
+WORKFLOW_STATUSES = ("reported", "verified", "dismissed", "notified", "removed")
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "reported": ("verified", "dismissed"),
     "verified": ("notified", "removed"),
@@ -42,8 +42,8 @@ def allowed_from(status: str) -> tuple[str, ...]:
 
 def check_transition(current: str, new: str) -> None:
     """Raise :class:`Conflict` naming the allowed moves when ``current -> new`` is not one."""
-    if new not in STATUSES:
-        raise InputError(f"unknown status {new!r}; statuses are {', '.join(STATUSES)}",
+    if new not in WORKFLOW_STATUSES:
+        raise InputError(f"unknown status {new!r}; statuses are {', '.join(WORKFLOW_STATUSES)}",
                          field="status", allowed=list(allowed_from(current)))
     allowed = allowed_from(current)
     if new not in allowed:

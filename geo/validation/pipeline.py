@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 RESULT_COLUMNS = ("status", "regency_code", "regency", "violations", "nearest_site", "nearest_category",
                   "nearest_distance_m", "buffer_m", "legal_basis", "error", "duplicate_of")
-STATUSES = ("ok", "violation", "outside_area", "outside_period", "invalid")
+ROW_STATUSES = ("ok", "violation", "outside_area", "outside_period", "invalid")
 DUPLICATE_TOLERANCE_M = 2.0
 AREA_MARGIN_DEG = 0.5
 EXAMPLES = 20
@@ -74,7 +74,7 @@ class Summary:
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
-        return {"rows": self.rows, "counts": {s: self.counts.get(s, 0) for s in STATUSES},
+        return {"rows": self.rows, "counts": {s: self.counts.get(s, 0) for s in ROW_STATUSES},
                 "duplicates": self.duplicates, "encoding": self.encoding, "delimiter": self.delimiter,
                 "coordinate_columns": self.coordinate_columns, "seconds": round(self.seconds, 3)}
 
@@ -96,7 +96,7 @@ class Results:
     table: pa.Table
     lon: np.ndarray
     lat: np.ndarray
-    status: pa.Array              # of STATUSES
+    status: pa.Array              # of ROW_STATUSES
 
 
 class Validator:

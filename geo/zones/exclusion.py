@@ -170,7 +170,7 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     return values
 
 
-class ZoneCache:
+class ExclusionZoneCache:
     """Zones per regency for one engine, made on first request and kept (for the web app's
     services; never module-global)."""
 

@@ -10,7 +10,7 @@ import click
 from geo import InputError
 from geo.validation.reading import CsvFile, detect
 from geo.i18n import Catalog
-from geo.validation.pipeline import STATUSES, Summary, Validator
+from geo.validation.pipeline import ROW_STATUSES, Summary, Validator
 
 from ..options import lang_option, layers_option, load_engine, settings_from
 
@@ -126,7 +126,7 @@ def _print_summary(summary: Summary, catalog: Catalog, lang: str, reports: Path,
     click.echo(say("batch.summary.read", rows=f"{summary.rows:,}", path=reports, encoding=summary.encoding,
                    delimiter=DELIMITER_NAMES.get(summary.delimiter, repr(summary.delimiter)),
                    columns=summary.coordinate_columns, seconds=f"{summary.seconds:.1f}"))
-    for status in STATUSES:
+    for status in ROW_STATUSES:
         click.echo("  " + say("batch.summary.status", label=say(f"status.{status}"),
                               n=f"{summary.counts.get(status, 0):,}"))
     click.echo("  " + say("batch.summary.duplicates", n=f"{summary.duplicates:,}"))

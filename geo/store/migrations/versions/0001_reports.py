@@ -8,7 +8,7 @@ from alembic import op
 from geoalchemy2 import Geography
 
 from geo.store.models import UTCDateTime
-from geo.store.workflow import APK_TYPES, ROLES, STATUSES
+from geo.store.workflow import APK_TYPES, ROLES, WORKFLOW_STATUSES
 
 revision = "0001"
 down_revision = None
@@ -56,7 +56,7 @@ def upgrade() -> None:
         sa.Column("rules_version", sa.String(64), nullable=False),
         sa.Column("layers_version", sa.String(64), nullable=False),
         sa.CheckConstraint(_in("apk_type", APK_TYPES), name="ck_reports_apk_type"),
-        sa.CheckConstraint(_in("status", STATUSES), name="ck_reports_status"),
+        sa.CheckConstraint(_in("status", WORKFLOW_STATUSES), name="ck_reports_status"),
         sa.CheckConstraint("lon BETWEEN -180 AND 180 AND lat BETWEEN -90 AND 90", name="ck_reports_lonlat"),
     )
     for column in ("reported_at", "status", "deadline", "verdict_status", "regency_code", "category"):
