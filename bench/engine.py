@@ -23,7 +23,7 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from geo import Engine, load_layers  # noqa: E402
-from geo.layers.directory import Features  # noqa: E402
+from geo.layers import Features  # noqa: E402
 from geo.rules.model import CATEGORIES  # noqa: E402
 
 

@@ -14,7 +14,7 @@ from shapely.geometry import LineString, Point, Polygon
 
 from geo import Engine, load_layers
 from geo.crs import utm_epsg, utm_scale
-from geo.layers.directory import Features, bundled_layers_dir
+from geo.layers import Features, bundled_layers_dir
 
 GEOD = pyproj.Geod(ellps="WGS84")
 EDGE = 0.3  # metres inside / outside the buffer edge

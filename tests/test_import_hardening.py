@@ -326,7 +326,7 @@ def test_write_refused_is_unavailable_in_process(tmp_path):
 
 
 def test_off_globe_mask_handles_every_geometry_kind():
-    from geo.layers.importing.files import _within
+    from geo.layers.importing import within_lonlat
     geoms = np.array([Point(0, 0), None, shapely.Point(), Point(181, 0), LineString([(0, 0), (0, -91)]),
                       Point(float("nan"), 0), shapely.box(-180, -90, 180, 90)], dtype=object)
-    assert _within(geoms, 180, 90).tolist() == [True, True, True, False, False, False, True]
+    assert within_lonlat(geoms, 180, 90).tolist() == [True, True, True, False, False, False, True]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from geo.layers.directory import Features
+from geo.layers import Features
 from geo.layers.places import RegencyNames
 from geo.catalog.stats import report_counts, site_counts
 

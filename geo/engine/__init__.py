@@ -1,1 +1,11 @@
-"""geo/engine."""
+"""The verdict engine: exact exclusion-zone verdicts in metres, one point or a column of them."""
+from geo.lazy import lazy_exports
+
+__all__, __getattr__ = lazy_exports(__name__, {
+    "engine": ["Engine"],
+    "verdict": ["Hit", "Regency", "VERDICT_STATUSES", "Verdict"],
+    "verdict_batch": ["VerdictBatch", "VerdictSource"],
+    "explain": ["describe"],
+    "indexes": ["RegencyLocator", "UtmZoneCache", "ZoneSites"],
+    "allowed": ["AllowedIndex"],
+})

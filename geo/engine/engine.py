@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import shapely
 
-from geo.rules.allowed import AllowedIndex
+from geo.engine.allowed import AllowedIndex
 from geo.engine.verdict_batch import VerdictBatch
 from geo.crs import Projector, utm_scale
 from geo.errors import InputError
@@ -44,7 +44,7 @@ class Engine:
         self.regency_codes = regencies.column("code").astype(str)
         self.regency_names = regencies.column("name").astype(str)
         self._regency_index = {code: i for i, code in enumerate(self.regency_codes)}
-        self._regency_epsg = regencies.column("epsg")
+        self.regency_epsg = regencies.column("epsg")
         self._locate = RegencyLocator(regencies.geometry)
         self.buffers = self.rules.buffer_table(self.regency_codes)
         self._max_buffer = self.buffers.max(axis=1)
@@ -54,7 +54,7 @@ class Engine:
         self.site_category = category_index(sites.column("category"))
         self._projector = Projector()
         self._zones = UtmZoneCache(sites.geometry, self._projector)
-        self._allowed = AllowedIndex(layers.allowed, self._regency_index, self._regency_epsg, self._projector)
+        self.allowed = AllowedIndex(layers.allowed, self._regency_index, self.regency_epsg, self._projector)
 
     @classmethod
     def from_directory(cls, directory: str | Path | None = None) -> Engine:
@@ -88,7 +88,7 @@ class Engine:
         server does this before its workers fork (they share what it builds, and the first
         requests are as fast as the rest); a batch builds the zones while its first rows are
         read (its own points fill the grid)."""
-        for epsg in np.unique(self._regency_epsg):
+        for epsg in np.unique(self.regency_epsg):
             zone = self._zones[int(epsg)]
             if around_sites:
                 zone.tree  # for single checks (GEOS); batches of point sites do without
@@ -129,7 +129,7 @@ class Engine:
         days, in_period = self._periods(ats, regency, n)
         pairs = [self._measure(epsg, np.flatnonzero(located), lons, lats, regency, accuracy)
                  for epsg, located in self._by_zone(regency)]
-        allowed = self._allowed.check(lons, lats, regency) if self._allowed else None
+        allowed = self.allowed.check(lons, lats, regency) if self.allowed else None
         return VerdictBatch.assemble(self, lons, lats, regency, days, in_period, accuracy, pairs, allowed)
 
     # -- steps ---------------------------------------------------------------------------------
@@ -154,7 +154,7 @@ class Engine:
         return inside
 
     def _by_zone(self, regency: np.ndarray):
-        epsg = np.where(regency >= 0, self._regency_epsg[np.maximum(regency, 0)], 0)
+        epsg = np.where(regency >= 0, self.regency_epsg[np.maximum(regency, 0)], 0)
         for code in np.unique(epsg[regency >= 0]):
             yield int(code), epsg == code
 

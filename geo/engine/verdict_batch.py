@@ -4,7 +4,7 @@ only when asked for.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -15,7 +15,26 @@ from geo.engine.verdict import Hit, Regency, Verdict
 if TYPE_CHECKING:
     import pandas as pd
 
-    from geo.engine.engine import Engine
+    from geo.engine.allowed import AllowedIndex
+    from geo.rules import Rules
+
+
+class VerdictSource(Protocol):
+    """What columnar verdicts read from the engine that made them (an :class:`~geo.engine.Engine`):
+    its tables by regency, site and category, and its versions."""
+
+    rules: Rules
+    regency_codes: np.ndarray
+    regency_names: np.ndarray
+    regency_epsg: np.ndarray
+    buffers: np.ndarray            # metres by regency x category
+    site_ids: np.ndarray
+    site_names: np.ndarray
+    site_category: np.ndarray
+    allowed: AllowedIndex
+    texts: dict
+    layers_version: str
+    rules_version: str
 
 _EMPTY_I = np.empty(0, dtype="int64")
 _EMPTY_F = np.empty(0, dtype="float64")
@@ -27,7 +46,9 @@ _STATUS_ARROW = pa.array(_STATUS, type=pa.string())
 
 @dataclass
 class VerdictBatch:
-    engine: "Engine"
+    """Verdicts of many points as arrays, made by :meth:`Engine.check_many`."""
+
+    engine: VerdictSource
     lon: np.ndarray
     lat: np.ndarray
     regency: np.ndarray            # index into engine.regency_codes, -1 outside every regency
@@ -41,7 +62,7 @@ class VerdictBatch:
     nearest_site: np.ndarray       # -1 where there is no site at all
     nearest_distance: np.ndarray
     margin: np.ndarray             # metres from the nearest zone edge (NaN when none in reach)
-    # allowed-zones regencies (geo.rules.allowed.AllowedIndex.check): outside every allowed zone, the
+    # allowed-zones regencies (geo.engine.allowed.AllowedIndex.check): outside every allowed zone, the
     # nearest zone, metres beyond its edge (negative inside); None when no regency is in that mode
     allowed: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
@@ -129,7 +150,7 @@ class VerdictBatch:
             accuracy_m=None if self.accuracy is None else float(self.accuracy[i]),
             margin_m=None if margin is None else round(margin, 2),
             uncertain=bool(self.uncertain[i]),
-            crs=f"EPSG:{e._regency_epsg[reg]}" if reg >= 0 else None,
+            crs=f"EPSG:{e.regency_epsg[reg]}" if reg >= 0 else None,
             rules_version=e.rules_version, layers_version=e.layers_version)
 
     def verdicts(self):
@@ -145,7 +166,7 @@ class VerdictBatch:
                    legal_basis=rule.legal_basis)
 
     def _allowed_hit(self, i: int) -> Hit:
-        zones = self.engine._allowed.regency(int(self.regency[i]))
+        zones = self.engine.allowed.regency(int(self.regency[i]))
         zone = zones.frame.iloc[int(self.allowed[1][i])]
         radius = float(zone["radius_m"])
         return Hit(site_id=str(zone["zone_id"]), name=str(zone["name"]), category="allowed_zone",

@@ -26,8 +26,9 @@ import pyarrow.parquet as pq
 import pyproj
 import shapely
 
-from geo.rules.allowed import load_allowed
-from geo.rules.allowed import rules_version as allowed_rules_version
+from geo.layers.allowed import load_allowed
+from geo.layers.allowed import rules_version as allowed_rules_version
+from geo.layers.vector import Features, read_features
 from geo.crs import utm_epsg
 from geo.errors import ConfigError, Unavailable
 from geo.rules.model import CATEGORIES, Rules, load_rules
@@ -37,52 +38,11 @@ if TYPE_CHECKING:
 
 REGENCY_FILES = ("regencies.parquet", "regencies.gpkg", "regencies.geojson")
 SITE_SUFFIXES = (".parquet", ".gpkg", ".geojson", ".json", ".fgb", ".shp")
-WGS84 = pyproj.CRS.from_epsg(4326)
 
 
 def bundled_layers_dir() -> Path:
     """The layers shipped with zonasi (the embedded default)."""
     return Path(str(resources.files("layers")))
-
-
-@dataclass
-class Features:
-    """The features of one layer as read: attribute columns (Arrow) and geometries (shapely, in
-    EPSG:4326), with no pandas: the engine and a batch need no more, and start sooner."""
-
-    table: pa.Table                 # the attributes, in the file's order, then any added
-    geometry: np.ndarray
-    geometry_at: int = 0            # where the geometry column stands among the attributes
-
-    @classmethod
-    def from_frame(cls, frame: gpd.GeoDataFrame) -> Features:
-        """The features of a GeoDataFrame in EPSG:4326."""
-        at = frame.columns.get_loc(frame.geometry.name)
-        table = pa.Table.from_pandas(frame.drop(columns=[frame.geometry.name]), preserve_index=False)
-        return cls(table, frame.geometry.to_numpy(), at)
-
-    def __len__(self) -> int:
-        return len(self.geometry)
-
-    def column(self, name: str) -> np.ndarray:
-        return self.table.column(name).to_numpy(zero_copy_only=False)
-
-    def take(self, index: np.ndarray) -> Features:
-        return replace(self, table=self.table.take(pa.array(index)), geometry=self.geometry[index])
-
-    def where(self, keep: np.ndarray) -> Features:
-        return self.take(np.flatnonzero(keep))
-
-    def without_geometry(self) -> np.ndarray:
-        """Which features have a missing or empty geometry."""
-        return shapely.is_missing(self.geometry) | shapely.is_empty(self.geometry)
-
-    def to_frame(self) -> gpd.GeoDataFrame:
-        import geopandas as gpd
-
-        frame = self.table.to_pandas()
-        frame.insert(self.geometry_at, "geometry", gpd.GeoSeries(self.geometry, index=frame.index, crs=4326))
-        return gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
 
 
 @dataclass
@@ -96,7 +56,7 @@ class Layers:
     site_features: Features
     version: str
     warnings: list[str] = field(default_factory=list)
-    allowed: dict = field(default_factory=dict)   # regency code -> geo.rules.allowed.AllowedZones
+    allowed: dict = field(default_factory=dict)   # regency code -> geo.layers.allowed.AllowedZones
 
     @cached_property
     def regencies(self) -> gpd.GeoDataFrame:
@@ -114,7 +74,7 @@ def load_layers(directory: str | Path | None = None) -> Layers:
     rules = load_rules(directory / "rules.toml")
     warnings: list[str] = []
     regency_path, site_paths = layer_paths(directory)
-    regencies = _read_regencies(regency_path)
+    regencies = read_regencies(regency_path)
     rules.check_regencies(regencies.column("code"))
     sites = _combine_sites([_read_sites(p, warnings) for p in site_paths])
     allowed = load_allowed(rules, directory)
@@ -139,57 +99,9 @@ def content_version(directory: str | Path) -> str:
     return _version([regency_path, *site_paths])
 
 
-def _read(path: Path) -> gpd.GeoDataFrame:
-    """A vector file as a GeoDataFrame in EPSG:4326."""
-    return _read_features(path).to_frame()
-
-
-def _read_features(path: Path) -> Features:
-    """A vector file's features in EPSG:4326: GeoParquet through pyarrow, anything else GDAL reads
-    through pyogrio (as Arrow too)."""
-    try:
-        if path.suffix == ".parquet":
-            table = pq.read_table(path)
-            meta = json.loads((table.schema.metadata or {}).get(b"geo", b"{}"))
-            name = meta.get("primary_column")
-            column = meta.get("columns", {}).get(name, {})
-            if name not in table.column_names or column.get("encoding", "").upper() != "WKB":
-                return Features.from_frame(_geopandas_parquet(path))  # GeoArrow encodings: rare
-            crs = _parse_crs(json.dumps(column["crs"])) if "crs" in column else None  # None: OGC:CRS84
-        else:
-            import pyogrio
-
-            info, table = pyogrio.read_arrow(path)
-            name = info["geometry_name"] or "wkb_geometry"
-            crs = _parse_crs(json.dumps(info["crs"])) if info["crs"] else None
-        geometry = shapely.from_wkb(table.column(name).to_numpy(zero_copy_only=False))
-    except ConfigError:
-        raise
-    except Exception as exc:  # pyogrio, pyarrow and shapely raise many kinds
-        raise ConfigError(f"cannot read vector file: {exc}", path=path) from exc
-    if crs is not None and not crs.equals(WGS84, ignore_axis_order=True):
-        transformer = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
-        geometry = shapely.transform(geometry, lambda xy: np.column_stack(transformer.transform(*xy.T)))
-    at = table.column_names.index(name)
-    return Features(table.remove_column(at), geometry, at)
-
-
-def _geopandas_parquet(path: Path) -> gpd.GeoDataFrame:
-    import geopandas as gpd
-
-    return gpd.read_parquet(path).to_crs(4326)
-
-
-@lru_cache(maxsize=8)
-def _parse_crs(text: str) -> pyproj.CRS | None:
-    """A PROJJSON (or other) CRS, parsed once per process (pyproj takes 25 ms for each of a dozen
-    files with the same one)."""
-    value = json.loads(text)
-    return None if value is None else pyproj.CRS.from_user_input(value)
-
-
-def _read_regencies(path: Path) -> Features:
-    features = _read_features(path)
+def read_regencies(path: Path) -> Features:
+    """A regencies file's features (sorted by code, each with its UTM zone's EPSG code)."""
+    features = read_features(path)
     for column in ("code", "name"):
         if column not in features.table.column_names:
             raise ConfigError(f"the regencies file needs a {column!r} column", path=path)
@@ -205,7 +117,7 @@ def _read_regencies(path: Path) -> Features:
 
 
 def _read_sites(path: Path, warnings: list[str]) -> Features:
-    features = _read_features(path)
+    features = read_features(path)
     for column in ("category", "name"):
         if column not in features.table.column_names:
             raise ConfigError(f"site files need a {column!r} column", path=path)
@@ -311,3 +223,16 @@ def remove_stale_partials(sites_dir: Path) -> list[Path]:
         except OSError:  # held by a running write (BlockingIOError), or gone meanwhile
             continue
     return removed
+
+
+def regency_codes(geoms: np.ndarray, regencies: gpd.GeoDataFrame) -> np.ndarray:
+    """The code of the regency containing each feature's representative point ('' for none)."""
+    points = shapely.point_on_surface(geoms)
+    tree = shapely.STRtree(regencies.geometry.to_numpy())
+    point_i, regency_i = tree.query(points, predicate="intersects")
+    codes = np.full(len(geoms), "", dtype=object)
+    order = np.lexsort((regency_i, point_i))  # lowest code first where regencies overlap
+    point_i, regency_i = point_i[order], regency_i[order]
+    first = np.unique(point_i, return_index=True)[1]
+    codes[point_i[first]] = regencies["code"].to_numpy()[regency_i[first]]
+    return codes

@@ -115,12 +115,12 @@ def inventory(layers) -> dict:
     with each file's source, licence and date from the manifest."""
     import pandas as pd
 
-    from geo.layers.importing.files import _regency_codes
+    from geo.layers.directory import regency_codes
 
     manifest = read_manifest(layers.directory)
     sites = layers.sites
     codes = sites["regency_code"].fillna("").astype(str).to_numpy() if "regency_code" in sites.columns \
-        else _regency_codes(sites.geometry.to_numpy(), layers.regencies)
+        else regency_codes(sites.geometry.to_numpy(), layers.regencies)
     names = dict(zip(layers.regencies["code"], layers.regencies["name"]))
     table = pd.DataFrame({"file": sites["layer"].astype(str), "category": sites["category"],
                           "regency_code": codes})

@@ -149,7 +149,7 @@ class Rules:
         for code in self.model.regencies:
             if code not in known:
                 raise ConfigError(f"regency {code} is not in the loaded regencies layer",
-                                  path=self.path, line=_line_of(self._text, ("regencies", code)),
+                                  path=self.path, line=line_of(self._text, ("regencies", code)),
                                   key=f"regencies.{code}")
 
     @property
@@ -183,7 +183,7 @@ def parse_rules(text: str, path: str | Path | None = None) -> Rules:
             message = f"unknown key {loc[-1]!r}"
         elif err["type"] == "missing":
             message = f"required key {loc[-1]!r} is missing"
-        raise ConfigError(message, path=path, line=_line_of(text, loc), key=".".join(loc)) from exc
+        raise ConfigError(message, path=path, line=line_of(text, loc), key=".".join(loc)) from exc
     version = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
     return Rules(model=model, version=version, path=Path(path) if path else None, _text=text)
 
@@ -201,7 +201,7 @@ def _split_key(key: str) -> tuple[str, ...]:
     return tuple(part.strip().strip('"').strip("'") for part in re.findall(r'"[^"]*"|[^.]+', key))
 
 
-def _line_of(text: str, loc: tuple[str, ...]) -> int | None:
+def line_of(text: str, loc: tuple[str, ...]) -> int | None:
     """The line in a TOML text where the key path ``loc`` is defined (best effort)."""
     best, best_len, table = None, -1, ()
     for number, line in enumerate(text.splitlines(), start=1):

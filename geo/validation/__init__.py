@@ -1,1 +1,9 @@
-"""geo/validation."""
+"""Validating a spreadsheet of reported props: reading CSV as offices send it, coordinates and dates as people write them, duplicates, and a verdict for every row in bounded memory."""
+from geo.lazy import lazy_exports
+
+__all__, __getattr__ = lazy_exports(__name__, {
+    "pipeline": ["RESULT_COLUMNS", "ROW_STATUSES", "Summary", "TooManyRows", "Validator", "validate_bytes"],
+    "coords": ["CoordinateError", "parse_columns", "parse_pair", "parse_pair_column", "parse_value"],
+    "duplicates": ["DuplicateFinder"],
+    "reading": ["CsvFile", "UnreadableFile", "detect"],
+})

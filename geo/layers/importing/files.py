@@ -27,7 +27,7 @@ from geo.layers import versions
 from geo.errors import InputError, ZonasiError
 from geo.layers.importing.limits import (BATCH_SIZE, DEFAULT_MAX_BYTES, DEFAULT_MAX_FEATURES, ReadLimits, bounded_batches,
                             check_zip, too_many_features)
-from geo.layers.directory import _read_regencies, layer_paths, remove_stale_partials, write_sites
+from geo.layers.directory import layer_paths, read_regencies, regency_codes, remove_stale_partials, write_sites
 from geo.rules.model import CATEGORIES
 
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".zip", ".parquet", ".geoparquet", ".csv")
@@ -84,7 +84,7 @@ def import_file(path: str | Path, layers_dir: str | Path, options: ImportOptions
         raise InputError(f"{path} does not exist", path=str(path))
     regency_path, _ = layer_paths(layers_dir)
     remove_stale_partials(layers_dir / "sites")
-    name = _slug(options.output_name or path.name.split(".")[0])
+    name = slug(options.output_name or path.name.split(".")[0])
     output = layers_dir / "sites" / f"{name}.parquet"
     if output.exists() and not options.replace:
         raise InputError(f"{output} exists: pass --replace to replace it, or --output-name to choose "
@@ -101,11 +101,11 @@ def import_file(path: str | Path, layers_dir: str | Path, options: ImportOptions
     geoms = frame.geometry.to_numpy()
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     report.without_geometry = row[missing].tolist()
-    off_globe = ~missing & ~_within(geoms, np.inf, np.inf)    # NaN, inf: not for pyproj
+    off_globe = ~missing & ~within_lonlat(geoms, np.inf, np.inf)    # NaN, inf: not for pyproj
     if not CRS(frame.crs).equals(CRS.from_epsg(4326), ignore_axis_order=True):
         geoms = np.where(off_globe, None, geoms)
         geoms = gpd.GeoSeries(geoms, crs=frame.crs).to_crs(4326).to_numpy()
-    off_globe |= ~missing & ~_within(geoms, 180, 90)
+    off_globe |= ~missing & ~within_lonlat(geoms, 180, 90)
     report.off_globe = row[off_globe].tolist()
     missing = missing | off_globe
     geoms = shapely.force_2d(np.where(off_globe, None, geoms))
@@ -126,7 +126,7 @@ def import_file(path: str | Path, layers_dir: str | Path, options: ImportOptions
     }, geometry=gpd.GeoSeries(geoms[keep], crs=4326))
     if not len(out):
         raise InputError(_nothing_left(report), path=str(path))
-    out["regency_code"] = _regency_codes(out.geometry.to_numpy(), _read_regencies(regency_path).to_frame())
+    out["regency_code"] = regency_codes(out.geometry.to_numpy(), read_regencies(regency_path).to_frame())
     report.outside_regencies = int((out["regency_code"] == "").sum())
     report.written = len(out)
     report.by_category = out["category"].value_counts().sort_index().to_dict()
@@ -298,20 +298,7 @@ def _names(frame, options: ImportOptions) -> np.ndarray:
     return frame[field_name].astype("string").fillna("").str.strip().to_numpy(dtype=object)
 
 
-def _regency_codes(geoms: np.ndarray, regencies: gpd.GeoDataFrame) -> np.ndarray:
-    """The code of the regency containing each feature's representative point ('' for none)."""
-    points = shapely.point_on_surface(geoms)
-    tree = shapely.STRtree(regencies.geometry.to_numpy())
-    point_i, regency_i = tree.query(points, predicate="intersects")
-    codes = np.full(len(geoms), "", dtype=object)
-    order = np.lexsort((regency_i, point_i))  # lowest code first where regencies overlap
-    point_i, regency_i = point_i[order], regency_i[order]
-    first = np.unique(point_i, return_index=True)[1]
-    codes[point_i[first]] = regencies["code"].to_numpy()[regency_i[first]]
-    return codes
-
-
-def _within(geoms: np.ndarray, max_lon: float, max_lat: float) -> np.ndarray:
+def within_lonlat(geoms: np.ndarray, max_lon: float, max_lat: float) -> np.ndarray:
     """Which geometries have every coordinate finite and within ±``max_lon``, ±``max_lat`` (True
     for a missing one: it has no coordinate)."""
     coords, index = shapely.get_coordinates(geoms, return_index=True)
@@ -321,7 +308,8 @@ def _within(geoms: np.ndarray, max_lon: float, max_lat: float) -> np.ndarray:
     return np.bincount(index[bad], minlength=len(geoms)) == 0
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """A file name made of ``text`` (lower case, underscores)."""
     slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
     if not slug:
         raise InputError(f"cannot make a file name from {text!r}: pass --output-name")

@@ -25,9 +25,9 @@ from geo.layers import versions
 from geo.crs import Projector, utm_epsg
 from geo.errors import ConfigError, InputError
 from geo.layers.importing.limits import DEFAULT_MAX_FEATURES, too_many_features
-from geo.layers.importing.files import _regency_codes, _slug
-from geo.layers.directory import _read_regencies, layer_paths, remove_stale_partials, write_sites
-from geo.rules.model import CATEGORIES, _line_of, load_rules
+from geo.layers.importing.files import slug
+from geo.layers.directory import layer_paths, read_regencies, regency_codes, remove_stale_partials, write_sites
+from geo.rules.model import CATEGORIES, line_of, load_rules
 
 LICENCE = "ODbL-1.0"
 CHUNK = 20_000
@@ -102,7 +102,7 @@ def load_tag_table(path: str | Path | None = None) -> TagTable:
 def _entry_line(text: str, loc: tuple[str, ...]) -> int | None:
     """The line of ``category.<n>.<key>`` in a tag table: the n-th ``[[category]]`` entry."""
     if len(loc) < 2 or not loc[1].isdigit():
-        return _line_of(text, loc[:1])
+        return line_of(text, loc[:1])
     lines = text.splitlines()
     starts = [i for i, line in enumerate(lines, 1) if line.strip().startswith("[[category]]")]
     index = int(loc[1])
@@ -145,8 +145,8 @@ def import_osm(path: str | Path, layers_dir: str | Path, regencies: list[str] | 
     table = load_tag_table(tags)
     regency_path, _ = layer_paths(layers_dir)
     remove_stale_partials(layers_dir / "sites")
-    regency_frame = _read_regencies(regency_path).to_frame()
-    name = _slug(output_name or "osm_" + path.name.split(".")[0])
+    regency_frame = read_regencies(regency_path).to_frame()
+    name = slug(output_name or "osm_" + path.name.split(".")[0])
     output = layers_dir / "sites" / f"{name}.parquet"
     if output.exists() and not replace:
         raise InputError(f"{output} exists: pass --replace to replace it, or --output-name to choose "
@@ -162,7 +162,7 @@ def import_osm(path: str | Path, layers_dir: str | Path, regencies: list[str] | 
                      max_features=max_features)
     frame.insert(0, "site_id", [f"{name}:{i}" for i in frame.pop("osm_id")])
     frame["source"] = f"OpenStreetMap contributors ({path.name})"
-    frame["regency_code"] = _regency_codes(frame.geometry.to_numpy(), regency_frame) if len(frame) else []
+    frame["regency_code"] = regency_codes(frame.geometry.to_numpy(), regency_frame) if len(frame) else []
     report.features = len(frame)
     report.by_category = frame["category"].value_counts().sort_index().to_dict()
     report.by_geometry = frame.geometry.geom_type.value_counts().sort_index().to_dict()
