@@ -138,9 +138,9 @@ DMS_TEXT = st.builds(
 @settings(max_examples=300, deadline=None)
 @given(DMS_TEXT)
 def test_vectorised_dms_agrees_with_the_one_value_parser(text):
-    from geo.validation.coords import _parse_axis
+    from geo.validation.coords import parse_axis
 
-    values, problems, letters = _parse_axis([text], "lat")
+    values, problems, letters = parse_axis([text], "lat")
     try:
         expected = parse_value(text, "lat")
     except CoordinateError as exc:

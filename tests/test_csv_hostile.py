@@ -26,7 +26,7 @@ from geo.config import Settings
 from geo.validation.coords import MAX_CELL_CHARS, CoordinateError, parse_columns, parse_pair, parse_pair_column, parse_value
 from geo.validation.reading import CsvFile
 from geo.validation.reading.dates import parse_dates
-from geo.validation.reading.reader import MAX_COLUMNS, MAX_HEADER_CHARS, TooWide, _column_names
+from geo.validation.reading.reader import MAX_COLUMNS, MAX_HEADER_CHARS, TooWide, unique_column_names
 from geo.exports.defuse import defuse_formula, defuse_formulas
 from geo.validation.pipeline import Validator
 from webmap import create_app
@@ -141,7 +141,7 @@ def test_absurd_headers_are_refused_before_they_are_parsed():
 
 
 def test_repeated_column_names_are_numbered_in_linear_work():
-    names, calls = work(_column_names, ["a"] * MAX_COLUMNS)
+    names, calls = work(unique_column_names, ["a"] * MAX_COLUMNS)
     assert names == ["a"] + [f"a_{n}" for n in range(2, MAX_COLUMNS + 1)]
     assert calls < 20 * MAX_COLUMNS  # was half a million .lower() calls (1,000 names), 43 s for 1.5M
 
@@ -164,7 +164,7 @@ def _numbered_as_before(header: list[str]) -> list[str]:
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["a", "A", "a_2", "A_3", "b", "", " ", "a_2_2", "column_2", "ΑΣ"]), max_size=30))
 def test_repeated_names_are_numbered_as_before(header):
-    assert _column_names(header) == _numbered_as_before(header)
+    assert unique_column_names(header) == _numbered_as_before(header)
 
 
 def test_too_many_columns_is_a_413_on_the_web_and_exit_2_on_the_command_line(app, tmp_path):

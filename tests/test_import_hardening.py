@@ -29,7 +29,7 @@ from geo import InputError, load_layers
 from geo.errors import TooLarge, Unavailable
 from geo.layers.importing.limits import check_zip
 from geo.layers.importing.files import ImportOptions, import_file
-from geo.layers.directory import PARTIAL, _locked_new_file, remove_stale_partials, write_sites
+from geo.layers.directory import PARTIAL, locked_new_file, remove_stale_partials, write_sites
 from geo.layers.importing.osm import import_osm
 from zonasi.cli import cli
 
@@ -243,8 +243,8 @@ def test_osm_nodes_outside_the_globe_are_counted_as_broken(tmp_path, layers_dir)
 KILLED_WRITER = """
 import os, signal, sys
 from pathlib import Path
-from geo.layers.directory import _locked_new_file
-handle = _locked_new_file(Path(sys.argv[1]))
+from geo.layers.directory import locked_new_file
+handle = locked_new_file(Path(sys.argv[1]))
 handle.write(b"PAR1 half a parquet file")
 handle.flush()
 os.kill(os.getpid(), signal.SIGKILL)
@@ -265,7 +265,7 @@ def test_a_killed_write_leaves_a_partial_file_that_the_next_import_removes(tmp_p
 
 def test_a_running_write_keeps_its_partial_file(layers_dir):
     live = layers_dir / "sites" / f".x.parquet.1-cafe{PARTIAL}"
-    with _locked_new_file(live):
+    with locked_new_file(live):
         assert remove_stale_partials(layers_dir / "sites") == []
         assert live.exists()
     assert remove_stale_partials(layers_dir / "sites") == [live]

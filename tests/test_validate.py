@@ -171,7 +171,7 @@ def test_duplicate_finder_agrees_with_brute_force(with_ids):
     across chunks (those are folded), clusters a few metres wide, pairs near 2 m."""
     import numpy as np
 
-    from geo.validation.duplicates import DuplicateFinder, _distance
+    from geo.validation.duplicates import DuplicateFinder, distance_m
 
     rng = np.random.default_rng(3)
     n = 600
@@ -191,7 +191,7 @@ def test_duplicate_finder_agrees_with_brute_force(with_ids):
     expected = np.zeros(n, dtype="int64")
     for j in range(n):
         near = [i for i in range(j) if (ids is None or ids[i] == ids[j])
-                and _distance(lon[i], lat[i], lon[j], lat[j]) <= 2.0]
+                and distance_m(lon[i], lat[i], lon[j], lat[j]) <= 2.0]
         expected[j] = lines[near[0]] if near else 0
     assert (got == expected).all()
     assert (expected > 0).sum() > 50

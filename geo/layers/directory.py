@@ -186,7 +186,7 @@ def write_sites(frame: gpd.GeoDataFrame, path: Path) -> None:
     large) raises :class:`~geo.errors.Unavailable`."""
     partial = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}{PARTIAL}")
     try:
-        handle = _locked_new_file(partial)
+        handle = locked_new_file(partial)
         try:
             with handle:
                 frame.to_parquet(handle, compression="zstd", index=False)
@@ -202,7 +202,7 @@ def write_sites(frame: gpd.GeoDataFrame, path: Path) -> None:
                           message_values={"file": str(path), "reason": reason}) from exc
 
 
-def _locked_new_file(path: Path):
+def locked_new_file(path: Path):
     """A new file at ``path``, opened for writing and locked (flock) until closed: the lock tells a
     running write from the leftover of a killed one (the kernel drops a dead process's locks)."""
     handle = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb")

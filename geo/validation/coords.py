@@ -204,8 +204,8 @@ def parse_columns(lat_values, lon_values, area=None) -> Coordinates:
     ``area`` (west, south, east, north): values that fall outside it but inside it once swapped
     are reported as swapped.
     """
-    lat, lat_problem, lat_letter = _parse_axis(lat_values, "lat")
-    lon, lon_problem, lon_letter = _parse_axis(lon_values, "lon")
+    lat, lat_problem, lat_letter = parse_axis(lat_values, "lat")
+    lon, lon_problem, lon_letter = parse_axis(lon_values, "lon")
     problems = first_problems(lat_problem, lon_problem)
     for i in np.flatnonzero((lat_letter == "lon") | (lon_letter == "lat")):
         if problems[i] is None:
@@ -270,7 +270,8 @@ def _as_text(values) -> pa.Array:
     return values
 
 
-def _parse_axis(values, axis: str):
+def parse_axis(values, axis: str):
+    """One coordinate column (``axis`` "lat" or "lon"): values, problems and the hemisphere letters written."""
     array = _as_text(values)
     n = len(array)
     out = np.full(n, np.nan)

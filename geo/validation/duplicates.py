@@ -115,7 +115,7 @@ class DuplicateFinder:
         c = s_at[np.repeat(lo, counts) + (np.arange(len(p)) - np.repeat(np.cumsum(counts) - counts, counts))]
         keep = (s.line[c] < lines[p]) & (s.id[c] == ids[p])
         p, c = p[keep], c[keep]
-        near = _distance(lon[p], lat[p], s.lon[c], s.lat[c]) <= self.tolerance
+        near = distance_m(lon[p], lat[p], s.lon[c], s.lat[c]) <= self.tolerance
         p, c = p[near], c[near]
         return p, s.line[c], (s.lon[c] == lon[p]) & (s.lat[c] == lat[p])
 
@@ -242,7 +242,7 @@ def _grid_key(cx, cy, ids) -> np.ndarray:
         return h ^ (h >> np.uint64(31))  # the bitmap takes the top bits: mix the low ones in
 
 
-def _distance(lon1, lat1, lon2, lat2) -> np.ndarray:
+def distance_m(lon1, lat1, lon2, lat2) -> np.ndarray:
     """Metres between nearby points, from the local radii of curvature of WGS 84."""
     phi = np.radians((lat1 + lat2) / 2)
     s2 = np.sin(phi) ** 2

@@ -103,7 +103,7 @@ class CsvFile:
                           f"reports has at most {MAX_COLUMNS:,}", message_id="batch.too_many_columns",
                           message_values={"line": self.header_line, "count": f"{len(raw_header):,}",
                                           "limit": f"{MAX_COLUMNS:,}"}, limit=MAX_COLUMNS)
-        self.columns = _column_names(raw_header)
+        self.columns = unique_column_names(raw_header)
         if not self.columns:
             self.close()
             raise UnreadableFile(f"the header (line {self.header_line}) has no column names")
@@ -340,7 +340,7 @@ def _regularise(records: list, width: int) -> tuple[list, dict, dict]:
     return records, cut, problems
 
 
-def _column_names(header: list[str]) -> list[str]:
+def unique_column_names(header: list[str]) -> list[str]:
     """Unique, non-empty names; unnamed columns at the end (Excel's trailing delimiters) go."""
     names = [unicodedata.normalize("NFC", h.strip().lstrip("\ufeff")) for h in header]
     while names and not names[-1]:
