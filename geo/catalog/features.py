@@ -93,27 +93,6 @@ class Collection(Protocol):
 
 # -- query parsing helpers (shared by every front end) -----------------------------------------
 
-def parse_bbox(text: str) -> tuple[float, float, float, float]:
-    """``west,south,east,north`` (or the 6-number 3D form) in lon/lat degrees."""
-    parts = [p.strip() for p in text.split(",")]
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        raise InputError(f"bbox={text!r} must be 4 numbers: west,south,east,north", parameter="bbox") from None
-    if len(values) == 6:
-        values = [values[0], values[1], values[3], values[4]]
-    if len(values) != 4 or not all(math.isfinite(v) for v in values):
-        raise InputError(f"bbox={text!r} must be 4 numbers: west,south,east,north", parameter="bbox")
-    west, south, east, north = values
-    for name, value, limit in (("west", west, 180), ("east", east, 180), ("south", south, 90),
-                               ("north", north, 90)):
-        if abs(value) > limit:
-            raise InputError(f"bbox {name} {value:g} is outside -{limit}..{limit}", parameter="bbox")
-    if south > north:
-        raise InputError(f"bbox south {south:g} is north of north {north:g}", parameter="bbox")
-    return west, south, east, north
-
-
 def parse_interval(text: str) -> Interval:
     """An RFC 3339 instant or interval: ``2024-01-05``, ``2024-01-05T10:00:00Z``,
     ``2024-01-01/2024-02-01``, ``../2024-02-01``, ``2024-01-01/..``. Dates cover the whole day."""

@@ -7,6 +7,7 @@ from typing import Mapping
 
 import sqlalchemy as sa
 
+from geo.bbox import parse_bbox
 from geo.errors import InputError
 from geo.rules.model import CATEGORIES
 from geo.store.inputs import parse_time
@@ -104,21 +105,3 @@ def parse_bool(raw, name: str) -> bool | None:
     raise InputError(f"{name}={raw!r} is not true or false", parameter=name)
 
 
-def parse_bbox(raw) -> tuple[float, float, float, float] | None:
-    if raw is None or raw == "":
-        return None
-    parts = raw if isinstance(raw, (list, tuple)) else str(raw).split(",")
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        raise InputError(f"bbox={raw!r} must be four numbers: min lon,min lat,max lon,max lat",
-                         parameter="bbox") from None
-    if len(values) == 6:  # a 3D bbox: drop the heights
-        values = [values[0], values[1], values[3], values[4]]
-    if len(values) != 4:
-        raise InputError(f"bbox has {len(values)} numbers; give min lon,min lat,max lon,max lat", parameter="bbox")
-    west, south, east, north = values
-    if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= north <= 90):
-        raise InputError(f"bbox {raw} is outside -180..180 / -90..90 or has min lat above max lat",
-                         parameter="bbox")
-    return west, south, east, north

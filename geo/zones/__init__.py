@@ -2,6 +2,6 @@
 from geo.lazy import lazy_exports
 
 __all__, __getattr__ = lazy_exports(__name__, {
-    "exclusion": ["ExclusionZoneCache", "check_categories", "exclusion_zones", "parse_bbox", "regencies_in_bbox", "select"],
+    "exclusion": ["ExclusionZoneCache", "check_categories", "exclusion_zones", "regencies_in_bbox", "select"],
     "printmap": ["render_map"],
 })

@@ -151,25 +151,6 @@ def regencies_in_bbox(engine: Engine, bbox) -> list[str]:
     return [str(c) for c in engine.regency_codes[touching]]
 
 
-def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    """``"west,south,east,north"`` in degrees -> a tuple, with errors that say what to fix."""
-    if not text:
-        return None
-    parts = str(text).replace(" ", "").split(",")
-    try:
-        values = tuple(float(p) for p in parts)
-    except ValueError:
-        values = ()
-    if len(values) != 4:
-        raise InputError(f"bbox={text!r} is not west,south,east,north in degrees (e.g. 108.2,-6.4,108.4,-6.2)",
-                         parameter="bbox")
-    west, south, east, north = values
-    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise InputError(f"bbox={text!r}: need -180 <= west < east <= 180 and -90 <= south < north <= 90",
-                         parameter="bbox")
-    return values
-
-
 class ExclusionZoneCache:
     """Zones per regency for one engine, made on first request and kept (for the web app's
     services; never module-global)."""
