@@ -8,7 +8,7 @@ SYSTEM_PACKAGES := postgresql postgresql-15-postgis-3 chromium gdal-bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install vendor run test test-fast system-deps bench clean fuzz killtest load
+.PHONY: install vendor run test test-fast lint system-deps bench clean fuzz killtest load
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -35,12 +35,16 @@ system-deps: ## Debian packages the tests need (PostGIS, Chromium, GDAL's ogrinf
 test: install system-deps ## everything the tests need, then the tests (PostGIS started and stopped around them)
 	@trap 'scripts/postgis.sh stop' EXIT; eval "$$(scripts/postgis.sh start)" && $(PY) -m pytest
 
+lint: install ## ruff (pyflakes, pycodestyle, isort, bugbear, pyupgrade, docstrings of the public API) and mypy
+	$(VENV)/bin/ruff check geo webmap zonasi tests bench scripts
+	$(VENV)/bin/mypy
+
 test-fast: install ## the tests that need no browser or database server
 	$(PY) -m pytest -m "not browser and not postgis and not slow"
 
 bench: install ## the speed benchmarks (figures go to the README)
 	$(PY) bench/engine.py
-	$(PY) bench/batch.py
+	$(PY) bench/validate.py
 	$(PY) bench/api.py
 
 fuzz: install ## API fuzzing (schemathesis, >= 2000 generated requests over every endpoint): no 5xx, only problem+json errors

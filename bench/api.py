@@ -30,13 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import shapely
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.append(str(Path(__file__).resolve().parent))
-from geo import load_layers  # noqa: E402
-from serverproc import ZonasiServer  # noqa: E402
+from zonasi.testing.layers import points_near_sites
+from zonasi.testing.server import ZonasiServer
 
 
 @dataclass
@@ -67,10 +63,8 @@ class Result:
 
 
 def random_paths(n: int, seed: int = 1) -> list[bytes]:
-    sites = load_layers(None).sites
-    xy = shapely.get_coordinates(shapely.centroid(sites.geometry.values))
-    rng = np.random.default_rng(seed)
-    pick = xy[rng.integers(0, len(xy), n)] + rng.normal(0, 0.0012, (n, 2))
+    """``n`` raw point-check requests near random bundled sites."""
+    pick = points_near_sites(n, seed)
     return [f"GET /api/check?lat={lat:.6f}&lon={lon:.6f} HTTP/1.1\r\nHost: bench\r\n\r\n".encode()
             for lon, lat in pick]
 

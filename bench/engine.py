@@ -10,10 +10,8 @@ each point's regency, its rules, the exact distance, and the nearest site.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -21,10 +19,9 @@ import pandas as pd
 import pyproj
 import shapely
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from geo import Engine, load_layers  # noqa: E402
-from geo.layers import Features  # noqa: E402
-from geo.rules.model import CATEGORIES  # noqa: E402
+from geo import Engine, load_layers
+from geo.layers import Features
+from geo.rules.model import CATEGORIES
 
 
 def replicate(layers, copies: int, rng) -> gpd.GeoDataFrame:

@@ -13,15 +13,11 @@ from __future__ import annotations
 
 import argparse
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 
 def write_extract(path: Path, nodes: int, rng) -> dict:
@@ -66,9 +62,8 @@ def write_extract(path: Path, nodes: int, rng) -> dict:
 
 
 def bench_osm(nodes: int) -> None:
-    from zonasi_layers_util import make_layers_dir
-
-    from geo.layers.importing.osm import import_osm
+    from geo.layers.importing import import_osm
+    from zonasi.testing.layers import make_layers_dir
 
     rng = np.random.default_rng(7)
     with tempfile.TemporaryDirectory() as tmp:

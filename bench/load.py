@@ -33,13 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import shapely
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.append(str(Path(__file__).resolve().parent))
-from geo import load_layers  # noqa: E402
-from serverproc import ZonasiServer  # noqa: E402
+from zonasi.testing.layers import points_near_sites
+from zonasi.testing.server import ZonasiServer
 
 MIX = (("check", 0.80), ("report", 0.17), ("violations", 0.03))
 INDRAMAYU_BOX = (108.30, -6.36, 108.32, -6.34)
@@ -94,10 +90,8 @@ class Client:
 
 
 def check_points(n: int, seed: int) -> list[str]:
-    sites = load_layers(None).sites
-    xy = shapely.get_coordinates(shapely.centroid(sites.geometry.values))
-    rng = np.random.default_rng(seed)
-    pick = xy[rng.integers(0, len(xy), n)] + rng.normal(0, 0.0012, (n, 2))
+    """``n`` point-check paths near random bundled sites."""
+    pick = points_near_sites(n, seed)
     return [f"/api/check?lat={lat:.6f}&lon={lon:.6f}" for lon, lat in pick]
 
 

@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from webmap import create_app
-from store_helpers import report
 from zonasi.cli import cli
+from zonasi.testing.reports import report
 
 ROLES = ("field", "bawaslu", "satpolpp", "admin")
 

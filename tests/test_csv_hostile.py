@@ -30,7 +30,7 @@ from geo.validation.reading.reader import MAX_COLUMNS, MAX_HEADER_CHARS, TooWide
 from geo.exports.defuse import defuse_formula, defuse_formulas
 from geo.validation.pipeline import Validator
 from webmap import create_app
-from zonasi_layers_util import make_layers_dir
+from zonasi.testing.layers import make_layers_dir
 
 
 def work(fn, *args, name: str | None = None):

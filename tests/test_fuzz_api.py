@@ -3,11 +3,7 @@ schema-breaking inputs, with and without a token); none may answer 5xx, and ever
 application/problem+json. A few cases per operation here; `make fuzz` runs >= 40 per operation."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.append(str(Path(__file__).resolve().parent.parent / "bench"))  # appended: bench/layers.py must not shadow layers
-import fuzz  # noqa: E402
+from zonasi.testing import fuzz
 
 
 def test_generated_requests_get_no_5xx_and_only_problem_details(tmp_path):

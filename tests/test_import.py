@@ -9,12 +9,12 @@ import pytest
 import shapely
 from click.testing import CliRunner
 from shapely.geometry import LineString, Point, Polygon
-from zonasi_layers_util import make_layers_dir
 
 from geo import InputError, load_layers
 from geo.layers.importing.files import ImportOptions, import_file, parse_mapping
 from geo.layers.versions import read_manifest
 from zonasi.cli import cli
+from zonasi.testing.layers import make_layers_dir
 
 # Indramayu town (32.12), real coordinates of the regency's centre.
 LON, LAT = 108.3200, -6.3300

@@ -23,7 +23,6 @@ from click.testing import CliRunner
 from osmium.osm.mutable import Node
 from shapely.geometry import LineString, Point
 from test_osm import write_pbf
-from zonasi_layers_util import make_layers_dir
 
 from geo import InputError, load_layers
 from geo.errors import TooLarge, Unavailable
@@ -32,6 +31,7 @@ from geo.layers.importing.files import ImportOptions, import_file
 from geo.layers.directory import PARTIAL, locked_new_file, remove_stale_partials, write_sites
 from geo.layers.importing.osm import import_osm
 from zonasi.cli import cli
+from zonasi.testing.layers import make_layers_dir
 
 LON, LAT = 108.3200, -6.3300     # Indramayu (32.12)
 FEATURE = ('{"type":"Feature","properties":{"name":"SD"},'

@@ -6,8 +6,8 @@ import pytest
 
 from geo.store.tokens import hash_token
 
-from store_helpers import ALLOWED, VIOLATION, report
 from webmap import create_app
+from zonasi.testing.reports import ALLOWED, VIOLATION, report
 
 PAYLOADS = [
     "' OR '1'='1",

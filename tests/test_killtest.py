@@ -2,14 +2,10 @@
 at a small size (120 reports), on SQLite and on PostGIS; the 10,000-report run is `make killtest`)."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.append(str(Path(__file__).resolve().parent.parent / "bench"))  # appended: bench/layers.py must not shadow layers
-import killtest  # noqa: E402
-from serverproc import ZonasiServer  # noqa: E402
+from zonasi.testing import killtest
+from zonasi.testing.server import ZonasiServer
 
 
 @pytest.mark.slow

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import io
 import socket
-import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from geo.config import Settings
 from webmap import create_app
-
-sys.path.append(str(Path(__file__).resolve().parent.parent / "bench"))  # appended: bench/layers.py must not shadow layers
-from serverproc import ZonasiServer  # noqa: E402
+from zonasi.testing.server import ZonasiServer
 
 UPLOAD_MB = 1
 

@@ -8,11 +8,11 @@ import pytest
 import shapely
 from click.testing import CliRunner
 from osmium.osm.mutable import Node, Relation, Way
-from zonasi_layers_util import make_layers_dir
 
 from geo import ConfigError, Engine, InputError, bundled_layers_dir, load_layers
 from geo.layers.importing.osm import import_osm, load_tag_table
 from zonasi.cli import cli
+from zonasi.testing.layers import make_layers_dir
 
 UTM = 32749
 

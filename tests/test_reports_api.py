@@ -9,7 +9,7 @@ import pyogrio
 import pytest
 
 from webmap import create_app
-from store_helpers import ALLOWED, VIOLATION, photo, report
+from zonasi.testing.reports import ALLOWED, VIOLATION, photo, report
 
 
 @pytest.fixture()

@@ -25,8 +25,8 @@ from geo.config import Settings
 from geo.catalog.stats import grouped_report_counts, report_counts
 from geo.store import Store, parse_time
 from geo.store.faults import StorageFull
-from store_helpers import ALLOWED, VIOLATION, photo, report
 from webmap import create_app
+from zonasi.testing.reports import ALLOWED, VIOLATION, photo, report
 
 ROOT = Path(__file__).resolve().parent.parent
 

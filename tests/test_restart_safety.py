@@ -20,16 +20,15 @@ from werkzeug.serving import make_server
 from geo.config import Settings
 from geo.store import Store
 from geo.store.database import Migrator
-from store_helpers import photo, report
 from webmap import create_app
+from zonasi.testing.reports import photo, report
 
 WRITER = r"""
-import sys, itertools
+import itertools
 from pathlib import Path
 from geo import Engine
 from geo.store import Store
-sys.path.insert(0, {tests!r})
-from store_helpers import photo, report
+from zonasi.testing.reports import photo, report
 store = Store({url!r}, Engine.from_directory(None), Path({photos!r}))
 image = photo(size=(640, 480))
 print("writing", flush=True)
@@ -73,10 +72,9 @@ def test_sqlite_survives_sigkill_while_reports_and_photos_are_written(tmp_path, 
     with Store.from_settings(settings, engine) as store:
         store.migrate()
     photos = settings.instance_dir / "photos"
-    tests = str(Path(__file__).resolve().parent)
     for round_, wait in enumerate((1.5, 2.5)):
-        run_until(WRITER.format(url=settings.effective_database_url, photos=str(photos), tests=tests,
-                                tag=round_), "writing", wait)
+        run_until(WRITER.format(url=settings.effective_database_url, photos=str(photos), tag=round_),
+                  "writing", wait)
         assert integrity(settings.sqlite_path) == "ok"
     with sqlite3.connect(settings.sqlite_path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

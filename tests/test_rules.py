@@ -8,9 +8,9 @@ import geopandas as gpd
 import pytest
 from pyproj import Geod
 from shapely.geometry import Point
-from zonasi_layers_util import make_layers_dir
 
 from geo import ConfigError, Engine, bundled_layers_dir, load_layers, parse_rules
+from zonasi.testing.layers import make_layers_dir
 
 GEOD = Geod(ellps="WGS84")
 BASE = (bundled_layers_dir() / "rules.toml").read_text("utf-8")

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from pyproj import Geod
 from shapely.geometry import Point, box
-from zonasi_layers_util import make_layers_dir
 
 from geo import Engine, bundled_layers_dir, load_layers
 from geo.engine.explain import describe
 from geo.i18n import Catalog
 from geo.zones.exclusion import exclusion_zones
+from zonasi.testing.layers import make_layers_dir
 
 GEOD = Geod(ellps="WGS84")
 CENTRE = (108.3200, -6.3300)          # Indramayu (32.12)

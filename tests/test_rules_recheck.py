@@ -8,13 +8,13 @@ import pytest
 from click.testing import CliRunner
 from pyproj import Geod
 from shapely.geometry import Point
-from zonasi_layers_util import make_layers_dir
 
 from geo import Engine, bundled_layers_dir, load_layers
 from geo.config import Settings
 from geo.store import Store
 from geo.store.rechecks import later_verdicts, recheck
 from zonasi.cli import cli
+from zonasi.testing.layers import make_layers_dir
 
 GEOD = Geod(ellps="WGS84")
 SCHOOL = (108.3200, -6.3300)     # Indramayu (32.12)

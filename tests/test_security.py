@@ -9,8 +9,8 @@ import sqlite3
 import pytest
 
 from geo.store.tokens import hash_token
-from store_helpers import VIOLATION, report
 from webmap import create_app
+from zonasi.testing.reports import VIOLATION, report
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # POST endpoints that change nothing (a computation like GET /api/check, public by design)

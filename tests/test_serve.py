@@ -6,7 +6,6 @@ import os
 import random
 import signal
 import socket
-import sys
 import threading
 import time
 from pathlib import Path
@@ -14,10 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from store_helpers import report
-
-sys.path.append(str(Path(__file__).resolve().parent.parent / "bench"))  # appended: bench/layers.py must not shadow layers
-from serverproc import ZONASI, ZonasiServer  # noqa: E402
+from zonasi.testing.reports import report
+from zonasi.testing.server import ZONASI, ZonasiServer
 
 
 def test_engine_is_safe_from_many_threads(engine):

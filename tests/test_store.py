@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from geo import ConfigError, Conflict, InputError, NotFound
 from geo.store import ReportFilter, Store
-from store_helpers import ALLOWED, IN_CAMPAIGN, VIOLATION, photo, report, violation_in
+from zonasi.testing.reports import ALLOWED, IN_CAMPAIGN, VIOLATION, photo, report, violation_in
 
 
 def test_submit_stores_the_verdict_with_versions(store, engine):

@@ -8,7 +8,7 @@ from collections import defaultdict
 import pytest
 
 from webmap import create_app
-from store_helpers import report
+from zonasi.testing.reports import report
 
 THREADS, PER_THREAD = 8, 200
 

@@ -202,14 +202,10 @@ def test_judging_several_chunks_at_once_gives_the_same_results(engine, tmp_path)
     as one at a time, on
     the benchmark's messy export (DMS, decimal commas, quoted line breaks, blank lines, dates,
     repeats), in several chunks."""
-    import sys
-    from pathlib import Path
-
-    sys.path.append(str(Path(__file__).resolve().parent.parent / "bench"))
-    from batch import generate
+    from zonasi.testing.messy_csv import write_messy_export
 
     source = tmp_path / "laporan.csv"
-    generate(source, 3_000, seed=5)
+    write_messy_export(source, 3_000, seed=5)
     outputs = []
     for jobs, processes in ((1, False), (2, False), (2, True)):
         out, violations = tmp_path / f"hasil{jobs}{processes}.csv", tmp_path / f"pelanggaran{jobs}{processes}.geojson"

@@ -2,6 +2,7 @@
 language switch, geocoding, whoami, dashboard counts."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import subprocess
@@ -166,11 +167,9 @@ def test_site_counts_locate_sites_without_a_regency_code(layers):
 
 
 def test_vendor_script_is_a_no_op_when_the_assets_are_there(tmp_path):
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import vendor_assets
-    finally:
-        sys.path.pop(0)
+    spec = importlib.util.spec_from_file_location("vendor_assets", ROOT / "scripts" / "vendor_assets.py")
+    vendor_assets = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(vendor_assets)
     assert not vendor_assets.up_to_date(tmp_path)
     (tmp_path / "MANIFEST.json").write_text(json.dumps({"packages": sorted(vendor_assets.PACKAGES)}))
     assert not vendor_assets.up_to_date(tmp_path)  # files missing

@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point
 from test_zones import LAT, LON, _offset
-from zonasi_layers_util import make_layers_dir
 
 from geo import Engine, InputError, bundled_layers_dir, load_layers
 from geo.errors import TooLarge
@@ -23,6 +22,7 @@ from geo.exports.writers import to_bytes
 from geo.catalog.features import CollectionInfo, FrameCollection, Query, frame_bbox, parse_interval, parse_list
 from geo.zones.exclusion import ExclusionZoneCache, select
 from webmap import create_app
+from zonasi.testing.layers import make_layers_dir
 
 
 def _app(tmp_path, engine, **settings):

@@ -8,47 +8,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
-import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from geo.config import Settings
+from zonasi.testing.browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, only_loopback
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 VENDOR = Path(__file__).resolve().parents[2] / "webmap" / "static" / "vendor"
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
-
-
-class LiveServer:
-    """A Flask app served by werkzeug on a free loopback port, in a thread."""
-
-    def __init__(self, app):
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.thread.join(timeout=10)
-        self.server.server_close()
 
 
 def serve(app):
@@ -87,19 +57,11 @@ def live(live_settings, engine):
         yield server
 
 
-def _only_loopback(route):
-    host = urlsplit(route.request.url).hostname
-    if host in ("127.0.0.1", "localhost"):
-        route.continue_()
-    else:
-        route.abort()
-
-
 def new_page(browser, viewport=None, **context_options):
     """A page under the app's real Content-Security-Policy (use :func:`wait_js`, not Playwright's
     wait_for_function, whose string predicates the CSP's lack of 'unsafe-eval' forbids)."""
     context = browser.new_context(viewport=viewport or DESKTOP, locale="id-ID", **context_options)
-    context.route("**/*", _only_loopback)
+    context.route("**/*", only_loopback)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -120,14 +82,6 @@ def phone(browser):
     page = new_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
     yield page
     page.context.close()
-
-
-def wait_js(page, expression: str, timeout: float = 15) -> None:
-    """Wait until a JS expression is truthy, polling with page.evaluate (which the CSP allows)."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(f"!!({expression})"):
-        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
-        page.wait_for_timeout(50)
 
 
 def screenshot(page, name: str) -> Path:

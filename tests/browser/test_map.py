@@ -4,7 +4,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import screenshot, wait_js
+from zonasi.testing.browser import wait_js
+
+from .conftest import screenshot
 
 pytestmark = pytest.mark.browser
 

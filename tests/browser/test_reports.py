@@ -10,7 +10,9 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from .conftest import new_page, screenshot, serve, wait_js
+from zonasi.testing.browser import wait_js
+
+from .conftest import new_page, screenshot, serve
 from .test_map import NEAR_SCHOOL, click_at, open_map
 
 pytestmark = pytest.mark.browser

@@ -1,6 +1,6 @@
 """The production server (`zonasi serve`, gunicorn) as a child process in its own process group.
 
-Used by bench/killtest.py, bench/load.py and the reliability tests:
+Used by bench/killtest.py, bench/load.py, bench/api.py and the reliability tests:
 
     with ZonasiServer(instance_dir, database_url=None, workers=2, worker_class="gevent") as server:
         token = server.token("field", "killtest")
@@ -20,16 +20,20 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-ZONASI = Path(sys.executable).parent / "zonasi"
+ZONASI = Path(sys.executable).parent / "zonasi"   # the console script beside this Python
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 class ZonasiServer:
+    """``zonasi serve`` on a loopback port for one instance directory (and database), started,
+    SIGKILLed and started again at will; a context manager that starts it and stops it cleanly."""
+
     def __init__(self, instance_dir: Path, *, database_url: str | None = None, workers: int = 2,
                  worker_class: str = "gevent", threads: int = 8, port: int | None = None,
                  env: dict | None = None, args: tuple[str, ...] = ()):
@@ -54,9 +58,11 @@ class ZonasiServer:
         return done.stdout.strip()
 
     def token(self, role: str, name: str) -> str:
+        """A new API token of ``role`` (``zonasi token create``)."""
         return self.zonasi("token", "create", "--role", role, "--name", name)
 
     def start(self, timeout: float = 120) -> None:
+        """Start the server (again, on the same port) and wait until it answers a point check."""
         self.instance_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log, "a")
         self.process = subprocess.Popen(
@@ -113,6 +119,7 @@ class ZonasiServer:
             time.sleep(0.05)
 
     def log_text(self) -> str:
+        """What the server has written to its log so far (stdout and stderr of every start)."""
         return self.log.read_text() if self.log.exists() else ""
 
     def __enter__(self) -> ZonasiServer:

@@ -1,6 +1,6 @@
 """Benchmark: the map page in Chromium, as a field officer and a supervisor see it.
 
-    .venv/bin/python bench/webmap.py [--taps 20]
+    .venv/bin/python bench/map_page.py [--taps 20]
 
 Serves the bundled layers on a loopback port (no tiles, no internet: every other host is
 blocked) and measures:
@@ -20,12 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from geo.config import Settings  # noqa: E402
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, _only_loopback, wait_js  # noqa: E402
-from webmap import create_app  # noqa: E402
+from geo.config import Settings
+from webmap import create_app
+from zonasi.testing.browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, only_loopback, wait_js
 
 TRANSFERRED = """(() => {
     const nav = performance.getEntriesByType('navigation')[0];
@@ -36,6 +33,7 @@ ALL_LAYERS = """(() => { const s = window.zonasi.mapPage.state;
 
 
 def main(argv=None) -> int:
+    """Time the three views in Chromium; exit status 1 when the heaviest view is over 1.5 MB."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--taps", type=int, default=20, help="taps to time (default: %(default)s)")
     args = parser.parse_args(argv)
@@ -49,7 +47,7 @@ def main(argv=None) -> int:
 
             def page():
                 context = browser.new_context(viewport={"width": 1280, "height": 800})
-                context.route("**/*", _only_loopback)
+                context.route("**/*", only_loopback)
                 return context.new_page()
 
             first = page()

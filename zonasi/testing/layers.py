@@ -1,4 +1,5 @@
-"""Small layers directories for tests: the bundled rules and a few real regencies, no sites."""
+"""Layers for tests and benchmarks: small layers directories (the bundled rules and a few real
+regencies, no sites) and random points near the bundled sites."""
 from __future__ import annotations
 
 import shutil
@@ -6,8 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import shapely
 
-from geo.layers.directory import bundled_layers_dir
+from geo.layers import bundled_layers_dir, load_layers
 
 
 @lru_cache(maxsize=1)
@@ -27,3 +30,12 @@ def make_layers_dir(root: Path, codes=("32.09", "32.12", "63.10"), rules: str | 
     regencies = _regencies()
     regencies[regencies["code"].isin(codes)].to_parquet(directory / "regencies.parquet")
     return directory
+
+
+def points_near_sites(n: int, seed: int) -> np.ndarray:
+    """``n`` random (lon, lat) spots within ~150 m of random bundled sites (a mix of violations and
+    allowed spots), as an (n, 2) array; the same ``seed`` gives the same points."""
+    sites = load_layers(None).sites
+    xy = shapely.get_coordinates(shapely.centroid(sites.geometry.values))
+    rng = np.random.default_rng(seed)
+    return xy[rng.integers(0, len(xy), n)] + rng.normal(0, 0.0012, (n, 2))

@@ -1,4 +1,4 @@
-"""Small helpers shared by the store, reports-API and auth tests."""
+"""Report bodies, spots and photos for the store, reports-API, auth and reliability tests."""
 from __future__ import annotations
 
 import io
@@ -13,6 +13,7 @@ ALLOWED = (108.33, -6.40)                   # Indramayu, about 1 km from the nea
 
 
 def report(lonlat=VIOLATION, **extra) -> dict:
+    """A valid report body at ``lonlat`` (a violation by default), ``extra`` fields added or replaced."""
     lon, lat = lonlat
     return {"apk_type": "baliho", "participant": "Partai Contoh", "lon": lon, "lat": lat,
             "accuracy_m": 5, "reporter": "Ani (Panwascam Sindang)", "reported_at": IN_CAMPAIGN, **extra}

@@ -1,0 +1,56 @@
+"""The real app on a loopback port and Chromium pages that reach nothing else, for the browser
+tests (tests/browser/) and bench/map_page.py."""
+from __future__ import annotations
+
+import threading
+import time
+from urllib.parse import urlsplit
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+CHROMIUM = "/usr/bin/chromium"   # Debian's Chromium, driven by Playwright
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+class QuietHandler(WSGIRequestHandler):
+    """werkzeug's request handler without a log line per request."""
+
+    def log_request(self, *args, **kwargs):
+        """Log nothing."""
+
+
+class LiveServer:
+    """A Flask app served by werkzeug on a free loopback port, in a thread (a context manager)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+        self.server.server_close()
+
+
+def only_loopback(route):
+    """A Playwright route handler: requests to 127.0.0.1 or localhost go on, all others are aborted."""
+    host = urlsplit(route.request.url).hostname
+    if host in ("127.0.0.1", "localhost"):
+        route.continue_()
+    else:
+        route.abort()
+
+
+def wait_js(page, expression: str, timeout: float = 15) -> None:
+    """Wait until a JS expression is truthy, polling with page.evaluate (which the CSP allows)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"!!({expression})"):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(50)
