@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import sqlite3
 
 import sqlalchemy as sa
 
 from geo.errors import Unavailable
+from geo.store.dialects import DIALECTS
 
 FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
-PG_DISK_FULL = "53100"  # SQLSTATE disk_full
 
 
 class StorageFull(Unavailable):
@@ -22,16 +21,12 @@ class StorageFull(Unavailable):
 
 
 def is_full(exc: BaseException) -> bool:
-    """True when ``exc`` says the disk or the database is full."""
+    """True when ``exc`` says the disk or the database is full (in any supported backend's
+    words: a fault may come from a store whose dialect the caller does not know)."""
     if isinstance(exc, OSError):
         return exc.errno in FULL_ERRNOS
     if isinstance(exc, sa.exc.DBAPIError):
-        orig = exc.orig
-        if getattr(orig, "sqlstate", None) == PG_DISK_FULL:
-            return True
-        if getattr(orig, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
-            return True
-        return "database or disk is full" in str(orig)
+        return any(dialect.is_full(exc.orig) for dialect in DIALECTS)
     return False
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from geo.store.dialects import dialect_for, row_id_type
 from geo.store.workflow import APK_TYPES, ROLES, WORKFLOW_STATUSES
 
 
@@ -21,14 +22,16 @@ class UTCDateTime(sa.TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
+        """A datetime in UTC (naive where the backend keeps no zone); a naive one is taken as UTC."""
         if value is None:
             return None
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.timezone.utc)
         value = value.astimezone(dt.timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return value.replace(tzinfo=None) if dialect_for(dialect).naive_datetimes else value
 
     def process_result_value(self, value, dialect):
+        """A timezone-aware UTC datetime."""
         if value is None:
             return None
         return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
@@ -94,8 +97,7 @@ class Event(Base):
 
     __tablename__ = "report_events"
 
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
-                                    autoincrement=True)
+    id: Mapped[int] = mapped_column(row_id_type(), primary_key=True, autoincrement=True)
     report_id: Mapped[str] = mapped_column(sa.String(36), sa.ForeignKey("reports.id"), index=True)
     from_status: Mapped[str | None] = mapped_column(sa.String(20))
     to_status: Mapped[str] = mapped_column(sa.String(20))

@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from geo.store.database import writer
+from geo.store.dialects import row_id_type
 from geo.store.models import Base, Report, UTCDateTime
 
 OPEN_STATUSES = ("reported", "verified", "notified")
@@ -30,8 +29,7 @@ class ReportVerdict(Base):
     __table_args__ = (sa.UniqueConstraint("report_id", "rules_version", "layers_version",
                                           name="uq_report_verdicts_version"),)
 
-    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
-                                    autoincrement=True)
+    id: Mapped[int] = mapped_column(row_id_type(), primary_key=True, autoincrement=True)
     report_id: Mapped[str] = mapped_column(sa.String(36), sa.ForeignKey("reports.id"), index=True)
     judged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     rules_version: Mapped[str] = mapped_column(sa.String(64))
@@ -109,9 +107,8 @@ def recheck(store, *, dry_run: bool = False) -> RecheckResult:
                 "after": {"verdict": verdict.status, "site_id": site, "distance_m": distance,
                           "kind": primary.kind if primary is not None and hasattr(primary, "kind") else None}})
     if not dry_run:
-        insert = (postgresql.insert if store.backend == "postgresql" else sqlite.insert)(verdicts)
-        with writer(store.db).begin() as connection:  # a concurrent recheck may have stored some already
-            connection.execute(insert.on_conflict_do_nothing(), inserts)
+        with store.dialect.writer(store.db).begin() as connection:  # a concurrent recheck may have stored some
+            connection.execute(store.dialect.insert(verdicts), inserts)
     return result
 
 

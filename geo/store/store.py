@@ -1,4 +1,5 @@
-"""The report store: submit, read, filter, move through the workflow. One class, two backends.
+"""The report store: submit, read, filter, move through the workflow. One class; what differs
+between the backends (SQLite, PostgreSQL + PostGIS) is asked of its :class:`~geo.store.dialects.Dialect`.
 
     store = Store.from_settings(settings, engine)
     sub = store.submit({"apk_type": "baliho", "lon": 108.32, "lat": -6.33}, idempotency_key="...")
@@ -13,50 +14,46 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import uuid
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from pyproj import Geod
-from sqlalchemy.dialects import postgresql, sqlite
 
 from geo.errors import Conflict, InputError, NotFound
-from geo.store.database import Migrator, create_engine, writer
+from geo.store.database import Migrator, create_engine
+from geo.store.dialects import Dialect, dialect_for
 from geo.store.faults import full_is_unavailable
 from geo.store.filters import ReportFilter
+from geo.store.groups import report_groups, status_counts
 from geo.store.inputs import ReportInput, in_range, parse_report, storable_text
 from geo.store.models import Event, Report
 from geo.store.photos import DEFAULT_MAX_PIXELS, Photo, PhotoStore, read_photo
+from geo.store.rows import canonical_report_id, iso, report_row, utcnow
 from geo.store.tokens import Tokens
 from geo.store.workflow import VIOLATION_VERDICTS, check_transition
-
-PRIVATE = ("reporter", "submitted_by")
-HIDDEN = ("idempotency_key", "idempotency_scope", "request_hash", "photo_path", "photo_type", "verdict", "status_at")
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def iso(value: dt.datetime | None) -> str | None:
-    return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z") if value else None
 
 
 @dataclass(frozen=True)
 class Submission:
+    """What :meth:`Store.submit` did: the report, and whether this call created it."""
+
     report: dict
     created: bool   # False: the same report was submitted before (idempotent resubmission)
 
 
 class Store:
+    """Reports and their workflow in one database (see the module's docstring)."""
+
     def __init__(self, url: str, engine, photo_dir: Path, *, max_photo_bytes: int = 10 * 1024 * 1024,
                  max_photo_pixels: int = DEFAULT_MAX_PIXELS):
+        """A store on the database at ``url`` (a ConfigError if unsupported), judging reports
+        with the geo ``engine``, keeping photos under ``photo_dir``. Nothing is migrated yet."""
         self.url = url
         self.engine = engine                     # the geo Engine that computes verdicts
         self.db = create_engine(url)
+        self.dialect: Dialect = dialect_for(self.db)  # everything that differs between backends
         self.photos = PhotoStore(photo_dir)
         self.max_photo_bytes = max_photo_bytes
         self.max_photo_pixels = max_photo_pixels
@@ -65,13 +62,15 @@ class Store:
 
     @classmethod
     def from_settings(cls, settings, engine) -> Store:
+        """A store as ``settings`` say (database URL, instance folder, photo limits)."""
         return cls(settings.effective_database_url, engine, settings.instance_dir / "photos",
                    max_photo_bytes=settings.max_photo_mb * 1024 * 1024,
                    max_photo_pixels=settings.max_photo_pixels)
 
     @property
     def backend(self) -> str:
-        return self.db.dialect.name
+        """The backend's name: ``sqlite`` or ``postgresql``."""
+        return self.dialect.name
 
     def migrate(self) -> None:
         """Bring the schema to the newest version (also done on first use)."""
@@ -82,9 +81,11 @@ class Store:
         self.db.dispose()
 
     def __enter__(self) -> Store:
+        """The store itself; leaving the block disposes of its connections."""
         return self
 
     def __exit__(self, *exc) -> None:
+        """Dispose of the pooled connections."""
         self.dispose()
 
     # -- submitting ----------------------------------------------------------------------------
@@ -112,14 +113,13 @@ class Store:
         values["idempotency_scope"] = scope
         photo_rel = None
         table = Report.__table__
-        insert = (postgresql.insert if self.backend == "postgresql" else sqlite.insert)(table)
+        insert = self.dialect.insert(table)
         try:
             with full_is_unavailable():
                 photo_rel = self.photos.save(values["id"], image) if image else None
                 values["photo_path"] = photo_rel
-                with writer(self.db).begin() as connection:
-                    created = connection.execute(insert.values(**values).on_conflict_do_nothing()
-                                                 .returning(table.c.id)).first() is not None
+                with self.dialect.writer(self.db).begin() as connection:
+                    created = connection.execute(insert.values(**values).returning(table.c.id)).first() is not None
                     if created:
                         connection.execute(sa.insert(Event.__table__).values(
                             report_id=values["id"], from_status=None, to_status="reported",
@@ -130,9 +130,9 @@ class Store:
                 self.photos.discard(photo_rel)
             raise
         if created:
-            report_row = self._row(values, private=True)
-            report_row["verdict"] = values["verdict"]
-            return Submission(report_row, True)
+            stored = report_row(values, private=True)
+            stored["verdict"] = values["verdict"]
+            return Submission(stored, True)
         self.photos.discard(photo_rel)
         existing = self._by_key(scope, key) if key else None
         if existing is None:  # the client's own id is taken (by another token, or without a key)
@@ -195,34 +195,37 @@ class Store:
         if row["request_hash"] != fingerprint:
             raise Conflict(f"Idempotency-Key {key!r} was already used for a different report "
                            f"({row['id']}); use a new key for a new report", id=row["id"])
-        return self._row(row, private=True)
+        return report_row(row, private=True)
 
     # -- reading -------------------------------------------------------------------------------
 
     def get_report(self, report_id: str, *, private: bool = False, verdict: bool = True) -> dict:
+        """One report (NotFound if there is none), with its stored verdict unless ``verdict=False``."""
         self.migrator.ensure()
         with self.db.connect() as connection:
             row = connection.execute(sa.select(Report.__table__).where(
-                Report.id == _report_id(report_id))).mappings().first()
+                Report.id == canonical_report_id(report_id))).mappings().first()
         if row is None:
             raise NotFound(f"there is no report {report_id}", id=str(report_id))
-        out = self._row(row, private=private)
+        out = report_row(row, private=private)
         if verdict:
             out["verdict"] = row["verdict"]
         return out
 
     def history(self, report_id: str) -> list[dict]:
+        """A report's status changes, oldest first (its submission included)."""
         self.get_report(report_id, verdict=False)
         with self.db.connect() as connection:
-            rows = connection.execute(sa.select(Event.__table__).where(Event.report_id == _report_id(report_id))
-                                      .order_by(Event.id)).mappings().all()
+            rows = connection.execute(sa.select(Event.__table__).where(
+                Event.report_id == canonical_report_id(report_id)).order_by(Event.id)).mappings().all()
         return [{"from": r["from_status"], "to": r["to_status"], "actor": r["actor"], "role": r["role"],
                  "actor_note": r["actor_note"], "at": iso(r["at"]), "note": r["note"]} for r in rows]
 
     def photo(self, report_id: str) -> tuple[Path, str]:
+        """A report's photo file and media type; NotFound if it has none."""
         with self.db.connect() as connection:
             row = connection.execute(sa.select(Report.photo_path, Report.photo_type).where(
-                Report.id == _report_id(report_id))).first()
+                Report.id == canonical_report_id(report_id))).first()
         if row is None or row.photo_path is None:
             raise NotFound(f"report {report_id} has no photo", id=str(report_id))
         return self.photos.path(row.photo_path), row.photo_type
@@ -243,7 +246,7 @@ class Store:
         with self.db.connect() as connection:
             rows = connection.execute(query).mappings().all()
             matched = connection.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar_one()
-        return [self._row(r, private=private, now=now) for r in rows], int(matched)
+        return [report_row(r, private=private, now=now) for r in rows], int(matched)
 
     def count_reports(self, filters: ReportFilter | None = None) -> int:
         """How many reports match ``filters`` (one COUNT, no rows fetched)."""
@@ -271,68 +274,21 @@ class Store:
         self.migrator.ensure()
         now = utcnow()
         where = (filters or ReportFilter()).clauses(now)
-        table = Report.__table__
-        if self.backend == "postgresql":
-            here = sa.func.ST_GeogFromText(f"SRID=4326;POINT({float(lon)!r} {float(lat)!r})")
-            geog = sa.literal_column("reports.geog")
-            distance = sa.func.ST_Distance(geog, here).label("distance_from_m")
-            query = (sa.select(table, distance).where(sa.func.ST_DWithin(geog, here, float(radius_m)), *where)
-                     .order_by(distance).limit(limit))
-            with self.db.connect() as connection:
-                rows = connection.execute(query).mappings().all()
-            return [{**self._row(r, private=False, now=now), "distance_from_m": round(float(r["distance_from_m"]), 3)}
-                    for r in rows]
-        box = _degree_box(lon, lat, radius_m)
         with self.db.connect() as connection:
-            rows = connection.execute(sa.select(table).where(
-                Report.lat.between(box[1], box[3]), Report.lon.between(box[0], box[2]), *where)).mappings().all()
-        if not rows:
-            return []
-        _, _, distances = _GEOD.inv([lon] * len(rows), [lat] * len(rows), [r["lon"] for r in rows],
-                                    [r["lat"] for r in rows])
-        found = sorted((d, r) for d, r in zip(distances, rows, strict=True) if d <= radius_m)
-        return [{**self._row(r, private=False, now=now), "distance_from_m": round(float(d), 3)}
-                for d, r in found[:limit]]
+            found = self.dialect.near(connection, Report.__table__, lon, lat, radius_m, where, limit)
+        return [{**report_row(r, private=False, now=now), "distance_from_m": round(d, 3)} for r, d in found]
 
     def report_groups(self) -> dict[str, Counter]:
         """Reports counted in SQL (GROUP BY) by ``status``, ``category``, ``apk_type`` and
         ``regency`` (code), plus ``regency_name`` (code -> a name stored with it): what the
         dashboard shows, without loading a row into Python."""
         self.migrator.ensure()
-        r, n = Report, sa.func.count()
-
-        def grouped(connection, column, *where):
-            return Counter({key: int(count) for key, count in connection.execute(
-                sa.select(column, n).where(*where).group_by(column)).all()})
-
-        named = sa.and_(r.regency_code.is_not(None), r.regency_code != "")
-        with self.db.connect() as connection:
-            groups = {"status": grouped(connection, r.status), "apk_type": grouped(connection, r.apk_type),
-                      "category": grouped(connection, r.category, r.category.is_not(None), r.category != ""),
-                      "regency": grouped(connection, r.regency_code, named)}
-            names = connection.execute(sa.select(r.regency_code, sa.func.max(r.regency_name)).where(named)
-                                       .group_by(r.regency_code)).all()
-        groups["regency_name"] = {code: name or code for code, name in names}
-        return groups
+        return report_groups(self.db)
 
     def counts(self) -> dict[str, int]:
+        """How many reports are in each workflow status."""
         self.migrator.ensure()
-        with self.db.connect() as connection:
-            rows = connection.execute(sa.select(Report.status, sa.func.count()).group_by(Report.status)).all()
-        return {status: int(n) for status, n in rows}
-
-    def _row(self, row, *, private: bool, now: dt.datetime | None = None) -> dict:
-        now = now or utcnow()
-        out = {}
-        for key, value in row.items():
-            if key in HIDDEN or key == "geog" or (key in PRIVATE and not private):
-                continue
-            out[key] = iso(value) if isinstance(value, dt.datetime) else value
-        out["lon"], out["lat"] = round(row["lon"], 7), round(row["lat"], 7)
-        out["overdue"] = bool(row["status"] == "notified" and row["deadline"] and row["deadline"] < now)
-        out["has_photo"] = row["photo_path"] is not None
-        out["status_at"] = iso(row["status_at"])
-        return out
+        return status_counts(self.db)
 
     # -- the workflow ----------------------------------------------------------------------------
 
@@ -354,8 +310,8 @@ class Store:
         values = {"status": status, "status_at": now}
         if status == "notified":
             values["deadline"] = now + dt.timedelta(hours=float(self.engine.rules.notice_hours))
-        rid = _report_id(report_id)
-        with full_is_unavailable(), writer(self.db).begin() as connection:
+        rid = canonical_report_id(report_id)
+        with full_is_unavailable(), self.dialect.writer(self.db).begin() as connection:
             moved = connection.execute(sa.update(Report.__table__).where(
                 Report.id == rid, Report.status == current).values(**values)).rowcount
             if moved == 1:
@@ -369,15 +325,7 @@ class Store:
         return self.get_report(report_id, private=True)
 
 
-_GEOD = Geod(ellps="WGS84")
 MAX_OFFSET = 2**62
-
-
-def _degree_box(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:
-    """A lon/lat box surely containing the circle (a candidate filter only; distances are geodesic)."""
-    dlat = radius_m / 110_500 * 1.01 + 1e-7
-    dlon = min(180.0, dlat / max(math.cos(math.radians(min(abs(lat) + dlat, 89.9))), 1e-6))
-    return lon - dlon, lat - dlat, lon + dlon, lat + dlat
 
 
 def _violation_filter(filters: ReportFilter | None) -> ReportFilter:
@@ -395,13 +343,6 @@ def _key(raw: str | None) -> str | None:
     if len(key) > 255:
         raise InputError("the Idempotency-Key is longer than 255 characters", header="Idempotency-Key")
     return key
-
-
-def _report_id(raw) -> str:
-    try:
-        return str(uuid.UUID(str(raw)))
-    except ValueError:
-        raise NotFound(f"there is no report {raw!r} (report ids are UUIDs)", id=str(raw)) from None
 
 
 def _json_default(value):

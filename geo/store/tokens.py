@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from geo.errors import InputError, NotFound
-from geo.store.database import writer
+from geo.store.dialects import dialect_for
 from geo.store.models import Token
 from geo.store.workflow import ROLES
 
@@ -26,12 +26,17 @@ class Identity:
 
 
 def hash_token(token: str) -> str:
+    """The SHA-256 (hex) of a token's secret: what is stored and looked up."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 class Tokens:
+    """The API tokens of one database: create, authenticate, list, revoke."""
+
     def __init__(self, db: sa.Engine, ensure):
+        """Tokens in ``db``; ``ensure()`` migrates it first when needed."""
         self.db = db
+        self.dialect = dialect_for(db)
         self._ensure = ensure
 
     def create(self, role: str, name: str) -> str:
@@ -43,7 +48,7 @@ class Tokens:
         if not name or len(name) > 200:
             raise InputError("a token needs a name of 1 to 200 characters (who or what uses it)", field="name")
         token = PREFIX + secrets.token_urlsafe(32)
-        with writer(self.db).begin() as connection:
+        with self.dialect.writer(self.db).begin() as connection:
             connection.execute(sa.insert(Token.__table__).values(
                 name=name, role=role, token_hash=hash_token(token),
                 created_at=dt.datetime.now(dt.timezone.utc)))
@@ -60,6 +65,7 @@ class Tokens:
         return Identity(row.id, row.name, row.role) if row else None
 
     def list(self) -> list[dict]:
+        """Every token (never its secret nor its hash), oldest first."""
         self._ensure()
         with self.db.connect() as connection:
             rows = connection.execute(sa.select(Token.__table__).order_by(Token.id)).mappings().all()
@@ -68,8 +74,9 @@ class Tokens:
                 for r in rows]
 
     def revoke(self, token_id: int) -> None:
+        """Revoke an active token; NotFound if there is none with this id."""
         self._ensure()
-        with writer(self.db).begin() as connection:
+        with self.dialect.writer(self.db).begin() as connection:
             done = connection.execute(sa.update(Token.__table__).where(
                 Token.id == token_id, Token.revoked_at.is_(None)).values(
                 revoked_at=dt.datetime.now(dt.timezone.utc))).rowcount
