@@ -9,11 +9,11 @@ restart it, keep going, then count what the database holds.
 each take the next report and POST it to /api/reports with its own ``Idempotency-Key`` until it
 is acknowledged (2xx): a refused connection, a reset or a 5xx while the server is down is retried
 with the same key. Every 25th report is first sent on a connection closed before the answer
-comes (the answer is lost: the retry must get the stored report back). When half of the reports are acknowledged the whole server process group
-(gunicorn master and workers) gets SIGKILL in the middle of the traffic, and the server is started
-again on the same port and database. At the end every report must be in the database exactly once
-under its key, with the id the client was given, and with exactly one 'reported' history event.
-Exit status 1 when not.
+comes (the answer is lost: the retry must get the stored report back). When half of the reports
+are acknowledged the whole server process group (gunicorn master and workers) gets SIGKILL in
+the middle of the traffic, and the server is started again on the same port and database. At
+the end every report must be in the database exactly once under its key, with the id the client
+was given, and with exactly one 'reported' history event. Exit status 1 when not.
 """
 from __future__ import annotations
 

@@ -74,8 +74,6 @@ def fuzz(app, admin_token: str, examples: int = 40, *, seed: int = 0, skip=()) -
     ``examples`` valid and as many schema-breaking generated cases, half with the admin token:
     no 5xx, and every 4xx problem+json."""
     import schemathesis
-    from hypothesis import HealthCheck, Phase, given, seed as fixed_seed, settings
-    from hypothesis.errors import Unsatisfiable
     from schemathesis import GenerationMode
 
     schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
@@ -83,35 +81,44 @@ def fuzz(app, admin_token: str, examples: int = 40, *, seed: int = 0, skip=()) -
     started = time.perf_counter()
     for found in schema.get_all_operations():
         operation = found.ok()
-        name = f"{operation.method.upper()} {operation.path}"
-        if name in skip:
+        if f"{operation.method.upper()} {operation.path}" in skip:
             continue
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            counter = iter(range(10**9))
-
-            @fixed_seed(seed)
-            @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
-                      phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-            @given(case=operation.as_strategy(generation_mode=mode))
-            def run(case):
-                with_token = next(counter) % 2 == 0
-                headers = {"Authorization": f"Bearer {admin_token}"} if with_token else {}
-                response = case.call(headers=headers)
-                result.cases += 1
-                result.per_operation[name] += 1
-                result.statuses[response.status_code] += 1
-                why = problem_failure(response)
-                if why:
-                    result.failures.append(f"{name} [{mode.value}]: {why}\n    {case.as_curl_command()}")
-
-            try:
-                run()
-            except Unsatisfiable:  # e.g. no string breaks the schema of a {filename:path}
-                continue
-            except Exception as exc:  # noqa: BLE001 - a generator error is a finding, not a crash
-                result.failures.append(f"{name} [{mode.value}]: {type(exc).__name__}: {str(exc)[:300]}")
+            _fuzz_operation(operation, mode, admin_token, examples, seed, result)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _fuzz_operation(operation, mode, admin_token: str, examples: int, seed: int, result: FuzzResult) -> None:
+    """``examples`` generated cases of one operation in one generation mode, counted into ``result``."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as fixed_seed
+    from hypothesis.errors import Unsatisfiable
+
+    name = f"{operation.method.upper()} {operation.path}"
+    counter = iter(range(10**9))
+
+    @fixed_seed(seed)
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def run(case):
+        with_token = next(counter) % 2 == 0
+        headers = {"Authorization": f"Bearer {admin_token}"} if with_token else {}
+        response = case.call(headers=headers)
+        result.cases += 1
+        result.per_operation[name] += 1
+        result.statuses[response.status_code] += 1
+        why = problem_failure(response)
+        if why:
+            result.failures.append(f"{name} [{mode.value}]: {why}\n    {case.as_curl_command()}")
+
+    try:
+        run()
+    except Unsatisfiable:  # e.g. no string breaks the schema of a {filename:path}
+        pass
+    except Exception as exc:  # noqa: BLE001 - a generator error is a finding, not a crash
+        result.failures.append(f"{name} [{mode.value}]: {type(exc).__name__}: {str(exc)[:300]}")
 
 
 def fuzz_stateful(app, admin_token: str, examples: int = 20, *, steps: int = 6, seed: int = 0) -> FuzzResult:
@@ -119,7 +126,8 @@ def fuzz_stateful(app, admin_token: str, examples: int = 20, *, steps: int = 6, 
     along its workflow, its photo fetched), always with the admin token: the same rules, no 5xx
     and only problem+json errors, on states that single requests never reach."""
     import schemathesis
-    from hypothesis import HealthCheck, Phase, seed as fixed_seed, settings
+    from hypothesis import HealthCheck, Phase, settings
+    from hypothesis import seed as fixed_seed
     from hypothesis.errors import FlakyStrategyDefinition
     from hypothesis.stateful import run_state_machine_as_test
 

@@ -58,7 +58,8 @@ class Outcome:
             f"acknowledged (2xx)      {len(self.acknowledged)}  (201 created {self.created}, "
             f"200 replayed after a lost answer {self.replayed})",
             f"server SIGKILLs         {self.kills}",
-            f"retried attempts        {self.retries}  ({', '.join(f'{k} {v}' for k, v in self.failures.items()) or '-'})",
+            f"retried attempts        {self.retries}  "
+            f"({', '.join(f'{k} {v}' for k, v in self.failures.items()) or '-'})",
             f"unexpected 4xx answers  {len(self.unexpected)}",
             f"rows in the database    {self.rows}",
             f"missing acknowledged    {len(self.missing)}",
