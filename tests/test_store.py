@@ -196,7 +196,7 @@ def test_filters_from_query_parameters_reject_nonsense():
     assert f.regency == ("32.12", "31.71") and f.overdue is True and f.bbox == (108, -7, 109, -6)
     assert f.until == dt.datetime(2024, 1, 31, 23, 59, 59, 999999, tzinfo=dt.timezone.utc)
     for params, message in (({"status": "gone"}, "status='gone' is not one of"),
-                            ({"bbox": "1,2,3"}, "bbox has 3 numbers"),
+                            ({"bbox": "1,2,3"}, "bbox='1,2,3' must be 4 numbers"),
                             ({"overdue": "maybe"}, "overdue='maybe' is not true or false"),
                             ({"category": "zoo"}, "category='zoo'")):
         with pytest.raises(InputError, match=message):
