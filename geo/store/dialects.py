@@ -124,6 +124,7 @@ class SQLite(Dialect):
         """Foreign keys off meanwhile (a table rebuild drops and renames tables, which SQLite
         allows only so) and checked before the commit."""
         raw = connection.connection.driver_connection
+        assert raw is not None  # a live pooled connection
         raw.execute("PRAGMA foreign_keys=OFF")  # outside any transaction: SQLite ignores it inside one
         try:
             with connection.begin():
@@ -187,7 +188,7 @@ class PostgreSQL(Dialect):
              where: Sequence, limit: int) -> list[tuple[sa.RowMapping, float]]:
         """``ST_DWithin`` on the ``geog`` column (GiST index), ordered by ``ST_Distance``."""
         here = sa.func.ST_GeogFromText(f"SRID=4326;POINT({float(lon)!r} {float(lat)!r})")
-        geog = sa.literal_column(f"{table.name}.geog")
+        geog: sa.ColumnElement = sa.literal_column(f"{table.name}.geog")
         distance = sa.func.ST_Distance(geog, here).label("distance_from_m")
         query = (sa.select(table, distance).where(sa.func.ST_DWithin(geog, here, float(radius_m)), *where)
                  .order_by(distance).limit(limit))
