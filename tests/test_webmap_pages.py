@@ -63,7 +63,7 @@ def test_every_message_the_pages_use_is_in_both_catalogs(app):
     catalog = app.extensions["zonasi"].catalog
     used = set()
     for path in [*(ROOT / "webmap" / "static" / "zonasi").glob("*.js"), *(ROOT / "webmap" / "templates").rglob("*.html"),
-                 ROOT / "webmap" / "mapview.py"]:
+                 ROOT / "webmap" / "pages" / "mapview.py"]:
         text = path.read_text("utf-8")
         used |= set(re.findall(r"""\b(?:t\(|t\[)['"]((?:map|ui|status|verdict)\.[\w.]+)['"]""", text))
         used |= set(re.findall(r"""messages\["((?:map|ui)\.[\w.]+)"\]""", text))

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import current_app, request
+from flask import request
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from geo.store import STATUS_ROLES, Identity
+
+from .services import services
 
 IDENTITY_KEY = "zonasi.identity"
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -31,12 +33,8 @@ ALL = frozenset().union(*PERMISSIONS.values(), {"tokens:manage", "layers:manage"
 PERMISSIONS["admin"] = ALL
 
 
-def _services():
-    return current_app.extensions["zonasi"]
-
-
 def message(key: str, **values) -> str:
-    s = _services()
+    s = services()
     return s.catalog.get(key, request.args.get("lang") or s.settings.language, **values)
 
 
@@ -53,7 +51,7 @@ def identity() -> Identity | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise _unauthorized(message("reports.auth_scheme"))
-        who = _services().store.tokens.authenticate(token.strip())
+        who = services().store.tokens.authenticate(token.strip())
         if who is None:
             raise _unauthorized(message("reports.auth_invalid"))
     request.environ[IDENTITY_KEY] = who

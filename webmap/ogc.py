@@ -19,11 +19,12 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, request, stream_with_context, url_for
 
 from geo import InputError, NotFound
-from geo.catalog.collections import Collections
-from geo.catalog.features import CRS84, Query, parse_bbox, parse_interval, parse_list
-from geo.zones.exclusion import ExclusionZoneCache
+from geo.bbox import parse_bbox
+from geo.catalog import CRS84, Collections, Query, parse_interval, parse_list, store_collections
+from geo.exports import FORMATS as EXPORT_FORMATS
 
 from . import auth
+from .services import services, zone_cache
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
@@ -44,28 +45,18 @@ COLLECTIONS_KEY = "zonasi.collections"
 def collections() -> Collections:
     """The app's collections, built on first use (the report store's when the app has one)."""
     app = current_app
-    services = app.extensions["zonasi"]
+    s = services()
     found = app.extensions.get(COLLECTIONS_KEY)
-    if found is None or found.engine is not services.engine:  # first use, or new layers loaded
+    if found is None or found.engine is not s.engine:  # first use, or new layers loaded
         found = app.extensions[COLLECTIONS_KEY] = Collections(
-            services.engine, store_collections=lambda: _store_collections(services),
-            zone_cache=_zone_cache(services))
+            s.engine, store_collections=lambda: _store_collections(s), zone_cache=zone_cache())
     return found
 
 
-def _zone_cache(services):
-    """The app's exclusion-zone cache, shared with /api/zones.geojson (made here if first)."""
-    if services.zones is None or services.zones.engine is not services.engine:
-        services.zones = ExclusionZoneCache(services.engine)
-    return services.zones
-
-
-def _store_collections(services) -> dict:
-    store = getattr(services, "store", None)
+def _store_collections(s) -> dict:
+    store = getattr(s, "store", None)
     if store is None:
         return {}
-    from geo.catalog.reports import store_collections
-
     return store_collections(store)
 
 
@@ -226,7 +217,7 @@ def item(collection_id: str, feature_id: str):
 
 def _query(info) -> Query:
     args = request.args
-    cap = current_app.extensions["zonasi"].settings.max_page_limit
+    cap = services().settings.max_page_limit
     limit = min(_integer("limit", DEFAULT_LIMIT, 1), cap)
     offset = _integer("offset", 0, 0)
     bbox = parse_bbox(args["bbox"]) if args.get("bbox") else None
@@ -263,10 +254,6 @@ def _with(base: str, changes: dict) -> str:
     return f"{base}?{query}" if query else base
 
 
-EXPORTS = (("geojson", GEOJSON), ("csv", "text/csv"), ("kml", "application/vnd.google-earth.kml+xml"),
-           ("gpkg", "application/geopackage+sqlite3"))
-
-
 def _alternates(collection_id: str) -> list[dict]:
     """The violation exports (whole files, not pages), with the same filters."""
     if collection_id != "violations" or "reports.violations" not in current_app.view_functions:
@@ -275,8 +262,8 @@ def _alternates(collection_id: str) -> list[dict]:
     if "datetime" in args:
         start, end = parse_interval(args.pop("datetime"))
         args.update({k: _iso(v) for k, v in (("since", start), ("until", end)) if v is not None})
-    return [_link(url_for("reports.violations", fmt=suffix, _external=True, **args), "alternate", mimetype,
-                  f"Violations as {suffix.upper()} (one file)") for suffix, mimetype in EXPORTS]
+    return [_link(url_for("reports.violations", fmt=f.name, _external=True, **args), "alternate", f.media_type,
+                  f"Violations as {f.name.upper()} (one file)") for f in EXPORT_FORMATS.values()]
 
 
 def _describe(found) -> dict:

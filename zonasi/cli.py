@@ -13,6 +13,8 @@ import sys
 
 import click
 
+from geo.errors import ZonasiError
+
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 # Each command's module is imported only when that command runs (or its help is shown), so
@@ -28,21 +30,53 @@ COMMANDS = {
 }
 
 
+# Where a command records the language of its messages (see zonasi.options.settings_from), so
+# that an error is told in it.
+LANGUAGE_KEY = "zonasi.language"
+
+
 class LazyGroup(click.Group):
+    """The ``zonasi`` group: loads each command's module on first use, and maps errors once.
+
+    Every :class:`~geo.errors.ZonasiError` a command lets through (bad input, bad layers, a
+    limit passed, the database unavailable) becomes a one-line message in the user's language
+    and exit status 2 (:func:`usage_error`): no command catches them itself.
+    """
+
     def list_commands(self, ctx):
+        """Every command's name."""
         return list(COMMANDS)
 
     def get_command(self, ctx, name):
+        """The command ``name``, importing its module now."""
         if name not in COMMANDS:
             return None
         module, attr = COMMANDS[name].split(":")
         return getattr(importlib.import_module(f"zonasi.commands.{module}"), attr)
 
+    def invoke(self, ctx):
+        """Run the command; a ZonasiError is a usage error (exit status 2)."""
+        try:
+            return super().invoke(ctx)
+        except ZonasiError as exc:
+            raise usage_error(exc, ctx) from exc
+
+
+def usage_error(exc: ZonasiError, ctx: click.Context | None = None) -> click.UsageError:
+    """``exc`` as a one-line usage error, in the language the command ran in (when it has
+    recorded it: :data:`LANGUAGE_KEY`), else in English."""
+    lang = ctx.meta.get(LANGUAGE_KEY) if ctx is not None else None  # one meta for a context and its children
+    if lang is None or exc.message_id is None:
+        return click.UsageError(exc.message)
+    from geo.i18n import Catalog
+
+    return click.UsageError(exc.text(Catalog(), lang))
+
 
 @click.group(cls=LazyGroup, context_settings=CONTEXT, help=__doc__)
 @click.version_option(package_name="zonasi")
 def cli():
-    pass
+    """The command line's root (its help is this module's docstring)."""
 
 
 def main():

@@ -6,8 +6,7 @@ import json
 
 import click
 
-from geo import InputError
-from geo.engine.explain import describe
+from geo.engine import describe
 from geo.i18n import Catalog
 
 from ..options import lang_option, layers_option, load_engine, settings_from
@@ -52,11 +51,7 @@ def check(lat, lon, at, accuracy, as_json, layers_dir, lang):
     """
     settings = settings_from(layers_dir=layers_dir, language=lang)
     engine = load_engine(settings)
-    try:
-        verdict = engine.check(lon, lat, at=at.date() if isinstance(at, dt.datetime) else at,
-                               accuracy_m=accuracy)
-    except InputError as exc:
-        raise click.UsageError(exc.message) from exc
+    verdict = engine.check(lon, lat, at=at.date() if isinstance(at, dt.datetime) else at, accuracy_m=accuracy)
     if as_json:
         click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
         return

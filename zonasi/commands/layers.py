@@ -6,13 +6,10 @@ from pathlib import Path
 
 import click
 
-from geo import ZonasiError, load_layers
 from geo.i18n import Catalog
-from geo.layers.importing.files import ImportOptions, import_file, parse_mapping
-from geo.layers.directory import bundled_layers_dir
-from geo.layers.importing.osm import import_osm
-from geo.rules.model import CATEGORIES
-from geo.layers.versions import inventory
+from geo.layers import bundled_layers_dir, inventory, load_layers
+from geo.layers.importing import ImportOptions, import_file, import_osm, parse_mapping
+from geo.rules import CATEGORIES
 
 from ..options import lang_option, layers_option, settings_from
 
@@ -20,12 +17,6 @@ from ..options import lang_option, layers_option, settings_from
 def _target(layers_dir, lang):
     settings = settings_from(layers_dir=layers_dir, language=lang)
     return settings, Path(settings.layers_dir or bundled_layers_dir())
-
-
-def _fail(exc: ZonasiError, settings=None):
-    """A one-line error (exit status 2), in the settings' language when the catalog has it."""
-    text = exc.text(Catalog(), settings.language) if settings is not None else exc.message
-    raise click.UsageError(text) from exc
 
 
 @click.group()
@@ -89,16 +80,13 @@ def import_(file, category, category_field, mapping, name_field, layer, crs, lon
       zonasi layers import sekolah.csv --category school --lon-field bujur --lat-field lintang
     """
     settings, target = _target(layers_dir, lang)
-    try:
-        options = ImportOptions(category=category, category_field=category_field, mapping=parse_mapping(mapping),
-                                name_field=name_field, layer=layer, crs=crs, lon_field=lon_field,
-                                lat_field=lat_field, output_name=output_name, replace=replace,
-                                source=source, licence=licence, date=date,
-                                max_bytes=max_bytes or settings.max_import_bytes,
-                                max_features=max_features or settings.max_import_features)
-        report = import_file(file, target, options)
-    except ZonasiError as exc:
-        _fail(exc, settings)
+    options = ImportOptions(category=category, category_field=category_field, mapping=parse_mapping(mapping),
+                            name_field=name_field, layer=layer, crs=crs, lon_field=lon_field,
+                            lat_field=lat_field, output_name=output_name, replace=replace,
+                            source=source, licence=licence, date=date,
+                            max_bytes=max_bytes or settings.max_import_bytes,
+                            max_features=max_features or settings.max_import_features)
+    report = import_file(file, target, options)
     c, lg = Catalog(), settings.language
     click.echo(c.get("layers.imported", lg, written=report.written, read=report.read,
                      output=report.output, crs=report.source_crs))
@@ -149,12 +137,9 @@ def import_osm_(file, regencies, tags, margin, output_name, replace, node_cache,
       zonasi layers import-osm indonesia-latest.osm.pbf --regency 32.12 --regency 32.09
     """
     settings, target = _target(layers_dir, lang)
-    try:
-        report = import_osm(file, target, list(regencies), tags=tags, margin_m=margin, output_name=output_name,
-                            replace=replace, node_cache=node_cache, progress=progress,
-                            max_features=max_features or settings.max_import_features)
-    except ZonasiError as exc:
-        _fail(exc, settings)
+    report = import_osm(file, target, list(regencies), tags=tags, margin_m=margin, output_name=output_name,
+                        replace=replace, node_cache=node_cache, progress=progress,
+                        max_features=max_features or settings.max_import_features)
     c, lg = Catalog(), settings.language
     click.echo(c.get("layers.osm_imported", lg, n=report.features, output=report.output))
     click.echo("  " + _counts(report.by_category) + "  |  " + _counts(report.by_geometry))
@@ -175,10 +160,7 @@ def list_(as_json, layers_dir, lang):
     """What is loaded: sites per category and regency, each file's source, licence and date,
     and the layers and rules versions."""
     settings, target = _target(layers_dir, lang)
-    try:
-        info = inventory(load_layers(target))
-    except ZonasiError as exc:
-        _fail(exc, settings)
+    info = inventory(load_layers(target))
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, indent=2))
         return

@@ -5,10 +5,9 @@ import json
 
 import click
 
-from geo import ZonasiError
 from geo.i18n import Catalog
 from geo.store import Store
-from geo.store.rechecks import recheck as recheck_reports
+from geo.store import recheck as recheck_reports
 
 from ..options import lang_option, layers_option, load_engine, settings_from
 
@@ -32,11 +31,8 @@ def recheck(dry_run, as_json, layers_dir, lang):
     """
     settings = settings_from(layers_dir=layers_dir, language=lang)
     engine = load_engine(settings)
-    try:
-        with Store.from_settings(settings, engine) as store:
-            result = recheck_reports(store, dry_run=dry_run)
-    except ZonasiError as exc:
-        raise click.UsageError(exc.message) from exc
+    with Store.from_settings(settings, engine) as store:
+        result = recheck_reports(store, dry_run=dry_run)
     if as_json:
         click.echo(json.dumps(result.__dict__, ensure_ascii=False, indent=2, default=str))
         return

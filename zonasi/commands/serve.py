@@ -9,8 +9,6 @@ from pathlib import Path
 
 import click
 
-from geo import ZonasiError
-
 from .. import server
 from ..offload import Gate, Lane, Offload
 from ..options import layers_option, settings_from
@@ -42,25 +40,19 @@ def serve(host, port, workers, worker_class, threads, upload_threads, data_threa
     The layers are loaded once and shared by the workers. The database comes from
     ZONASI_DATABASE_URL (default: a SQLite file in the instance folder).
     """
-    from geo.store.database import parse_url
+    from geo.store import parse_url
 
     settings = settings_from(layers_dir=layers_dir)
-    try:
-        parse_url(settings.effective_database_url)
-    except ZonasiError as exc:
-        raise click.UsageError(exc.message) from exc
+    parse_url(settings.effective_database_url)  # a bad URL: one line, exit 2 (zonasi.cli)
     if worker_class == "gevent":
         server.patch_for_gevent()  # before the app makes locks, sockets or database connections
     from gunicorn.app.base import BaseApplication
 
     from webmap import LONG_ROUTES, create_app
 
-    try:
-        app = create_app(settings)
-        store = app.extensions["zonasi"].store
-        store.migrate()  # once, here, before the workers fork
-    except ZonasiError as exc:
-        raise click.UsageError(exc.message) from exc
+    app = create_app(settings)
+    store = app.extensions["zonasi"].store
+    store.migrate()  # once, here, before the workers fork
     store.dispose()      # no pooled connection may cross the fork
     app.extensions["zonasi"].engine.warm()
     server.freeze_heap()

@@ -5,7 +5,6 @@ import json
 
 import click
 
-from geo import ZonasiError
 from geo.i18n import Catalog
 from geo.store import ROLES, Store
 
@@ -34,11 +33,8 @@ def token():
 @click.option("--name", required=True, help="Who or what uses it (e.g. 'Panwascam Sindang HP-3').")
 def create(role, name):
     """Create a token and print it (only the token, on stdout; it is shown only once)."""
-    try:
-        with _store() as store:
-            secret = store.tokens.create(role, name)
-    except ZonasiError as exc:
-        raise click.UsageError(exc.message) from exc
+    with _store() as store:
+        secret = store.tokens.create(role, name)
     click.echo(secret)
 
 
@@ -60,10 +56,7 @@ def list_tokens(as_json):
 @click.argument("token_id", type=int)
 def revoke(token_id):
     """Revoke the token TOKEN_ID (see 'zonasi token list')."""
-    try:
-        with _store() as store:
-            store.tokens.revoke(token_id)
-    except ZonasiError as exc:
-        raise click.UsageError(exc.message) from exc
+    with _store() as store:
+        store.tokens.revoke(token_id)
     settings = settings_from()
     click.echo(Catalog().get("reports.token_revoked", settings.language, id=token_id), err=True)

@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from geo import InputError
-from geo.validation.reading import CsvFile, detect
+from geo.exports import FORMATS, get_format
 from geo.i18n import Catalog
-from geo.validation.pipeline import ROW_STATUSES, Summary, Validator
+from geo.validation import ROW_STATUSES, CsvFile, Summary, Validator, detect
 
 from ..options import lang_option, layers_option, load_engine, settings_from
 
@@ -23,7 +23,8 @@ DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
               help="Results CSV: every input row and column, then status, regency, violations, nearest "
                    "site, distance, limit, legal basis, error and duplicate_of.")
 @click.option("--geojson", "violations", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the violations as a map layer (RFC 7946 GeoJSON; .gpkg/.kml by suffix).")
+              help="Also write the violations as a map layer (RFC 7946 GeoJSON; "
+                   + "/".join(f.extension for f in FORMATS.values() if f.name != "geojson") + " by suffix).")
 @click.option("--at-column", metavar="NAME",
               help="Column with the date the prop stood (YYYY-MM-DD, DD/MM/YYYY, 5 Januari 2024): "
                    "outside every campaign period is a violation by itself.")
@@ -60,8 +61,6 @@ def validate(reports, output, violations, at_column, chunk_rows, jobs, processes
     if not reports.is_file():
         raise click.UsageError(f"{reports}: no such file")
     if violations is not None:
-        from geo.exports.writers import get_format
-
         try:
             get_format(violations.suffix or "?")
         except InputError as exc:

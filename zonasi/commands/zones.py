@@ -7,12 +7,11 @@ import click
 import geopandas as gpd
 import pandas as pd
 
-from geo import ZonasiError
-from geo.exports.writers import FORMATS, format_for_path, write_features
+from geo.bbox import parse_bbox
+from geo.exports import FORMATS, format_for_path, format_names, write_features
 from geo.i18n import Catalog
-from geo.rules.model import CATEGORIES
-from geo.zones.printmap import render_map
-from geo.zones.exclusion import exclusion_zones, parse_bbox
+from geo.rules import CATEGORIES
+from geo.zones import exclusion_zones, render_map
 
 from ..options import lang_option, layers_option, load_engine, settings_from
 
@@ -20,6 +19,12 @@ _regency = click.option("--regency", "regencies", required=True, multiple=True, 
                         help="Kemendagri regency code, e.g. 32.12 (repeatable for export).")
 _category = click.option("--category", "categories", multiple=True, type=click.Choice(CATEGORIES),
                          help="Only this category (repeatable; default: all).")
+# Zones are polygons: every export format but the CSV table.
+ZONE_FORMATS = [FORMATS[name] for name in format_names(exclude=("csv",))]
+
+
+def _listed(words: list[str]) -> str:
+    return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else "".join(words)
 
 
 @click.group()
@@ -35,13 +40,13 @@ def zones():
 @zones.command("export")
 @_regency
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output file: .geojson, .gpkg or .kml.")
+              help=f"Output file: {_listed([f.extension for f in ZONE_FORMATS])}.")
 @_category
 @layers_option
 @lang_option
 def export(regencies, output, categories, layers_dir, lang):
     """Write the dissolved exclusion zones of one or more regencies to a file
-    (GeoJSON, GeoPackage or KML), one feature per regency and category.
+    (any export format but CSV: see -o), one feature per regency and category.
 
     \b
     Example:
@@ -49,18 +54,15 @@ def export(regencies, output, categories, layers_dir, lang):
     """
     settings = settings_from(layers_dir=layers_dir, language=lang)
     engine = load_engine(settings)
-    try:
-        fmt = format_for_path(output)
-        if fmt.key == "csv":
-            raise click.UsageError(f"{output.name}: zones are polygons; use one of "
-                                   f"{', '.join(f.suffix for f in FORMATS.values() if f.key != 'csv')}")
-        frames = [exclusion_zones(engine, code, categories or None) for code in regencies]
-        frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=4326)
-        frame["rules_version"] = engine.rules_version
-        frame["layers_version"] = engine.layers_version
-        write_features(frame, fmt, output, layer="zones", name_field="label")
-    except ZonasiError as exc:
-        raise click.UsageError(exc.message) from exc
+    fmt = format_for_path(output)
+    if fmt not in ZONE_FORMATS:
+        raise click.UsageError(f"{output.name}: zones are polygons; use one of "
+                               f"{', '.join(f.extension for f in ZONE_FORMATS)}")
+    frames = [exclusion_zones(engine, code, categories or None) for code in regencies]
+    frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=4326)
+    frame["rules_version"] = engine.rules_version
+    frame["layers_version"] = engine.layers_version
+    write_features(frame, fmt, output, layer="zones", name_field="label")
     click.echo(Catalog().get("zones.exported", settings.language, n=len(frame), output=output,
                              regencies=", ".join(regencies)))
 
@@ -85,9 +87,6 @@ def map_(regency, output, bbox, categories, dpi, layers_dir, lang):
     """
     settings = settings_from(layers_dir=layers_dir, language=lang)
     engine = load_engine(settings)
-    try:
-        path = render_map(engine, regency, output, bbox=parse_bbox(bbox), lang=settings.language,
-                          categories=categories or None, dpi=dpi)
-    except ZonasiError as exc:
-        raise click.UsageError(exc.message) from exc
+    path = render_map(engine, regency, output, bbox=parse_bbox(bbox, antimeridian=False), lang=settings.language,
+                      categories=categories or None, dpi=dpi)
     click.echo(Catalog().get("zones.map_written", settings.language, output=path))

@@ -5,7 +5,8 @@
     GET  /api/reports/<id>                 one report, its verdict, explanation and history
     GET  /api/reports/<id>/photo           its photo
     POST /api/reports/<id>/transitions     {"status": ..., "note": ..., "actor": ...}
-    GET  /api/violations.<geojson|csv|kml|gpkg>   for Satpol PP's routes (no reporter identity)
+    GET  /api/violations.<format>          for Satpol PP's routes (no reporter identity), in every
+                                           format of :data:`geo.exports.FORMATS`
 """
 from __future__ import annotations
 
@@ -13,21 +14,15 @@ from flask import Blueprint, Response, current_app, request, send_file
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from geo import InputError
-from geo.engine.explain import describe
-from geo.exports.writers import get_format, to_bytes
-from geo.store import ReportFilter
-from geo.store.faults import full_is_unavailable
-from geo.store.inputs import storable_text
-from geo.store.verdicts import stored_verdict
+from geo.engine import describe
+from geo.exports import FORMATS, get_format, to_bytes
+from geo.store import ReportFilter, full_is_unavailable, storable_text, stored_verdict
 
-from . import auth
+from .. import auth
+from ..services import services
 
 bp = Blueprint("reports", __name__, url_prefix="/api")
 PRIVATE_FIELDS = ("reporter", "submitted_by")
-
-
-def services():
-    return current_app.extensions["zonasi"]
 
 
 def _lang() -> str:
@@ -152,13 +147,14 @@ def transition(report_id: str):
 
 @bp.get("/violations.<fmt>")
 def violations(fmt: str):
-    """Violations as GeoJSON, CSV, KML or GeoPackage; filters regency, category, status, verdict,
-    overdue=true, since, until, bbox. No reporter identity."""
+    """Violations as a file in any export format (GeoJSON, CSV, KML, GeoPackage); filters regency,
+    category, status, verdict, overdue=true, since, until, bbox. No reporter identity."""
     auth.require("violations:read")
     s = services()
     f = get_format(fmt)
-    if f.key != fmt.lower():
-        raise InputError(f"unknown format .{fmt}; use .geojson, .csv, .kml or .gpkg", parameter="format")
+    if f.name != fmt.lower():
+        offered = ", ".join(other.extension for other in FORMATS.values())
+        raise InputError(f"unknown format .{fmt}; use one of {offered}", parameter="format")
     filters = ReportFilter.from_params(request.args)
     matched = s.store.count_violations(filters)  # COUNT first: refuse before fetching any row
     if matched > s.settings.max_web_rows:
@@ -169,6 +165,6 @@ def violations(fmt: str):
         row["name"] = f"{row['apk_type']}: {row['site_name'] or row['regency_name'] or row['id']}"
     body = to_bytes(rows, f, layer="violations", name_field="name")
     response = Response(body, mimetype=f.media_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="violations{f.suffix}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="violations{f.extension}"'
     response.headers["X-Total-Count"] = str(matched)
     return response

@@ -12,11 +12,12 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from geo import InputError
-from geo.validation.coords import parse_pair_column
-from geo.layers.places import RegencyNames
-from geo.catalog.stats import grouped_report_counts, site_counts
+from geo.catalog import grouped_report_counts, site_counts
+from geo.layers import RegencyNames
+from geo.validation import parse_pair_column
 
-from . import auth
+from .. import auth
+from ..services import services
 
 bp = Blueprint("mapapi", __name__, url_prefix="/api")
 
@@ -25,10 +26,6 @@ SITE_COUNTS_KEY = "zonasi.site_counts"
 MAX_QUERY = 200
 # What the CSV parser says of text that is simply not a coordinate pair (then try a name).
 NOT_A_PAIR = ("not_pair", "missing_pair", "not_coordinate", "missing")
-
-
-def services():
-    return current_app.extensions["zonasi"]
 
 
 def _cached(key: str, build):

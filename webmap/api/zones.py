@@ -17,21 +17,17 @@ import shapely
 from flask import Blueprint, current_app, request, stream_with_context
 
 from geo import InputError
+from geo.bbox import parse_bbox
+from geo.catalog import parse_list
 from geo.errors import TooLarge
-from geo.exports.writers import PRECISION, to_bytes
-from geo.catalog.features import parse_list
-from geo.zones.exclusion import ExclusionZoneCache, check_categories, parse_bbox, regencies_in_bbox, select
+from geo.exports import PRECISION, to_bytes
+from geo.zones import check_categories, regencies_in_bbox, select
+
+from ..services import services, zone_cache
 
 bp = Blueprint("zones", __name__, url_prefix="/api")
 
 MAX_REGENCIES = 6
-
-
-def zone_cache() -> ExclusionZoneCache:
-    services = current_app.extensions["zonasi"]
-    if services.zones is None or services.zones.engine is not services.engine:
-        services.zones = ExclusionZoneCache(services.engine)
-    return services.zones
 
 
 def _codes(engine, bbox) -> list[str]:
@@ -54,12 +50,12 @@ def zones():
     """Exclusion zones: ?regency=32.12[,..]&category=school[,..]&bbox=west,south,east,north."""
     cache = zone_cache()
     engine = cache.engine
-    bbox = parse_bbox(request.args.get("bbox"))
+    bbox = parse_bbox(request.args.get("bbox"), antimeridian=False)
     categories = parse_list(request.args.getlist("category"), "category")
     check_categories(categories)
     frames = [select(cache.get(code), categories, bbox) for code in _codes(engine, bbox)]
     vertices = sum(int(shapely.get_num_coordinates(f.geometry.to_numpy()).sum()) for f in frames)
-    limit = current_app.extensions["zonasi"].settings.max_zone_vertices
+    limit = services().settings.max_zone_vertices
     if vertices > limit:
         raise TooLarge(f"the zones asked have {vertices} vertices (at most {limit}): narrow the bbox, "
                        "the regencies or the categories", message_id="zones.too_large",
@@ -75,7 +71,7 @@ def zones():
 
 def _geojson(frames, tail: dict):
     """A FeatureCollection written feature by feature: each regency's frame goes through the
-    GeoJSON writer of :mod:`geo.exports.writers` (RFC 7946, 7 decimals) on its own."""
+    GeoJSON writer of :mod:`geo.exports` (RFC 7946, 7 decimals) on its own."""
     def dumps(value) -> str:
         return current_app.json.dumps(value, separators=(",", ":"))
 

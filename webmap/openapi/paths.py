@@ -8,8 +8,11 @@ fails for any route without one.
 """
 from __future__ import annotations
 
-from geo.catalog.collections import ORDER
-from geo.store.inputs import APK_TYPES, RANGES, TEXT_LIMITS
+from geo.catalog import ORDER
+from geo.exports import FORMATS
+from geo.store import APK_TYPES, RANGES, TEXT_LIMITS
+
+from ..api.validate import FORMATS as VALIDATE_FORMATS
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
@@ -140,13 +143,13 @@ ENDPOINTS: dict[str, dict] = {
                        "are busy, is a 503 with Retry-After: use `zonasi validate`, which has no limits. The "
                        "summary travels in the X-Zonasi-Summary header (JSON).",
         "parameters": [query("format", "csv (every row with its verdict, default) or geojson (the violations)",
-                             {"type": "string", "enum": ["csv", "geojson"], "default": "csv"}),
+                             {"type": "string", "enum": list(VALIDATE_FORMATS), "default": "csv"}),
                        query("at_column", "Column with the date each prop stood"), LANG],
         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
             "type": "object", "required": ["file"],
             "properties": {"file": {"type": "string", "format": "binary", "description": "The CSV"},
                            "at_column": {"type": "string"}, "lang": {"type": "string"}}}}}},
-        "responses": {**binary("text/csv", GEOJSON, description="The results"),
+        "responses": {**binary(*dict.fromkeys(FORMATS[f].media_type for f in VALIDATE_FORMATS), description="The results"),
                       "413": PROBLEM, "503": PROBLEM},
     },
     "mapapi.geocode": {
@@ -214,13 +217,12 @@ ENDPOINTS: dict[str, dict] = {
         "responses": {**ok(ref("Report")), "409": {"$ref": "#/components/responses/Conflict"}},
     },
     "reports.violations": {
-        "summary": "Violations for Satpol PP: GeoJSON, CSV, KML or GeoPackage, without the reporter",
+        "summary": "Violations for Satpol PP: " + ", ".join(f.title for f in FORMATS.values()) + ", without the reporter",
         "roles": ["bawaslu", "satpolpp", "admin"],
         "parameters": [{"name": "fmt", "in": "path", "required": True, "description": "File format",
-                        "schema": {"type": "string", "enum": ["geojson", "csv", "kml", "gpkg"]}},
+                        "schema": {"type": "string", "enum": list(FORMATS)}},
                        *REPORT_FILTERS],
-        "responses": binary(GEOJSON, "text/csv", "application/vnd.google-earth.kml+xml",
-                            "application/geopackage+sqlite3", description="The violations as a file"),
+        "responses": binary(*(f.media_type for f in FORMATS.values()), description="The violations as a file"),
     },
     # -- pages ----------------------------------------------------------------------------------------
     "pages.map_page": {"summary": "The web map: check a spot, see zones, sites and violations",

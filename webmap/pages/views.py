@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
-from geo.store.workflow import APK_TYPES, STATUS_ROLES, WORKFLOW_STATUSES, TRANSITIONS
+from geo.exports import FORMATS
+from geo.store import APK_TYPES, STATUS_ROLES, TRANSITIONS, WORKFLOW_STATUSES
 
+from ..services import services
 from . import mapview
 
 bp = Blueprint("pages", __name__)
@@ -28,10 +30,6 @@ CATEGORY_STYLE = {
 }
 # Zoom levels from which layers are drawn: below them they would be a smear or too heavy.
 ZOOM = {"sites": 11, "zones": 15, "regencies": 7}
-
-
-def services():
-    return current_app.extensions["zonasi"]
 
 
 def page_language() -> str:
@@ -109,7 +107,8 @@ def batch_page():
 
 @bp.get("/violations")
 def violations_page():
-    return render("zonasi/violations.html", "violations")
+    """The violations list, with a download link per export format."""
+    return render("zonasi/violations.html", "violations", export_formats=list(FORMATS.values()))
 
 
 @bp.get("/dashboard")

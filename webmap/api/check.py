@@ -1,17 +1,14 @@
 """The JSON API: thin handlers that call the engine."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
-from geo.engine.explain import describe
+from geo.engine import describe
 
+from ..services import services
 from . import params
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-
-
-def services():
-    return current_app.extensions["zonasi"]
 
 
 @bp.get("/check")

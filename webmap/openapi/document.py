@@ -1,7 +1,7 @@
 """``/openapi.json``: an OpenAPI 3.0 document of EVERY endpoint of the app.
 
 The paths come from Flask's ``url_map`` (so a new route can never be missing); what each
-operation takes and returns comes from the declared table in :mod:`webmap.openapi_paths`,
+operation takes and returns comes from the declared table in :mod:`webmap.openapi.paths`,
 keyed by endpoint name. A route with no entry there is still listed (summary from its
 docstring) and :func:`undeclared` names it, so a test can insist on full documentation.
 """
@@ -12,7 +12,8 @@ import re
 
 from flask import Blueprint, Flask, current_app, request
 
-from .openapi_paths import COMPONENTS, ENDPOINTS, TAGS
+from ..services import services
+from .paths import COMPONENTS, ENDPOINTS, TAGS
 
 bp = Blueprint("openapi", __name__)
 
@@ -62,7 +63,7 @@ def undeclared(app: Flask) -> list[str]:
 
 
 def build(app: Flask) -> dict:
-    settings = app.extensions["zonasi"].settings
+    settings = services(app).settings
     paths: dict[str, dict] = {}
     used_ids: set[str] = set()
     for rule, method, endpoint in routes(app):

@@ -17,20 +17,23 @@ import json
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from geo import InputError
-from geo.validation.pipeline import Validator
+from geo.exports import get_format
+from geo.validation import Validator
+
+from ..services import services
 
 bp = Blueprint("batch", __name__, url_prefix="/api")
-FORMATS = ("csv", "geojson")
+FORMATS = ("csv", "geojson")  # the results table, or the violations as an export format
 WEB_CHUNK_ROWS = 10_000  # the time budget is checked between chunks: small ones stop soon after it is spent
 
 
 @bp.post("/validate")
 def validate():
     """Validate an uploaded CSV: a verdict for every row."""
-    s = current_app.extensions["zonasi"]
+    s = services()
     upload = request.files.get("file") or next(iter(request.files.values()), None)
     if upload is None:
         raise InputError("send the CSV as multipart/form-data in a file field named 'file'", parameter="file")
@@ -48,12 +51,13 @@ def validate():
         response = Response(out.getvalue(), mimetype="text/csv")
         response.headers["Content-Disposition"] = f'attachment; filename="{_safe(stem)}-hasil.csv"'
     else:
+        export = get_format(fmt)
         with tempfile.TemporaryDirectory(prefix="zonasi-") as tmp:
-            path = Path(tmp) / "violations.geojson"
+            path = Path(tmp) / f"violations{export.extension}"
             summary = validator.run(upload.stream, io.BytesIO(), violations=path)
             body = path.read_bytes()
-        response = Response(body, mimetype="application/geo+json")
-        response.headers["Content-Disposition"] = f'attachment; filename="{_safe(stem)}-pelanggaran.geojson"'
+        response = Response(body, mimetype=export.media_type)
+        response.headers["Content-Disposition"] = f'attachment; filename="{_safe(stem)}-pelanggaran{export.extension}"'
     response.headers["X-Zonasi-Summary"] = json.dumps(summary.to_dict(), ensure_ascii=True)
     return response
 
