@@ -14,8 +14,7 @@ from pyproj import Geod
 from sqlalchemy.dialects import postgresql, sqlite
 
 from geo import ConfigError
-from geo.store import Dialect, dialect_for, parse_url
-from geo.store.database import Migrator
+from geo.store import Dialect, Migrator, dialect_for, parse_url
 from geo.store.dialects import DIALECTS, PostgreSQL, SQLite, row_id_type
 from geo.store.models import Report, Token
 from geo.store.rechecks import ReportVerdict
