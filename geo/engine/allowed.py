@@ -33,6 +33,7 @@ class AllowedIndex:
         return bool(self._regencies)
 
     def regency(self, r: int) -> AllowedZones | None:
+        """The allowed zones of regency index ``r``, or None when that regency is not in allowed-zones mode."""
         entry = self._regencies.get(r)
         return entry[0] if entry else None
 

@@ -25,11 +25,11 @@ import numpy as np
 import pyarrow as pa
 import shapely
 
-from geo.engine.allowed import AllowedIndex
-from geo.engine.verdict_batch import VerdictBatch
 from geo.crs import Projector, utm_scale
-from geo.errors import InputError
+from geo.engine.allowed import AllowedIndex
 from geo.engine.indexes import RegencyLocator, UtmZoneCache
+from geo.engine.verdict_batch import VerdictBatch
+from geo.errors import InputError
 from geo.layers.directory import Layers, category_index, load_layers
 from geo.rules.model import CATEGORIES
 
@@ -58,6 +58,7 @@ class Engine:
 
     @classmethod
     def from_directory(cls, directory: str | Path | None = None) -> Engine:
+        """An engine on the layers of ``directory`` (default: the bundled layers)."""
         return cls(load_layers(directory))
 
     @cached_property
@@ -73,13 +74,16 @@ class Engine:
 
     @property
     def rules_version(self) -> str:
+        """The version (content hash) of the rules in force."""
         return self.rules.version
 
     @property
     def layers_version(self) -> str:
+        """The version of the layers directory the engine was built from."""
         return self.layers.version
 
     def regency_index(self, code: str) -> int | None:
+        """The index of regency ``code`` in :attr:`regency_codes`, or None for an unknown code."""
         return self._regency_index.get(code)
 
     def warm(self, around_sites: bool = True) -> None:
@@ -91,7 +95,7 @@ class Engine:
         for epsg in np.unique(self.regency_epsg):
             zone = self._zones[int(epsg)]
             if around_sites:
-                zone.tree  # for single checks (GEOS); batches of point sites do without
+                _ = zone.tree  # for single checks (GEOS); batches of point sites do without
         if not around_sites:
             return
         _ = self.layers.regencies, self.layers.sites  # the web pages' GeoDataFrames, made before a fork

@@ -73,6 +73,7 @@ class RegencyLocator:
         self._geos_lock = threading.Lock()
 
     def __call__(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+        """The regency index of each point (lon/lat degrees), -1 for points in no regency."""
         ci = np.floor((lons - self._origin[0]) / self._cell).astype("int64")
         cj = np.floor((lats - self._origin[1]) / self._cell).astype("int64")
         on_grid = (ci >= 0) & (ci < self._shape[0]) & (cj >= 0) & (cj < self._shape[1])
@@ -157,6 +158,7 @@ class ZoneSites:
 
     @cached_property
     def tree(self) -> shapely.STRtree:
+        """An STRtree of the projected sites, built on first use (for single checks through GEOS)."""
         return _built(shapely.STRtree(self.geoms))
 
     def measure(self, xy: np.ndarray, radius: np.ndarray):

@@ -24,17 +24,22 @@ class Hit:
 
     @property
     def inside(self) -> bool:
+        """Whether the point lies within the buffer of this site (the distance is at most ``buffer_m``)."""
         return self.distance_m <= self.buffer_m
 
 
 @dataclass(frozen=True)
 class Regency:
+    """A regency (kabupaten/kota) by its Kemendagri code and name."""
+
     code: str
     name: str
 
 
 @dataclass(frozen=True)
 class Verdict:
+    """The verdict on one point: its status (:data:`VERDICT_STATUSES`), regency, sites in range, nearest site."""
+
     lon: float
     lat: float
     status: str

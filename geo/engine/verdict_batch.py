@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import pyarrow as pa
 
-from geo.rules.model import CATEGORIES
 from geo.engine.verdict import Hit, Regency, Verdict
+from geo.rules.model import CATEGORIES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,6 +68,8 @@ class VerdictBatch:
 
     @classmethod
     def assemble(cls, engine, lons, lats, regency, days, in_period, accuracy, pairs, allowed=None) -> VerdictBatch:
+        """A batch from the engine's candidate (point, site, distance) pairs: hits are the pairs within the
+        buffer, sorted by point then distance; the nearest site and the margin to the nearest zone edge per point."""
         n = len(lons)
         cand = [p for p, _ in pairs]
         lonely = [q for _, q in pairs]
@@ -102,10 +104,12 @@ class VerdictBatch:
 
     @property
     def hit_count(self) -> np.ndarray:
+        """The number of sites in range of each point."""
         return np.bincount(self.hit_point, minlength=len(self)).astype("int64")
 
     @property
     def uncertain(self) -> np.ndarray:
+        """Points whose GPS accuracy (metres) exceeds their margin to the nearest zone edge: the verdict may flip."""
         if self.accuracy is None:
             return np.zeros(len(self), dtype=bool)
         return self.accuracy > self.margin  # NaN margin compares False
@@ -117,6 +121,7 @@ class VerdictBatch:
 
     @property
     def status(self) -> np.ndarray:
+        """The status of each point, one of :data:`~geo.engine.verdict.VERDICT_STATUSES`."""
         return _STATUS[self._status_codes()]
 
     def _status_codes(self) -> np.ndarray:
@@ -127,6 +132,7 @@ class VerdictBatch:
         return out
 
     def verdict(self, i: int) -> Verdict:
+        """The :class:`Verdict` of point ``i``, as :meth:`Engine.check` would return it."""
         e = self.engine
         lo, hi = np.searchsorted(self.hit_point, [i, i + 1])
         hits = [self._hit(int(s), float(d), float(b))
@@ -154,6 +160,7 @@ class VerdictBatch:
             rules_version=e.rules_version, layers_version=e.layers_version)
 
     def verdicts(self):
+        """The :class:`Verdict` of every point, in order."""
         for i in range(len(self)):
             yield self.verdict(i)
 
@@ -167,6 +174,8 @@ class VerdictBatch:
 
     def _allowed_hit(self, i: int) -> Hit:
         zones = self.engine.allowed.regency(int(self.regency[i]))
+        # called only for points outside_allowed: their regency has zones and the batch their check
+        assert zones is not None and self.allowed is not None
         zone = zones.frame.iloc[int(self.allowed[1][i])]
         radius = float(zone["radius_m"])
         return Hit(site_id=str(zone["zone_id"]), name=str(zone["name"]), category="allowed_zone",
