@@ -10,10 +10,9 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
 from typing import Annotated
 
+import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from geo.errors import ConfigError
@@ -45,6 +44,8 @@ class _Strict(BaseModel):
 
 
 class Category(_Strict):
+    """A category of forbidden site: its labels, buffer distance in metres and legal basis."""
+
     label: str = Field(min_length=1)
     label_en: str = ""
     buffer_m: Metres
@@ -52,6 +53,8 @@ class Category(_Strict):
 
 
 class Period(_Strict):
+    """A campaign period: a label and its first and last day (inclusive)."""
+
     label: str = ""
     start: dt.date
     end: dt.date
@@ -63,10 +66,13 @@ class Period(_Strict):
         return self
 
     def contains(self, day: dt.date) -> bool:
+        """Whether ``day`` falls within the period (both ends included)."""
         return self.start <= day <= self.end
 
 
 class RegencyRule(_Strict):
+    """A regency's own rules: buffer overrides, its own periods, or allowed-zones mode."""
+
     name: str = ""
     buffer_m: dict[CategoryKey, Metres] = {}
     periods: dict[str, Period] | None = None
@@ -84,10 +90,14 @@ class RegencyRule(_Strict):
 
 
 class RulesSettings(_Strict):
-    notice_hours: float = Field(72, gt=0, le=24 * 60)
+    """Settings of the rules file: the hours a notified report's prop has before its removal deadline."""
+
+    notice_hours: float = Field(default=72, gt=0, le=24 * 60)
 
 
 class RulesFile(_Strict):
+    """The whole ``rules.toml``: settings, categories, campaign periods and per-regency overrides."""
+
     title: str = ""
     settings: RulesSettings = RulesSettings()
     categories: dict[CategoryKey, Category]
@@ -114,12 +124,15 @@ class Rules:
 
     @property
     def categories(self) -> tuple[str, ...]:
+        """The category keys, in their fixed order (:data:`CATEGORIES`)."""
         return CATEGORIES
 
     def category(self, key: str) -> Category:
+        """The category ``key`` (labels, buffer, legal basis)."""
         return self.model.categories[key]
 
     def buffer_m(self, regency_code: str | None, category: str) -> float:
+        """The buffer in metres for ``category`` in ``regency_code``: the regency's override, else the default."""
         override = self.model.regencies.get(regency_code or "")
         if override and category in override.buffer_m:
             return float(override.buffer_m[category])
@@ -131,6 +144,7 @@ class Rules:
                         dtype="float64").reshape(len(regency_codes), len(CATEGORIES))
 
     def periods(self, regency_code: str | None) -> dict[str, Period]:
+        """The campaign periods by key for ``regency_code``: its own periods, else the general ones."""
         override = self.model.regencies.get(regency_code or "")
         if override and override.periods is not None:
             return override.periods
@@ -154,10 +168,12 @@ class Rules:
 
     @property
     def notice_hours(self) -> float:
+        """Hours from notification to a report's removal deadline (from the rules' settings)."""
         return self.model.settings.notice_hours
 
 
 def load_rules(path: str | Path) -> Rules:
+    """The rules of the TOML file at ``path``; :class:`ConfigError` when unreadable or invalid."""
     path = Path(path)
     try:
         text = path.read_text("utf-8")
@@ -167,6 +183,7 @@ def load_rules(path: str | Path) -> Rules:
 
 
 def parse_rules(text: str, path: str | Path | None = None) -> Rules:
+    """The rules in TOML ``text``; :class:`ConfigError` naming the line (in ``path``) when invalid."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -203,7 +220,8 @@ def _split_key(key: str) -> tuple[str, ...]:
 
 def line_of(text: str, loc: tuple[str, ...]) -> int | None:
     """The line in a TOML text where the key path ``loc`` is defined (best effort)."""
-    best, best_len, table = None, -1, ()
+    best, best_len = None, -1
+    table: tuple[str, ...] = ()
     for number, line in enumerate(text.splitlines(), start=1):
         header = _HEADER.match(line)
         if header:
