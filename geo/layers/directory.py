@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import json
 import os
 import secrets
 from dataclasses import dataclass, field, replace
-from functools import cached_property, lru_cache
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,15 +21,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
-import pyproj
 import shapely
 
+from geo.crs import utm_epsg
+from geo.errors import ConfigError, Unavailable
 from geo.layers.allowed import load_allowed
 from geo.layers.allowed import rules_version as allowed_rules_version
 from geo.layers.vector import Features, read_features
-from geo.crs import utm_epsg
-from geo.errors import ConfigError, Unavailable
 from geo.rules.model import CATEGORIES, Rules, load_rules
 
 if TYPE_CHECKING:
@@ -60,14 +57,18 @@ class Layers:
 
     @cached_property
     def regencies(self) -> gpd.GeoDataFrame:
+        """The regencies as a GeoDataFrame (made on first use, for the web pages)."""
         return self.regency_features.to_frame()
 
     @cached_property
     def sites(self) -> gpd.GeoDataFrame:
+        """The forbidden sites as a GeoDataFrame (made on first use, for the web pages)."""
         return self.site_features.to_frame()
 
 
 def load_layers(directory: str | Path | None = None) -> Layers:
+    """Read the layers directory ``directory`` (default: the bundled layers): rules, regencies, sites and
+    allowed zones; :class:`ConfigError` when it is missing or broken."""
     directory = Path(directory) if directory else bundled_layers_dir()
     if not directory.is_dir():
         raise ConfigError("layers directory not found", path=directory)
@@ -171,6 +172,7 @@ def _version(paths: list[Path]) -> str:
 
 
 def category_index(categories) -> np.ndarray:
+    """The index of each category in :data:`CATEGORIES`, as an int16 array."""
     lookup = {c: i for i, c in enumerate(CATEGORIES)}
     return np.array([lookup[c] for c in categories], dtype="int16")
 

@@ -19,6 +19,8 @@ _PREFIXES = {"kabupaten": "kabupaten", "kab": "kabupaten", "kota": "kota", "kot"
 
 @dataclass(frozen=True)
 class PlaceMatch:
+    """A regency found by its place name, with its bounding box and a point inside it."""
+
     code: str
     name: str
     bbox: tuple[float, float, float, float]   # west, south, east, north (lon/lat)
@@ -26,6 +28,7 @@ class PlaceMatch:
     lat: float
 
     def to_dict(self) -> dict:
+        """The match as JSON for the place search API."""
         return {"type": "regency", "code": self.code, "name": self.name, "bbox": list(self.bbox),
                 "lon": self.lon, "lat": self.lat}
 

@@ -43,12 +43,15 @@ class Features:
         return len(self.geometry)
 
     def column(self, name: str) -> np.ndarray:
+        """The attribute column ``name`` as a numpy array."""
         return self.table.column(name).to_numpy(zero_copy_only=False)
 
     def take(self, index: np.ndarray) -> Features:
+        """The features at positions ``index``, in that order."""
         return replace(self, table=self.table.take(pa.array(index)), geometry=self.geometry[index])
 
     def where(self, keep: np.ndarray) -> Features:
+        """The features where the boolean mask ``keep`` is true."""
         return self.take(np.flatnonzero(keep))
 
     def without_geometry(self) -> np.ndarray:
@@ -56,6 +59,7 @@ class Features:
         return shapely.is_missing(self.geometry) | shapely.is_empty(self.geometry)
 
     def to_frame(self) -> gpd.GeoDataFrame:
+        """The features as a GeoDataFrame in EPSG:4326 (imports geopandas)."""
         import geopandas as gpd
 
         frame = self.table.to_pandas()

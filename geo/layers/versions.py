@@ -31,6 +31,7 @@ FORMAT = 1
 
 
 def manifest_path(directory: str | Path) -> Path:
+    """The path of the manifest file of a layers directory."""
     return Path(directory) / MANIFEST
 
 
@@ -51,6 +52,7 @@ def read_manifest(directory: str | Path) -> dict:
 
 
 def file_hash(path: Path) -> str:
+    """The SHA-256 of a file's content, as hex."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -59,7 +61,8 @@ def file_hash(path: Path) -> str:
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    """The current UTC time to the second, as ISO 8601 with ``Z``."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def record(directory: str | Path, change: str, files: dict[str, dict] | None = None,

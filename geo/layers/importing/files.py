@@ -23,11 +23,18 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from geo.layers import versions
 from geo.errors import InputError, ZonasiError
-from geo.layers.importing.limits import (BATCH_SIZE, DEFAULT_MAX_BYTES, DEFAULT_MAX_FEATURES, ReadLimits, bounded_batches,
-                            check_zip, too_many_features)
+from geo.layers import versions
 from geo.layers.directory import layer_paths, read_regencies, regency_codes, remove_stale_partials, write_sites
+from geo.layers.importing.limits import (
+    BATCH_SIZE,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_FEATURES,
+    ReadLimits,
+    bounded_batches,
+    check_zip,
+    too_many_features,
+)
 from geo.rules.model import CATEGORIES
 
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".zip", ".parquet", ".geoparquet", ".csv")
@@ -39,6 +46,9 @@ ZIP_INNER = (".shp", ".gpkg", ".geojson", ".json", ".fgb")
 
 @dataclass
 class ImportOptions:
+    """How to read an imported file: the category of its features (one, or from a field), names, layer, CRS
+    and coordinate columns."""
+
     category: str | None = None                  # one category for every feature
     category_field: str | None = None            # or a field holding it ...
     mapping: dict[str, str] = field(default_factory=dict)  # ... with VALUE -> category key
@@ -58,6 +68,8 @@ class ImportOptions:
 
 @dataclass
 class ImportReport:
+    """What an import read and wrote: counts, repaired and dropped features, the file written."""
+
     source_file: str
     output: Path
     source_crs: str
@@ -286,6 +298,7 @@ def _categories(frame, options: ImportOptions, report: ImportReport) -> tuple[np
 
 
 def _names(frame, options: ImportOptions) -> np.ndarray:
+    field_name: str | None
     if options.name_field:
         if options.name_field not in frame.columns:
             raise InputError(f"no field {options.name_field!r} for --name-field; the fields are "

@@ -34,12 +34,14 @@ class ReadLimits:
 
 
 def too_many_bytes(name: str, limit: int) -> TooLarge:
+    """The error for a file that decompresses to more than ``limit`` bytes."""
     return TooLarge(f"{name}: more than {limit} bytes of data once decompressed (the limit, --max-bytes); "
                     "split the file or raise the limit", message_id="import.too_many_bytes",
                     message_values={"file": name, "limit": limit}, parameter="max_bytes")
 
 
 def too_many_features(name: str, limit: int) -> TooLarge:
+    """The error for a file with more than ``limit`` features."""
     return TooLarge(f"{name}: more than {limit} features (the limit, --max-features); split the file or "
                     "raise the limit", message_id="import.too_many_features",
                     message_values={"file": name, "limit": limit}, parameter="max_features")

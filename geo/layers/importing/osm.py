@@ -21,12 +21,12 @@ import shapely
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from tqdm import tqdm
 
-from geo.layers import versions
 from geo.crs import Projector, utm_epsg
 from geo.errors import ConfigError, InputError
-from geo.layers.importing.limits import DEFAULT_MAX_FEATURES, too_many_features
-from geo.layers.importing.files import slug
+from geo.layers import versions
 from geo.layers.directory import layer_paths, read_regencies, regency_codes, remove_stale_partials, write_sites
+from geo.layers.importing.files import slug
+from geo.layers.importing.limits import DEFAULT_MAX_FEATURES, too_many_features
 from geo.rules.model import CATEGORIES, line_of, load_rules
 
 LICENCE = "ODbL-1.0"
@@ -61,10 +61,12 @@ class TagTable:
 
     @property
     def keys(self) -> list[str]:
+        """The OSM tag keys that the table matches on."""
         return sorted({k for e in self.entries for k in e.match})
 
     @property
     def kept(self) -> list[str]:
+        """The OSM tag keys copied into the imported features."""
         return sorted({k for e in self.entries for k in e.keep})
 
     def classify(self, tags) -> tuple[str, str] | None:
@@ -118,6 +120,8 @@ def _entry_line(text: str, loc: tuple[str, ...]) -> int | None:
 
 @dataclass
 class OsmReport:
+    """What an OSM import wrote: features by category and geometry type, and what it left out and why."""
+
     source_file: str
     output: Path
     features: int = 0
