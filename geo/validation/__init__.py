@@ -1,4 +1,5 @@
-"""Validating a spreadsheet of reported props: reading CSV as offices send it, coordinates and dates as people write them, duplicates, and a verdict for every row in bounded memory."""
+"""Validating a spreadsheet of reported props: reading CSV as offices send it, coordinates and dates as
+people write them, duplicates, and a verdict for every row in bounded memory."""
 from geo.lazy import lazy_exports
 
 __all__, __getattr__ = lazy_exports(__name__, {

@@ -78,6 +78,7 @@ class Problem:
 
 
 class CoordinateError(ValueError):
+    """A coordinate that cannot be read; :attr:`problem` says why, with the values for the message."""
     def __init__(self, code: str, **values):
         super().__init__(code)
         self.problem = Problem(code, values)
@@ -143,7 +144,7 @@ def parse_pair(text: str) -> tuple[Parsed, Parsed]:
     text = text.translate(_NORMALISE).strip()
     if not text:
         raise CoordinateError("missing_pair")
-    runs = []
+    runs: list[re.Match[str]] = []
     for sep in _SEPARATOR_RUN.finditer(text):
         if len(runs) == _MAX_PAIR_RUNS:
             raise CoordinateError("not_pair", value=raw.strip())
@@ -180,6 +181,7 @@ class Coordinates:
 
     @property
     def valid(self) -> np.ndarray:
+        """Which rows have usable coordinates (no problem)."""
         return no_problem(self.problems)
 
 
@@ -332,7 +334,9 @@ def _dms_fast(array: pa.Array, out: np.ndarray, letters: np.ndarray, index: np.n
     value = np.where(negative, -value, value)
     where = index[clean]
     out[where] = value[clean]
-    axis = np.where((letter == "N") | (letter == "S"), "lat", np.where(letter == "", None, "lon"))
+    # numpy's stubs take no None for an array-like; at run time it is an object scalar, as meant
+    no_letter = np.where(letter == "", None, "lon")  # type: ignore[call-overload]
+    axis = np.where((letter == "N") | (letter == "S"), "lat", no_letter)
     letters[where] = axis[clean]
     return clean
 

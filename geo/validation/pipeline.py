@@ -17,11 +17,12 @@ import multiprocessing
 import os
 import time
 from collections import Counter, deque
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -30,14 +31,14 @@ import pyarrow.csv as pacsv
 import shapely
 
 from geo.budget import Deadline
+from geo.errors import InputError
+from geo.exports.defuse import defuse_formula, defuse_table
+from geo.i18n import Catalog
 from geo.validation.coords import Coordinates, Problem, first_problems, no_problem, parse_columns, parse_pair_column
+from geo.validation.duplicates import DuplicateFinder
+from geo.validation.prefetch import prefetch
 from geo.validation.reading import Chunk, CsvFile, Roles, detect
 from geo.validation.reading.dates import parse_dates
-from geo.exports.defuse import defuse_formula, defuse_table
-from geo.validation.duplicates import DuplicateFinder
-from geo.errors import InputError
-from geo.i18n import Catalog
-from geo.validation.prefetch import prefetch
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -55,6 +56,8 @@ BUDGET_MESSAGE = ("checking this file took longer than the {seconds} s a web upl
 
 
 class TooManyRows(InputError):
+    """The spreadsheet has more rows than the validator's ``max_rows`` (HTTP 413)."""
+
     status = 413
     code = "too-many-rows"
 
@@ -74,6 +77,7 @@ class Summary:
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
+        """The summary as JSON: row counts by status, duplicates, how the file was read, time taken."""
         return {"rows": self.rows, "counts": {s: self.counts.get(s, 0) for s in ROW_STATUSES},
                 "duplicates": self.duplicates, "encoding": self.encoding, "delimiter": self.delimiter,
                 "coordinate_columns": self.coordinate_columns, "seconds": round(self.seconds, 3)}
@@ -100,6 +104,8 @@ class Results:
 
 
 class Validator:
+    """Validates CSV files against an engine, chunk by chunk: a status and explanation per row, in bounded
+    memory."""
     def __init__(self, engine, catalog: Catalog | None = None, lang: str | None = None, *,
                  at_column: str | None = None, chunk_rows: int = 100_000, max_rows: int | None = None,
                  jobs: int = 1, processes: bool = False, time_budget_s: float | None = None,
@@ -185,7 +191,7 @@ class Validator:
         summary = summary if summary is not None else Summary()
         duplicates = DuplicateFinder(DUPLICATE_TOLERANCE_M)
         names = _output_names(csv.columns)
-        pending: deque = deque()
+        pending: deque[tuple[Chunk, Future[Judged]]] = deque()
         with self._judging(roles) as judge:
             tick = deadline.check if deadline is not None else None
             for chunk in prefetch(csv.chunks(self.chunk_rows, tick)):
@@ -269,6 +275,7 @@ class Validator:
     def _coordinates(self, chunk: Chunk, roles: Roles) -> Coordinates:
         if roles.pair:
             return parse_pair_column(chunk.column(roles.pair), self.area)
+        assert roles.lat is not None and roles.lon is not None  # detect() finds a pair or both
         return parse_columns(chunk.column(roles.lat), chunk.column(roles.lon), self.area)
 
     def _verdicts(self, coords: Coordinates, valid: np.ndarray, days) -> pa.Table:
@@ -332,6 +339,7 @@ def _adopt(validator: Validator) -> None:
 
 
 def _judge_adopted(chunk: Chunk, roles: Roles) -> Judged:
+    assert _ADOPTED is not None, "set by _adopt when the judging process starts"
     return _ADOPTED.judge(chunk, roles)
 
 
@@ -347,6 +355,7 @@ def _where(status, value: str) -> np.ndarray:
 
 
 def pc_count_valid(column) -> int:
+    """The number of non-null values in an Arrow ``column``."""
     return len(column) - column.null_count
 
 

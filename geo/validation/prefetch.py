@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 
 def prefetch(chunks: Iterator, depth: int = 1) -> Iterator:

@@ -15,6 +15,7 @@ ID_WORDS = {"id", "kode", "code", "no", "nomor", "nomer", "number", "nr"}
 
 
 def tokens(name: str) -> list[str]:
+    """The lowercase ASCII words of a column name (accents dropped), for matching header names."""
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     return [t for t in re.split(r"[^a-z0-9]+", text) if t]
 

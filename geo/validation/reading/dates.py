@@ -19,7 +19,8 @@ MONTHS = {
     "december": 12, "des": 12, "dec": 12,
 }
 _MONTH_RE = re.compile(r"\b(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b\.?", re.IGNORECASE)
-_DAY_FIRST = re.compile(r"^\s*(\d{1,2})[/.\- ]+(\d{1,2})[/.\- ]+(\d{4})(?:[ T,]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?\s*$")
+_DAY_FIRST = re.compile(r"^\s*(\d{1,2})[/.\- ]+(\d{1,2})[/.\- ]+(\d{4})"  # day, month, year
+                        r"(?:[ T,]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?\s*$")  # optional hh:mm[:ss]
 _ISO = r"^\s*\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\s*$"
 _PLAIN_DAY_FIRST = r"^\s*(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})\s*$"
 EXCEL_EPOCH = np.datetime64("1899-12-30")
@@ -49,11 +50,11 @@ def parse_dates(values) -> tuple[np.ndarray, list]:
         raw = array[i].as_py()
         if raw is None or not raw.strip():
             continue
-        day = parse_date(raw)
-        if day is None:
+        parsed = parse_date(raw)
+        if parsed is None:
             problems[i] = Problem("date", {"value": shown(raw.strip())})
         else:
-            days[i] = day
+            days[i] = parsed
     return days, problems
 
 
@@ -81,6 +82,8 @@ def _calendar(year: np.ndarray, month: np.ndarray, day: np.ndarray, days: np.nda
 
 
 def parse_date(text: str) -> np.datetime64 | None:
+    """One date as people write it (day first, month names in Indonesian or English, ISO, an Excel
+    serial day) as ``datetime64[D]``, or None when it is not a date."""
     text = text.strip()
     if re.fullmatch(r"\d{5}(?:\.\d+)?", text):  # Excel serial day
         return EXCEL_EPOCH + np.timedelta64(int(float(text)), "D")

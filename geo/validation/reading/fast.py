@@ -12,7 +12,8 @@ over from the start of that block to the end of the file, so the result is the s
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -120,7 +121,12 @@ def _parse(block: bytes, width: int, delimiter: str, line: int):
     """Values and first lines of the records of one block that starts on line ``line`` + 1."""
     if not _is_utf8(block):
         raise Unusual
-    odd = []
+    odd: list = []  # rows with another number of values than the header
+
+    def skip_odd(row) -> str:
+        odd.append(row)
+        return "skip"
+
     names = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
@@ -128,7 +134,7 @@ def _parse(block: bytes, width: int, delimiter: str, line: int):
             read_options=pacsv.ReadOptions(column_names=names, block_size=max(len(block) + 1, 1 << 16)),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
                                              ignore_empty_lines=True,
-                                             invalid_row_handler=lambda row: odd.append(row) or "skip"),
+                                             invalid_row_handler=skip_odd),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowException):

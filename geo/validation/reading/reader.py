@@ -12,16 +12,17 @@ import io
 import itertools
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.validation.coords import Problem
 from geo.errors import InputError
+from geo.validation.coords import Problem
 from geo.validation.reading import dates, fast
 from geo.validation.reading.sniff import FALLBACK, detect_delimiter, detect_encoding, encoding_label
 
@@ -71,9 +72,13 @@ class CsvFile:
 
     def __init__(self, source: str | Path | bytes | BinaryIO):
         self._owned = isinstance(source, (str, Path))
-        if isinstance(source, bytes):
-            source = io.BytesIO(source)
-        self.binary: BinaryIO = open(source, "rb") if self._owned else source
+        if isinstance(source, (str, Path)):
+            binary: BinaryIO = open(source, "rb")
+        elif isinstance(source, bytes):
+            binary = io.BytesIO(source)
+        else:
+            binary = source
+        self.binary = binary
         try:
             self.size = _size(self.binary)
             self._start = self.binary.tell()
@@ -110,15 +115,19 @@ class CsvFile:
         self.raw_width = len(raw_header)
         self.header_lines = self._reader.done
         self._bom_bytes = 3 if self.codec == "utf-8-sig" else 0
-        self.fallback_from = None
+        # set by fast.chunks where the careful path takes over: (byte offset, lines before it),
+        # (None, None) when it must read the whole file
+        self.fallback_from: tuple[int | None, int | None] | None = None
         self.parsed_to = 0  # bytes after the BOM the fast path has parsed (it reads with read_at)
 
     @property
     def encoding(self) -> str:
+        """The file's encoding as people know it (e.g. ``Windows-1252``)."""
         return encoding_label(self.codec)
 
     @property
     def bom(self) -> bool:
+        """Whether the file starts with a byte order mark."""
         return self.codec in ("utf-8-sig", "utf-16")
 
     def position(self) -> int:
@@ -249,10 +258,11 @@ class CsvFile:
         self._reader.done = self._reader.base = line
 
     def close(self) -> None:
+        """Detach the text layer and close the file if this object opened it."""
         text = getattr(self, "text", None)
         if text is not None:
             text.detach()
-            self.text = None
+            del self.text  # closed: nothing to detach again
         if self._owned:
             self.binary.close()
 

@@ -12,8 +12,9 @@ FALLBACK = "zonasi-cp1252"
 _BLANK_RUNS = re.compile(r"(?:\r\n|\r|\n)(?:[ \t]*(?:\r\n|\r|\n))+")
 
 
-def _cp1252_fallback(exc: UnicodeDecodeError):
+def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
     """Bytes that are not UTF-8 are read as Windows-1252 (latin-1 for its five holes)."""
+    assert isinstance(exc, UnicodeDecodeError)  # a handler for decoding only
     bad = exc.object[exc.start:exc.end]
     text = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in bad)
     return text, exc.end
@@ -41,7 +42,9 @@ def detect_encoding(head: bytes) -> tuple[str, str]:
 
 
 def encoding_label(codec: str) -> str:
-    return {"utf-8-sig": "UTF-8 (BOM)", "utf-8": "UTF-8", "utf-16": "UTF-16", "cp1252": "Windows-1252"}.get(codec, codec)
+    """The name people know for ``codec`` (``cp1252`` -> ``Windows-1252``), or ``codec`` itself."""
+    labels = {"utf-8-sig": "UTF-8 (BOM)", "utf-8": "UTF-8", "utf-16": "UTF-16", "cp1252": "Windows-1252"}
+    return labels.get(codec, codec)
 
 
 def detect_delimiter(sample: str) -> str:
