@@ -1,9 +1,11 @@
-"""The data zonasi serves, as OGC-shaped feature collections (sites, regencies, zones, reports, violations), and the dashboard's counts."""
+"""The data zonasi serves, as OGC-shaped feature collections (sites, regencies, zones, reports, violations),
+and the dashboard's counts."""
 from geo.lazy import lazy_exports
 
 __all__, __getattr__ = lazy_exports(__name__, {
     "collections": ["Collections", "ORDER"],
-    "features": ["CRS84", "Collection", "CollectionInfo", "FrameCollection", "Page", "Query", "frame_bbox", "parse_interval", "parse_list"],
+    "features": ["CRS84", "Collection", "CollectionInfo", "FrameCollection", "Page", "Query", "frame_bbox",
+                 "parse_interval", "parse_list"],
     "reports": ["store_collections"],
     "zones": ["ZonesCollection"],
     "stats": ["grouped_report_counts", "report_counts", "site_counts"],

@@ -23,6 +23,7 @@ REGENCY_PROPERTIES = {
 
 
 def sites_collection(engine) -> FrameCollection:
+    """The forbidden sites as an OGC collection, with each site's category label, buffer and regency."""
     sites = engine.layers.sites
     rules = engine.rules
     codes = sites["regency_code"] if "regency_code" in sites.columns else None
@@ -49,6 +50,7 @@ def sites_collection(engine) -> FrameCollection:
 
 
 def regencies_collection(engine) -> FrameCollection:
+    """The regency boundaries as an OGC collection, with each one's UTM zone and whether it has its own rules."""
     regencies = engine.layers.regencies
     own = set(engine.rules.model.regencies)
     frame = regencies.assign(utm_epsg=regencies["epsg"].astype(int),
@@ -83,16 +85,18 @@ class Collections:
         }
         self._store_collections = store_collections
         self._built: dict[str, Collection | None] = {}
+        self._stored: dict[str, Collection] | None = None  # the store's collections, once asked for
         self._lock = threading.Lock()
 
     def _store(self) -> dict[str, Collection]:
         if self._store_collections is None:
             return {}
-        if "__store__" not in self._built:
-            self._built["__store__"] = self._store_collections() or {}
-        return self._built["__store__"]
+        if self._stored is None:
+            self._stored = self._store_collections() or {}
+        return self._stored
 
     def get(self, cid: str) -> Collection | None:
+        """The collection ``cid`` (built on first request and kept), or None when there is none."""
         with self._lock:
             if cid in self._builders:
                 if cid not in self._built:
@@ -101,8 +105,11 @@ class Collections:
             return self._store().get(cid)
 
     def ids(self) -> list[str]:
+        """The ids of the collections that exist, in :data:`ORDER`."""
         return [cid for cid in ORDER if self.get(cid) is not None]
 
     def __iter__(self) -> Iterator[Collection]:
         for cid in self.ids():
-            yield self.get(cid)
+            collection = self.get(cid)
+            if collection is not None:  # ids() lists only those that exist
+                yield collection

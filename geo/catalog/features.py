@@ -53,15 +53,19 @@ class Query:
 
 @dataclass
 class Page:
+    """One page of features, with how many matched in all (when counted)."""
+
     features: list[dict]
     matched: int | None              # None: not counted (then ``more`` says if a next page exists)
     more: bool | None = None
 
     @property
     def returned(self) -> int:
+        """The number of features on this page."""
         return len(self.features)
 
     def has_next(self, offset: int) -> bool:
+        """Whether a page follows the one that starts at ``offset``."""
         if self.matched is None:
             return bool(self.more)
         return offset + self.returned < self.matched
@@ -84,11 +88,15 @@ class CollectionInfo:
 
 
 class Collection(Protocol):
+    """What every collection offers: its description, a page of features for a query, one feature by id."""
+
     info: CollectionInfo
 
-    def items(self, query: Query) -> Page: ...
+    def items(self, query: Query) -> Page:
+        """The page of features that ``query`` asks for."""
 
-    def item(self, fid: str, private: bool = False) -> dict: ...
+    def item(self, fid: str, private: bool = False) -> dict:
+        """The feature ``fid`` as a GeoJSON dict; :class:`NotFound` when there is none."""
 
 
 # -- query parsing helpers (shared by every front end) -----------------------------------------
@@ -117,7 +125,7 @@ def _instant(text: str, *, end: bool) -> dt.datetime | None:
     try:
         if len(text) == 10:
             day = dt.date.fromisoformat(text)
-            return dt.datetime.combine(day, dt.time.max if end else dt.time.min, dt.timezone.utc)
+            return dt.datetime.combine(day, dt.time.max if end else dt.time.min, dt.UTC)
         value = dt.datetime.fromisoformat(text)
     except ValueError:
         raise InputError(f"datetime {text!r} is not RFC 3339; use 2024-01-05 or 2024-01-05T10:00:00Z",
@@ -125,17 +133,17 @@ def _instant(text: str, *, end: bool) -> dt.datetime | None:
     return utc(value)
 
 
-_UTC_MIN = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
-_UTC_MAX = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+_UTC_MIN = dt.datetime.min.replace(tzinfo=dt.UTC)
+_UTC_MAX = dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
 def utc(value: dt.datetime) -> dt.datetime:
     """An instant in UTC (naive = UTC). One that UTC cannot hold (``0001-01-01T00:00+01:00`` is
     in year 0) becomes the first or last instant Python can hold: no timestamp lies between."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC)
     try:
-        return value.astimezone(dt.timezone.utc)
+        return value.astimezone(dt.UTC)
     except OverflowError:
         return _UTC_MIN if value.year == dt.MINYEAR else _UTC_MAX
 
@@ -166,7 +174,7 @@ def in_interval(stamps: Sequence[dt.datetime | None], interval: Interval | None)
         if stamp is None:
             continue
         if stamp.tzinfo is None:
-            stamp = stamp.replace(tzinfo=dt.timezone.utc)
+            stamp = stamp.replace(tzinfo=dt.UTC)
         out[i] = (start is None or stamp >= start) and (end is None or stamp <= end)
     return out
 
@@ -203,6 +211,7 @@ def rounded(geoms: np.ndarray) -> np.ndarray:
 
 
 def bbox_boxes(bbox) -> list:
+    """Shapely boxes for a lon/lat ``bbox``: two when it crosses the antimeridian (west > east)."""
     west, south, east, north = bbox
     if west <= east:
         return [shapely.box(west, south, east, north)]
@@ -276,6 +285,7 @@ class FrameCollection:
         return Page([self._feature(int(i), query.properties, zoom) for i in page], len(selected))
 
     def item(self, fid: str, private: bool = False) -> dict:
+        """The feature ``fid`` as a GeoJSON dict; :class:`NotFound` when there is none."""
         i = self._index.get(str(fid))
         if i is None:
             raise NotFound(f"no feature {fid!r} in collection {self.info.id!r}", collection=self.info.id,
@@ -296,14 +306,15 @@ class FrameCollection:
         """The GeoJSON texts of the geometries (simplified for ``zoom``; ``null`` for those not in
         lon/lat range) and their vertex counts; each level is computed for the whole collection on
         first use and kept."""
-        key = None if zoom_tolerance(zoom) is None else int(zoom)
+        key = None if zoom is None or zoom_tolerance(zoom) is None else int(zoom)
         found = self._json.get(key)
         if found is None:
             with self._lock:
                 found = self._json.get(key)
                 if found is None:
                     geoms = self._geoms[self._ok]
-                    geoms = rounded(geoms) if key is None else simplified(geoms, zoom_tolerance(key))
+                    tolerance = zoom_tolerance(key)  # None exactly where key is
+                    geoms = rounded(geoms) if tolerance is None else simplified(geoms, tolerance)
                     texts = np.full(len(self), "null", dtype=object)
                     vertices = np.zeros(len(self), dtype="int64")
                     if len(geoms):
@@ -341,6 +352,7 @@ def simplified(geoms: np.ndarray, tolerance: float) -> np.ndarray:
 
 
 def check_properties(info: CollectionInfo, properties: tuple[str, ...] | None) -> None:
+    """Refuse (:class:`InputError`) ``properties`` that the collection does not have."""
     if properties is None:
         return
     unknown = [p for p in properties if p not in info.properties]
@@ -355,4 +367,5 @@ def frame_bbox(frame) -> tuple[float, float, float, float] | None:
     ok = lonlat_ok(geoms)
     if not ok.any():
         return None
-    return tuple(round(float(v), DECIMALS) for v in shapely.total_bounds(geoms[ok]))
+    west, south, east, north = (round(float(v), DECIMALS) for v in shapely.total_bounds(geoms[ok]))
+    return west, south, east, north

@@ -7,8 +7,8 @@ since/until on ``reported_at``.
 """
 from __future__ import annotations
 
-from geo.errors import NotFound
 from geo.catalog.features import CollectionInfo, Page, Query, check_properties
+from geo.errors import NotFound
 from geo.store import ReportFilter
 
 QUERYABLES = ("regency", "category", "status", "verdict", "overdue")
@@ -26,6 +26,7 @@ FILTERS = ("regency (code or name), category, status, verdict, overdue=true; dat
 
 
 class StoreCollection:
+    """Stored reports (all of them, or only violations) as an OGC collection read from the store."""
     def __init__(self, store, info: CollectionInfo, violations_only: bool):
         self.store = store
         self.info = info
@@ -37,6 +38,7 @@ class StoreCollection:
         return self.store.list_reports(filters, limit=limit, offset=offset, private=private)
 
     def items(self, query: Query) -> Page:
+        """One page of the reports matching ``query`` (filters, bbox, interval, paging)."""
         check_properties(self.info, query.properties)
         filters = ReportFilter.from_params(dict(query.filters))
         since, until = query.interval or (None, None)
@@ -45,6 +47,7 @@ class StoreCollection:
         return Page([self._feature(row, query.properties) for row in rows], matched)
 
     def item(self, fid: str, private: bool = False) -> dict:
+        """The report ``fid`` as a GeoJSON feature; :class:`NotFound` when there is none."""
         rows, _ = self._list(ReportFilter(ids=(str(fid),)), 1, 0, private)
         if not rows:
             raise NotFound(f"no feature {fid!r} in collection {self.info.id!r}", collection=self.info.id,

@@ -46,7 +46,10 @@ def site_counts(layers: Layers) -> dict:
 def report_counts(rows: Iterable[dict]) -> dict:
     """Reports (dicts with status, regency_code, regency_name, category, apk_type) counted in
     Python: the reference for :func:`grouped_report_counts` (the dashboard counts in SQL)."""
-    status, category, apk_type, regency = Counter(), Counter(), Counter(), Counter()
+    status: Counter[str | None] = Counter()
+    apk_type: Counter[str | None] = Counter()
+    category: Counter[str] = Counter()
+    regency: Counter[str] = Counter()
     names: dict[str, str] = {}
     for row in rows:
         status[row.get("status")] += 1

@@ -14,9 +14,20 @@ import json
 import numpy as np
 import shapely
 
+from geo.catalog.features import (
+    CollectionInfo,
+    Page,
+    Query,
+    bbox_boxes,
+    check_properties,
+    finite,
+    frame_bbox,
+    lonlat_ok,
+    parse_list,
+    rounded,
+    within_budget,
+)
 from geo.errors import InputError, NotFound, TooLarge
-from geo.catalog.features import (CollectionInfo, Page, Query, bbox_boxes, check_properties, finite, frame_bbox,
-                       lonlat_ok, parse_list, rounded, within_budget)
 from geo.rules.model import CATEGORIES
 
 PROPERTIES = {"regency_code": "string", "kind": "string", "category": "string", "label": "string",
@@ -27,6 +38,7 @@ MAX_FRESH_REGENCIES = 6   # regencies whose zones one request may make (about 0.
 
 
 class ZonesCollection:
+    """Exclusion zones (each category's sites buffered, per regency) as an OGC collection."""
     def __init__(self, engine, cache):
         self.engine = engine
         self.cache = cache          # a geo.zones.exclusion.ExclusionZoneCache (shared with /api/zones.geojson)
@@ -142,6 +154,7 @@ class ZonesCollection:
         return Page([f for f, _ in page[:within_budget([v for _, v in page])]], None, more=True)
 
     def item(self, fid: str, private: bool = False) -> dict:
+        """The zone ``fid`` (``<regency code>-<category>``) as a GeoJSON feature; :class:`NotFound` otherwise."""
         code, _, category = str(fid).partition("-")
         if self.engine.regency_index(code) is not None:
             for feature, _ in self._features(code, None):
