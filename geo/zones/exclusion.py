@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.catalog.features import parse_list
 from geo.crs import Projector, utm_scale
 from geo.errors import InputError, NotFound
-from geo.catalog.features import parse_list
 from geo.rules.model import CATEGORIES
 
 if TYPE_CHECKING:
@@ -49,9 +49,11 @@ class RegencyFrame:
         self.k = float(utm_scale(centre.x, self.geometry.centroid.y))
 
     def forward(self, geoms):
+        """``geoms`` from lon/lat into the regency's UTM zone (metres)."""
         return shapely.transform(geoms, lambda xy: np.column_stack(self._fwd.transform(xy[:, 0], xy[:, 1])))
 
     def inverse(self, geoms):
+        """``geoms`` from the regency's UTM zone back to lon/lat."""
         return shapely.transform(geoms, lambda xy: np.column_stack(self._inv.transform(xy[:, 0], xy[:, 1])))
 
 
@@ -161,6 +163,7 @@ class ExclusionZoneCache:
         self._lock = threading.Lock()
 
     def get(self, code: str) -> gpd.GeoDataFrame:
+        """The exclusion zones of regency ``code``, made on first request and kept."""
         zones = self._zones.get(code)
         if zones is None:
             with self._lock:

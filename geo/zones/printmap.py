@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
+from matplotlib.artist import Artist
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -51,7 +52,7 @@ def render_map(engine: Engine, code: str, path: str | Path, *, bbox=None, lang: 
     ax.set_facecolor("#eef4f8")                       # sea / outside: pale blue
     _neighbours(ax, engine, frame, view)
     _polygon(ax, frame.metric, facecolor="white", edgecolor="none", zorder=1)
-    handles = []
+    handles: list[Artist] = []
     for row in zones.itertuples():
         colour = COLOURS.get(row.category, "#888888")
         _polygon(ax, frame.forward(row.geometry), facecolor=colour, edgecolor=colour, alpha=0.45,
@@ -77,7 +78,7 @@ def render_map(engine: Engine, code: str, path: str | Path, *, bbox=None, lang: 
     legend = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.71, 0.9), fontsize=8,
                         frameon=False, title=catalog.get("zones.legend_title", lang), title_fontsize=10,
                         alignment="left")
-    legend.get_title().set_weight("bold")
+    legend.get_title().set_fontweight("bold")
     bases = [f"{r.label_en if english and r.label_en else r.label}: {r.legal_basis}"
              for r in zones.itertuples() if r.legal_basis]
     fig.text(0.71, 0.08, "\n".join(_wrap(b, 62) for b in bases[:8]), fontsize=6.5, va="bottom", color="#333333")
