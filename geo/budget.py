@@ -8,7 +8,7 @@ The clock is injectable, so a test reaches the limit by construction, never by t
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from geo.errors import Unavailable
 

@@ -14,6 +14,8 @@ ENV_PREFIX = "ZONASI_"
 
 @dataclass(frozen=True)
 class Settings:
+    """Every setting of zonasi with its default; each field is read from ``ZONASI_<NAME>``."""
+
     layers_dir: Path | None = None          # ZONASI_LAYERS; None = the bundled layers
     database_url: str | None = None         # ZONASI_DATABASE_URL; None = SQLite in instance_dir
     instance_dir: Path = Path("instance")   # ZONASI_INSTANCE: database, photos, uploads
@@ -30,6 +32,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ=None, **overrides) -> Settings:
+        """Settings from ``environ`` (default ``os.environ``) where set and not empty, then ``overrides``."""
         environ = os.environ if environ is None else environ
         names = {"layers_dir": "LAYERS", "instance_dir": "INSTANCE"}
         values = {}
@@ -42,10 +45,12 @@ class Settings:
 
     @property
     def sqlite_path(self) -> Path:
+        """The SQLite database file used when no ``database_url`` is set."""
         return self.instance_dir / "zonasi.db"
 
     @property
     def effective_database_url(self) -> str:
+        """The SQLAlchemy URL to open: ``database_url``, or SQLite in ``instance_dir``."""
         return self.database_url or f"sqlite:///{self.sqlite_path.resolve()}"
 
 

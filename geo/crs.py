@@ -40,16 +40,18 @@ def utm_scale(easting, lat) -> np.ndarray:
 class Projector:
     """Transformers from WGS 84 to metric CRSs, made once per EPSG code and kept."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._forward: dict[int, pyproj.Transformer] = {}
         self._inverse: dict[int, pyproj.Transformer] = {}
 
     def forward(self, epsg: int) -> pyproj.Transformer:
+        """The WGS 84 (lon/lat) -> ``epsg`` transformer, axes in x/y order."""
         if epsg not in self._forward:
             self._forward[epsg] = pyproj.Transformer.from_crs(4326, epsg, always_xy=True)
         return self._forward[epsg]
 
     def inverse(self, epsg: int) -> pyproj.Transformer:
+        """The ``epsg`` -> WGS 84 (lon/lat) transformer, axes in x/y order."""
         if epsg not in self._inverse:
             self._inverse[epsg] = pyproj.Transformer.from_crs(epsg, 4326, always_xy=True)
         return self._inverse[epsg]

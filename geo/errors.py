@@ -50,11 +50,15 @@ class ConfigError(ZonasiError, ValueError):
 
 
 class NotFound(ZonasiError, LookupError):
+    """What was asked for does not exist (HTTP 404)."""
+
     status = 404
     code = "not-found"
 
 
 class Conflict(ZonasiError):
+    """The request clashes with the current state, e.g. a report's workflow step (HTTP 409)."""
+
     status = 409
     code = "conflict"
 

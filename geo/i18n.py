@@ -17,6 +17,7 @@ class Catalog:
 
     @cached_property
     def messages(self) -> dict[str, dict[str, str]]:
+        """Messages by language, then key, read from ``geo/locales/<lang>.toml``."""
         out = {}
         for lang in LANGUAGES:
             text = resources.files("geo.locales").joinpath(f"{lang}.toml").read_text("utf-8")
@@ -32,6 +33,7 @@ class Catalog:
         return DEFAULT_LANGUAGE
 
     def get(self, key: str, lang: str | None = None, **values) -> str:
+        """The message ``key`` in ``lang`` (falling back to Indonesian), filled with ``values``."""
         lang = self.language(lang)
         text = self.messages[lang].get(key) or self.messages[DEFAULT_LANGUAGE].get(key)
         if text is None:
