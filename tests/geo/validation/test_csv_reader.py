@@ -5,7 +5,7 @@ import pytest
 
 from geo.validation.reading import CsvFile, UnreadableFile, detect
 
-DATA = __import__("pathlib").Path(__file__).parent / "data" / "csv"
+DATA = __import__("pathlib").Path(__file__).resolve().parents[2] / "data" / "csv"
 
 
 def rows(source, chunk_rows=1000):

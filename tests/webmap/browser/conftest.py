@@ -15,8 +15,8 @@ import pytest
 from geo.config import Settings
 from zonasi.testing.browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, only_loopback
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-VENDOR = Path(__file__).resolve().parents[2] / "webmap" / "static" / "vendor"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+VENDOR = Path(__file__).resolve().parents[3] / "webmap" / "static" / "vendor"
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
 

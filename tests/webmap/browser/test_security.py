@@ -19,7 +19,7 @@ from .conftest import new_page, screenshot, serve
 
 pytestmark = pytest.mark.browser
 
-CORPUS = Path(__file__).resolve().parent.parent / "data" / "xss_payloads.txt"
+CORPUS = Path(__file__).resolve().parents[2] / "data" / "xss_payloads.txt"
 CENTRE = (-6.40, 108.33)         # (lat, lon) in Indramayu (32.12), ~1 km from the nearest school
 IN_CAMPAIGN = "2024-01-10T09:00:00+07:00"
 FLAG_SCRIPT = """

@@ -82,7 +82,7 @@ def test_regency_override_and_categories_and_bbox(tmp_path):
 
 
 def test_a_site_across_the_border_gives_a_clipped_zone(tmp_path):
-    from test_osm import BORDER, OUT, _lonlat
+    from tests.geo.layers.test_osm import BORDER, OUT, _lonlat
 
     sites = gpd.GeoDataFrame({"name": ["SD seberang"], "category": ["school"]},
                              geometry=[Point(_lonlat(BORDER + 30 * OUT))], crs=4326)

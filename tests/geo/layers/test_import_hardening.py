@@ -22,7 +22,7 @@ import shapely
 from click.testing import CliRunner
 from osmium.osm.mutable import Node
 from shapely.geometry import LineString, Point
-from test_osm import write_pbf
+from tests.geo.layers.test_osm import write_pbf
 
 from geo import InputError, load_layers
 from geo.errors import TooLarge, Unavailable
@@ -253,7 +253,7 @@ os.kill(os.getpid(), signal.SIGKILL)
 
 def test_a_killed_write_leaves_a_partial_file_that_the_next_import_removes(tmp_path, layers_dir):
     stale = layers_dir / "sites" / f".poi.parquet.999999-deadbeef{PARTIAL}"
-    killed = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(stale)], cwd=Path(__file__).parents[1])
+    killed = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(stale)], cwd=Path(__file__).resolve().parents[3])
     assert killed.returncode == -signal.SIGKILL
     assert stale.exists()
     load_layers(layers_dir)                                 # not taken for a sites file meanwhile
@@ -308,7 +308,7 @@ def test_disk_refusing_the_write_midway_is_a_one_line_error_and_leaves_nothing(t
     source.write_bytes(_geojson(50))
     run = subprocess.run([sys.executable, "-c", LIMITED_CLI, "layers", "import", str(source), "--category",
                           "school", "--replace", "--layers", str(layers_dir), "--lang", "en"],
-                         cwd=Path(__file__).parents[1], env=env, capture_output=True, text=True)
+                         cwd=Path(__file__).resolve().parents[3], env=env, capture_output=True, text=True)
     assert run.returncode == 2, run.stderr
     assert "Traceback" not in run.stderr and run.stderr.count("\n") == 1, run.stderr
     assert "cannot write" in run.stderr and "File too large" in run.stderr

@@ -28,7 +28,7 @@ from geo.store.faults import StorageFull
 from webmap import create_app
 from zonasi.testing.reports import ALLOWED, VIOLATION, photo, report
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()

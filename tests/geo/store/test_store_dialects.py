@@ -21,7 +21,7 @@ from geo.store.rechecks import ReportVerdict
 from zonasi.testing.reports import VIOLATION, report
 
 BACKENDS = [(SQLite(), sqlite.dialect()), (PostgreSQL(), postgresql.dialect())]
-STORE = Path(__file__).resolve().parent.parent / "geo" / "store"
+STORE = Path(__file__).resolve().parents[3] / "geo" / "store"
 
 
 @pytest.mark.parametrize("dialect, backend", BACKENDS, ids=["sqlite", "postgresql"])

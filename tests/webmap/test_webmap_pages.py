@@ -16,7 +16,7 @@ from geo.layers import Features
 from geo.layers.places import RegencyNames
 from geo.catalog.stats import report_counts, site_counts
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PAGES = ("/", "/batch", "/violations", "/dashboard")
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point
-from test_zones import LAT, LON, _offset
+from tests.geo.zones.test_zones import LAT, LON, _offset
 
 from geo import Engine, InputError, bundled_layers_dir, load_layers
 from geo.errors import TooLarge

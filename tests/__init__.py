@@ -1,0 +1,1 @@
+"""zonasi's tests, laid out like the packages they test."""
