@@ -38,8 +38,8 @@ class Migrator:
         self._lock = threading.Lock()
 
     @staticmethod
-    def head() -> str:
-        """The newest revision of the migrations."""
+    def head() -> str | None:
+        """The newest revision of the migrations (None if there were none)."""
         return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
     def current(self) -> str | None:

@@ -26,7 +26,7 @@ def is_full(exc: BaseException) -> bool:
     if isinstance(exc, OSError):
         return exc.errno in FULL_ERRNOS
     if isinstance(exc, sa.exc.DBAPIError):
-        return any(dialect.is_full(exc.orig) for dialect in DIALECTS)
+        return exc.orig is not None and any(dialect.is_full(exc.orig) for dialect in DIALECTS)
     return False
 
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Mapping
 
 import sqlalchemy as sa
 
@@ -20,6 +20,8 @@ TRUE, FALSE = ("true", "1", "yes", "ya"), ("false", "0", "no", "tidak")
 
 @dataclass(frozen=True)
 class ReportFilter:
+    """Which reports to select; empty fields select everything (a tuple matches any of its values)."""
+
     regency: tuple[str, ...] = ()      # Kemendagri codes ("32.12") or names, any of them
     category: tuple[str, ...] = ()     # category of the site that explains the verdict
     status: tuple[str, ...] = ()       # workflow statuses
@@ -48,9 +50,11 @@ class ReportFilter:
         )
 
     def but(self, **changes) -> ReportFilter:
+        """A copy of this filter with ``changes`` (field=value) applied."""
         return replace(self, **changes)
 
-    def clauses(self, now: dt.datetime) -> list:
+    def clauses(self, now: dt.datetime) -> list[sa.ColumnElement[bool]]:
+        """The SQL conditions on :class:`Report` (to AND together); ``now`` decides what is overdue."""
         r = Report
         out = []
         if self.regency:
@@ -94,7 +98,8 @@ def _choices(raw, name: str, allowed) -> tuple[str, ...]:
     return values
 
 
-def parse_bool(raw, name: str) -> bool | None:
+def parse_bool(raw: object, name: str) -> bool | None:
+    """A yes/no query parameter (true/1/yes/ya, false/0/no/tidak); None when absent or empty."""
     if raw is None or raw == "":
         return None
     text = str(raw).strip().lower()

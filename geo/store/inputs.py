@@ -21,6 +21,8 @@ ALIASES = {"type": "apk_type", "apk": "apk_type", "longitude": "lon", "lng": "lo
 
 @dataclass(frozen=True)
 class ReportInput:
+    """A report as the client sent it, parsed and checked (not yet judged or stored)."""
+
     apk_type: str
     lon: float | None
     lat: float | None
@@ -40,6 +42,8 @@ class ReportInput:
 
 
 def parse_report(data: dict) -> ReportInput:
+    """A client's JSON report (field aliases accepted) as a :class:`ReportInput`, or an
+    InputError naming the field to fix."""
     if not isinstance(data, dict):
         raise InputError("a report is a JSON object with apk_type, lon, lat, ...")
     values = {}
@@ -60,7 +64,8 @@ def parse_report(data: dict) -> ReportInput:
         raise InputError("give both lon and lat, or neither (then the photo's GPS position is used)",
                          field="lon" if lon is None else "lat")
     texts = {name: _text(values, name) for name in TEXT_LIMITS}
-    return ReportInput(apk_type=apk_type, lon=lon, lat=lat, accuracy_m=_number(values, "accuracy_m", *RANGES["accuracy_m"]),
+    return ReportInput(apk_type=apk_type, lon=lon, lat=lat,
+                       accuracy_m=_number(values, "accuracy_m", *RANGES["accuracy_m"]),
                        reported_at=parse_time(values.get("reported_at"), "reported_at"),
                        id=_uuid(values.get("id")), **texts)
 
@@ -142,9 +147,9 @@ def parse_time(raw, name: str, *, end_of_day: bool = False) -> dt.datetime | Non
             raise InputError(f"{name}={text!r} is not a date or time; use ISO 8601 like 2024-01-15T08:30:00+07:00",
                              field=name) from None
     if value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC)
     try:  # 0001-01-01T00:00:00+01:00 is before the first representable UTC time
-        return value.astimezone(dt.timezone.utc)
+        return value.astimezone(dt.UTC)
     except OverflowError:
         raise InputError(f"{name}={raw!s:.40} is outside the years 1..9999 in UTC",
                          message_id="reports.time_range", message_values={"field": name},

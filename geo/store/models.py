@@ -7,6 +7,7 @@ The models are the same on SQLite and PostgreSQL. On PostgreSQL the migration ad
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -26,15 +27,15 @@ class UTCDateTime(sa.TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
-        value = value.astimezone(dt.timezone.utc)
+            value = value.replace(tzinfo=dt.UTC)
+        value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect_for(dialect).naive_datetimes else value
 
     def process_result_value(self, value, dialect):
         """A timezone-aware UTC datetime."""
         if value is None:
             return None
-        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def _check_in(column: str, values) -> str:
@@ -42,10 +43,14 @@ def _check_in(column: str, values) -> str:
 
 
 class Base(DeclarativeBase):
-    pass
+    """The store's declarative base: one metadata for every table."""
+
+    __table__: ClassVar[sa.Table]  # every model maps one Table (SQLAlchemy types it as any FromClause)
 
 
 class Report(Base):
+    """A submitted report: where, what, by whom, its verdict at submission and its workflow status."""
+
     __tablename__ = "reports"
     __table_args__ = (
         sa.CheckConstraint(_check_in("apk_type", APK_TYPES), name="ck_reports_apk_type"),

@@ -32,6 +32,8 @@ class PhotoTooLarge(TooLarge, InputError):
 
 @dataclass(frozen=True)
 class Photo:
+    """A validated photo: its bytes, file suffix and media type, and its EXIF GPS position if any."""
+
     data: bytes
     suffix: str
     media_type: str
@@ -41,6 +43,7 @@ class Photo:
 
     @property
     def sha256(self) -> str:
+        """The SHA-256 (hex) of the photo's bytes."""
         return hashlib.sha256(self.data).hexdigest()
 
 
@@ -156,11 +159,13 @@ class PhotoStore:
         return rel
 
     def path(self, rel: str) -> Path:
+        """The file of a stored photo's relative path; an InputError if it points outside the folder."""
         path = (self.root / rel).resolve()
         if self.root.resolve() not in path.parents:
             raise InputError(f"photo path {rel!r} is outside the photo folder")
         return path
 
     def discard(self, rel: str | None) -> None:
+        """Delete a stored photo (nothing for None or a file already gone)."""
         if rel:
             self.path(rel).unlink(missing_ok=True)

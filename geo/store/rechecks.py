@@ -45,6 +45,8 @@ class ReportVerdict(Base):
 
 @dataclass
 class RecheckResult:
+    """What :func:`recheck` did: the versions judged under, counts, and the verdicts that changed."""
+
     rules_version: str
     layers_version: str
     open_reports: int = 0
@@ -84,7 +86,7 @@ def recheck(store, *, dry_run: bool = False) -> RecheckResult:
     batch = engine.check_many([r["lon"] for r in todo], [r["lat"] for r in todo],
                               ats=[r["reported_at"].date() for r in todo],
                               accuracy_m=[np.nan if r["accuracy_m"] is None else r["accuracy_m"] for r in todo])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     inserts = []
     for i, row in enumerate(todo):
         verdict = batch.verdict(i)

@@ -134,8 +134,8 @@ class Store:
             stored["verdict"] = values["verdict"]
             return Submission(stored, True)
         self.photos.discard(photo_rel)
-        existing = self._by_key(scope, key) if key else None
-        if existing is None:  # the client's own id is taken (by another token, or without a key)
+        if not key or (existing := self._by_key(scope, key)) is None:
+            # the client's own id is taken (by another token, or without a key)
             raise Conflict("a report with this id already exists; send a new id (or none)",
                            message_id="reports.id_taken", field="id")
         return Submission(self._replay(existing, fingerprint, key), False)
@@ -186,7 +186,7 @@ class Store:
             layers_version=verdict.layers_version or self.engine.layers_version,
         )
 
-    def _by_key(self, scope: str, key: str):
+    def _by_key(self, scope: str, key: str) -> sa.RowMapping | None:
         with self.db.connect() as connection:
             return connection.execute(sa.select(Report.__table__).where(
                 Report.idempotency_scope == scope, Report.idempotency_key == key)).mappings().first()

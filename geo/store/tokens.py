@@ -51,7 +51,7 @@ class Tokens:
         with self.dialect.writer(self.db).begin() as connection:
             connection.execute(sa.insert(Token.__table__).values(
                 name=name, role=role, token_hash=hash_token(token),
-                created_at=dt.datetime.now(dt.timezone.utc)))
+                created_at=dt.datetime.now(dt.UTC)))
         return token
 
     def authenticate(self, token: str | None) -> Identity | None:
@@ -79,6 +79,6 @@ class Tokens:
         with self.dialect.writer(self.db).begin() as connection:
             done = connection.execute(sa.update(Token.__table__).where(
                 Token.id == token_id, Token.revoked_at.is_(None)).values(
-                revoked_at=dt.datetime.now(dt.timezone.utc))).rowcount
+                revoked_at=dt.datetime.now(dt.UTC))).rowcount
         if not done:
             raise NotFound(f"there is no active token with id {token_id}", id=token_id)

@@ -8,6 +8,7 @@ from geo.engine.verdict import Hit, Regency, Verdict
 
 
 def stored_verdict(data: dict) -> Verdict:
+    """The :class:`Verdict` of its stored JSON (``Verdict.to_dict()``); unknown keys are ignored."""
     hit_fields = {f.name for f in fields(Hit)}
 
     def hit(value):

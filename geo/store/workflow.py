@@ -37,6 +37,7 @@ VIOLATION_VERDICTS = ("violation", "outside_period")
 
 
 def allowed_from(status: str) -> tuple[str, ...]:
+    """The statuses a report in ``status`` may move to (none from a final one)."""
     return TRANSITIONS.get(status, ())
 
 
@@ -53,6 +54,7 @@ def check_transition(current: str, new: str) -> None:
 
 
 def normalise_apk_type(value: str) -> str | None:
+    """The canonical APK type of a client's word for it (case, spacing and aliases aside), else None."""
     key = str(value).strip().lower()
     key = APK_ALIASES.get(key, key)
     return key if key in APK_TYPES else None

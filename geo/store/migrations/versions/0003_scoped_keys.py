@@ -37,7 +37,9 @@ def upgrade() -> None:
     else:
         for unique in sa.inspect(bind).get_unique_constraints("reports"):
             if unique["column_names"] == ["idempotency_key"]:
-                op.drop_constraint(unique["name"], "reports", type_="unique")
+                name = unique["name"]
+                assert name is not None, "PostgreSQL names every constraint"
+                op.drop_constraint(name, "reports", type_="unique")
         op.create_unique_constraint(SCOPED, "reports", ["idempotency_scope", "idempotency_key"])
     # EXIF accuracies the API would have refused (NaN from a 0/0 rational breaks every JSON page
     # on PostgreSQL, which stores NaN; SQLite stored NULL) are dropped, as they now are on input.
