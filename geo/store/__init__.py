@@ -5,31 +5,20 @@ history, photo, tokens), :class:`ReportFilter`, re-judging (:func:`recheck`), st
 (:class:`StorageFull`), the workflow constants, and each backend's :class:`Dialect` (chosen by
 :func:`dialect_for`; what differs between the databases lives there and nowhere else).
 """
-from geo.store.database import Migrator, create_engine, parse_url
-from geo.store.dialects import Dialect, dialect_for
-from geo.store.faults import StorageFull, full_is_unavailable
-from geo.store.filters import ReportFilter, parse_bbox, parse_bool
-from geo.store.inputs import FIELDS, RANGES, TEXT_LIMITS, ReportInput, parse_report, parse_time, storable_text
-from geo.store.models import Report
-from geo.store.photos import read_photo
-from geo.store.rechecks import RecheckResult, later_verdicts, recheck
-from geo.store.store import Store, Submission
-from geo.store.tokens import Identity, hash_token
-from geo.store.verdicts import stored_verdict
-from geo.store.workflow import (
-    APK_TYPES,
-    ROLES,
-    STATUS_ROLES,
-    TRANSITIONS,
-    VIOLATION_VERDICTS,
-    WORKFLOW_STATUSES,
-    allowed_from,
-)
+from geo.lazy import lazy_exports
 
-__all__ = [
-    "APK_TYPES", "Dialect", "FIELDS", "Identity", "Migrator", "RANGES", "ROLES", "RecheckResult", "Report",
-    "ReportFilter", "ReportInput", "STATUS_ROLES", "StorageFull", "Store", "Submission", "TEXT_LIMITS", "TRANSITIONS",
-    "VIOLATION_VERDICTS", "WORKFLOW_STATUSES", "allowed_from", "create_engine", "dialect_for", "full_is_unavailable",
-    "hash_token", "later_verdicts", "parse_bbox", "parse_bool", "parse_report", "parse_time", "parse_url",
-    "read_photo", "recheck", "storable_text", "stored_verdict",
-]
+__all__, __getattr__ = lazy_exports(__name__, {
+    "database": ["Migrator", "create_engine", "parse_url"],
+    "dialects": ["Dialect", "dialect_for"],
+    "faults": ["StorageFull", "full_is_unavailable"],
+    "filters": ["ReportFilter", "parse_bbox", "parse_bool"],
+    "inputs": ["FIELDS", "RANGES", "TEXT_LIMITS", "ReportInput", "parse_report", "parse_time", "storable_text"],
+    "models": ["Report"],
+    "photos": ["read_photo"],
+    "rechecks": ["RecheckResult", "later_verdicts", "recheck"],
+    "store": ["Store", "Submission"],
+    "tokens": ["Identity", "hash_token"],
+    "verdicts": ["stored_verdict"],
+    "workflow": ["APK_TYPES", "ROLES", "STATUS_ROLES", "TRANSITIONS", "VIOLATION_VERDICTS", "WORKFLOW_STATUSES",
+                 "allowed_from"],
+})
