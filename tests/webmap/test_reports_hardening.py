@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
-from geo.config import Settings
 from geo.catalog.stats import grouped_report_counts, report_counts
+from geo.config import Settings
 from geo.store import Store, parse_time
 from geo.store.faults import StorageFull
 from webmap import create_app

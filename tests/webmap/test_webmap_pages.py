@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from geo.catalog.stats import report_counts, site_counts
 from geo.layers import Features
 from geo.layers.places import RegencyNames
-from geo.catalog.stats import report_counts, site_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ("/", "/batch", "/violations", "/dashboard")

@@ -35,7 +35,7 @@ def test_engine_is_safe_from_many_threads(engine):
     for t in threads:
         t.join()
     assert errors == [] and len(results) == 8 * 150
-    for (seed, lon, lat), status in list(results.items())[::50]:
+    for (_seed, lon, lat), status in list(results.items())[::50]:
         assert engine.check(lon, lat).status == status
 
 

@@ -97,7 +97,7 @@ def assert_metres(got: float, truth: float) -> None:
 
 def _sites():
     rows = []
-    for i, (code, lon, lat, _) in enumerate(PLACES):
+    for i, (_code, lon, lat, _) in enumerate(PLACES):
         rows.append({"site_id": f"pt-{i}", "name": f"Masjid {i}", "category": "place_of_worship",
                      "geometry": Point(lon, lat)})
         far = _fwd(lon, lat, 90, 2000)

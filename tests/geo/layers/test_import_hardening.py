@@ -22,14 +22,14 @@ import shapely
 from click.testing import CliRunner
 from osmium.osm.mutable import Node
 from shapely.geometry import LineString, Point
-from tests.geo.layers.test_osm import write_pbf
 
 from geo import InputError, load_layers
 from geo.errors import TooLarge, Unavailable
-from geo.layers.importing.limits import check_zip
-from geo.layers.importing.files import ImportOptions, import_file
 from geo.layers.directory import PARTIAL, locked_new_file, remove_stale_partials, write_sites
+from geo.layers.importing.files import ImportOptions, import_file
+from geo.layers.importing.limits import check_zip
 from geo.layers.importing.osm import import_osm
+from tests.geo.layers.test_osm import write_pbf
 from zonasi.cli import cli
 from zonasi.testing.layers import make_layers_dir
 

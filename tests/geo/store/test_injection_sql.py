@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from geo.store.tokens import hash_token
-
 from webmap import create_app
 from zonasi.testing.reports import ALLOWED, VIOLATION, report
 

@@ -97,7 +97,7 @@ def test_photo_must_be_a_small_jpeg_or_png(store, tmp_path):
 def test_workflow_moves_and_deadline(store, engine):
     rid = store.submit(report()).report["id"]
     store.transition(rid, "verified", actor="Bawaslu Indramayu", role="bawaslu", note="foto jelas")
-    before = dt.datetime.now(dt.timezone.utc)
+    before = dt.datetime.now(dt.UTC)
     r = store.transition(rid, "notified", actor="Bawaslu Indramayu", role="bawaslu")
     deadline = dt.datetime.fromisoformat(r["deadline"].replace("Z", "+00:00"))
     expected = before + dt.timedelta(hours=engine.rules.notice_hours)
@@ -163,8 +163,8 @@ def test_filters(store, engine):
     assert ids(regency=("32.12",)) == {a, c} == ids(regency=("kabupaten indramayu",))
     assert ids(status=("notified",)) == {a}
     assert ids(verdict=("violation",)) == {a, b}
-    assert ids(since=dt.datetime(2024, 1, 20, tzinfo=dt.timezone.utc)) == {b}
-    assert ids(until=dt.datetime(2024, 1, 20, tzinfo=dt.timezone.utc)) == {a, c}
+    assert ids(since=dt.datetime(2024, 1, 20, tzinfo=dt.UTC)) == {b}
+    assert ids(until=dt.datetime(2024, 1, 20, tzinfo=dt.UTC)) == {a, c}
     assert ids(bbox=(108.0, -6.5, 108.5, -6.2)) == {a, c}
     assert ids(overdue=True) == set()
     assert {r["id"] for r in store.violations()[0]} == {a, b}
@@ -194,7 +194,7 @@ def test_filters_from_query_parameters_reject_nonsense():
     f = ReportFilter.from_params({"regency": "32.12,31.71", "overdue": "true", "bbox": "108,-7,109,-6",
                                   "until": "2024-01-31", "status": "notified"})
     assert f.regency == ("32.12", "31.71") and f.overdue is True and f.bbox == (108, -7, 109, -6)
-    assert f.until == dt.datetime(2024, 1, 31, 23, 59, 59, 999999, tzinfo=dt.timezone.utc)
+    assert f.until == dt.datetime(2024, 1, 31, 23, 59, 59, 999999, tzinfo=dt.UTC)
     for params, message in (({"status": "gone"}, "status='gone' is not one of"),
                             ({"bbox": "1,2,3"}, "bbox='1,2,3' must be 4 numbers"),
                             ({"overdue": "maybe"}, "overdue='maybe' is not true or false"),

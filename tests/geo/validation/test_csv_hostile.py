@@ -23,12 +23,19 @@ from hypothesis import strategies as st
 
 from geo.budget import Deadline, TimeBudgetSpent
 from geo.config import Settings
-from geo.validation.coords import MAX_CELL_CHARS, CoordinateError, parse_columns, parse_pair, parse_pair_column, parse_value
+from geo.exports.defuse import defuse_formula, defuse_formulas
+from geo.validation.coords import (
+    MAX_CELL_CHARS,
+    CoordinateError,
+    parse_columns,
+    parse_pair,
+    parse_pair_column,
+    parse_value,
+)
+from geo.validation.pipeline import Validator
 from geo.validation.reading import CsvFile
 from geo.validation.reading.dates import parse_dates
 from geo.validation.reading.reader import MAX_COLUMNS, MAX_HEADER_CHARS, TooWide, unique_column_names
-from geo.exports.defuse import defuse_formula, defuse_formulas
-from geo.validation.pipeline import Validator
 from webmap import create_app
 from zonasi.testing.layers import make_layers_dir
 
@@ -88,7 +95,7 @@ def test_pair_parser_work_does_not_grow_with_the_cell():
         assert coords.problems[0].code == "pair_too_long" and coords.problems[0].values["length"] == length
         assert coords.problems[1] is None and coords.lat[1] == -6.33
         calls.append(n)
-        for parse in (lambda: parse_pair(cell), lambda: parse_value(cell, "lat")):
+        for parse in (lambda cell=cell: parse_pair(cell), lambda cell=cell: parse_value(cell, "lat")):
             with pytest.raises(CoordinateError) as caught:
                 parse()
             assert caught.value.problem.code in ("pair_too_long", "value_too_long")
@@ -302,7 +309,7 @@ def test_results_csv_defuses_site_names_input_cells_and_header(tmp_path):
 
 
 def test_clean_results_are_unchanged_byte_for_byte(engine):
-    data = "Nama;Lintang;Bujur;Catatan\nA;-6,327;108,325;dekat pasar\nB;-6.4;108.4;\"koma, titik\"\n".encode()
+    data = b"Nama;Lintang;Bujur;Catatan\nA;-6,327;108,325;dekat pasar\nB;-6.4;108.4;\"koma, titik\"\n"
     out = io.BytesIO()
     Validator(engine, lang="en").run(data, out)
     lines = out.getvalue().decode().splitlines()

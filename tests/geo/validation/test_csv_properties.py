@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from geo.validation.reading import CsvFile, UnreadableFile, fast
-from geo.validation.reading.reader import BLANK
 from geo.exports.defuse import defuse_formula
 from geo.validation.pipeline import RESULT_COLUMNS, Validator
+from geo.validation.reading import CsvFile, UnreadableFile, fast
+from geo.validation.reading.reader import BLANK
 
 FIELD = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,7}", fullmatch=True)

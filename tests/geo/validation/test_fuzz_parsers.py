@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from geo import InputError
-from geo.validation.coords import parse_pair_column
+from geo.bbox import parse_bbox
 from geo.catalog.features import parse_interval
 from geo.store.filters import ReportFilter
 from geo.store.inputs import FIELDS, TEXT_LIMITS, parse_report
 from geo.store.photos import read_photo
-from geo.bbox import parse_bbox
+from geo.validation.coords import parse_pair_column
 
 NUMBERISH = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**20, 10**20),

@@ -7,8 +7,8 @@ import json
 import geopandas as gpd
 import pytest
 
-from geo.validation.reading import CsvFile, UnreadableFile
 from geo.validation.pipeline import RESULT_COLUMNS, Validator
+from geo.validation.reading import CsvFile, UnreadableFile
 
 OK = (-6.327, 108.325)          # 55 m from SD NEGERI MARGADADI III (limit 50 m)
 OUTSIDE = (-5.5, 108.0)         # Java Sea: in no regency

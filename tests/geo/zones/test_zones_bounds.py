@@ -13,14 +13,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point
-from tests.geo.zones.test_zones import LAT, LON, _offset
 
 from geo import Engine, InputError, bundled_layers_dir, load_layers
-from geo.errors import TooLarge
-from geo.config import Settings
-from geo.exports.writers import to_bytes
 from geo.catalog.features import CollectionInfo, FrameCollection, Query, frame_bbox, parse_interval, parse_list
+from geo.config import Settings
+from geo.errors import TooLarge
+from geo.exports.writers import to_bytes
 from geo.zones.exclusion import ExclusionZoneCache, select
+from tests.geo.zones.test_zones import LAT, LON, _offset
 from webmap import create_app
 from zonasi.testing.layers import make_layers_dir
 
@@ -115,7 +115,7 @@ def test_an_answer_past_the_vertex_limit_is_413(tmp_path, small_app):
     ("0001-01-01T00:00:00+14:00/9999-12-31T23:59:59-14:00", dt.datetime.min, dt.datetime.max),
 ])
 def test_extreme_datetimes_with_offsets_clamp_to_what_utc_holds(text, start, end):
-    utc = dt.timezone.utc
+    utc = dt.UTC
     assert parse_interval(text) == (start and start.replace(tzinfo=utc), end and end.replace(tzinfo=utc))
 
 
