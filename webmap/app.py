@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from geo import Engine
 from geo.config import Settings
@@ -27,11 +28,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or Settings.from_env()
     app = Flask(__name__, instance_path=str(settings.instance_dir.resolve()))
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_mb * 1024 * 1024
-    app.json.sort_keys = False
-    app.json.ensure_ascii = False
-    services = Services(settings=settings, engine=engine or Engine.from_directory(settings.layers_dir),
-                        catalog=Catalog())
-    services.store = Store.from_settings(settings, services.engine)
+    json = DefaultJSONProvider(app)  # Flask's default provider, made here to be typed as such
+    json.sort_keys = False
+    json.ensure_ascii = False
+    app.json = json
+    engine = engine or Engine.from_directory(settings.layers_dir)
+    services = Services(settings=settings, engine=engine, catalog=Catalog(),
+                        store=Store.from_settings(settings, engine))
     install(app, services)
     errors.register(app)
     security.register(app)

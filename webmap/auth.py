@@ -34,6 +34,7 @@ PERMISSIONS["admin"] = ALL
 
 
 def message(key: str, **values) -> str:
+    """The catalogue message ``key`` in the request's language (``?lang=``, else the configured one)."""
     s = services()
     return s.catalog.get(key, request.args.get("lang") or s.settings.language, **values)
 
@@ -59,6 +60,7 @@ def identity() -> Identity | None:
 
 
 def can(permission: str) -> bool:
+    """Whether the caller holds ``permission`` (False without a token; a bad token is still a 401)."""
     who = identity()
     return who is not None and permission in PERMISSIONS.get(who.role, ())
 

@@ -10,6 +10,7 @@ PROBLEM = "application/problem+json"
 
 
 def problem(status: int, title: str, detail: str, code: str | None = None, **extra):
+    """An RFC 9457 problem+json response for this request; ``extra`` members join the body."""
     body = {"type": f"about:blank#{code}" if code else "about:blank", "title": title,
             "status": status, "detail": detail, "instance": request.path, **extra}
     response = jsonify(body)
@@ -19,14 +20,17 @@ def problem(status: int, title: str, detail: str, code: str | None = None, **ext
 
 
 def register(app: Flask) -> None:
+    """Answer a ZonasiError with its status and code, an HTTP error with its own status, and anything
+    else with a logged 500, all as problem+json."""
     @app.errorhandler(ZonasiError)
     def _zonasi(exc: ZonasiError):
         details = {k: v for k, v in exc.details.items() if v is not None}
         s = app.extensions["zonasi"]
         detail = exc.text(s.catalog, request.args.get("lang") or s.settings.language)
         response = problem(exc.status, exc.code.replace("-", " ").capitalize(), detail, exc.code, **details)
-        if getattr(exc, "retry_after", None):
-            response.headers["Retry-After"] = str(exc.retry_after)
+        retry_after = getattr(exc, "retry_after", None)  # geo.Unavailable's
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
         return response
 
     @app.errorhandler(HTTPException)

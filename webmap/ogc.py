@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, request, stream_with_context, url_for
@@ -181,8 +182,8 @@ def items(collection_id: str):
         links.append(_link(_with(self_url, {"offset": max(0, query.offset - query.limit),
                                             "limit": query.limit}), "prev", GEOJSON, "Previous page"))
     links.extend(_alternates(info.id))
-    body = {"type": "FeatureCollection",
-            "timeStamp": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")}
+    stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    body: dict[str, Any] = {"type": "FeatureCollection", "timeStamp": stamp}
     if page.matched is not None:
         body["numberMatched"] = page.matched
     body.update(numberReturned=page.returned, links=links)
@@ -258,7 +259,8 @@ def _alternates(collection_id: str) -> list[dict]:
     """The violation exports (whole files, not pages), with the same filters."""
     if collection_id != "violations" or "reports.violations" not in current_app.view_functions:
         return []
-    args = {k: v for k, v in request.args.items() if k not in ("limit", "offset", "properties", "zoom", "f")}
+    args: dict[str, Any] = {k: v for k, v in request.args.items()
+                            if k not in ("limit", "offset", "properties", "zoom", "f")}
     if "datetime" in args:
         start, end = parse_interval(args.pop("datetime"))
         args.update({k: _iso(v) for k, v in (("since", start), ("until", end)) if v is not None})

@@ -47,6 +47,7 @@ def nonced(html) -> Markup:
 
 
 def policy(script_nonce: str | None) -> str:
+    """The Content-Security-Policy header value, allowing inline scripts that carry ``script_nonce``."""
     script = "'self'" + (f" 'nonce-{script_nonce}'" if script_nonce else "")
     directives = {
         "default-src": "'self'",
@@ -93,6 +94,7 @@ class SafeJSONProvider(DefaultJSONProvider):
     body) is a ValueError like any malformed JSON (then a 400), not a RecursionError (a 500)."""
 
     def loads(self, s, **kwargs):
+        """The parsed JSON; too deep a nesting is a ValueError."""
         try:
             return super().loads(s, **kwargs)
         except RecursionError:
@@ -100,6 +102,7 @@ class SafeJSONProvider(DefaultJSONProvider):
 
 
 def harden_json(app: Flask) -> None:
+    """Put a :class:`SafeJSONProvider` in ``app``, with the JSON settings of the one it replaces."""
     provider = SafeJSONProvider(app)
     for name in ("sort_keys", "ensure_ascii", "compact", "mimetype"):
         setattr(provider, name, getattr(app.json, name))
@@ -107,6 +110,8 @@ def harden_json(app: Flask) -> None:
 
 
 def register(app: Flask) -> None:
+    """Install the JSON hardening, the CSP nonce helpers for templates, the chunked-body limit and the
+    security headers on every response."""
     harden_json(app)
     app.jinja_env.globals["csp_nonce"] = nonce
     app.jinja_env.filters["nonced"] = nonced

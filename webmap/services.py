@@ -25,7 +25,7 @@ class Services:
     settings: Settings
     engine: Engine
     catalog: Catalog
-    store: Store | None = None   # reports and tokens (connects and migrates on first use)
+    store: Store   # reports and tokens (connects and migrates on first use)
     zones: ExclusionZoneCache | None = None  # exclusion zones per regency, for drawing (made on first request)
 
 

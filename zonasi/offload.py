@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 
-
 @dataclass(frozen=True)
 class Lane:
     """Route prefixes that share ``threads`` threads, with at most ``queue`` requests waiting."""
@@ -81,6 +80,8 @@ class Gate(_Lanes):
         self._slots = {lane.name: threading.BoundedSemaphore(lane.threads) for lane in lanes}
 
     def __call__(self, environ, start_response):
+        """A request outside every lane runs at once; a lane's request waits for one of its threads,
+        or is a 503 when the lane is full."""
         lane = self.lane(environ)
         if lane is None:
             return self.app(environ, start_response)
@@ -126,6 +127,8 @@ class Offload(_Lanes):
         return pool
 
     def __call__(self, environ, start_response):
+        """A request outside every lane runs at once; a lane's request has its body read here, then
+        runs in a thread of the lane's pool, or is a 503 when the lane is full."""
         lane = self.lane(environ)
         if lane is None:
             return self.app(environ, start_response)

@@ -31,7 +31,7 @@ def patch_for_gevent() -> None:
     monkey.patch_all(ssl=False)
 
 
-def worker_class(name: str, listeners: "Listeners | None" = None):
+def worker_class(name: str, listeners: Listeners | None = None):
     """gunicorn's worker class for ``name``; for gevent, one that does not patch again (the master
     has, see :func:`patch_for_gevent`), turns its listening sockets into gevent's and takes a
     peer's connections only once they have waited :attr:`Listeners.grace` seconds."""
@@ -130,6 +130,7 @@ class Listeners:
         worker.zonasi_peers = len(order) - 1
 
     def close(self) -> None:
+        """Close every slot's listening socket."""
         for sock in self.sockets:
             sock.close()
 

@@ -1,4 +1,5 @@
-"""Exports: the registry of file formats (GeoJSON, CSV, KML, GeoPackage), their writers, and defusing spreadsheet formulas."""
+"""Exports: the registry of file formats (GeoJSON, CSV, KML, GeoPackage), their writers, and defusing
+spreadsheet formulas."""
 from geo.lazy import lazy_exports
 
 __all__, __getattr__ = lazy_exports(__name__, {

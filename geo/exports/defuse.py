@@ -55,7 +55,7 @@ def _starts_like_formula(values: pa.Array) -> np.ndarray:
     """Which values start with one of :data:`FORMULA_START` (all ASCII: the first byte tells)."""
     if not len(values) or values.null_count == len(values):
         return np.zeros(len(values), dtype=bool)
-    width = np.int64 if pa.types.is_large_string(values.type) else np.int32
+    width: type[np.signedinteger] = np.int64 if pa.types.is_large_string(values.type) else np.int32
     offsets = np.frombuffer(values.buffers()[1], dtype=width)[values.offset:values.offset + len(values) + 1]
     data = values.buffers()[2]
     if data is None or not len(data):

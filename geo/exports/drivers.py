@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Union
+from typing import TYPE_CHECKING, BinaryIO
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # these writers is read by the command line's help, which must not pay for them.
 PRECISION = 7  # decimals of degrees: 1e-7 deg is about 1 cm (also geo.exports.frames.PRECISION)
 
-Destination = Union[str, Path, BinaryIO]
+Destination = str | Path | BinaryIO
 
 
 class ChunkWriter(ABC):
@@ -207,9 +207,11 @@ class CollectingChunks(ChunkWriter):
         self.frames: list[gpd.GeoDataFrame] = []
 
     def write(self, frame):
+        """Keep the chunk until :meth:`close`."""
         self.frames.append(frame)
 
     def close(self):
+        """Write the chunks kept, as one file; nothing when no chunk came."""
         if not self.frames:
             return
         import geopandas as gpd

@@ -21,7 +21,12 @@ from geo.exports.frames import empty_frame, prepared_frame
 def write_features(data: Any, fmt: str | Format | None, dest: str | Path | BinaryIO, *,
                    layer: str = "features", name_field: str | None = None) -> None:
     """Write features to a path or a binary file object. ``fmt`` None: from the path's suffix."""
-    f = format_for_path(dest) if fmt is None else get_format(fmt)
+    if fmt is None:
+        if not isinstance(dest, (str, Path)):
+            raise TypeError("a file object has no suffix to tell the format: give fmt")
+        f = format_for_path(dest)
+    else:
+        f = get_format(fmt)
     f.writer.write(prepared_frame(data), dest, layer=layer, name_field=name_field)
 
 

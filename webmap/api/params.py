@@ -11,6 +11,8 @@ from geo import InputError
 
 def number(name: str, *, low: float | None = None, high: float | None = None, required: bool = False,
            default: float | None = None, aliases: tuple[str, ...] = ()) -> float | None:
+    """The number in query parameter ``name`` (or an alias; a decimal comma is read too), within
+    ``low``..``high``; ``default`` when absent. A 400 when required and absent, not a number or out of range."""
     raw = next((request.args.get(n) for n in (name, *aliases) if request.args.get(n) not in (None, "")), None)
     if raw is None:
         if required:
@@ -26,6 +28,7 @@ def number(name: str, *, low: float | None = None, high: float | None = None, re
 
 
 def date(name: str) -> dt.date | None:
+    """The date (YYYY-MM-DD, or the date part of a timestamp) in query parameter ``name``; None when absent."""
     raw = request.args.get(name)
     if not raw:
         return None

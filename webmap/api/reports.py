@@ -100,6 +100,7 @@ def submit():
 
 @bp.get("/reports")
 def list_reports():
+    """The reports, newest first, with the reporter, one page (limit, offset) matching the filters."""
     auth.require("reports:list")
     limit, offset = _page()
     rows, matched = services().store.list_reports(ReportFilter.from_params(request.args), limit, offset,
@@ -109,6 +110,7 @@ def list_reports():
 
 @bp.get("/reports/<report_id>")
 def get_report(report_id: str):
+    """One report with its stored verdict, explanation and history (the reporter only for roles that may see it)."""
     auth.require("reports:read")
     s = services()
     report = _explained(s.store.get_report(report_id, private=auth.can("reports:private")))
@@ -118,6 +120,7 @@ def get_report(report_id: str):
 
 @bp.get("/reports/<report_id>/photo")
 def photo(report_id: str):
+    """The photo of a report, as its stored image file (cacheable for an hour); a 404 when it has none."""
     auth.require("reports:read")
     path, media_type = services().store.photo(report_id)
     return send_file(path, mimetype=media_type, max_age=3600)

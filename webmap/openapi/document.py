@@ -63,6 +63,7 @@ def undeclared(app: Flask) -> list[str]:
 
 
 def build(app: Flask) -> dict:
+    """The OpenAPI document of ``app``: every route of its url_map, with what the declared table says of it."""
     settings = services(app).settings
     paths: dict[str, dict] = {}
     used_ids: set[str] = set()

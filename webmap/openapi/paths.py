@@ -20,24 +20,29 @@ GEOJSON = "application/geo+json"
 
 def query(name: str, description: str, schema: dict | None = None, *, required: bool = False,
           **extra) -> dict:
+    """A query parameter (a string unless ``schema`` says otherwise)."""
     return {"name": name, "in": "query", "required": required, "description": description,
             "schema": schema or {"type": "string"}, **extra}
 
 
 def header(name: str, description: str) -> dict:
+    """An optional request header (a string)."""
     return {"name": name, "in": "header", "required": False, "description": description,
             "schema": {"type": "string"}}
 
 
 def ref(name: str) -> dict:
+    """A reference to the component schema ``name``."""
     return {"$ref": f"#/components/schemas/{name}"}
 
 
 def ok(schema: dict, mimetype: str = JSON, description: str = "Success") -> dict:
+    """A 200 response whose body follows ``schema``."""
     return {"200": {"description": description, "content": {mimetype: {"schema": schema}}}}
 
 
 def binary(*mimetypes: str, description: str = "A file") -> dict:
+    """A 200 response that is a file in one of ``mimetypes``."""
     return {"200": {"description": description,
                     "content": {m: {"schema": {"type": "string", "format": "binary"}} for m in mimetypes}}}
 
@@ -55,6 +60,7 @@ DATETIME = query("datetime", "RFC 3339 instant or interval (2024-01-05, 2024-01-
 
 
 def limit(settings) -> dict:
+    """The ``limit`` query parameter of a page of features, with the configured maximum."""
     return query("limit", f"Features per page (1..{settings.max_page_limit}; larger values are capped)",
                  {"type": "integer", "minimum": 1, "maximum": settings.max_page_limit, "default": 100},
                  style="form", explode=False)
@@ -149,7 +155,8 @@ ENDPOINTS: dict[str, dict] = {
             "type": "object", "required": ["file"],
             "properties": {"file": {"type": "string", "format": "binary", "description": "The CSV"},
                            "at_column": {"type": "string"}, "lang": {"type": "string"}}}}}},
-        "responses": {**binary(*dict.fromkeys(FORMATS[f].media_type for f in VALIDATE_FORMATS), description="The results"),
+        "responses": {**binary(*dict.fromkeys(FORMATS[f].media_type for f in VALIDATE_FORMATS),
+                               description="The results"),
                       "413": PROBLEM, "503": PROBLEM},
     },
     "mapapi.geocode": {
@@ -217,7 +224,8 @@ ENDPOINTS: dict[str, dict] = {
         "responses": {**ok(ref("Report")), "409": {"$ref": "#/components/responses/Conflict"}},
     },
     "reports.violations": {
-        "summary": "Violations for Satpol PP: " + ", ".join(f.title for f in FORMATS.values()) + ", without the reporter",
+        "summary": ("Violations for Satpol PP: " + ", ".join(f.title for f in FORMATS.values())
+                    + ", without the reporter"),
         "roles": ["bawaslu", "satpolpp", "admin"],
         "parameters": [{"name": "fmt", "in": "path", "required": True, "description": "File format",
                         "schema": {"type": "string", "enum": list(FORMATS)}},

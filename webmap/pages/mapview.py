@@ -7,10 +7,11 @@ The page is rendered whole (no iframe), so the Leaflet map is a page-level varia
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import folium
-from folium import plugins
 from flask import url_for
+from folium import plugins
 
 # Indonesia, whole: the first view when no position is asked for.
 HOME = (-2.5, 118.0)
@@ -18,6 +19,7 @@ HOME_ZOOM = 5
 
 
 def vendor(path: str) -> str:
+    """The URL of a vendored asset under ``/static/vendor``."""
     return url_for("static", filename=f"vendor/{path}")
 
 
@@ -35,6 +37,7 @@ def map_assets() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
 
 
 def cluster_assets() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The marker cluster plugin's JS and CSS (same names as its defaults), pointed at ``/static/vendor``."""
     js = [("markerclusterjs", vendor("markercluster/leaflet.markercluster.js"))]
     css = [("markerclustercss", vendor("markercluster/MarkerCluster.css")),
            ("markerclusterdefaultcss", vendor("markercluster/MarkerCluster.Default.css"))]
@@ -66,7 +69,7 @@ def build_map(messages: dict[str, str]) -> MapPage:
     zones = folium.FeatureGroup(name=messages["map.layer.zones"]).add_to(m)
     violations = folium.FeatureGroup(name=messages["map.layer.violations"]).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
-    root = m.get_root()
+    root = cast(folium.Figure, m.get_root())  # branca types it Element; a Map is made inside a Figure
     root.render()
     names = {"map": m.get_name(), "regencies": regencies.get_name(), "sites": sites.get_name(),
              "roads": lines.get_name(), "zones": zones.get_name(), "violations": violations.get_name()}

@@ -81,6 +81,8 @@ def page_config(lang: str, page: str, **extra) -> dict:
 
 
 def render(template: str, page: str, **context):
+    """The page ``template`` in the request's language, with its messages and client config; a ``?lang=``
+    is remembered in a cookie. ``config_extra`` in ``context`` joins the client config."""
     lang = page_language()
     messages = services().catalog.table(lang)
     config = page_config(lang, page, **context.pop("config_extra", {}))
@@ -94,6 +96,7 @@ def render(template: str, page: str, **context):
 
 @bp.get("/")
 def map_page():
+    """The web map page (HTML): check a spot, see zones, sites and violations."""
     lang = page_language()
     folium_page = mapview.build_map(services().catalog.table(lang))
     return render("zonasi/map.html", "map", folium=folium_page,
@@ -102,6 +105,7 @@ def map_page():
 
 @bp.get("/batch")
 def batch_page():
+    """The page to check a spreadsheet of points (HTML)."""
     return render("zonasi/batch.html", "batch")
 
 
@@ -113,4 +117,5 @@ def violations_page():
 
 @bp.get("/dashboard")
 def dashboard_page():
+    """The dashboard page (HTML): counts by category, regency and status."""
     return render("zonasi/dashboard.html", "dashboard")

@@ -60,4 +60,6 @@ def check(lat, lon, at, accuracy, as_json, layers_dir, lang):
     click.secho(lines[0], bold=True, fg="red" if verdict.status != "ok" else "green")
     for line in lines[1:]:
         click.echo(f"  {line}")
-    click.echo(f"  {catalog.get('cli.versions', settings.language, rules=verdict.rules_version, layers=verdict.layers_version)}")
+    versions = catalog.get("cli.versions", settings.language, rules=verdict.rules_version,
+                           layers=verdict.layers_version)
+    click.echo(f"  {versions}")
