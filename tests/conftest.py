@@ -88,3 +88,18 @@ def store(store_settings, engine):
     store = Store.from_settings(store_settings, engine)
     yield store
     store.dispose()
+
+
+@pytest.fixture()
+def reports_app(store_settings, engine):
+    """(test client, tokens by role plus a second field token "field2", store) of an app on the
+    store under test."""
+    from webmap import create_app
+
+    app = create_app(store_settings, engine=engine)
+    app.config["TESTING"] = True
+    store = app.extensions["zonasi"].store
+    tokens = {role: store.tokens.create(role, f"{role} test") for role in ("field", "bawaslu", "satpolpp", "admin")}
+    tokens["field2"] = store.tokens.create("field", "field two")
+    yield app.test_client(), tokens, store
+    store.dispose()

@@ -8,18 +8,12 @@ import json
 import pyogrio
 import pytest
 
-from webmap import create_app
 from zonasi.testing.reports import ALLOWED, VIOLATION, photo, report
 
 
 @pytest.fixture()
-def api(store_settings, engine):
-    app = create_app(store_settings, engine=engine)
-    app.config["TESTING"] = True
-    store = app.extensions["zonasi"].store
-    tokens = {role: store.tokens.create(role, f"{role} test") for role in ("field", "bawaslu", "satpolpp", "admin")}
-    yield app.test_client(), tokens, store
-    store.dispose()
+def api(reports_app):
+    return reports_app
 
 
 def auth(token, **extra):

@@ -32,15 +32,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
-def world(store_settings, engine):
+def world(reports_app):
     """An app on the store under test, with tokens of every role and a second field token."""
-    app = create_app(store_settings, engine=engine)
-    app.config["TESTING"] = True
-    store = app.extensions["zonasi"].store
-    tokens = {role: store.tokens.create(role, f"{role} test") for role in ("field", "bawaslu", "satpolpp", "admin")}
-    tokens["field2"] = store.tokens.create("field", "field two")
-    yield app.test_client(), tokens, store
-    store.dispose()
+    return reports_app
 
 
 def h(token: str, **extra) -> dict:
