@@ -32,7 +32,7 @@ system-deps: ## Debian packages the tests need (PostGIS, Chromium, GDAL's ogrinf
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; }
 
-test: install system-deps ## everything the tests need, then the tests (PostGIS started and stopped around them)
+test: install system-deps lint ## lint, everything the tests need, then the tests (PostGIS started and stopped around them)
 	@trap 'scripts/postgis.sh stop' EXIT; eval "$$(scripts/postgis.sh start)" && $(PY) -m pytest
 
 lint: install ## ruff (pyflakes, pycodestyle, isort, bugbear, pyupgrade, docstrings of the public API) and mypy
