@@ -10,10 +10,12 @@ import importlib
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from geo.errors import ZonasiError
+if TYPE_CHECKING:
+    from geo.errors import ZonasiError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -56,6 +58,10 @@ class LazyGroup(click.Group):
 
     def invoke(self, ctx):
         """Run the command; a ZonasiError is a usage error (exit status 2)."""
+        # geo (and so pyarrow) is imported here, not when this module is: main() must first set
+        # the environment pyarrow reads once, at import (its memory pool: ~120 MB of peak RSS)
+        from geo.errors import ZonasiError
+
         try:
             return super().invoke(ctx)
         except ZonasiError as exc:
