@@ -7,7 +7,7 @@
     /ogc/collections/<id>/items            GeoJSON FeatureCollection: bbox, datetime, limit, offset
     /ogc/collections/<id>/items/<fid>      one GeoJSON Feature
 
-Thin handlers: the queries are :mod:`geo.catalog.features` / :mod:`geo.catalog.collections`; this module reads
+Thin handlers: the queries are :mod:`geo.catalog.features` / :mod:`geo.catalog.served`; this module reads
 parameters, builds links and sets content types. Readable by GDAL's OAPIF driver and OWSLib.
 """
 from __future__ import annotations

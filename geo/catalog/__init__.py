@@ -3,7 +3,7 @@ and the dashboard's counts."""
 from geo.lazy import lazy_exports
 
 __all__, __getattr__ = lazy_exports(__name__, {
-    "collections": ["Collections", "ORDER"],
+    "served": ["Collections", "ORDER"],
     "features": ["CRS84", "Collection", "CollectionInfo", "FrameCollection", "Page", "Query", "frame_bbox",
                  "parse_interval", "parse_list"],
     "reports": ["store_collections"],
