@@ -5,6 +5,7 @@ vector files whose features have ``category`` and ``name``.
       rules.toml
       regencies.parquet        (or .gpkg / .geojson; columns code, name, geometry)
       sites/*.parquet|gpkg|geojson|fgb|shp
+      coverage.toml            (optional: where the data are complete, see geo/layers/coverage.py)
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from geo.crs import utm_epsg
 from geo.errors import ConfigError, Unavailable
 from geo.layers.allowed import load_allowed
 from geo.layers.allowed import rules_version as allowed_rules_version
+from geo.layers.coverage import Coverage, coverage_files, load_coverage
 from geo.layers.vector import Features, read_features
 from geo.rules.model import CATEGORIES, Rules, load_rules
 
@@ -54,6 +56,7 @@ class Layers:
     version: str
     warnings: list[str] = field(default_factory=list)
     allowed: dict = field(default_factory=dict)   # regency code -> geo.layers.allowed.AllowedZones
+    coverage: Coverage | None = None              # where the data are declared complete (coverage.toml)
 
     @cached_property
     def regencies(self) -> gpd.GeoDataFrame:
@@ -81,8 +84,11 @@ def load_layers(directory: str | Path | None = None) -> Layers:
     allowed = load_allowed(rules, directory)
     if allowed:  # the designated zones are part of the rules: a changed file is a new rules version
         rules = replace(rules, version=allowed_rules_version(rules.version, allowed))
+    coverage = load_coverage(directory, regencies.column("code"), regencies.geometry)
+    # coverage files join the version only when present: a directory without them keeps its version
     return Layers(directory=directory, rules=rules, regency_features=regencies, site_features=sites,
-                  version=_version([regency_path, *site_paths]), warnings=warnings, allowed=allowed)
+                  version=_version([regency_path, *site_paths, *coverage.files]), warnings=warnings,
+                  allowed=allowed, coverage=coverage)
 
 
 def layer_paths(directory: Path) -> tuple[Path, list[Path]]:
@@ -95,9 +101,10 @@ def layer_paths(directory: Path) -> tuple[Path, list[Path]]:
 
 
 def content_version(directory: str | Path) -> str:
-    """The layers version of a directory: a hash of its regencies and site files."""
+    """The layers version of a directory: a hash of its regencies and site files (and its coverage
+    files, when it has any)."""
     regency_path, site_paths = layer_paths(Path(directory))
-    return _version([regency_path, *site_paths])
+    return _version([regency_path, *site_paths, *coverage_files(Path(directory))])
 
 
 def read_regencies(path: Path) -> Features:

@@ -50,6 +50,9 @@ class Category(_Strict):
     label_en: str = ""
     buffer_m: Metres
     legal_basis: str = Field(min_length=1)
+    # Whether a verdict of "allowed" needs this category's data complete at the spot (coverage.toml);
+    # false makes it advisory: checked where there are data, never blocking an "ok".
+    required: bool = True
 
 
 class Period(_Strict):
@@ -75,6 +78,7 @@ class RegencyRule(_Strict):
 
     name: str = ""
     buffer_m: dict[CategoryKey, Metres] = {}
+    required: dict[CategoryKey, bool] = {}
     periods: dict[str, Period] | None = None
     # Allowed-zones mode: props may stand only in the designated zones of this file (relative
     # to rules.toml): points or lines with a radius, or polygons. See geo/allowed.py.
@@ -137,6 +141,17 @@ class Rules:
         if override and category in override.buffer_m:
             return float(override.buffer_m[category])
         return float(self.model.categories[category].buffer_m)
+
+    def required(self, regency_code: str | None, category: str) -> bool:
+        """Whether ``category`` is required in ``regency_code``: the regency's override, else the category's."""
+        override = self.model.regencies.get(regency_code or "")
+        if override and category in override.required:
+            return override.required[category]
+        return self.model.categories[category].required
+
+    def required_categories(self, regency_code: str | None) -> tuple[str, ...]:
+        """The categories required in ``regency_code``, in the fixed order of :data:`CATEGORIES`."""
+        return tuple(c for c in CATEGORIES if self.required(regency_code, c))
 
     def buffer_table(self, regency_codes) -> np.ndarray:
         """Metres per (regency, category), rows in the order of ``regency_codes``."""

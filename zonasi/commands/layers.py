@@ -190,3 +190,67 @@ def _counts(counts: dict) -> str:
 def _rows(rows: list[int], limit: int = 10) -> str:
     shown = ", ".join(str(r) for r in rows[:limit])
     return shown + (f", … (+{len(rows) - limit})" if len(rows) > limit else "")
+
+
+@layers.command("coverage")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON: per regency and category the status, "
+              "and the declared entries with their source and date.")
+@click.option("--geojson", "geojson_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Also write the complete areas to FILE (GeoJSON, one feature per coverage.toml entry).")
+@click.option("--all", "show_all", is_flag=True, help="List every regency, also those with nothing complete.")
+@layers_option
+@lang_option
+def coverage_(as_json, geojson_path, show_all, layers_dir, lang):
+    """Where the data are complete: per regency and category, complete / partial / none.
+
+    A verdict of "allowed" can only be trusted where the layers hold EVERY site of a category.
+    The layers directory declares where in coverage.toml ([[complete]] entries with categories,
+    regencies and/or an area polygon file, source and as_of date). "complete": the whole regency
+    is declared; "partial": a declared polygon covers part of it; "none": nothing declared, so
+    a spot there cannot be confirmed for that category. Without coverage.toml nothing is complete.
+    """
+    settings, target = _target(layers_dir, lang)
+    loaded = load_layers(target)
+    coverage = loaded.coverage
+    assert coverage is not None
+    names = dict(zip(loaded.regency_features.column("code"), loaded.regency_features.column("name")))
+    status = {category: coverage.regency_status(category) for category in CATEGORIES}
+    rows = [{"regency_code": str(code), "regency": str(names[code]), "category": category,
+             "required": loaded.rules.required(str(code), category), "status": status[category][str(code)],
+             "sources": [s.as_dict() for s in coverage.sources_for(category)
+                         if str(code) in s.regencies or status[category][str(code)] == "partial"]}
+            for code in names for category in CATEGORIES]
+    if geojson_path is not None:
+        _write_coverage_geojson(coverage, geojson_path)
+    if as_json:
+        click.echo(json.dumps({"directory": str(loaded.directory), "layers_version": loaded.version,
+                               "declared": [s.as_dict() for s in coverage.sources], "regencies": rows},
+                              ensure_ascii=False, indent=2))
+        return
+    c, lg = Catalog(), settings.language
+    if not coverage.declared:
+        click.echo(c.get("layers.coverage_nothing", lg, directory=str(loaded.directory)))
+    shown = [r for r in rows if show_all or r["status"] != "none"]
+    click.echo(c.get("layers.coverage_summary", lg, regencies=len(names),
+                     any=len({r["regency_code"] for r in rows if r["status"] != "none"})))
+    if shown:
+        click.echo("")
+        click.echo(f"{c.get('layers.col_regency', lg):<40} {c.get('layers.col_category', lg):<18} "
+                   f"{c.get('layers.col_status', lg):<10} {c.get('layers.col_source', lg)}")
+    for row in shown:
+        label = f"{row['regency_code']} {row['regency']}"
+        word = c.get(f"layers.coverage_{row['status']}", lg)
+        sources = "; ".join(f"{s['source']} ({s['as_of'] or c.get('layers.coverage_undated', lg)})"
+                            for s in row["sources"]) or "-"
+        click.echo(f"{label[:40]:<40} {row['category']:<18} {word:<10} {sources}")
+    if geojson_path is not None:
+        click.echo(c.get("layers.coverage_written", lg, file=str(geojson_path), n=len(coverage.sources)))
+
+
+def _write_coverage_geojson(coverage, path: Path) -> None:
+    import shapely
+
+    features = [{"type": "Feature", "properties": source.as_dict(),
+                 "geometry": json.loads(shapely.to_geojson(coverage.complete_geometry(source)))}
+                for source in coverage.sources]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False), "utf-8")

@@ -1,0 +1,309 @@
+"""Coverage: where a layers directory declares its data complete (``coverage.toml``).
+
+A verdict of "no forbidden site nearby" is only as true as the sites loaded. A layers directory
+may say, per category, where it holds *every* site:
+
+    [[complete]]
+    categories = ["school", "health_facility"]
+    regencies = ["32.12", "32.16"]          # Kemendagri codes, and/or
+    area = "coverage/sanga_sanga.geojson"    # polygons, path relative to the layers directory
+    source = "Kemdikbud 2019; Kemenkes 2019"
+    as_of = 2019-12-31                       # optional: the date the source describes
+
+Checked like ``rules.toml``: unknown keys, categories, regency codes or a missing area file are
+:class:`~geo.errors.ConfigError` naming the file, the key and the line. Without the file nothing
+is complete.
+
+A category is complete at a spot when the circle of ``radius_m`` around it lies inside the areas
+declared complete for it, where the sea and land outside every regency count as complete (a site
+just across an undeclared border could be in reach). Decided exactly in metres, in the UTM zone
+given per point (normally the regency's): the circle is inside when the distance from the point
+to the *incomplete* area (regencies not declared, minus declared polygons) is at least the radius.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import shapely
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from geo.crs import Projector, utm_epsg, utm_scale
+from geo.errors import ConfigError
+from geo.layers.vector import read_vector
+from geo.rules.model import CATEGORIES, CategoryKey, RegencyCode
+
+COVERAGE_FILE = "coverage.toml"
+# Degrees per metre, generous: a degree of latitude is at least 110.5 km, of longitude at least
+# 110.5 km * cos(latitude). Only to find candidate regencies; distances are measured in UTM.
+_DEGREES_PER_METRE = 1 / 100_000
+
+
+class CompleteEntry(BaseModel):
+    """One ``[[complete]]`` entry: inside these regencies and/or polygons, every site of these categories."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    categories: list[CategoryKey] = Field(min_length=1)
+    regencies: list[RegencyCode] = []
+    area: str | None = Field(None, min_length=1)
+    source: str = Field(min_length=1)
+    as_of: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _somewhere(self):
+        if not self.regencies and self.area is None:
+            raise ValueError("an entry needs regencies, area or both")
+        return self
+
+
+class CoverageFile(BaseModel):
+    """The whole ``coverage.toml``: a list of ``[[complete]]`` entries."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    complete: list[CompleteEntry] = []
+
+
+@dataclass(frozen=True)
+class CoverageSource:
+    """What one entry declares: its categories, regencies, area polygons (EPSG:4326), source and date."""
+
+    categories: tuple[str, ...]
+    regencies: tuple[str, ...]
+    area: str | None
+    area_geometry: np.ndarray = field(repr=False, compare=False)
+    source: str
+    as_of: dt.date | None
+
+    def as_dict(self) -> dict:
+        """The entry as JSON-ready values (no geometry)."""
+        return {"categories": list(self.categories), "regencies": list(self.regencies), "area": self.area,
+                "source": self.source, "as_of": self.as_of.isoformat() if self.as_of else None}
+
+
+@dataclass(frozen=True, eq=False)
+class Coverage:
+    """The complete areas of a layers directory, with the regencies they refer to."""
+
+    sources: tuple[CoverageSource, ...]
+    regency_codes: np.ndarray = field(repr=False)      # sorted like the layers' regencies
+    regency_geometry: np.ndarray = field(repr=False)   # EPSG:4326
+    path: Path | None = None
+    files: tuple[Path, ...] = ()                       # coverage.toml and the area files, for the version
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def declared(self) -> bool:
+        """Whether anything at all is declared complete."""
+        return bool(self.sources)
+
+    def sources_for(self, category: str) -> list[CoverageSource]:
+        """The entries that declare ``category`` complete somewhere."""
+        return [s for s in self.sources if category in s.categories]
+
+    def complete_regencies(self, category: str) -> set[str]:
+        """The regency codes declared complete for ``category`` as a whole."""
+        return {code for s in self.sources_for(category) for code in s.regencies}
+
+    def area_geometry(self, category: str) -> np.ndarray:
+        """The declared polygons (EPSG:4326) of ``category``, as an array of geometries."""
+        parts = [s.area_geometry for s in self.sources_for(category)]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=object)
+
+    def complete_at(self, lons, lats, category: str, radius_m, epsg=None) -> np.ndarray:
+        """Whether ``category`` is complete within ``radius_m`` metres of each point (bool array).
+
+        ``epsg`` gives each point's UTM zone (its regency's; default: the zone of the point).
+        """
+        lons = np.atleast_1d(np.asarray(lons, dtype="float64"))
+        lats = np.atleast_1d(np.asarray(lats, dtype="float64"))
+        radius = np.broadcast_to(np.asarray(radius_m, dtype="float64"), lons.shape)
+        zones = utm_epsg(lons, lats) if epsg is None else np.broadcast_to(np.asarray(epsg, dtype="int64"),
+                                                                           lons.shape)
+        if category not in CATEGORIES:
+            raise ValueError(f"unknown category {category!r}")
+        complete = np.ones(len(lons), dtype=bool)
+        incomplete = np.flatnonzero(~np.isin(self.regency_codes, sorted(self.complete_regencies(category))))
+        if len(lons) == 0 or len(incomplete) == 0:
+            return complete
+        tree = self._tree(category, incomplete)
+        margin_lat = radius * _DEGREES_PER_METRE + 1e-6
+        margin_lon = margin_lat / np.maximum(np.cos(np.radians(np.abs(lats) + margin_lat)), 0.01)
+        boxes = shapely.box(lons - margin_lon, lats - margin_lat, lons + margin_lon, lats + margin_lat)
+        point_i, candidate_i = tree.query(boxes, predicate="intersects")
+        projector = self._projector()
+        for zone in np.unique(zones[point_i]) if len(point_i) else ():
+            in_zone = zones[point_i] == zone
+            points, candidates = point_i[in_zone], candidate_i[in_zone]
+            x, y = projector.forward(int(zone)).transform(lons[points], lats[points])
+            shapes = np.array([self._incomplete_shape(category, int(incomplete[c]), int(zone))
+                               for c in candidates], dtype=object)
+            distance = shapely.distance(shapely.points(x, y), shapes)
+            needed = radius[points] * utm_scale(x, lats[points])   # true metres -> projected metres
+            ok = (distance >= needed) & (distance > 0)
+            np.logical_and.at(complete, points, ok)
+        return complete
+
+    def regency_status(self, category: str) -> dict[str, str]:
+        """Per regency code: ``complete`` (declared whole), ``partial`` (a declared polygon overlaps
+        it) or ``none``."""
+        whole = self.complete_regencies(category)
+        areas = self.area_geometry(category)
+        partial: set[str] = set()
+        if len(areas):
+            tree = shapely.STRtree(self.regency_geometry)
+            _, hit = tree.query(areas, predicate="intersects")
+            for i in np.unique(hit):
+                overlap = shapely.area(shapely.intersection(self.regency_geometry[i], shapely.union_all(areas)))
+                if overlap > 0:
+                    partial.add(str(self.regency_codes[i]))
+        return {str(code): "complete" if code in whole else "partial" if code in partial else "none"
+                for code in self.regency_codes}
+
+    def complete_geometry(self, source: CoverageSource):
+        """The area (EPSG:4326) one entry declares complete: its regencies' polygons and its own."""
+        mask = np.isin(self.regency_codes, list(source.regencies))
+        return shapely.union_all(np.concatenate([self.regency_geometry[mask], source.area_geometry]))
+
+    def _projector(self) -> Projector:
+        if "projector" not in self._cache:
+            self._cache["projector"] = Projector()
+        return self._cache["projector"]
+
+    def _tree(self, category: str, incomplete: np.ndarray) -> shapely.STRtree:
+        key = ("tree", category)
+        if key not in self._cache:
+            self._cache[key] = shapely.STRtree(self.regency_geometry[incomplete])
+        return self._cache[key]
+
+    def _incomplete_shape(self, category: str, regency: int, zone: int):
+        key = ("shape", category, regency, zone)
+        if key not in self._cache:
+            forward = self._projector().forward(zone)
+            shape = shapely.transform(self.regency_geometry[regency], lambda xy: np.column_stack(
+                forward.transform(xy[:, 0], xy[:, 1])))
+            areas = self.area_geometry(category)
+            if len(areas):
+                projected = shapely.transform(shapely.union_all(areas), lambda xy: np.column_stack(
+                    forward.transform(xy[:, 0], xy[:, 1])))
+                shape = shapely.difference(shape, projected)
+            self._cache[key] = shape
+        return self._cache[key]
+
+
+def no_coverage(regency_codes: np.ndarray, regency_geometry: np.ndarray) -> Coverage:
+    """Coverage that declares nothing complete (a layers directory without ``coverage.toml``)."""
+    return Coverage(sources=(), regency_codes=regency_codes, regency_geometry=regency_geometry)
+
+
+def load_coverage(directory: Path, regency_codes: np.ndarray, regency_geometry: np.ndarray) -> Coverage:
+    """The coverage of the layers directory ``directory`` (nothing complete when it has no
+    ``coverage.toml``); :class:`ConfigError` naming the file, key and line when it is invalid."""
+    path = Path(directory) / COVERAGE_FILE
+    if not path.exists():
+        return no_coverage(regency_codes, regency_geometry)
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read the coverage file: {exc.strerror}", path=path) from exc
+    model = parse_coverage(text, path)
+    known = set(str(c) for c in regency_codes)
+    sources, files = [], [path]
+    for index, entry in enumerate(model.complete):
+        for code in entry.regencies:
+            if code not in known:
+                raise ConfigError(f"regency {code} is not in the loaded regencies layer", path=path,
+                                  line=entry_line(text, index, "regencies"), key=f"complete[{index}].regencies")
+        geometry = np.empty(0, dtype=object)
+        if entry.area is not None:
+            area_path = (Path(directory) / entry.area).resolve()
+            where = {"path": path, "line": entry_line(text, index, "area"), "key": f"complete[{index}].area"}
+            if not area_path.is_file():
+                raise ConfigError(f"area file {entry.area} not found (paths are relative to the layers directory)",
+                                  **where)
+            geometry = _polygons(area_path, where)
+            files.append(area_path)
+        sources.append(CoverageSource(categories=tuple(entry.categories), regencies=tuple(entry.regencies),
+                                      area=entry.area, area_geometry=geometry, source=entry.source,
+                                      as_of=entry.as_of))
+    return Coverage(sources=tuple(sources), regency_codes=regency_codes, regency_geometry=regency_geometry,
+                    path=path, files=tuple(files))
+
+
+def parse_coverage(text: str, path: str | Path | None = None) -> CoverageFile:
+    """The entries of a ``coverage.toml`` text; :class:`ConfigError` naming the key and line when invalid."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"line (\d+)", str(exc))
+        raise ConfigError(f"not valid TOML: {exc}", path=path, line=int(found.group(1)) if found else None) from exc
+    try:
+        return CoverageFile.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = [p for p in err["loc"] if not str(p).startswith("function-after")]
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = f"unknown key {loc[-1]!r}"
+        elif err["type"] == "missing":
+            message = f"required key {loc[-1]!r} is missing"
+        line, key = None, ".".join(str(p) for p in loc)
+        if len(loc) >= 2 and loc[0] == "complete" and isinstance(loc[1], int):
+            line = entry_line(text, loc[1], str(loc[2]) if len(loc) > 2 else None)
+            key = f"complete[{loc[1]}]" + "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in loc[2:])
+        elif loc:
+            line = next((n for n, raw in enumerate(text.splitlines(), 1)
+                         if re.match(rf"^\s*\[*\s*{re.escape(str(loc[0]))}\b", raw)), None)
+        raise ConfigError(message, path=path, line=line, key=key) from exc
+
+
+def entry_line(text: str, index: int, key: str | None = None) -> int | None:
+    """The line of the ``index``-th ``[[complete]]`` entry, or of its ``key`` (best effort)."""
+    lines = text.splitlines()
+    headers = [n for n, raw in enumerate(lines) if re.match(r"^\s*\[\[\s*complete\s*\]\]", raw)]
+    if index >= len(headers):
+        return None
+    start = headers[index]
+    end = next((n for n in range(start + 1, len(lines)) if re.match(r"^\s*\[", lines[n])), len(lines))
+    if key is not None:
+        for n in range(start + 1, end):
+            if re.match(rf"^\s*{re.escape(key)}\s*=", lines[n]):
+                return n + 1
+    return start + 1
+
+
+def _polygons(path: Path, where: dict) -> np.ndarray:
+    try:
+        frame = read_vector(path)
+    except ConfigError as exc:
+        raise ConfigError(exc.message, **where) from exc
+    geoms = frame.geometry.to_numpy()
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    kinds = set(shapely.get_type_id(geoms).tolist())
+    if not geoms.size or not kinds <= {3, 6}:
+        raise ConfigError(f"{path.name} must hold polygons", **where)
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms = geoms.copy()
+        geoms[invalid] = shapely.make_valid(geoms[invalid])
+    return geoms
+
+
+def coverage_files(directory: Path) -> list[Path]:
+    """The coverage file and its area files in a layers directory, in the order a layers version hashes
+    them (none without ``coverage.toml``; unreadable or missing ones are left to :func:`load_coverage`)."""
+    path = Path(directory) / COVERAGE_FILE
+    if not path.is_file():
+        return []
+    try:
+        entries = tomllib.loads(path.read_text("utf-8")).get("complete", [])
+    except (OSError, tomllib.TOMLDecodeError):
+        return [path]
+    areas = [(Path(directory) / e["area"]).resolve() for e in entries if isinstance(e, dict)
+             and isinstance(e.get("area"), str)]
+    return [path, *(a for a in areas if a.is_file())]
