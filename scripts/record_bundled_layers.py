@@ -7,7 +7,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from geo import versions
+from geo.layers import record
 
 HERE = Path(__file__).resolve().parent.parent
 OUT = HERE / "layers"
@@ -43,7 +43,7 @@ def main():
             "features": len(sites), "categories": categories}
         rows.append((f"sites/{path.name}", len(sites), ", ".join(f"{k} {v}" for k, v in categories.items()),
                      "; ".join(f"{r} ({n})" for r, n in repos.items()), files[f"sites/{path.name}"]["licence"]))
-    versions.record(OUT, "bundled from shared/data by scripts/bundle_layers.py", files=files)
+    record(OUT, "bundled from shared/data by scripts/bundle_layers.py", files=files)
     _provenance(rows)
 
 
