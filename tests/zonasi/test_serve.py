@@ -258,3 +258,23 @@ def test_a_second_server_on_the_same_port_is_refused(tmp_path):
         assert done.returncode == 2 and f"cannot listen on 127.0.0.1:{server.port}" in done.stderr, done.stderr
     finally:
         _stop(server)
+
+
+@pytest.mark.slow
+def test_serve_says_once_when_no_data_are_declared_complete(tmp_path):
+    """Layers without coverage.toml: no spot can be confirmed as allowed, and the server says so at
+    start, once (the bundled layers declare Sanga-Sanga, so they start without it)."""
+    import shutil
+
+    from geo import bundled_layers_dir
+
+    layers = tmp_path / "layers"
+    shutil.copytree(bundled_layers_dir(), layers, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
+    (layers / "coverage.toml").unlink()
+    server = ZonasiServer(tmp_path / "instance", workers=1, env={"ZONASI_LAYERS": str(layers),
+                                                                "ZONASI_LANGUAGE": "en"})
+    server.start()
+    try:
+        assert server.log_text().count("No coverage.toml in") == 1, server.log_text()
+    finally:
+        _stop(server)

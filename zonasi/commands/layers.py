@@ -160,7 +160,8 @@ def list_(as_json, layers_dir, lang):
     """What is loaded: sites per category and regency, each file's source, licence and date,
     and the layers and rules versions."""
     settings, target = _target(layers_dir, lang)
-    info = inventory(load_layers(target))
+    loaded = load_layers(target)
+    info = inventory(loaded)
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, indent=2))
         return
@@ -170,6 +171,8 @@ def list_(as_json, layers_dir, lang):
                      rules=info["rules_version"], date=recorded.get("created", "-")))
     if info["unrecorded_change"]:
         click.echo(c.get("layers.unrecorded", lg, recorded=recorded["version"]))
+    if not loaded.coverage.declared:  # said once: without it no spot can be confirmed as allowed
+        click.echo(c.get("layers.coverage_nothing", lg, directory=info["directory"]))
     click.echo("")
     click.echo(f"{c.get('layers.col_regency', lg):<48} {c.get('layers.col_category', lg):<18} "
                f"{c.get('layers.col_sites', lg):>7}")

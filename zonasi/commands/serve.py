@@ -97,6 +97,10 @@ def serve(host, port, workers, worker_class, threads, upload_threads, data_threa
 
     shape = f"{workers} gevent workers" if worker_class == "gevent" else f"{workers} workers x {threads} threads"
     click.echo(f"zonasi: serving http://{host}:{port} ({shape})", err=True)
+    services = app.extensions["zonasi"]
+    if not services.engine.layers.coverage.declared:  # said once, at start
+        click.echo("zonasi: " + services.catalog.get("layers.coverage_nothing", settings.language,
+                                                     directory=str(services.engine.layers.directory)), err=True)
     master = os.getpid()
     try:
         Server().run()

@@ -184,12 +184,14 @@ def test_cli_import_and_list(tmp_path, layers_dir):
     assert info["layers_version"] == info["recorded"]["version"]
     text = runner.invoke(cli, ["layers", "list", "--layers", str(layers_dir), "--lang", "en"])
     assert "32.12 Kabupaten Indramayu" in text.output and "CC-BY-4.0" in text.output
+    assert text.output.count("No coverage.toml in") == 1   # no data declared complete: said once
     bad = runner.invoke(cli, ["layers", "import", str(source), "--map", "x", "--category-field", "JENIS",
                               "--layers", str(layers_dir)])
     assert bad.exit_code == 2 and "VALUE=KEY" in bad.output
 
 
 def test_bundled_layers_list_names_source_and_licence():
+    assert "coverage.toml" not in CliRunner().invoke(cli, ["layers", "list", "--lang", "en"]).output  # declared
     result = CliRunner().invoke(cli, ["layers", "list", "--json"])
     assert result.exit_code == 0, result.output
     info = json.loads(result.output)
