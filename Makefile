@@ -36,7 +36,7 @@ test: install system-deps lint ## lint, everything the tests need, then the test
 	@trap 'scripts/postgis.sh stop' EXIT; eval "$$(scripts/postgis.sh start)" && $(PY) -m pytest
 
 lint: install ## ruff (pyflakes, pycodestyle, isort, bugbear, pyupgrade, docstrings of the public API) and mypy
-	$(VENV)/bin/ruff check geo webmap zonasi tests bench scripts
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
 test-fast: install ## the tests that need no browser or database server

@@ -1,0 +1,1 @@
+"""The bundled layers: regencies, sites, rules.toml and coverage.toml (package data, see PROVENANCE.md)."""
