@@ -23,8 +23,18 @@ class FuzzResult:
     statuses: Counter = field(default_factory=Counter)
     per_operation: Counter = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
-    calls: list[tuple[str, int]] = field(default_factory=list)  # (operation, status) in order (stateful)
+    calls: list[tuple[str, int]] = field(default_factory=list)  # (operation, status), in order
     seconds: float = 0.0
+
+    def record(self, name: str, mode: str, case, response) -> None:
+        """Count one answer of operation ``name`` and note it when it breaks the rules."""
+        self.calls.append((name, response.status_code))
+        self.cases += 1
+        self.per_operation[name] += 1
+        self.statuses[response.status_code] += 1
+        why = problem_failure(response)
+        if why:
+            self.failures.append(f"{name} [{mode}]: {why}\n    {case.as_curl_command()}")
 
     def lines(self) -> list[str]:
         """The summary printed by bench/fuzz.py (the first 20 failures in full)."""
@@ -105,13 +115,7 @@ def _fuzz_operation(operation, mode, admin_token: str, examples: int, seed: int,
     def run(case):
         with_token = next(counter) % 2 == 0
         headers = {"Authorization": f"Bearer {admin_token}"} if with_token else {}
-        response = case.call(headers=headers)
-        result.cases += 1
-        result.per_operation[name] += 1
-        result.statuses[response.status_code] += 1
-        why = problem_failure(response)
-        if why:
-            result.failures.append(f"{name} [{mode.value}]: {why}\n    {case.as_curl_command()}")
+        result.record(name, mode.value, case, case.call(headers=headers))
 
     try:
         run()
@@ -143,14 +147,7 @@ def fuzz_stateful(app, admin_token: str, examples: int = 20, *, steps: int = 6, 
 
         def validate_response(self, response, case, **kwargs):
             """Count the answer and note it when it is a 5xx or an error that is not problem+json."""
-            name = f"{case.operation.method.upper()} {case.operation.path}"
-            result.calls.append((name, response.status_code))
-            result.cases += 1
-            result.per_operation[name] += 1
-            result.statuses[response.status_code] += 1
-            why = problem_failure(response)
-            if why:
-                result.failures.append(f"{name} [stateful]: {why}\n    {case.as_curl_command()}")
+            result.record(f"{case.operation.method.upper()} {case.operation.path}", "stateful", case, response)
 
     run = fixed_seed(seed)(lambda: run_state_machine_as_test(Machine, settings=settings(
         max_examples=examples, stateful_step_count=steps, deadline=None, database=None,
