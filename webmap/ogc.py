@@ -50,15 +50,8 @@ def collections() -> Collections:
     found = app.extensions.get(COLLECTIONS_KEY)
     if found is None or found.engine is not s.engine:  # first use, or new layers loaded
         found = app.extensions[COLLECTIONS_KEY] = Collections(
-            s.engine, store_collections=lambda: _store_collections(s), zone_cache=zone_cache())
+            s.engine, store_collections=lambda: store_collections(s.store), zone_cache=zone_cache())
     return found
-
-
-def _store_collections(s) -> dict:
-    store = getattr(s, "store", None)
-    if store is None:
-        return {}
-    return store_collections(store)
 
 
 def _collection(collection_id: str, *, features: bool = True):
