@@ -10,7 +10,7 @@ from geo.i18n import Catalog
 from geo.store import Store
 
 from . import errors, ogc, openapi, pages, security
-from .api import check, mapapi, reports, validate, zones
+from .api import check, coverage, mapapi, reports, validate, zones
 from .services import Services, install
 
 # Paths of the requests that may compute for a while, by kind: uploads to validate (seconds of
@@ -19,7 +19,7 @@ from .services import Services, install
 # requests and from the other kind (`zonasi serve`, zonasi/offload.py).
 LONG_ROUTES = {
     "uploads": ("/api/validate",),
-    "data": ("/api/violations.", "/api/zones.geojson", "/api/stats", "/ogc/collections/", "/collections/"),
+    "data": ("/api/violations.", "/api/zones.geojson", "/api/coverage.", "/api/stats", "/ogc/collections/", "/collections/"),
 }
 
 
@@ -39,6 +39,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     errors.register(app)
     security.register(app)
     for blueprint in (check.bp, validate.bp, reports.bp, pages.bp, mapapi.bp, ogc.bp, ogc.root, openapi.bp,
-                      zones.bp):  # in this order: the url_map's and the OpenAPI document's
+                      zones.bp, coverage.bp):  # in this order: the url_map's and the OpenAPI document's
         app.register_blueprint(blueprint)
     return app

@@ -2,7 +2,7 @@
 
     /ogc                                   landing page
     /ogc/conformance                       conformance classes
-    /ogc/collections                       violations, reports, sites, zones, regencies
+    /ogc/collections                       violations, reports, sites, zones, regencies, coverage
     /ogc/collections/<id>                  one collection
     /ogc/collections/<id>/items            GeoJSON FeatureCollection: bbox, datetime, limit, offset
     /ogc/collections/<id>/items/<fid>      one GeoJSON Feature

@@ -1,5 +1,5 @@
-"""The feature collections zonasi serves: sites, regencies and zones from the engine, reports and
-violations from the report store. Built lazily, once per :class:`Collections` object.
+"""The feature collections zonasi serves: sites, regencies, zones and coverage from the engine, reports
+and violations from the report store. Built lazily, once per :class:`Collections` object.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from geo.catalog.features import Collection, CollectionInfo, FrameCollection, frame_bbox
 
 # The order collections are listed in.
-ORDER = ("violations", "reports", "sites", "zones", "regencies")
+ORDER = ("violations", "reports", "sites", "zones", "regencies", "coverage")
 
 SITE_PROPERTIES = {
     "name": "string", "category": "string", "category_label": "string", "buffer_m": "number",
@@ -72,6 +72,13 @@ def zones_collection(engine, zone_cache=None) -> Collection:
     return ZonesCollection(engine, zone_cache or ExclusionZoneCache(engine))
 
 
+def coverage_collection(engine) -> Collection:
+    """Per regency, which categories the layers declare complete (:mod:`geo.catalog.coverage`)."""
+    from geo.catalog.coverage import coverage_collection as collection, coverage_view
+
+    return collection(coverage_view(engine.layers))
+
+
 class Collections:
     """Every collection by id, each built on first use (the report store's are optional)."""
 
@@ -82,6 +89,7 @@ class Collections:
             "sites": lambda: sites_collection(engine),
             "regencies": lambda: regencies_collection(engine),
             "zones": lambda: zones_collection(engine, zone_cache),
+            "coverage": lambda: coverage_collection(engine),
         }
         self._store_collections = store_collections
         self._built: dict[str, Collection | None] = {}
