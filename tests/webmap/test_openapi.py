@@ -73,6 +73,6 @@ def test_servers_point_at_the_host_asked(client):
 def test_declared_path_parameters_win_over_the_converters(doc):
     parameters = doc["paths"]["/ogc/collections/{collection_id}"]["get"]["parameters"]
     collection_id = next(p for p in parameters if p["name"] == "collection_id")
-    assert set(collection_id["schema"]["enum"]) == {"violations", "reports", "sites", "zones", "regencies"}
+    assert set(collection_id["schema"]["enum"]) == {"violations", "reports", "sites", "zones", "regencies", "coverage"}
     fmt = next(p for p in doc["paths"]["/api/violations.{fmt}"]["get"]["parameters"] if p["name"] == "fmt")
     assert fmt["schema"]["enum"] == ["geojson", "csv", "kml", "gpkg"]

@@ -74,7 +74,8 @@ FILTERS = [query("category", "sites: category key(s), comma-separated"),
            query("regency_code", "sites: Kemendagri regency code(s), e.g. 32.12"),
            query("layer", "sites: source layer name(s)"),
            query("province_code", "regencies: province code(s), e.g. 32"),
-           query("regency_type", "regencies: Kabupaten or Kota")]
+           query("regency_type", "regencies: Kabupaten or Kota"),
+           query("level", "coverage: complete, partial or none (share of the required categories declared complete)")]
 REPORT_FILTERS = [query("regency", "Kemendagri code(s) or name(s), comma-separated"),
                   query("category", "Category of the site that explains the verdict, comma-separated"),
                   query("status", "Workflow status(es): reported, verified, dismissed, notified, removed"),
@@ -84,7 +85,7 @@ REPORT_FILTERS = [query("regency", "Kemendagri code(s) or name(s), comma-separat
                   query("until", "reported_at on or before (a date includes the whole day)"),
                   query("bbox", "min lon,min lat,max lon,max lat", style="form", explode=False), LANG]
 COLLECTION_ID = {"name": "collection_id", "in": "path", "required": True,
-                 "description": "violations, reports, sites, zones or regencies",
+                 "description": "violations, reports, sites, zones, regencies or coverage",
                  "schema": {"type": "string", "enum": list(ORDER)}}
 
 TAGS = [
@@ -140,6 +141,40 @@ ENDPOINTS: dict[str, dict] = {
                        query("bbox", "west,south,east,north in WGS 84 degrees: clip to it (alone: the regencies it "
                                      "touches, at most 6)")],
         "responses": ok(ref("FeatureCollection"), GEOJSON),
+    },
+    "coverage.coverage_geojson": {
+        "summary": "Data completeness per regency and the declared areas, for drawing (GeoJSON)",
+        "description": "Where the layers declare every site of a category (coverage.toml). One feature per "
+                       "regency (kind=regency, id: Kemendagri code): status per required category (complete, "
+                       "partial: a declared polygon covers part of it, none), advisory categories apart, "
+                       "required_complete_fraction (mean declared share of the required categories; a partial "
+                       "one counts for the part it covers), level (complete, partial, none), sites, and the "
+                       "sources with as_of. Then one feature per declared polygon (kind=area). Geometries are "
+                       "simplified for a web map at zoom (12 by default; above 12 full detail). At most "
+                       "1,000,000 vertices per answer (413: give a bbox or a lower zoom). ETag by rules and "
+                       "layers version: If-None-Match gives 304.",
+        "parameters": [query("bbox", "west,south,east,north in WGS 84 degrees: the regencies and areas it touches "
+                                     "(default: all)"),
+                       query("zoom", "Web map zoom 0..30: simplified for drawing at that zoom (default 12; above 12 "
+                                     "full detail)", {"type": "integer", "minimum": 0, "maximum": 30}),
+                       LANG],
+        "responses": {**ok(ref("FeatureCollection"), GEOJSON), "304": {"description": "Not modified (ETag)"},
+                      "413": PROBLEM},
+    },
+    "coverage.coverage_table": {
+        "summary": "Data completeness for the dashboard: the regencies with sites or declarations",
+        "description": "regencies: the properties of /api/coverage.geojson's regency features, for every regency "
+                       "with a site or a declaration (most complete first); total, listed, without_data (regencies "
+                       "with neither), levels (regencies per level), required (categories required in the listed "
+                       "ones), sources (every declaration), declared (false without coverage.toml).",
+        "parameters": [LANG],
+        "responses": {**ok({"type": "object", "properties": {
+            "regencies": {"type": "array", "items": {"type": "object"}}, "total": {"type": "integer"},
+            "listed": {"type": "integer"}, "without_data": {"type": "integer"}, "levels": {"type": "object"},
+            "required": {"type": "array", "items": {"type": "string"}},
+            "sources": {"type": "array", "items": {"type": "object"}}, "declared": {"type": "boolean"},
+            "rules_version": {"type": "string"}, "layers_version": {"type": "string"}}}),
+            "304": {"description": "Not modified (ETag)"}},
     },
     "batch.validate": {
         "summary": "Validate a CSV of reported props: a verdict for every row",
