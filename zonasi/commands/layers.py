@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from geo.errors import InputError
 from geo.i18n import Catalog
 from geo.layers import bundled_layers_dir, inventory, load_layers
 from geo.layers.importing import ImportOptions, import_file, import_osm, parse_mapping
@@ -29,9 +30,23 @@ def layers():
 
 
 _provenance = [
-    click.option("--source", help="Where the data come from (recorded in layers.json)."),
+    click.option("--source", help="Where the data come from (recorded in layers.json; default: the file's "
+                 "name). Required with --complete-for/--complete-within, and written into coverage.toml."),
     click.option("--licence", "--license", "licence", help="Licence of the data, e.g. CC-BY-4.0."),
-    click.option("--date", help="Date of the data (recorded in layers.json)."),
+    click.option("--date", help="Date of the data (recorded in layers.json; default: --as-of)."),
+]
+
+_declare = [
+    click.option("--complete-for", "complete_for", multiple=True, metavar="CODE",
+                 help="Declare the imported categories complete in this regency (Kemendagri code, e.g. "
+                      "32.12; repeatable): coverage.toml gets a [[complete]] entry. Only when the file "
+                      "holds EVERY site of its categories there."),
+    click.option("--complete-within", "complete_within", metavar="AREA_FILE",
+                 type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                 help="Declare them complete inside the polygons of AREA_FILE (any vector format; copied "
+                      "into the layers directory as coverage/NAME.geojson)."),
+    click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+                 help="The date the declared data describe (as_of in coverage.toml)."),
 ]
 
 
@@ -62,10 +77,12 @@ def _with(options):
 @click.option("--max-features", type=click.IntRange(min=1), metavar="N",
               help="Refuse a file of more features than this (default: 5000000, or ZONASI_MAX_IMPORT_FEATURES).")
 @_with(_provenance)
+@_with(_declare)
 @layers_option
 @lang_option
 def import_(file, category, category_field, mapping, name_field, layer, crs, lon_field, lat_field,
-            output_name, replace, max_bytes, max_features, source, licence, date, layers_dir, lang):
+            output_name, replace, max_bytes, max_features, source, licence, date, complete_for, complete_within,
+            as_of, layers_dir, lang):
     """Import sites from FILE: GeoJSON, GeoPackage, Shapefile (.shp or zipped), FlatGeobuf,
     GeoParquet, or CSV with coordinate columns (lon/lat, bujur/lintang, x/y) or a wkt column.
 
@@ -78,14 +95,34 @@ def import_(file, category, category_field, mapping, name_field, layer, crs, lon
       zonasi layers import poi.shp.zip --category-field JENIS --map Masjid=place_of_worship \\
           --map SD=school --name-field NAMOBJ
       zonasi layers import sekolah.csv --category school --lon-field bujur --lat-field lintang
+
+    \b
+    Declaring coverage (where the file holds EVERY site of its categories; see zonasi layers coverage):
+      zonasi layers import sekolah_indramayu.gpkg --category school \\
+          --complete-for 32.12 --source "Kemdikbud Dapodik" --as-of 2024-06-30
+      zonasi layers import masjid_sanga.geojson --category place_of_worship \\
+          --complete-within kec_sanga_sanga.geojson --source "Survei lapangan Bawaslu" --as-of 2024-07-01
+
+    Coverage is checked before anything is written (unknown regency, no --source, no polygons:
+    nothing is imported); the same entry is not added twice. To withdraw one, delete its
+    [[complete]] entry from coverage.toml.
     """
+    from geo.layers.coverage_write import Declaration
+
     settings, target = _target(layers_dir, lang)
+    declaration = None
+    if complete_for or complete_within:
+        declaration = Declaration(source=source, regencies=tuple(complete_for), area_file=complete_within,
+                                  as_of=as_of.date() if as_of else None)
+    elif as_of:
+        raise InputError("--as-of dates a coverage declaration: use it with --complete-for or --complete-within",
+                         message_id="coverage.as_of_alone", parameter="as-of")
     options = ImportOptions(category=category, category_field=category_field, mapping=parse_mapping(mapping),
                             name_field=name_field, layer=layer, crs=crs, lon_field=lon_field,
                             lat_field=lat_field, output_name=output_name, replace=replace,
-                            source=source, licence=licence, date=date,
+                            source=source, licence=licence, date=date or (as_of and as_of.date().isoformat()),
                             max_bytes=max_bytes or settings.max_import_bytes,
-                            max_features=max_features or settings.max_import_features)
+                            max_features=max_features or settings.max_import_features, coverage=declaration)
     report = import_file(file, target, options)
     c, lg = Catalog(), settings.language
     click.echo(c.get("layers.imported", lg, written=report.written, read=report.read,
@@ -105,6 +142,8 @@ def import_(file, category, category_field, mapping, name_field, layer, crs, lon
                                 values=_counts(report.unmapped)))
     if report.outside_regencies:
         click.echo("  " + c.get("layers.outside", lg, n=report.outside_regencies))
+    if report.declared is not None:
+        _echo_declared(report.declared, target, c, lg)
     click.echo("  " + c.get("layers.version", lg, version=report.version, previous=report.previous_version or "-"))
 
 
@@ -123,23 +162,34 @@ def import_(file, category, category_field, mapping, name_field, layer, crs, lon
 @click.option("--progress/--no-progress", default=None, help="Show progress (default: on a terminal).")
 @click.option("--max-features", type=click.IntRange(min=1), metavar="N",
               help="Refuse to keep more sites than this (default: 5000000, or ZONASI_MAX_IMPORT_FEATURES).")
+@click.option("--coverage/--no-coverage", "declare", default=True,
+              help="With --regency: declare the clip area complete in coverage.toml for every category of "
+                   "the tag table (default: on). --no-coverage where OpenStreetMap is not known complete.")
 @layers_option
 @lang_option
 def import_osm_(file, regencies, tags, margin, output_name, replace, node_cache, progress, max_features,
-                layers_dir, lang):
+                declare, layers_dir, lang):
     """Import sites from an OpenStreetMap extract FILE.osm.pbf (streamed, any size).
 
     Nodes become points, ways lines, closed ways and multipolygon relations polygons (a school
     ground stays a polygon); categories come from the tag table; religion is kept.
 
+    Coverage: with --regency, the clip area (the regencies widened by --margin, saved as
+    coverage/NAME.geojson) is declared complete in coverage.toml for every category the tag
+    table maps, source "OpenStreetMap contributors (ODbL)", as_of the extract's timestamp. A spot
+    there can then be judged "allowed" from OpenStreetMap alone: mapping is often incomplete, so
+    use --no-coverage unless you know it is complete there (or delete the entry afterwards; the
+    command says which). Without --regency nothing is declared.
+
     \b
-    Example:
+    Examples:
       zonasi layers import-osm indonesia-latest.osm.pbf --regency 32.12 --regency 32.09
+      zonasi layers import-osm jawa-barat-latest.osm.pbf --regency 32.12 --no-coverage
     """
     settings, target = _target(layers_dir, lang)
     report = import_osm(file, target, list(regencies), tags=tags, margin_m=margin, output_name=output_name,
                         replace=replace, node_cache=node_cache, progress=progress,
-                        max_features=max_features or settings.max_import_features)
+                        max_features=max_features or settings.max_import_features, declare_coverage=declare)
     c, lg = Catalog(), settings.language
     click.echo(c.get("layers.osm_imported", lg, n=report.features, output=report.output))
     click.echo("  " + _counts(report.by_category) + "  |  " + _counts(report.by_geometry))
@@ -149,7 +199,33 @@ def import_osm_(file, regencies, tags, margin, output_name, replace, node_cache,
         click.echo("  " + c.get("layers.broken", lg, n=report.broken))
     if report.unassembled:
         click.echo("  " + c.get("layers.unassembled", lg, n=report.unassembled))
+    if report.declared is not None:
+        _echo_declared(report.declared, target, c, lg)
+        click.echo("  " + c.get("layers.osm_coverage_caution", lg))
+        if report.declared.as_of is None:
+            click.echo("  " + c.get("layers.osm_no_timestamp", lg))
+    elif declare and not report.regencies:
+        click.echo("  " + c.get("layers.osm_no_clip", lg))
     click.echo("  " + c.get("layers.version", lg, version=report.version, previous=report.previous_version or "-"))
+
+
+def _echo_declared(declared, target: Path, c, lg) -> None:
+    """What an import declared complete in coverage.toml, and how to withdraw it."""
+    where = []
+    if declared.regencies:
+        where.append(c.get("layers.declared_regencies", lg, codes=", ".join(declared.regencies)))
+    if declared.area:
+        where.append(c.get("layers.declared_area", lg, area=declared.area))
+    values = {"file": str(declared.path), "n": declared.number, "categories": ", ".join(declared.categories),
+              "where": "; ".join(where), "source": declared.source,
+              "as_of": declared.as_of.isoformat() if declared.as_of else c.get("layers.coverage_undated", lg),
+              "directory": str(target)}
+    if not declared.added:
+        click.echo("  " + c.get("layers.declared_already", lg, **values))
+        return
+    click.echo("  " + c.get("layers.declared", lg, **values))
+    undo = "layers.declared_undo_area" if declared.area else "layers.declared_undo"
+    click.echo("  " + c.get(undo, lg, **values, area=str(target / declared.area) if declared.area else ""))
 
 
 @layers.command("list")
@@ -184,6 +260,10 @@ def list_(as_json, layers_dir, lang):
         click.echo(c.get("layers.file", lg, file=f["file"], n=f["features"], date=f["date"] or "?",
                          imported=f["imported_at"] or "?"))
         click.echo("    " + c.get("layers.file_source", lg, source=f["source"] or "?", licence=f["licence"] or "?"))
+    boundaries = info["regencies"]
+    if boundaries["boundary_sources"]:  # which source each regency's boundary comes from
+        click.echo(c.get("layers.boundary_sources", lg, n=boundaries["features"],
+                         sources=_counts(boundaries["boundary_sources"])))
 
 
 def _counts(counts: dict) -> str:

@@ -24,7 +24,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from geo.errors import InputError, ZonasiError
-from geo.layers import versions
+from geo.layers import coverage_write, versions
 from geo.layers.directory import layer_paths, read_regencies, regency_codes, remove_stale_partials, write_sites
 from geo.layers.importing.limits import (
     BATCH_SIZE,
@@ -64,6 +64,7 @@ class ImportOptions:
     date: str | None = None
     max_bytes: int = DEFAULT_MAX_BYTES           # bytes once decompressed (zip members, GeoParquet data)
     max_features: int = DEFAULT_MAX_FEATURES     # features read (see geo.layers.importing.limits)
+    coverage: coverage_write.Declaration | None = None  # declare the imported categories complete there
 
 
 @dataclass
@@ -85,10 +86,15 @@ class ImportReport:
     by_geometry: dict[str, int] = field(default_factory=dict)
     version: str = ""
     previous_version: str | None = None
+    declared: coverage_write.Declared | None = None   # the coverage.toml entry added (options.coverage)
 
 
 def import_file(path: str | Path, layers_dir: str | Path, options: ImportOptions | None = None) -> ImportReport:
-    """Import one vector file into ``layers_dir/sites`` and record a new layers version."""
+    """Import one vector file into ``layers_dir/sites`` and record a new layers version.
+
+    With ``options.coverage``, the categories written are also declared complete there (a
+    ``[[complete]]`` entry in ``coverage.toml``): checked before anything is written, and when the
+    declaration fails after the sites were written, the sites file is put back as it was."""
     options = options or ImportOptions()
     path = Path(path)
     layers_dir = Path(layers_dir)
@@ -102,6 +108,11 @@ def import_file(path: str | Path, layers_dir: str | Path, options: ImportOptions
         raise InputError(f"{output} exists: pass --replace to replace it, or --output-name to choose "
                          "another name", path=str(output))
     _check_category_options(options)
+    regencies = read_regencies(regency_path)
+    prepared = None
+    if options.coverage is not None:
+        prepared = coverage_write.prepare(layers_dir, options.coverage, regencies.column("code"),
+                                          regencies.geometry)
 
     frame, source_crs = read_vector(path, options)
     report = ImportReport(source_file=path.name, output=output, source_crs=source_crs,
@@ -138,16 +149,23 @@ def import_file(path: str | Path, layers_dir: str | Path, options: ImportOptions
     }, geometry=gpd.GeoSeries(geoms[keep], crs=4326))
     if not len(out):
         raise InputError(_nothing_left(report), path=str(path))
-    out["regency_code"] = regency_codes(out.geometry.to_numpy(), read_regencies(regency_path).to_frame())
+    out["regency_code"] = regency_codes(out.geometry.to_numpy(), regencies.to_frame())
     report.outside_regencies = int((out["regency_code"] == "").sum())
     report.written = len(out)
     report.by_category = out["category"].value_counts().sort_index().to_dict()
     report.by_geometry = out.geometry.geom_type.value_counts().sort_index().to_dict()
 
     output.parent.mkdir(exist_ok=True)
-    write_sites(out, output)
+    change = f"import {path.name} -> sites/{output.name}"
+    with coverage_write.restoring(output):
+        write_sites(out, output)
+        if prepared is not None:
+            report.declared = coverage_write.write(layers_dir, prepared, report.by_category, regencies.column("code"),
+                                                   regencies.geometry, note=f"{change} ({versions.now()})")
+    if report.declared is not None and report.declared.added:
+        change += f"; coverage.toml [[complete]] #{report.declared.number}"
     previous = versions.current(layers_dir)
-    entry = versions.record(layers_dir, f"import {path.name} -> sites/{output.name}", files={
+    entry = versions.record(layers_dir, change, files={
         f"sites/{output.name}": {"source": options.source or path.name, "licence": options.licence,
                                  "date": options.date, "features": report.written,
                                  "categories": report.by_category, "imported_from": path.name}})

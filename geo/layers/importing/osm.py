@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from geo.crs import Projector, utm_epsg
 from geo.errors import ConfigError, InputError
-from geo.layers import versions
+from geo.layers import coverage_write, versions
 from geo.layers.directory import layer_paths, read_regencies, regency_codes, remove_stale_partials, write_sites
 from geo.layers.importing.files import slug
 from geo.layers.importing.limits import DEFAULT_MAX_FEATURES, too_many_features
@@ -133,23 +133,31 @@ class OsmReport:
     regencies: list[str] = field(default_factory=list)
     version: str = ""
     previous_version: str | None = None
+    timestamp: str | None = None   # the extract's header timestamp, when it names one
+    declared: coverage_write.Declared | None = None   # the coverage.toml entry for the clip area
 
 
 def import_osm(path: str | Path, layers_dir: str | Path, regencies: list[str] | None = None, *,
                tags: str | Path | None = None, margin_m: float | None = None,
                output_name: str | None = None, replace: bool = False, node_cache: str | Path | None = None,
-               progress: bool | None = None, max_features: int = DEFAULT_MAX_FEATURES) -> OsmReport:
+               progress: bool | None = None, max_features: int = DEFAULT_MAX_FEATURES,
+               declare_coverage: bool = False) -> OsmReport:
     """Import the sites of an OSM extract into ``layers_dir/sites`` and record a new version.
 
     At most ``max_features`` sites are kept (after clipping); a file cut short or damaged raises
-    :class:`~geo.errors.InputError` naming it."""
+    :class:`~geo.errors.InputError` naming it. With ``declare_coverage`` and ``regencies``, the
+    clip area (saved as ``coverage/<output name>.geojson``) and the regencies are declared complete
+    in ``coverage.toml`` for every category the tag table maps, as of the extract's timestamp, source
+    :data:`~geo.layers.coverage_write.OSM_SOURCE` (no clip area without ``regencies``: nothing is
+    declared; ``report.declared`` stays None)."""
     path, layers_dir = Path(path), Path(layers_dir)
     if not path.exists():
         raise InputError(f"{path} does not exist", path=str(path))
     table = load_tag_table(tags)
     regency_path, _ = layer_paths(layers_dir)
     remove_stale_partials(layers_dir / "sites")
-    regency_frame = read_regencies(regency_path).to_frame()
+    regency_features = read_regencies(regency_path)
+    regency_frame = regency_features.to_frame()
     name = slug(output_name or "osm_" + path.name.split(".")[0])
     output = layers_dir / "sites" / f"{name}.parquet"
     if output.exists() and not replace:
@@ -160,8 +168,14 @@ def import_osm(path: str | Path, layers_dir: str | Path, regencies: list[str] | 
         rules = load_rules(layers_dir / "rules.toml")
         margin_m = float(rules.buffer_table(codes or list(regency_frame["code"])).max()) if len(regency_frame) else 0.0
     clip = clip_area(regency_frame, codes, margin_m) if codes else None
+    timestamp = _extract_date(path)
+    prepared = None
+    if declare_coverage and clip is not None:
+        prepared = coverage_write.prepare(layers_dir, coverage_write.Declaration(
+            source=coverage_write.OSM_SOURCE, regencies=tuple(codes), area_geometry=clip, area_name=name,
+            as_of=coverage_write.extract_date(timestamp)), regency_features.column("code"), regency_features.geometry)
 
-    report = OsmReport(source_file=path.name, output=output, regencies=codes)
+    report = OsmReport(source_file=path.name, output=output, regencies=codes, timestamp=timestamp)
     frame = read_osm(path, table, clip, report, node_cache=node_cache, progress=progress,
                      max_features=max_features)
     frame.insert(0, "site_id", [f"{name}:{i}" for i in frame.pop("osm_id")])
@@ -174,11 +188,19 @@ def import_osm(path: str | Path, layers_dir: str | Path, regencies: list[str] | 
         raise InputError(f"{path.name}: no object with a tag of the tag table"
                          + (f" in {', '.join(codes)}" if codes else ""), path=str(path))
     output.parent.mkdir(exist_ok=True)
-    write_sites(frame, output)
+    change = f"import-osm {path.name} -> sites/{output.name}"
+    with coverage_write.restoring(output):
+        write_sites(frame, output)
+        if prepared is not None:
+            mapped = {e.category for e in table.entries}
+            report.declared = coverage_write.write(layers_dir, prepared, mapped, regency_features.column("code"),
+                                                   regency_features.geometry, note=f"{change} ({versions.now()})")
+    if report.declared is not None and report.declared.added:
+        change += f"; coverage.toml [[complete]] #{report.declared.number}"
     previous = versions.current(layers_dir)
-    entry = versions.record(layers_dir, f"import-osm {path.name} -> sites/{output.name}", files={
+    entry = versions.record(layers_dir, change, files={
         f"sites/{output.name}": {"source": f"OpenStreetMap ({path.name})", "licence": LICENCE,
-                                 "date": _extract_date(path), "features": report.features,
+                                 "date": timestamp, "features": report.features,
                                  "categories": report.by_category, "regencies": codes or None,
                                  "imported_from": path.name}})
     report.version = entry["version"]
@@ -344,8 +366,10 @@ def _same_dimension(piece, original):
 
 
 def _extract_date(path: Path) -> str | None:
+    """The extract's timestamp from its header (``osmosis_replication_timestamp``, else ``timestamp``)."""
     try:
         with osmium.io.Reader(str(path), osmium.osm.NOTHING) as reader:
-            return reader.header().get("osmosis_replication_timestamp") or None
+            header = reader.header()
+            return header.get("osmosis_replication_timestamp") or header.get("timestamp") or None
     except RuntimeError:
         return None
