@@ -3,9 +3,9 @@ from geo.lazy import lazy_exports
 
 __all__, __getattr__ = lazy_exports(__name__, {
     "engine": ["Engine"],
-    "verdict": ["Hit", "Regency", "VERDICT_STATUSES", "Verdict"],
+    "verdict": ["CoverageNote", "Hit", "Regency", "VERDICT_STATUSES", "Verdict"],
     "verdict_batch": ["VerdictBatch", "VerdictSource"],
-    "explain": ["describe"],
+    "explain": ["category_labels", "describe", "headline"],
     "indexes": ["RegencyLocator", "UtmZoneCache", "ZoneSites"],
     "allowed": ["AllowedIndex"],
 })

@@ -30,6 +30,7 @@ from geo.engine.allowed import AllowedIndex
 from geo.engine.indexes import RegencyLocator, UtmZoneCache
 from geo.engine.verdict_batch import VerdictBatch
 from geo.errors import InputError
+from geo.layers.coverage import no_coverage
 from geo.layers.directory import Layers, category_index, load_layers
 from geo.rules.model import CATEGORIES
 
@@ -48,6 +49,10 @@ class Engine:
         self._locate = RegencyLocator(regencies.geometry)
         self.buffers = self.rules.buffer_table(self.regency_codes)
         self._max_buffer = self.buffers.max(axis=1)
+        self.required = np.array([[self.rules.required(code, c) for c in CATEGORIES] for code in self.regency_codes],
+                                 dtype=bool).reshape(len(self.regency_codes), len(CATEGORIES))
+        self.coverage = layers.coverage if layers.coverage is not None else no_coverage(
+            regencies.column("code"), regencies.geometry)
         sites = layers.site_features
         self.site_ids = sites.column("site_id").astype(str)
         self.site_names = sites.column("name").astype(str)
@@ -134,7 +139,9 @@ class Engine:
         pairs = [self._measure(epsg, np.flatnonzero(located), lons, lats, regency, accuracy)
                  for epsg, located in self._by_zone(regency)]
         allowed = self.allowed.check(lons, lats, regency) if self.allowed else None
-        return VerdictBatch.assemble(self, lons, lats, regency, days, in_period, accuracy, pairs, allowed)
+        complete = self._complete(lons, lats, regency, accuracy)
+        return VerdictBatch.assemble(self, lons, lats, regency, days, in_period, accuracy, pairs, allowed,
+                                     complete)
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -149,6 +156,21 @@ class Engine:
                 mask = regency == self._regency_index[code]
                 in_period[mask] = self._in_any(rule.periods, days[mask])
         return days, in_period | ~known
+
+    def _complete(self, lons, lats, regency: np.ndarray, accuracy) -> np.ndarray:
+        """Bool by point x category: the category's data are declared complete within its distance
+        at the point (its regency's rule plus the GPS accuracy), measured in the regency's UTM zone."""
+        out = np.zeros((len(lons), len(CATEGORIES)), dtype=bool)
+        located = np.flatnonzero(regency >= 0)
+        if not len(located):
+            return out
+        reg = regency[located]
+        extra = 0.0 if accuracy is None else accuracy[located]
+        for j, category in enumerate(CATEGORIES):
+            out[located, j] = self.coverage.complete_at(lons[located], lats[located], category,
+                                                        self.buffers[reg, j] + extra,
+                                                        epsg=self.regency_epsg[reg], regency=reg)
+        return out
 
     @staticmethod
     def _in_any(periods, days: np.ndarray) -> np.ndarray:

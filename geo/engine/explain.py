@@ -16,11 +16,54 @@ def _hit_values(hit: Hit, catalog: Catalog, lang: str | None, rules) -> dict:
             "name": hit.name or catalog.get("verdict.unnamed", lang), "basis": hit.legal_basis}
 
 
+def headline(verdict: Verdict, catalog: Catalog, lang: str | None = None) -> str:
+    """The first word on a verdict: its status, except that a verdict the GPS accuracy could
+    overturn is "not certain" rather than a red "forbidden" or a green "allowed"."""
+    if verdict.uncertain and verdict.status in ("ok", "violation"):
+        return catalog.get("status.uncertain", lang)
+    return catalog.get(f"status.{verdict.status}", lang)
+
+
+def category_labels(categories, rules, catalog: Catalog, lang: str | None = None) -> str:
+    """Category keys as their labels in the caller's language, joined ("a, b dan c")."""
+    english = catalog.language(lang) == "en"
+    labels = [(rules.category(c).label_en if english and rules.category(c).label_en else rules.category(c).label)
+              for c in categories]
+    labels = [labels[0]] + [label[:1].lower() + label[1:] for label in labels[1:]] if labels else []
+    if len(labels) < 2:
+        return "".join(labels)
+    return ", ".join(labels[:-1]) + catalog.get("verdict.list_and", lang) + labels[-1]
+
+
+def _coverage_lines(verdict: Verdict, rules, catalog: Catalog, lang: str | None) -> list[str]:
+    note = verdict.coverage
+    if note is None or verdict.regency is None:
+        return []
+    lines = []
+    if note.missing and verdict.status == "incomplete":
+        lines.append(catalog.get("verdict.incomplete", lang,
+                                 categories=category_labels(note.missing, rules, catalog, lang).lower()))
+    if note.complete:
+        sources = "; ".join(catalog.get("verdict.source", lang, source=s["source"], as_of=s["as_of"]) if s.get("as_of")
+                            else catalog.get("verdict.source_undated", lang, source=s["source"])
+                            for s in note.sources)
+        lines.append(catalog.get("verdict.checked", lang, categories=category_labels(note.complete, rules, catalog, lang),
+                                 sources=sources or "-"))
+    if note.missing and verdict.status != "incomplete":
+        lines.append(catalog.get("verdict.not_checked", lang,
+                                 categories=category_labels(note.missing, rules, catalog, lang).lower()))
+    return lines
+
+
 def describe(verdict: Verdict, rules, catalog: Catalog, lang: str | None = None) -> list[str]:
-    """Lines that explain a verdict: headline first, then why."""
-    lines = [catalog.get(f"status.{verdict.status}", lang)]
+    """Lines that explain a verdict: headline first, then why, then what could and could not be checked."""
+    lines = [headline(verdict, catalog, lang)]
     if verdict.regency:
         lines.append(catalog.get("verdict.regency", lang, name=verdict.regency.name, code=verdict.regency.code))
+        if verdict.regency.snapped:
+            lines.append(catalog.get("verdict.snapped", lang))
+    if verdict.also_in:
+        lines.append(catalog.get("verdict.also_in", lang, name=verdict.also_in.name, code=verdict.also_in.code))
     if verdict.status == "outside_area":
         lines.append(catalog.get("verdict.outside_area", lang))
         return lines
@@ -35,11 +78,12 @@ def describe(verdict: Verdict, rules, catalog: Catalog, lang: str | None = None)
             continue
         lines.append(catalog.get("verdict.hit", lang, **_hit_values(hit, catalog, lang, rules)))
     if not verdict.hits:
-        lines.append(catalog.get("verdict.ok", lang))
+        lines.append(catalog.get("verdict.ok" if verdict.status == "ok" else "verdict.none_loaded", lang))
         if verdict.nearest:
             lines.append(catalog.get("verdict.nearest", lang, **_hit_values(verdict.nearest, catalog, lang, rules)))
         else:
             lines.append(catalog.get("verdict.no_sites", lang))
+    lines += _coverage_lines(verdict, rules, catalog, lang)
     if verdict.uncertain:
         assert verdict.accuracy_m is not None and verdict.margin_m is not None  # uncertain compares them
         lines.append(catalog.get("verdict.uncertain", lang, accuracy=_num(verdict.accuracy_m),

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 import shapely
 
-from geo.crs import Projector
+from geo.crs import Projector, utm_epsg, utm_scale
 
 
 def _single_threaded_kdtree():
@@ -49,6 +50,31 @@ def _built(tree: shapely.STRtree) -> shapely.STRtree:
     return tree
 
 
+# Metres per degree of latitude at the equator (the fewest anywhere) and of longitude at the
+# equator: with a margin, they bound a metric radius in degrees from above.
+_M_PER_DEG_LAT = 110_574.0
+_M_PER_DEG_LON = 111_320.0
+# Clipped boundaries are densified to this many degrees (about 55 m) before they are projected,
+# so that their straight lon/lat edges stay where they are within millimetres.
+_SNAP_SEGMENT_DEG = 0.0005
+# Points to snap are grouped in tiles of this many degrees (about 5.5 km): the regencies near a
+# tile are clipped once for all its points.
+_SNAP_TILE_DEG = 0.05
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where points are: ``regency`` (index, -1 in none), ``snapped`` (in no regency, but within
+    the locator's ``snap_m`` of ``regency``, the nearest), ``other`` (a second regency whose
+    polygon holds the point too, where two overlap; -1 otherwise) and ``distance_m`` (metres to
+    ``regency``: 0 inside, the distance when snapped, NaN in none)."""
+
+    regency: np.ndarray
+    snapped: np.ndarray
+    other: np.ndarray
+    distance_m: np.ndarray
+
+
 class RegencyLocator:
     """Point -> regency index (the lowest code where two overlap; -1 in none).
 
@@ -56,24 +82,55 @@ class RegencyLocator:
     inside exactly one regency: points there skip the polygon test. The grid holds one small
     integer per cell of the regencies' extent (0 unknown, 1 mixed, 2 + regency index); it is
     allocated zeroed, so only the pages of cells in use take memory.
+
+    :meth:`locate` also snaps a point in no regency to the nearest one within ``snap_m`` metres
+    (0: never) and names the second regency where two polygons overlap.
     """
 
     UNKNOWN, MIXED = 0, 1
 
-    def __init__(self, geoms: np.ndarray, cell_deg: float = 0.005):
+    def __init__(self, geoms: np.ndarray, cell_deg: float = 0.005, snap_m: float = 500.0):
+        if not snap_m >= 0:
+            raise ValueError(f"snap_m must be 0 or more metres, not {snap_m!r}")
         shapely.prepare(geoms)
         self._tree = _built(shapely.STRtree(geoms))
         self._cell = cell_deg
+        self.snap_m = float(snap_m)
         west, south, east, north = shapely.total_bounds(geoms) if len(geoms) else (0, 0, 0, 0)
         self._origin = (west, south)
         self._shape = (int((east - west) / cell_deg) + 1, int((north - south) / cell_deg) + 1)
         self._grid = np.zeros(self._shape, dtype="int16" if len(geoms) < 30_000 else "int32")
+        self._projector = Projector()
         # GEOS prepared geometries and lazily built trees are not safe to use from several threads
-        # at once (the web server runs threads): the polygon tests below run under this lock.
+        # at once (the web server runs threads), nor are pyproj's transformers: the polygon tests
+        # and the snapping below run under this lock.
         self._geos_lock = threading.Lock()
 
     def __call__(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
-        """The regency index of each point (lon/lat degrees), -1 for points in no regency."""
+        """The regency index of each point (lon/lat degrees), -1 for points in no regency (no
+        snapping: see :meth:`locate`)."""
+        return self._contain(lons, lats)[0]
+
+    def locate(self, lons: np.ndarray, lats: np.ndarray) -> Located:
+        """Each point's regency as :meth:`__call__` finds it, the second regency where two
+        polygons hold it, and for a point in none the nearest regency within ``snap_m`` metres
+        (measured in the point's UTM zone, scaled to true metres), marked ``snapped``."""
+        lons, lats = np.asarray(lons, dtype="float64"), np.asarray(lats, dtype="float64")
+        regency, other = self._contain(lons, lats)
+        distance = np.where(regency >= 0, 0.0, np.nan)
+        snapped = np.zeros(len(regency), dtype=bool)
+        outside = np.flatnonzero((regency < 0) & np.isfinite(lons) & np.isfinite(lats))
+        if self.snap_m > 0 and len(outside) and len(self._tree.geometries):
+            with self._geos_lock:
+                nearest, metres = self._nearest_within(lons[outside], lats[outside])
+            found = nearest >= 0
+            regency[outside[found]] = nearest[found]
+            distance[outside[found]] = metres[found]
+            snapped[outside[found]] = True
+        return Located(regency=regency, snapped=snapped, other=other, distance_m=distance)
+
+    def _contain(self, lons: np.ndarray, lats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(lowest, second lowest) index of the regencies holding each point, -1 for none."""
         ci = np.floor((lons - self._origin[0]) / self._cell).astype("int64")
         cj = np.floor((lats - self._origin[1]) / self._cell).astype("int64")
         on_grid = (ci >= 0) & (ci < self._shape[0]) & (cj >= 0) & (cj < self._shape[1])
@@ -86,12 +143,14 @@ class RegencyLocator:
                 self._classify(np.unique(np.stack([ci[unknown], cj[unknown]]), axis=1))
             owner[unknown] = self._grid.ravel()[cell[unknown]]
         regency = np.where(on_grid, owner, self.MIXED).astype("int32") - 2
-        exact = regency < 0
-        if exact.any():
+        other = np.full(len(regency), -1, dtype="int32")
+        exact = np.flatnonzero(regency < 0)
+        if len(exact):
             with self._geos_lock:
-                regency[exact] = self._exact(lons[exact], lats[exact])
+                regency[exact], other[exact] = self._exact(lons[exact], lats[exact])
         regency[~on_grid] = -1
-        return regency
+        other[~on_grid] = -1
+        return regency, other
 
     def _classify(self, cells: np.ndarray) -> None:
         west = self._origin[0] + cells[0] * self._cell
@@ -105,16 +164,78 @@ class RegencyLocator:
         owner[box_i[inside]] = regency_i[inside] + 2
         self._grid[cells[0], cells[1]] = owner
 
-    def _exact(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+    def _exact(self, lons: np.ndarray, lats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # candidates by bounding box, then the (prepared) polygons tested on the coordinates:
         # half the time of the tree's own "intersects" predicate
         point_i, regency_i = self._tree.query(shapely.points(lons, lats))
         inside = shapely.intersects_xy(self._tree.geometries[regency_i], lons[point_i], lats[point_i])
-        point_i, regency_i = point_i[inside], regency_i[inside]
-        regency = np.full(len(lons), np.iinfo("int32").max, dtype="int32")
-        np.minimum.at(regency, point_i, regency_i.astype("int32"))
-        regency[regency == np.iinfo("int32").max] = -1
-        return regency
+        return _two_lowest(len(lons), point_i[inside], regency_i[inside])
+
+    def _nearest_within(self, lons: np.ndarray, lats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The nearest regency within ``snap_m`` metres of each point (-1 for none) and its
+        distance in metres. The points are grouped in tiles of _SNAP_TILE_DEG; each tile's
+        candidates are the regencies meeting the tile grown by ``snap_m`` (a lon/lat box holding
+        every point's whole circle), clipped to that box once per tile. The clipped pieces are
+        projected to each point's UTM zone, and the projected distance is divided by the UTM scale
+        factor at the point."""
+        tile_xy = np.floor(np.column_stack([lons, lats]) / _SNAP_TILE_DEG).astype("int64")
+        tiles, tile_of = np.unique(tile_xy, axis=0, return_inverse=True)
+        tile_of = tile_of.ravel()
+        west, south = tiles[:, 0] * _SNAP_TILE_DEG, tiles[:, 1] * _SNAP_TILE_DEG
+        margin = 1.01 * self.snap_m
+        half_lat = margin / _M_PER_DEG_LAT
+        far_lat = np.minimum(np.maximum(np.abs(south), np.abs(south + _SNAP_TILE_DEG)) + half_lat, 89.9)
+        half_lon = margin / (_M_PER_DEG_LON * np.cos(np.radians(far_lat)))
+        grown = np.column_stack([west - half_lon, south - half_lat,
+                                 west + _SNAP_TILE_DEG + half_lon, south + _SNAP_TILE_DEG + half_lat])
+        tile_i, regency_i = self._tree.query(shapely.box(*grown.T), predicate="intersects")
+        nearest = np.full(len(lons), -1, dtype="int32")
+        metres = np.full(len(lons), np.nan)
+        if not len(tile_i):
+            return nearest, metres
+        order = np.argsort(tile_i, kind="stable")
+        tile_i, regency_i = tile_i[order], regency_i[order]
+        pieces = shapely.segmentize(np.array(
+            [shapely.clip_by_rect(self._tree.geometries[r], *grown[t]) for t, r in zip(tile_i, regency_i)],
+            dtype=object), _SNAP_SEGMENT_DEG)
+        # every (point, candidate of its tile) pair
+        start = np.searchsorted(tile_i, np.arange(len(tiles)))
+        count = np.bincount(tile_i, minlength=len(tiles))[tile_of]
+        point_i = np.repeat(np.arange(len(lons)), count)
+        piece_i = np.repeat(start[tile_of] - np.cumsum(count) + count, count) + np.arange(count.sum())
+        distance = np.full(len(point_i), np.inf)
+        epsg = utm_epsg(lons[point_i], lats[point_i])
+        for code in np.unique(epsg):
+            pair = np.flatnonzero(epsg == code)
+            forward = self._projector.forward(int(code))
+            used, local = np.unique(piece_i[pair], return_inverse=True)
+            projected = shapely.transform(
+                pieces[used], lambda xy, f=forward: np.column_stack(f.transform(xy[:, 0], xy[:, 1])))
+            x, y = forward.transform(lons[point_i[pair]], lats[point_i[pair]])
+            flat = shapely.distance(shapely.points(x, y), projected[local.ravel()])
+            distance[pair] = flat / utm_scale(x, lats[point_i[pair]])
+        keep = distance <= self.snap_m  # NaN (an empty piece: the box met the bounds only) is out
+        best, best_m = _nearest_of_pairs(len(lons), point_i[keep], regency_i[piece_i[keep]], distance[keep])
+        found = best >= 0
+        nearest[found] = best[found]
+        metres[found] = best_m[found]
+        return nearest, metres
+
+
+def _two_lowest(n: int, point_i: np.ndarray, regency_i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest and the second lowest regency of each of ``n`` points among the pairs
+    (point, regency); -1 where there is none."""
+    order = np.lexsort((regency_i, point_i))
+    point_i, regency_i = point_i[order], regency_i[order].astype("int32")
+    lowest = np.full(n, -1, dtype="int32")
+    second = np.full(n, -1, dtype="int32")
+    first = np.ones(len(point_i), dtype=bool)
+    first[1:] = point_i[1:] != point_i[:-1]
+    lowest[point_i[first]] = regency_i[first]
+    follows = np.flatnonzero(~first)
+    follows = follows[first[follows - 1]]  # the second pair of a point
+    second[point_i[follows]] = regency_i[follows]
+    return lowest, second
 
 
 class ZoneSites:

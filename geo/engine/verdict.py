@@ -4,7 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-VERDICT_STATUSES = ("ok", "violation", "outside_area", "outside_period")
+# ok: no forbidden site in reach and every required category's data complete there;
+# incomplete: no site found, but the data of a required category are not complete at the spot
+VERDICT_STATUSES = ("ok", "violation", "incomplete", "outside_area", "outside_period")
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,23 @@ class Regency:
 
     code: str
     name: str
+    # the point lies in no regency but within the border snap distance of this one
+    snapped: bool = False
+
+
+@dataclass(frozen=True)
+class CoverageNote:
+    """What a verdict could check: the categories whose data are complete at the spot, the
+    required ones that are not (why a verdict is ``incomplete``), and the sources declaring them."""
+
+    complete: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)   # {"categories", "source", "as_of"}
+
+    def to_dict(self) -> dict:
+        """JSON-ready."""
+        return {"complete": list(self.complete), "missing": list(self.missing),
+                "sources": [dict(s) for s in self.sources]}
 
 
 @dataclass(frozen=True)
@@ -54,6 +73,8 @@ class Verdict:
     crs: str | None = None
     rules_version: str = ""
     layers_version: str = ""
+    coverage: CoverageNote | None = None
+    also_in: Regency | None = None      # a second regency whose polygon holds the point (overlap)
 
     @property
     def primary(self) -> Hit | None:
@@ -68,4 +89,6 @@ class Verdict:
         out["hits"] = [dict(vars(hit)) for hit in self.hits]
         out["nearest"] = None if self.nearest is None else dict(vars(self.nearest))
         out["at"] = self.at.isoformat() if self.at else None
+        out["coverage"] = None if self.coverage is None else self.coverage.to_dict()
+        out["also_in"] = None if self.also_in is None else dict(vars(self.also_in))
         return out

@@ -4,18 +4,20 @@ only when asked for.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pyarrow as pa
 
-from geo.engine.verdict import Hit, Regency, Verdict
+from geo.engine.verdict import CoverageNote, Hit, Regency, Verdict
 from geo.rules.model import CATEGORIES
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from geo.engine.allowed import AllowedIndex
+    from geo.layers.coverage import Coverage
     from geo.rules import Rules
 
 
@@ -28,6 +30,8 @@ class VerdictSource(Protocol):
     regency_names: np.ndarray
     regency_epsg: np.ndarray
     buffers: np.ndarray            # metres by regency x category
+    required: np.ndarray           # bool by regency x category: needed complete for an "ok"
+    coverage: Coverage
     site_ids: np.ndarray
     site_names: np.ndarray
     site_category: np.ndarray
@@ -40,8 +44,12 @@ _EMPTY_I = np.empty(0, dtype="int64")
 _EMPTY_F = np.empty(0, dtype="float64")
 _TEXT = ("nearest_site", "nearest_category", "legal_basis")
 _PATCHED = ("violations", "nearest_distance_m", "buffer_m", *_TEXT)
-_STATUS = np.array(["ok", "violation", "outside_period", "outside_area"], dtype=object)
+_STATUS = np.array(["ok", "violation", "outside_period", "outside_area", "incomplete"], dtype=object)
 _STATUS_ARROW = pa.array(_STATUS, type=pa.string())
+# the missing categories of a point as a bit mask (bit j: CATEGORIES[j]) -> their keys joined by ";"
+_MISSING_TEXT = pa.array([";".join(c for j, c in enumerate(CATEGORIES) if mask >> j & 1) or None
+                          for mask in range(1 << len(CATEGORIES))], type=pa.string())
+_BITS = (1 << np.arange(len(CATEGORIES))).astype("int64")
 
 
 @dataclass
@@ -65,9 +73,15 @@ class VerdictBatch:
     # allowed-zones regencies (geo.engine.allowed.AllowedIndex.check): outside every allowed zone, the
     # nearest zone, metres beyond its edge (negative inside); None when no regency is in that mode
     allowed: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    # bool by point x category: the category's data complete within its distance (plus the GPS
+    # accuracy) of the point; None: not computed (every category counts as complete)
+    complete: np.ndarray | None = None
+    snapped: np.ndarray | None = None   # bool: in no regency, given the nearest within the snap distance
+    also_in: np.ndarray | None = None   # a second regency whose polygon holds the point (-1 none)
 
     @classmethod
-    def assemble(cls, engine, lons, lats, regency, days, in_period, accuracy, pairs, allowed=None) -> VerdictBatch:
+    def assemble(cls, engine, lons, lats, regency, days, in_period, accuracy, pairs, allowed=None,
+                 complete=None, snapped=None, also_in=None) -> VerdictBatch:
         """A batch from the engine's candidate (point, site, distance) pairs: hits are the pairs within the
         buffer, sorted by point then distance; the nearest site and the margin to the nearest zone edge per point."""
         n = len(lons)
@@ -97,36 +111,49 @@ class VerdictBatch:
         hit = c_dist <= c_buffer
         return cls(engine, lons, lats, regency, days, in_period, accuracy,
                    c_point[hit], c_site[hit], c_dist[hit], c_buffer[hit],
-                   nearest_site, nearest_distance, margin, allowed)
+                   nearest_site, nearest_distance, margin, allowed, complete, snapped, also_in)
 
     def __len__(self) -> int:
         return len(self.lon)
 
-    @property
+    @cached_property
     def hit_count(self) -> np.ndarray:
         """The number of sites in range of each point."""
         return np.bincount(self.hit_point, minlength=len(self)).astype("int64")
 
-    @property
+    @cached_property
     def uncertain(self) -> np.ndarray:
         """Points whose GPS accuracy (metres) exceeds their margin to the nearest zone edge: the verdict may flip."""
         if self.accuracy is None:
             return np.zeros(len(self), dtype=bool)
         return self.accuracy > self.margin  # NaN margin compares False
 
-    @property
+    @cached_property
     def outside_allowed(self) -> np.ndarray:
         """In an allowed-zones regency and outside every allowed zone (a violation by itself)."""
         return np.zeros(len(self), dtype=bool) if self.allowed is None else self.allowed[0]
 
-    @property
+    @cached_property
+    def missing(self) -> np.ndarray:
+        """Bool by point x category: required at the point's regency and not complete there (none
+        outside every regency)."""
+        n = len(self)
+        if self.complete is None:
+            return np.zeros((n, len(CATEGORIES)), dtype=bool)
+        located = self.regency >= 0
+        required = self.engine.required[np.maximum(self.regency, 0)] & located[:, None]
+        return required & ~self.complete
+
+    @cached_property
     def status(self) -> np.ndarray:
         """The status of each point, one of :data:`~geo.engine.verdict.VERDICT_STATUSES`."""
         return _STATUS[self._status_codes()]
 
     def _status_codes(self) -> np.ndarray:
         """Index into :data:`_STATUS` per point."""
-        out = ((self.hit_count > 0) | self.outside_allowed).astype("int8")
+        found = (self.hit_count > 0) | self.outside_allowed
+        out = found.astype("int8")
+        out[~found & self.missing.any(axis=1)] = 4
         out[~self.in_period] = 2
         out[self.regency < 0] = 3
         return out
@@ -148,16 +175,36 @@ class VerdictBatch:
                                 e.rules.buffer_m(code, CATEGORIES[e.site_category[site]]))
         day = None if self.day is None or np.isnat(self.day[i]) else self.day[i].astype("datetime64[D]").item()
         margin = float(self.margin[i]) if np.isfinite(self.margin[i]) else None
+        snapped = bool(self.snapped[i]) if self.snapped is not None else False
+        other = int(self.also_in[i]) if self.also_in is not None else -1
         return Verdict(
             lon=float(self.lon[i]), lat=float(self.lat[i]), status=str(self.status[i]),
-            regency=Regency(str(code), str(e.regency_names[reg])) if reg >= 0 else None,
+            regency=Regency(str(code), str(e.regency_names[reg]), snapped) if reg >= 0 else None,
             hits=hits, nearest=nearest, at=day,
             period=e.rules.period_at(code, day) if day else None,
             accuracy_m=None if self.accuracy is None else float(self.accuracy[i]),
             margin_m=None if margin is None else round(margin, 2),
             uncertain=bool(self.uncertain[i]),
             crs=f"EPSG:{e.regency_epsg[reg]}" if reg >= 0 else None,
-            rules_version=e.rules_version, layers_version=e.layers_version)
+            rules_version=e.rules_version, layers_version=e.layers_version,
+            coverage=self._coverage_note(i),
+            also_in=Regency(str(e.regency_codes[other]), str(e.regency_names[other])) if other >= 0 else None)
+
+    def _coverage_note(self, i: int) -> CoverageNote:
+        """What point ``i`` could be checked against: complete categories, missing required ones, sources."""
+        reg = int(self.regency[i])
+        if reg < 0 or self.complete is None:
+            return CoverageNote()
+        e = self.engine
+        complete = [c for j, c in enumerate(CATEGORIES) if self.complete[i, j]]
+        missing = [c for j, c in enumerate(CATEGORIES) if self.missing[i, j]]
+        extra = 0.0 if self.accuracy is None else float(self.accuracy[i])
+        radius = {c: float(e.buffers[reg, j]) + extra for j, c in enumerate(CATEGORIES)}
+        sources = e.coverage.sources_at(float(self.lon[i]), float(self.lat[i]), str(e.regency_codes[reg]),
+                                        complete, radius, int(e.regency_epsg[reg]))
+        return CoverageNote(complete, missing, [
+            {"categories": [c for c in s.categories if c in complete], "source": s.source,
+             "as_of": s.as_of.isoformat() if s.as_of else None} for s in sources])
 
     def verdicts(self):
         """The :class:`Verdict` of every point, in order."""
@@ -237,8 +284,13 @@ class VerdictBatch:
             "nearest_distance_m": np.round(dist, 2),
             "buffer_m": buffer,
             "legal_basis": bases[cat],
+            "missing_categories": np.array(_MISSING_TEXT.to_pylist(), dtype=object)[self._missing_bits()],
             "uncertain": self.uncertain,
         }))
+
+    def _missing_bits(self) -> np.ndarray:
+        """The missing categories of each point as a bit mask (bit j: ``CATEGORIES[j]``)."""
+        return self.missing.astype("int64") @ _BITS
 
     def arrow(self) -> pa.Table:
         """:meth:`table` as an Arrow table, built by index lookups into the engine's texts (fast
@@ -261,6 +313,7 @@ class VerdictBatch:
             "nearest_distance_m": pa.array(np.round(dist, 2), from_pandas=True),
             "buffer_m": pa.array(buffer, from_pandas=True),
             "legal_basis": take("legal_basis", cat),
+            "missing_categories": _MISSING_TEXT.take(pa.array(self._missing_bits())),
             "uncertain": pa.array(self.uncertain),
         }
         if self.outside_allowed.any():

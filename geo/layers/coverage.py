@@ -115,10 +115,13 @@ class Coverage:
         parts = [s.area_geometry for s in self.sources_for(category)]
         return np.concatenate(parts) if parts else np.empty(0, dtype=object)
 
-    def complete_at(self, lons, lats, category: str, radius_m, epsg=None) -> np.ndarray:
+    def complete_at(self, lons, lats, category: str, radius_m, epsg=None, regency=None) -> np.ndarray:
         """Whether ``category`` is complete within ``radius_m`` metres of each point (bool array).
 
         ``epsg`` gives each point's UTM zone (its regency's; default: the zone of the point).
+        ``regency`` (optional) gives the index of the regency each point lies in (-1 for none):
+        a point inside a regency where nothing of ``category`` is declared is incomplete without
+        any geometry (it lies in the incomplete area itself), which keeps batches fast.
         """
         lons = np.atleast_1d(np.asarray(lons, dtype="float64"))
         lats = np.atleast_1d(np.asarray(lats, dtype="float64"))
@@ -131,6 +134,15 @@ class Coverage:
         incomplete = np.flatnonzero(~np.isin(self.regency_codes, sorted(self.complete_regencies(category))))
         if len(lons) == 0 or len(incomplete) == 0:
             return complete
+        if regency is not None:
+            regency = np.asarray(regency)
+            inside_undeclared = (regency >= 0) & ~self.declared_regencies(category)[np.maximum(regency, 0)]
+            complete[inside_undeclared] = False
+            rest = np.flatnonzero(~inside_undeclared)
+            if len(rest) < len(lons):
+                if len(rest):
+                    complete[rest] = self.complete_at(lons[rest], lats[rest], category, radius[rest], zones[rest])
+                return complete
         tree = self._tree(category, incomplete)
         margin_lat = radius * _DEGREES_PER_METRE + 1e-6
         margin_lon = margin_lat / np.maximum(np.cos(np.radians(np.abs(lats) + margin_lat)), 0.01)
@@ -148,6 +160,42 @@ class Coverage:
             ok = (distance >= needed) & (distance > 0)
             np.logical_and.at(complete, points, ok)
         return complete
+
+    def declared_regencies(self, category: str) -> np.ndarray:
+        """Per regency (in the order of :attr:`regency_codes`): whether anything of ``category`` is
+        declared complete there, as a whole or by a polygon overlapping it."""
+        key = ("declared", category)
+        if key not in self._cache:
+            status = self.regency_status(category)
+            self._cache[key] = np.array([status[str(c)] != "none" for c in self.regency_codes], dtype=bool)
+        return self._cache[key]
+
+    def sources_at(self, lon: float, lat: float, regency_code: str | None, categories, radius_m, epsg: int):
+        """The entries that declare one of ``categories`` complete at a spot: its regency as a whole,
+        or an area within ``radius_m`` (per category, metres) of the point."""
+        out = []
+        for source in self.sources:
+            cats = [c for c in source.categories if c in categories]
+            if not cats:
+                continue
+            near = regency_code in source.regencies
+            if not near and len(source.area_geometry):
+                forward = self._projector().forward(int(epsg))
+                x, y = forward.transform([lon], [lat])
+                area = self._projected_area(source, int(epsg))
+                reach = max(float(radius_m[c]) for c in cats) * float(utm_scale(np.asarray(x), np.asarray([lat]))[0])
+                near = shapely.distance(shapely.points(x[0], y[0]), area) <= reach
+            if near:
+                out.append(source)
+        return out
+
+    def _projected_area(self, source: CoverageSource, zone: int):
+        key = ("area", id(source), zone)
+        if key not in self._cache:
+            forward = self._projector().forward(zone)
+            self._cache[key] = shapely.transform(shapely.union_all(source.area_geometry), lambda xy: np.column_stack(
+                forward.transform(xy[:, 0], xy[:, 1])))
+        return self._cache[key]
 
     def regency_status(self, category: str) -> dict[str, str]:
         """Per regency code: ``complete`` (declared whole), ``partial`` (a declared polygon overlaps

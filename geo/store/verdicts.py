@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import fields
 
-from geo.engine.verdict import Hit, Regency, Verdict
+from geo.engine.verdict import CoverageNote, Hit, Regency, Verdict
 
 
 def stored_verdict(data: dict) -> Verdict:
@@ -16,7 +16,16 @@ def stored_verdict(data: dict) -> Verdict:
 
     known = {f.name for f in fields(Verdict)}
     values = {k: v for k, v in data.items() if k in known}
-    values["regency"] = Regency(**data["regency"]) if data.get("regency") else None
+    regency_fields = {f.name for f in fields(Regency)}
+
+    def regency(value):
+        return Regency(**{k: v for k, v in value.items() if k in regency_fields}) if value else None
+
+    values["regency"] = regency(data.get("regency"))
+    values["also_in"] = regency(data.get("also_in"))
+    cov = data.get("coverage")
+    values["coverage"] = CoverageNote(list(cov.get("complete") or []), list(cov.get("missing") or []),
+                                      list(cov.get("sources") or [])) if isinstance(cov, dict) else None
     values["hits"] = [hit(h) for h in data.get("hits") or []]
     values["nearest"] = hit(data.get("nearest"))
     values["at"] = dt.date.fromisoformat(data["at"]) if data.get("at") else None

@@ -31,6 +31,7 @@ import pyarrow.csv as pacsv
 import shapely
 
 from geo.budget import Deadline
+from geo.engine.verdict import VERDICT_STATUSES
 from geo.errors import InputError
 from geo.exports.defuse import defuse_formula, defuse_table
 from geo.i18n import Catalog
@@ -44,8 +45,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 RESULT_COLUMNS = ("status", "regency_code", "regency", "violations", "nearest_site", "nearest_category",
-                  "nearest_distance_m", "buffer_m", "legal_basis", "error", "duplicate_of")
-ROW_STATUSES = ("ok", "violation", "outside_area", "outside_period", "invalid")
+                  "nearest_distance_m", "buffer_m", "legal_basis", "missing_categories", "error", "duplicate_of")
+ROW_STATUSES = (*VERDICT_STATUSES, "invalid")
 DUPLICATE_TOLERANCE_M = 2.0
 AREA_MARGIN_DEG = 0.5
 EXAMPLES = 20
@@ -285,7 +286,7 @@ class Validator:
             ats = None if days is None else days[index]
             table = self.engine.check_many(coords.lon[index], coords.lat[index], ats).arrow()
         else:
-            table = pa.Table.from_pylist([], schema=pa.schema(list(RESULT_SCHEMA)[:9]))
+            table = pa.Table.from_pylist([], schema=pa.schema(list(RESULT_SCHEMA)[:10]))
         if len(index) < len(valid):  # the invalid rows back in, as nulls
             position = np.full(len(valid), -1, dtype="int64")
             position[index] = np.arange(len(index))
@@ -324,7 +325,7 @@ RESULT_SCHEMA = pa.schema([
     ("status", pa.string()), ("regency_code", pa.string()), ("regency", pa.string()),
     ("violations", pa.int64()), ("nearest_site", pa.string()), ("nearest_category", pa.string()),
     ("nearest_distance_m", pa.float64()), ("buffer_m", pa.float64()), ("legal_basis", pa.string()),
-    ("error", pa.string()), ("duplicate_of", pa.int64()),
+    ("missing_categories", pa.string()), ("error", pa.string()), ("duplicate_of", pa.int64()),
 ])
 
 

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pyarrow.parquet as pq
 import shapely
 
 from geo.layers import bundled_layers_dir, load_layers
+from geo.rules import CATEGORIES
 
 
 @lru_cache(maxsize=1)
@@ -18,9 +20,12 @@ def _regencies() -> gpd.GeoDataFrame:
     return gpd.read_parquet(bundled_layers_dir() / "regencies.parquet")
 
 
-def make_layers_dir(root: Path, codes=("32.09", "32.12", "63.10"), rules: str | None = None) -> Path:
+def make_layers_dir(root: Path, codes=("32.09", "32.12", "63.10"), rules: str | None = None,
+                    complete: bool = True) -> Path:
     """``root/layers`` with rules.toml (bundled or ``rules``), the regencies ``codes`` (63.10 is named
-    by the bundled rules), empty sites/."""
+    by the bundled rules), empty sites/; ``complete``: a coverage.toml declaring every category
+    complete in those regencies (the test writes every site it means to be there), so a spot with
+    none in reach is ``ok`` rather than ``incomplete``."""
     directory = root / "layers"
     (directory / "sites").mkdir(parents=True)
     if rules is None:
@@ -29,7 +34,20 @@ def make_layers_dir(root: Path, codes=("32.09", "32.12", "63.10"), rules: str | 
         (directory / "rules.toml").write_text(rules, "utf-8")
     regencies = _regencies()
     regencies[regencies["code"].isin(codes)].to_parquet(directory / "regencies.parquet")
+    if complete:
+        declare_complete(directory, codes)
     return directory
+
+
+def declare_complete(directory: Path, codes=None, categories=CATEGORIES, source: str = "test fixture") -> None:
+    """Append a ``[[complete]]`` entry for ``categories`` in the regencies ``codes`` (default: every
+    regency of the directory) to the coverage.toml of ``directory``."""
+    if codes is None:
+        codes = pq.read_table(Path(directory) / "regencies.parquet", columns=["code"]).column("code").to_pylist()
+    entry = (f"\n[[complete]]\ncategories = {list(categories)!r}\nregencies = {list(codes)!r}\n"
+             f"source = {source!r}\n").replace("'", '"')
+    with open(Path(directory) / "coverage.toml", "a", encoding="utf-8") as out:
+        out.write(entry)
 
 
 def points_near_sites(n: int, seed: int) -> np.ndarray:

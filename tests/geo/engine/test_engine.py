@@ -31,9 +31,10 @@ def test_hits_sorted_by_distance_and_all_within_limit(engine):
     assert all(h.distance_m <= h.buffer_m for h in verdict.hits)
 
 
-def test_ok_reports_nearest_site(engine):
+def test_no_site_in_reach_reports_nearest_site(engine):
+    # the bundled Indramayu has schools and health facilities but no complete data: not "ok"
     verdict = engine.check(108.20, -6.45)
-    assert verdict.status == "ok" and not verdict.hits
+    assert verdict.status == "incomplete" and not verdict.hits
     assert verdict.nearest is not None and verdict.nearest.distance_m > verdict.nearest.buffer_m
 
 
@@ -48,7 +49,8 @@ def test_outside_period_still_lists_hits(engine):
     assert inside.status == "violation" and inside.period == "pemilu_2024"
     after = engine.check(*SINDANG, at=dt.date(2024, 2, 12))  # masa tenang
     assert after.status == "outside_period" and after.hits and after.period is None
-    assert engine.check(108.20, -6.45, at="2024-11-23").status == "ok"  # last day of Pilkada campaign
+    assert engine.check(108.20, -6.45, at="2024-11-23").status == "incomplete"  # last day of Pilkada campaign
+    assert engine.check(108.20, -6.45, at="2024-11-24").status == "outside_period"
 
 
 def test_accuracy_makes_near_edge_verdict_uncertain(engine):
