@@ -34,6 +34,7 @@ import tomlkit
 
 from geo.errors import ConfigError, InputError
 from geo.layers.coverage import COVERAGE_FILE, load_coverage
+from geo.layers.directory import PARTIAL
 from geo.layers.vector import read_vector
 from geo.rules.model import CATEGORIES
 
@@ -164,12 +165,15 @@ def write(layers_dir: Path, prepared: Prepared, categories, regency_codes: np.nd
 @contextmanager
 def restoring(path: Path) -> Iterator[None]:
     """Put ``path`` back as it was (or remove it, when it did not exist) if the block raises: for a
-    sites file an import writes before declaring its coverage. The old file is kept as a hard
-    link beside the layers directory's ``sites/`` while the block runs."""
-    backup = None
+    sites file an import writes before declaring its coverage. The old file is kept as a hard link
+    beside it, named and locked like a partial write, so that one left by a killed run is removed
+    by :func:`~geo.layers.directory.remove_stale_partials` (only the link: the file stays)."""
+    backup, handle = None, None
     if path.exists():
-        backup = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.undo")
+        backup = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.undo{PARTIAL}")
         os.link(path, backup)
+        handle = backup.open("rb")
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
     try:
         yield
     except BaseException:
@@ -181,6 +185,7 @@ def restoring(path: Path) -> Iterator[None]:
     finally:
         if backup is not None:
             backup.unlink(missing_ok=True)
+            handle.close()
 
 
 def extract_date(value: str | None) -> dt.date | None:

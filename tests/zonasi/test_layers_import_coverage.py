@@ -193,3 +193,22 @@ def test_help_teaches_declaring_coverage():
     assert "--complete-for 32.12 --source" in text and "--complete-within" in text
     osm = CliRunner().invoke(cli, ["layers", "import-osm", "--help"]).output
     assert "--no-coverage" in osm and "OpenStreetMap contributors (ODbL)" in osm
+
+
+def test_the_backup_of_a_killed_run_is_cleaned_by_the_next_import(tmp_path, layers_dir):
+    """restoring() keeps the replaced sites file as a locked hard link named like a partial write:
+    one a killed run left (unlocked) goes at the next import; the sites file itself stays."""
+    from geo.layers.coverage_write import restoring
+
+    first = _run("import", _schools(tmp_path / "sd.geojson"), "--category", "school", "--layers", layers_dir)
+    assert first.exit_code == 0, first.output
+    sites = layers_dir / "sites" / "sd.parquet"
+    with restoring(sites):
+        (left,) = (layers_dir / "sites").glob(".sd.parquet.*.undo.partial")
+        assert left.stat().st_ino == sites.stat().st_ino
+    assert not left.exists()
+    left.hardlink_to(sites)            # as a killed run leaves it: not locked
+    again = _run("import", _schools(tmp_path / "pkm.geojson"), "--category", "health_facility", "--layers",
+                 layers_dir)
+    assert again.exit_code == 0, again.output
+    assert not left.exists() and sites.exists()
