@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -23,9 +24,13 @@ import shapely
 from geo.catalog.features import (CollectionInfo, FrameCollection, bbox_boxes, frame_bbox, lonlat_ok, rounded,
                                   simplified, zoom_tolerance)
 from geo.catalog.stats import site_regencies
+from geo.errors import InputError
 from geo.rules.model import CATEGORIES
 
 LEVELS = ("complete", "partial", "none")
+# The properties of a regency's feature (RegencyCoverage.properties), in order.
+REGENCY_PROPERTIES = ("kind", "code", "name", "province", "sites", "site_categories", "required", "status",
+                      "advisory", "required_complete_fraction", "level", "sources")
 
 
 @dataclass(frozen=True)
@@ -129,20 +134,53 @@ class CoverageView:
         boxes = bbox_boxes(bbox) if bbox is not None else None
         return [a for a in self.areas if boxes is None or any(shapely.intersects(a["geometry"], b) for b in boxes)]
 
-    def area_features(self, bbox=None) -> list[dict]:
-        """The declared polygons (one feature per ``[[complete]]`` entry with an area) a bbox touches."""
-        return [{"type": "Feature", "id": a["id"], "geometry": json.loads(a["geojson"]),
-                 "properties": dict(a["properties"])} for a in self._areas_in(bbox)]
+    def _area_geometry(self, area: dict, zoom: int | None) -> tuple[str, int]:
+        """An area's GeoJSON text simplified for ``zoom`` (kept per zoom) and its vertex count."""
+        tolerance = zoom_tolerance(zoom)
+        key = ("area", area["id"], None if tolerance is None else int(zoom))  # type: ignore[arg-type]
+        with self._lock:
+            found = self._texts.get(key)
+            if found is None:
+                geom = np.array([area["geometry"]], dtype=object)
+                geom = rounded(geom) if tolerance is None else simplified(geom, tolerance)
+                found = self._texts[key] = (str(shapely.to_geojson(geom[0])), int(shapely.get_num_coordinates(geom[0])))
+        return found
 
-    def features(self, bbox=None, zoom: int | None = None) -> tuple[list[dict], int]:
+    def area_features(self, bbox=None, zoom: int | None = None) -> tuple[list[dict], int]:
+        """The declared polygons (one feature per ``[[complete]]`` entry with an area) a bbox touches,
+        simplified for ``zoom``, and their vertex count."""
+        out, count = [], 0
+        for area in self._areas_in(bbox):
+            text, vertices = self._area_geometry(area, zoom)
+            out.append({"type": "Feature", "id": area["id"], "geometry": json.loads(text),
+                        "properties": dict(area["properties"])})
+            count += vertices
+        return out, count
+
+    def features(self, bbox=None, zoom: int | None = None,
+                 properties: Sequence[str] | None = None) -> tuple[list[dict], int]:
         """The regencies a bbox touches, then the declared polygons, as GeoJSON features, and their
-        vertex count (to refuse an answer too large before writing it)."""
+        vertex count (to refuse an answer too large before writing it). ``properties`` names the
+        regencies' properties to keep (``kind`` always is); :class:`InputError` for unknown ones."""
+        if properties is not None:
+            unknown = [p for p in properties if p not in REGENCY_PROPERTIES]
+            if unknown:
+                raise InputError(f"coverage has no property {unknown[0]!r}; it has {', '.join(REGENCY_PROPERTIES)}",
+                                 message_id="coverage.unknown_property",
+                                 message_values={"name": unknown[0], "known": ", ".join(REGENCY_PROPERTIES)},
+                                 parameter="properties")
+        keep = None if properties is None else {"kind", *properties}
         texts, vertices = self.geometry_texts(zoom)
         chosen = self.select(bbox)
-        regencies = [{"type": "Feature", "id": self.rows[i].code, "geometry": json.loads(texts[i]),
-                      "properties": self.rows[i].properties()} for i in chosen]
-        count = int(vertices[chosen].sum()) + sum(a["vertices"] for a in self._areas_in(bbox))
-        return regencies + self.area_features(bbox), count
+        regencies = []
+        for i in chosen:
+            props = self.rows[i].properties()
+            if keep is not None:
+                props = {k: v for k, v in props.items() if k in keep}
+            regencies.append({"type": "Feature", "id": self.rows[i].code, "geometry": json.loads(texts[i]),
+                              "properties": props})
+        areas, area_vertices = self.area_features(bbox, zoom)
+        return regencies + areas, int(vertices[chosen].sum()) + area_vertices
 
     def table(self) -> dict:
         """For the dashboard: the regencies with any site or declaration (most data first), the
@@ -237,8 +275,7 @@ def _areas(coverage) -> list[dict]:
         if not len(source.area_geometry):
             continue
         geometry = shapely.union_all(source.area_geometry)
-        out.append({"id": f"area-{index}", "geometry": geometry, "geojson": shapely.to_geojson(rounded(geometry)),
-                    "vertices": int(shapely.get_num_coordinates(geometry)),
+        out.append({"id": f"area-{index}", "geometry": geometry,
                     "properties": {"kind": "area", "area": source.area, "categories": list(source.categories),
                                    "source": source.source,
                                    "as_of": source.as_of.isoformat() if source.as_of else None}})

@@ -20,7 +20,7 @@ from flask import Blueprint, current_app, request, stream_with_context
 from geo import InputError
 from geo.bbox import parse_bbox
 from geo.catalog.coverage import CoverageView, coverage_view
-from geo.catalog.features import DECIMALS, MAX_SIMPLIFY_ZOOM
+from geo.catalog.features import DECIMALS, MAX_SIMPLIFY_ZOOM, parse_list
 from geo.errors import TooLarge
 
 from ..services import services
@@ -28,7 +28,7 @@ from ..services import services
 bp = Blueprint("coverage", __name__, url_prefix="/api")
 
 VIEW_KEY = "zonasi.coverage_view"
-PARAMETERS = {"geojson": ("bbox", "zoom", "lang"), "json": ("lang",)}
+PARAMETERS = {"geojson": ("bbox", "zoom", "properties", "lang"), "json": ("lang",)}
 MAX_ZOOM = 30
 
 
@@ -77,11 +77,13 @@ def _cached(response):
 
 @bp.get("/coverage.geojson")
 def coverage_geojson():
-    """Coverage per regency and the declared polygons (GeoJSON): ?bbox=west,south,east,north&zoom=0..12."""
+    """Coverage per regency and the declared polygons (GeoJSON): ?bbox=west,south,east,north&zoom=0..12
+    &properties=name,level (the regencies' properties to return; default all)."""
     _check_args("geojson")
     bbox = parse_bbox(request.args.get("bbox"))
     zoom = _zoom()
-    features, vertices = view().features(bbox, zoom)
+    properties = parse_list(request.args.getlist("properties"), "properties") or None
+    features, vertices = view().features(bbox, zoom, properties)
     limit = services().settings.max_zone_vertices
     if vertices > limit:
         raise TooLarge(f"the coverage asked has {vertices} vertices (at most {limit}): narrow the bbox or "

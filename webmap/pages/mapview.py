@@ -61,6 +61,8 @@ def build_map(messages: dict[str, str]) -> MapPage:
     m.default_js, m.default_css = map_assets()
     folium.TileLayer("OpenStreetMap", name=messages["map.layer.osm"]).add_to(m)
     regencies = folium.FeatureGroup(name=messages["map.layer.regencies"]).add_to(m)
+    # off at first (it shades most of the country grey), listed in the layer control and offered by the legend
+    coverage = folium.FeatureGroup(name=messages["map.layer.coverage"], show=False).add_to(m)
     sites = plugins.MarkerCluster(name=messages["map.layer.sites"],
                                   options={"disableClusteringAtZoom": 17, "chunkedLoading": True})
     sites.default_js, sites.default_css = cluster_assets()
@@ -72,6 +74,7 @@ def build_map(messages: dict[str, str]) -> MapPage:
     root = cast(folium.Figure, m.get_root())  # branca types it Element; a Map is made inside a Figure
     root.render()
     names = {"map": m.get_name(), "regencies": regencies.get_name(), "sites": sites.get_name(),
-             "roads": lines.get_name(), "zones": zones.get_name(), "violations": violations.get_name()}
+             "roads": lines.get_name(), "zones": zones.get_name(), "violations": violations.get_name(),
+             "coverage": coverage.get_name()}
     return MapPage(header=root.header.render(), html=root.html.render(), script=root.script.render(),
                    names=names)

@@ -72,6 +72,8 @@ def page_config(lang: str, page: str, **extra) -> dict:
             "sites": url_for("ogc.items", collection_id="sites"),
             "regencies": url_for("ogc.items", collection_id="regencies"),
             "zones": url_for("zones.zones"),
+            "coverage": url_for("coverage.coverage_geojson"),
+            "coverage_table": url_for("coverage.coverage_table"),
             "violations": url_for("reports.violations", fmt="geojson"),
             "reports": url_for("reports.submit"),
             "validate": url_for("batch.validate"),

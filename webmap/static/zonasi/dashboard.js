@@ -70,6 +70,55 @@
     }
   }
 
+  // -- coverage (#15): per regency with data, the status of each required category -------------
+  const LEVEL_CLASS = {complete: "text-bg-success", partial: "text-bg-warning", none: "text-bg-secondary"};
+
+  function levelBadge(level, title) {
+    return el("span", {class: "badge zonasi-coverage-badge " + (LEVEL_CLASS[level] || "text-bg-light"),
+                       "data-level": level, title: title || null}, label("coverage.level.", level));
+  }
+
+  function sourceText(source) {
+    return source.source + " (" + (source.as_of || t("ui.dashboard.coverage_undated")) + ")";
+  }
+
+  function coverageTable(data) {
+    const tableNode = document.getElementById("table-coverage");
+    const columns = data.required || [];
+    tableNode.querySelector("thead").replaceChildren(el("tr", {},
+      el("th", {}, t("ui.dashboard.coverage_regency")),
+      el("th", {class: "text-end"}, t("ui.dashboard.coverage_sites")),
+      el("th", {}, t("ui.dashboard.coverage_fraction")),
+      ...columns.map((key) => el("th", {"data-category": key}, categoryLabel(key))),
+      el("th", {}, t("ui.dashboard.coverage_source"))));
+    tableNode.querySelector("tbody").replaceChildren(...data.regencies.map((r) => el("tr", {"data-code": r.code, "data-level": r.level},
+      el("td", {}, r.name, " ", el("span", {class: "text-muted small text-nowrap"}, r.code)),
+      el("td", {class: "text-end"}, number(r.sites, 0)),
+      el("td", {class: "text-nowrap"}, levelBadge(r.level),
+        r.level === "partial" ? el("span", {class: "small text-muted ms-1"},
+          number(100 * r.required_complete_fraction, 1) + " %") : null),
+      ...columns.map((key) => el("td", {"data-category": key},
+        r.status[key] ? levelBadge(r.status[key])
+          : el("span", {class: "text-muted small"}, t("ui.dashboard.coverage_not_required")))),
+      el("td", {class: "small"}, r.sources.length ? r.sources.map(sourceText).join("; ")
+        : el("span", {class: "text-muted"}, t("ui.dashboard.coverage_no_source"))))));
+    // the total line, under the table (not in it: on a phone the table scrolls sideways)
+    document.getElementById("dashboard-coverage-total").textContent =
+      t("ui.dashboard.coverage_without", {count: number(data.without_data, 0), total: number(data.total, 0)});
+    document.getElementById("dashboard-coverage-nothing").hidden = data.declared;
+  }
+
+  async function loadCoverage() {
+    try {
+      coverageTable(await api(config.urls.coverage_table));
+    } catch (error) {
+      document.getElementById("dashboard-status").className = "small text-danger";
+      document.getElementById("dashboard-status").textContent = t("ui.error", {detail: error.message});
+    }
+  }
+  loadCoverage();  // public: needs no token
+  // -- end of coverage ---------------------------------------------------------------------------
+
   document.addEventListener("zonasi:user", load);
   // the token check may have finished before this script ran: then its event is gone
   if (!auth.token || auth.checked) load();

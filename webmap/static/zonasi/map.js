@@ -8,7 +8,7 @@
   const names = config.names;
   const map = window[names.map];
   const groups = {};
-  for (const key of ["regencies", "sites", "roads", "zones", "violations"]) groups[key] = window[names[key]];
+  for (const key of ["regencies", "sites", "roads", "zones", "violations", "coverage"]) groups[key] = window[names[key]];
   const POOR_ACCURACY_M = 50;
   const PAGE_LIMIT = {regencies: 600, sites: 2000, zones: 3000, violations: 3000};
   const STATUS_COLOURS = {reported: "#d63384", verified: "#dc3545", notified: "#fd7e14",
@@ -19,6 +19,25 @@
   // Reports above boundaries, zones and site pins (a prop 10 m from a school is not hidden by its pin).
   const REPORTS_PANE = "zonasiReports";
   map.createPane(REPORTS_PANE).style.zIndex = 620;
+
+  // -- coverage (#15): shading by the share of the required categories declared complete -------
+  // Below the boundaries and the sites (overlayPane is 400): a shade, never a cover.
+  const COVERAGE_PANE = "zonasiCoverage";
+  map.createPane(COVERAGE_PANE).style.zIndex = 350;
+  const COVERAGE_LEVELS = ["complete", "partial", "none"];
+  const COVERAGE_COLOURS = {complete: "#1a9850", partial: "#f39c12", none: "#7f8c8d"};
+  const COVERAGE_AREA = "#0b6b2f";
+  function coverageStyle(feature) {
+    const props = feature.properties || {};
+    if (props.kind === "area") {
+      return {pane: COVERAGE_PANE, className: "zonasi-coverage-area", color: COVERAGE_AREA, weight: 2,
+              dashArray: "6 4", fillColor: COVERAGE_COLOURS.complete, fillOpacity: 0.35};
+    }
+    const level = COVERAGE_COLOURS[props.level] ? props.level : "none";
+    return {pane: COVERAGE_PANE, className: "zonasi-coverage-" + level, color: "#ffffff", weight: 0.7,
+            fillColor: COVERAGE_COLOURS[level], fillOpacity: level === "complete" ? 0.45 : 0.3};
+  }
+  // -- end of coverage ---------------------------------------------------------------------------
 
   /** A catalog text for prefix+key, or the key itself when the catalog has none. */
   function label(prefix, key) {
@@ -169,6 +188,17 @@
         }));
       },
     },
+    // coverage (#15): every regency in view and the declared areas, simplified for the zoom
+    coverage: {
+      url: () => config.urls.coverage, minZoom: 0,
+      params: (zoom) => ({zoom: zoom, properties: "code,name,level,required_complete_fraction"}),
+      draw(collection) {
+        groups.coverage.addLayer(L.geoJSON(collection, {
+          interactive: false,  // a shade: a tap is a check of the spot, whose verdict names what is missing
+          style: coverageStyle,
+        }));
+      },
+    },
     violations: {
       url: () => config.urls.violations, minZoom: 0, needsToken: true,
       params: () => ({}),
@@ -227,6 +257,10 @@
       const shown = (collection.features || []).length;
       const matched = collection.numberMatched !== undefined ? collection.numberMatched : shown;
       state[key] = {shown: shown, matched: matched};
+      if (key === "sites") {  // the categories drawn, for the legend (only those in view are listed)
+        state.sites.categories = new Set((collection.features || [])
+          .map((f) => (f.properties || {}).category).filter(Boolean));
+      }
     } catch (error) {
       if (error.name === "AbortError") return;
       state[key] = error.status === 401 || error.status === 403 ? {locked: true} : {error: error.message};
@@ -276,12 +310,20 @@
       if (state[key] && state[key].error) notes.push(t("map.layer.failed", {layer: t("map.layer." + key), detail: state[key].error}));
     }
     for (const note of notes.reverse()) legendBody.prepend(el("div", {class: "zonasi-legend-note"}, note));
-    legendBody.append(el("div", {class: "zonasi-legend-section"}, t("map.layer.sites")));
-    for (const [key, style] of Object.entries(config.categories)) {
+    // the categories of the sites drawn in view (none while the sites are hidden or off)
+    const inView = state.sites && state.sites.categories ? state.sites.categories : new Set();
+    const shownCategories = Object.entries(config.categories).filter(([key]) => inView.has(key));
+    if (shownCategories.length) {
+      legendBody.append(el("div", {class: "zonasi-legend-section"}, t("map.layer.sites")));
+    } else if (state.sites && state.sites.shown === 0) {
+      legendBody.append(el("div", {class: "zonasi-legend-note"}, t("map.legend.no_sites")));
+    }
+    for (const [key, style] of shownCategories) {
       legendBody.append(el("div", {class: "zonasi-legend-row", "data-category": key},
         el("span", {class: "zonasi-legend-icon", style: "background:" + cssColour(style.color)},
           el("i", {class: "fa fa-" + style.icon, "aria-hidden": "true"})), style.label));
     }
+    coverageLegend();
     legendBody.append(el("div", {class: "zonasi-legend-section"}, t("map.layer.violations")));
     for (const [status, colour] of Object.entries(STATUS_COLOURS)) {
       legendBody.append(el("div", {class: "zonasi-legend-row"},
@@ -289,6 +331,32 @@
         label("ui.report_status.", status)));
     }
   }
+
+  // -- coverage (#15): its legend section, with a switch (the layer starts off) ----------------
+  function coverageLegend() {
+    const on = map.hasLayer(groups.coverage);
+    const section = el("div", {class: "zonasi-legend-coverage", "data-on": on ? "1" : "0"},
+      el("div", {class: "zonasi-legend-section"}, t("map.layer.coverage")));
+    const toggle = el("button", {type: "button", class: "btn btn-link btn-sm p-0 zonasi-coverage-toggle",
+                                 "aria-pressed": on ? "true" : "false",
+                                 onclick: () => (on ? map.removeLayer(groups.coverage) : map.addLayer(groups.coverage))},
+      on ? t("map.coverage.hide") : t("map.coverage.show"));
+    if (on) {
+      for (const level of COVERAGE_LEVELS) {
+        section.append(el("div", {class: "zonasi-legend-row", "data-coverage": level},
+          el("span", {class: "zonasi-legend-swatch", style: "background:" + COVERAGE_COLOURS[level]}),
+          t("coverage.level." + level)));
+      }
+      section.append(el("div", {class: "zonasi-legend-row", "data-coverage": "area"},
+        el("span", {class: "zonasi-legend-swatch zonasi-legend-swatch-area",
+                    style: "border-color:" + COVERAGE_AREA + ";background:" + COVERAGE_COLOURS.complete}),
+        t("map.coverage.area")));
+      section.append(el("div", {class: "zonasi-legend-note"}, t("map.coverage.explain")));
+    }
+    section.append(toggle);
+    legendBody.append(section);
+  }
+  // -- end of coverage ---------------------------------------------------------------------------
 
   // What tests and map-controls.js use.
   window.zonasiMap = map;
