@@ -156,7 +156,11 @@ class RegencyLocator:
         west = self._origin[0] + cells[0] * self._cell
         south = self._origin[1] + cells[1] * self._cell
         boxes = shapely.box(west, south, west + self._cell, south + self._cell)
-        box_i, regency_i = self._tree.query(boxes, predicate="intersects")
+        # candidates by bounding box, then the (prepared) polygons tested: the tree's own
+        # "intersects" prepares the boxes instead and walks every vertex of a large polygon
+        box_i, regency_i = self._tree.query(boxes)
+        meets = shapely.intersects(self._tree.geometries[regency_i], boxes[box_i])
+        box_i, regency_i = box_i[meets], regency_i[meets]
         single = np.bincount(box_i, minlength=len(boxes))[box_i] == 1
         box_i, regency_i = box_i[single], regency_i[single]
         inside = shapely.contains_properly(self._tree.geometries[regency_i], boxes[box_i])

@@ -137,6 +137,9 @@ def inventory(layers) -> dict:
                       "licence": meta.get("licence"), "date": meta.get("date"),
                       "imported_at": meta.get("imported_at")})
     recorded = manifest["versions"][-1] if manifest["versions"] else None
+    regency_table = layers.regency_features.table
+    boundary_sources = (pd.Series(regency_table.column("boundary_source").to_pylist()).fillna("?").value_counts()
+                        .to_dict() if "boundary_source" in regency_table.column_names else {})
     return {
         "directory": str(layers.directory),
         "layers_version": layers.version,
@@ -147,4 +150,5 @@ def inventory(layers) -> dict:
                     "regency": names.get(r.regency_code, ""), "sites": int(r.sites)}
                    for r in counts.itertuples()],
         "files": files,
+        "regencies": {"features": len(regency_table), "boundary_sources": boundary_sources},
     }

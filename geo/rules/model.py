@@ -94,9 +94,11 @@ class RegencyRule(_Strict):
 
 
 class RulesSettings(_Strict):
-    """Settings of the rules file: the hours a notified report's prop has before its removal deadline."""
+    """Settings of the rules file: the hours a notified report's prop has before its removal
+    deadline, and how far (metres) outside every regency a spot is still given the nearest one."""
 
     notice_hours: float = Field(default=72, gt=0, le=24 * 60)
+    border_snap_m: float = Field(default=500, ge=0, le=5000)
 
 
 class RulesFile(_Strict):
@@ -185,6 +187,11 @@ class Rules:
     def notice_hours(self) -> float:
         """Hours from notification to a report's removal deadline (from the rules' settings)."""
         return self.model.settings.notice_hours
+
+    @property
+    def border_snap_m(self) -> float:
+        """Metres outside every regency within which a spot is given the nearest regency (0: never)."""
+        return self.model.settings.border_snap_m
 
 
 def load_rules(path: str | Path) -> Rules:
