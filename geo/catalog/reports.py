@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from geo.catalog.features import CollectionInfo, Page, Query, check_properties
 from geo.errors import NotFound
-from geo.store import ReportFilter
+from geo.store import ReportFilter, with_current_verdicts
 
-QUERYABLES = ("regency", "category", "status", "verdict", "overdue")
+QUERYABLES = ("regency", "category", "status", "verdict", "current_verdict", "overdue")
 PROPERTIES = {
     "apk_type": "string", "participant": "string", "accuracy_m": "number", "location_source": "string",
     "reported_at": "string", "received_at": "string", "note": "string", "status": "string",
@@ -19,10 +19,14 @@ PROPERTIES = {
     "uncertain": "boolean", "regency_code": "string", "regency_name": "string", "category": "string",
     "site_id": "string", "site_name": "string", "distance_m": "number", "buffer_m": "number",
     "legal_basis": "string", "rules_version": "string", "layers_version": "string", "has_photo": "boolean",
+    # the newest judgement (a recheck's, else the submission's) and what its data lacked there
+    "current_verdict": "string", "missing_categories": "string",
 }
 PRIVATE_PROPERTIES = {"reporter": "string", "submitted_by": "string"}
-FILTERS = ("regency (code or name), category, status, verdict, overdue=true; datetime filters reported_at; "
-           "comma-separated values match any.")
+FILTERS = ("regency (code or name), category, status, verdict (at submission), current_verdict (the newest "
+           "judgement, e.g. incomplete: to check on site), overdue=true; datetime filters reported_at; "
+           "comma-separated values match any. missing_categories: the required categories (keys joined by ';') "
+           "whose data are not complete at the spot.")
 
 
 class StoreCollection:
@@ -34,8 +38,10 @@ class StoreCollection:
 
     def _list(self, filters: ReportFilter, limit: int, offset: int, private: bool):
         if self._violations:
-            return self.store.violations(filters, limit=limit, offset=offset)
-        return self.store.list_reports(filters, limit=limit, offset=offset, private=private)
+            rows, matched = self.store.violations(filters, limit=limit, offset=offset)
+        else:
+            rows, matched = self.store.list_reports(filters, limit=limit, offset=offset, private=private)
+        return with_current_verdicts(self.store.db, rows), matched
 
     def items(self, query: Query) -> Page:
         """One page of the reports matching ``query`` (filters, bbox, interval, paging)."""

@@ -11,6 +11,7 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "database": ["Migrator", "create_engine", "parse_url"],
     "dialects": ["Dialect", "dialect_for"],
     "faults": ["StorageFull", "full_is_unavailable"],
+    "current": ["current_verdict_status", "missing_categories", "verdict_counts", "with_current_verdicts"],
     "filters": ["ReportFilter", "parse_bbox", "parse_bool"],
     "inputs": ["FIELDS", "RANGES", "TEXT_LIMITS", "ReportInput", "parse_report", "parse_time", "storable_text"],
     "models": ["Report"],
@@ -19,6 +20,6 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "store": ["Store", "Submission"],
     "tokens": ["Identity", "hash_token"],
     "verdicts": ["stored_verdict"],
-    "workflow": ["APK_TYPES", "ROLES", "STATUS_ROLES", "TRANSITIONS", "VIOLATION_VERDICTS", "WORKFLOW_STATUSES",
-                 "allowed_from"],
+    "workflow": ["APK_TYPES", "FIELD_CHECK_VERDICTS", "ROLES", "STATUS_ROLES", "TRANSITIONS", "VIOLATION_VERDICTS",
+                 "WORKFLOW_STATUSES", "allowed_from"],
 })

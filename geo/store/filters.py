@@ -8,13 +8,15 @@ from dataclasses import dataclass, field, replace
 import sqlalchemy as sa
 
 from geo.bbox import parse_bbox
+from geo.engine.verdict import VERDICT_STATUSES
 from geo.errors import InputError
 from geo.rules.model import CATEGORIES
+from geo.store.current import current_verdict_status
 from geo.store.inputs import parse_time
 from geo.store.models import Report
 from geo.store.workflow import WORKFLOW_STATUSES
 
-VERDICTS = ("ok", "violation", "outside_area", "outside_period")
+VERDICTS = VERDICT_STATUSES   # the one list, the engine's
 TRUE, FALSE = ("true", "1", "yes", "ya"), ("false", "0", "no", "tidak")
 
 
@@ -26,6 +28,7 @@ class ReportFilter:
     category: tuple[str, ...] = ()     # category of the site that explains the verdict
     status: tuple[str, ...] = ()       # workflow statuses
     verdict: tuple[str, ...] = ()      # verdict statuses at submission
+    current_verdict: tuple[str, ...] = ()  # statuses of the newest judgement (a recheck's, else the submission's)
     overdue: bool | None = None        # notified and past the deadline (False: not overdue)
     since: dt.datetime | None = None   # reported_at >= since
     until: dt.datetime | None = None   # reported_at <= until
@@ -34,15 +37,16 @@ class ReportFilter:
 
     @classmethod
     def from_params(cls, params: Mapping[str, str]) -> ReportFilter:
-        """From query parameters: regency, category, status, verdict (comma lists), overdue,
-        since, until (ISO dates or times), bbox (minlon,minlat,maxlon,maxlat)."""
-        known = {"regency", "category", "status", "verdict", "overdue", "since", "until", "bbox"}
+        """From query parameters: regency, category, status, verdict, current_verdict (comma
+        lists), overdue, since, until (ISO dates or times), bbox (minlon,minlat,maxlon,maxlat)."""
+        known = {"regency", "category", "status", "verdict", "current_verdict", "overdue", "since", "until", "bbox"}
         get = {k: params.get(k) for k in known}
         return cls(
             regency=_list(get["regency"]),
             category=_choices(get["category"], "category", CATEGORIES),
             status=_choices(get["status"], "status", WORKFLOW_STATUSES),
             verdict=_choices(get["verdict"], "verdict", VERDICTS),
+            current_verdict=_choices(get["current_verdict"], "current_verdict", VERDICTS),
             overdue=parse_bool(get["overdue"], "overdue"),
             since=parse_time(get["since"], "since"),
             until=parse_time(get["until"], "until", end_of_day=True),
@@ -66,6 +70,8 @@ class ReportFilter:
             out.append(r.status.in_(self.status))
         if self.verdict:
             out.append(r.verdict_status.in_(self.verdict))
+        if self.current_verdict:
+            out.append(current_verdict_status().in_(self.current_verdict))
         overdue = sa.and_(r.status == "notified", r.deadline < now)
         if self.overdue is True:
             out.append(overdue)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,14 +55,19 @@ class RecheckResult:
     already: int = 0                # judged under these versions before
     changes: list[dict] = field(default_factory=list)
     dry_run: bool = False
+    skipped: int = 0                # not judged: their newest verdict is not one of ``verdicts``
+    # open reports per newest verdict after this run (incomplete: still to check on site)
+    current: dict[str, int] = field(default_factory=dict)
 
 
-def recheck(store, *, dry_run: bool = False) -> RecheckResult:
-    """Judge open reports under the current versions; store and list what changed."""
+def recheck(store, *, dry_run: bool = False, verdicts: tuple[str, ...] = ()) -> RecheckResult:
+    """Judge open reports under the current versions; store and list what changed. ``verdicts``:
+    only the reports whose newest verdict is one of these (e.g. ``("incomplete",)`` after
+    declaring coverage)."""
     store.migrator.ensure()
     engine = store.engine
     result = RecheckResult(engine.rules_version, engine.layers_version, dry_run=dry_run)
-    reports, verdicts = Report.__table__, ReportVerdict.__table__
+    reports, verdict_table = Report.__table__, ReportVerdict.__table__
     with store.db.connect() as connection:
         rows = connection.execute(sa.select(
             reports.c.id, reports.c.status, reports.c.lon, reports.c.lat, reports.c.accuracy_m,
@@ -69,18 +75,22 @@ def recheck(store, *, dry_run: bool = False) -> RecheckResult:
             reports.c.rules_version, reports.c.layers_version).where(reports.c.status.in_(OPEN_STATUSES))
             .order_by(reports.c.reported_at, reports.c.id)).mappings().all()
         later = connection.execute(sa.select(
-            verdicts.c.report_id, verdicts.c.rules_version, verdicts.c.layers_version, verdicts.c.verdict_status,
-            verdicts.c.site_id, verdicts.c.distance_m).where(verdicts.c.report_id.in_([r["id"] for r in rows]))
-            .order_by(verdicts.c.id)).mappings().all() if rows else []
+            verdict_table.c.report_id, verdict_table.c.rules_version, verdict_table.c.layers_version,
+            verdict_table.c.verdict_status, verdict_table.c.site_id, verdict_table.c.distance_m)
+            .where(verdict_table.c.report_id.in_([r["id"] for r in rows]))
+            .order_by(verdict_table.c.id)).mappings().all() if rows else []
     result.open_reports = len(rows)
     latest = {r["id"]: dict(r) for r in rows}
     for v in later:               # the newest judgement of each report is what a change is measured against
         latest[v["report_id"]].update({k: v[k] for k in ("rules_version", "layers_version", "verdict_status",
                                                            "site_id", "distance_m")})
     current = (engine.rules_version, engine.layers_version)
-    todo = [r for r in rows if (latest[r["id"]]["rules_version"], latest[r["id"]]["layers_version"]) != current]
-    result.already = len(rows) - len(todo)
+    stale = [r for r in rows if (latest[r["id"]]["rules_version"], latest[r["id"]]["layers_version"]) != current]
+    todo = [r for r in stale if not verdicts or latest[r["id"]]["verdict_status"] in verdicts]
+    result.already, result.skipped = len(rows) - len(stale), len(stale) - len(todo)
     result.judged = len(todo)
+    newest = {r["id"]: latest[r["id"]]["verdict_status"] for r in rows}
+    result.current = _counted(newest)
     if not todo:
         return result
     batch = engine.check_many([r["lon"] for r in todo], [r["lat"] for r in todo],
@@ -90,6 +100,7 @@ def recheck(store, *, dry_run: bool = False) -> RecheckResult:
     inserts = []
     for i, row in enumerate(todo):
         verdict = batch.verdict(i)
+        newest[row["id"]] = verdict.status
         primary = verdict.primary
         before = latest[row["id"]]
         site = primary.site_id if primary else None
@@ -108,10 +119,16 @@ def recheck(store, *, dry_run: bool = False) -> RecheckResult:
                            "layers_version": before["layers_version"]},
                 "after": {"verdict": verdict.status, "site_id": site, "distance_m": distance,
                           "kind": primary.kind if primary is not None and hasattr(primary, "kind") else None}})
+    result.current = _counted(newest)
     if not dry_run:
         with store.dialect.writer(store.db).begin() as connection:  # a concurrent recheck may have stored some
-            connection.execute(store.dialect.insert(verdicts), inserts)
+            connection.execute(store.dialect.insert(verdict_table), inserts)
     return result
+
+
+def _counted(statuses: dict[str, str]) -> dict[str, int]:
+    counts = Counter(statuses.values())
+    return {key: counts[key] for key in sorted(counts, key=str)}
 
 
 def later_verdicts(store, report_id: str) -> list[dict]:

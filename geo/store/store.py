@@ -330,7 +330,9 @@ MAX_OFFSET = 2**62
 
 def _violation_filter(filters: ReportFilter | None) -> ReportFilter:
     filters = filters or ReportFilter()
-    return filters.but(verdict=filters.verdict or VIOLATION_VERDICTS,
+    # a current_verdict filter (e.g. incomplete: reports that need a field check) replaces the default
+    default = () if filters.current_verdict else VIOLATION_VERDICTS
+    return filters.but(verdict=filters.verdict or default,
                        status=filters.status or ("reported", "verified", "notified", "removed"))
 
 

@@ -32,8 +32,12 @@ STATUS_ROLES: dict[str, tuple[str, ...]] = {
     "removed": ("satpolpp", "admin"),
 }
 
-# Verdicts that make a report a violation (a prop that must come down).
+# Verdicts that make a report a violation (a prop that must come down). Not ``incomplete``: no
+# forbidden site was found, the data of a required category are just not complete there, so the
+# prop is checked on site (FIELD_CHECK_VERDICTS), never taken down on the verdict alone.
 VIOLATION_VERDICTS = ("violation", "outside_period")
+# Current verdicts (the newest judgement, see geo.store.current) that Bawaslu must check on site.
+FIELD_CHECK_VERDICTS = ("incomplete",)
 
 
 def allowed_from(status: str) -> tuple[str, ...]:

@@ -7,8 +7,12 @@
     POST /api/reports/<id>/transitions     {"status": ..., "note": ..., "actor": ...}
     GET  /api/violations.<format>          for Satpol PP's routes (no reporter identity), in every
                                            format of :data:`geo.exports.FORMATS`
+    GET  /api/violations/lists             the lists the violations page offers (violations; to check
+                                           on site) with their counts, and the current verdict counts
 """
 from __future__ import annotations
+
+import datetime as dt
 
 from flask import Blueprint, Response, current_app, request, send_file
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
@@ -16,7 +20,8 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from geo import InputError
 from geo.engine import describe
 from geo.exports import FORMATS, get_format, to_bytes
-from geo.store import ReportFilter, full_is_unavailable, storable_text, stored_verdict
+from geo.store import (FIELD_CHECK_VERDICTS, ReportFilter, full_is_unavailable, storable_text, stored_verdict,
+                       verdict_counts, with_current_verdicts)
 
 from .. import auth
 from ..services import services
@@ -103,9 +108,9 @@ def list_reports():
     """The reports, newest first, with the reporter, one page (limit, offset) matching the filters."""
     auth.require("reports:list")
     limit, offset = _page()
-    rows, matched = services().store.list_reports(ReportFilter.from_params(request.args), limit, offset,
-                                                  private=True)
-    return {"reports": rows, "numberMatched": matched, "numberReturned": len(rows)}
+    store = services().store
+    rows, matched = store.list_reports(ReportFilter.from_params(request.args), limit, offset, private=True)
+    return {"reports": with_current_verdicts(store.db, rows), "numberMatched": matched, "numberReturned": len(rows)}
 
 
 @bp.get("/reports/<report_id>")
@@ -164,10 +169,28 @@ def violations(fmt: str):
         raise InputError(auth.message("reports.too_many", n=matched, limit=s.settings.max_web_rows),
                          parameter="limit")
     rows, matched = s.store.violations(filters, limit=s.settings.max_web_rows)
-    for row in rows:
+    for row in with_current_verdicts(s.store.db, rows):
         row["name"] = f"{row['apk_type']}: {row['site_name'] or row['regency_name'] or row['id']}"
     body = to_bytes(rows, f, layer="violations", name_field="name")
     response = Response(body, mimetype=f.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="violations{f.extension}"'
     response.headers["X-Total-Count"] = str(matched)
     return response
+
+
+@bp.get("/violations/lists")
+def violation_lists():
+    """The lists the violations page offers, each with the query parameters that select it and how
+    many reports it holds under the other filters (regency, category, status, overdue, since, until,
+    bbox): ``violations`` (the default) and ``field_check`` (reports whose current verdict is
+    ``incomplete``: no forbidden site found, but the data are not complete there, so check on site).
+    ``current_verdicts``: every verdict status with its count among all reports under those filters."""
+    auth.require("violations:read")
+    store = services().store
+    filters = ReportFilter.from_params(request.args).but(verdict=(), current_verdict=())
+    field_check = filters.but(current_verdict=FIELD_CHECK_VERDICTS)
+    return {"lists": [
+        {"key": "violations", "params": {}, "count": store.count_violations(filters)},
+        {"key": "field_check", "params": {"current_verdict": ",".join(FIELD_CHECK_VERDICTS)},
+         "count": store.count_violations(field_check)}],
+        "current_verdicts": verdict_counts(store.db, filters.clauses(dt.datetime.now(dt.UTC)))}

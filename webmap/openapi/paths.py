@@ -8,6 +8,7 @@ fails for any route without one.
 """
 from __future__ import annotations
 
+from geo import VERDICT_STATUSES
 from geo.catalog import ORDER
 from geo.exports import FORMATS
 from geo.store import APK_TYPES, RANGES, TEXT_LIMITS
@@ -79,7 +80,9 @@ FILTERS = [query("category", "sites: category key(s), comma-separated"),
 REPORT_FILTERS = [query("regency", "Kemendagri code(s) or name(s), comma-separated"),
                   query("category", "Category of the site that explains the verdict, comma-separated"),
                   query("status", "Workflow status(es): reported, verified, dismissed, notified, removed"),
-                  query("verdict", "Verdict(s) at submission: ok, violation, outside_area, outside_period"),
+                  query("verdict", "Verdict(s) at submission, comma-separated: " + ", ".join(VERDICT_STATUSES)),
+                  query("current_verdict", "Verdict(s) of the newest judgement (zonasi reports recheck, else the "
+                                           "submission's), comma-separated; incomplete: to check on site"),
                   query("overdue", "true: notified and past the deadline", {"type": "boolean"}),
                   query("since", "reported_at on or after (date or RFC 3339 time)"),
                   query("until", "reported_at on or before (a date includes the whole day)"),
@@ -209,7 +212,10 @@ ENDPOINTS: dict[str, dict] = {
     "mapapi.stats": {"summary": "Counts for the dashboard: sites always, reports with a token that may read "
                                 "violations", "parameters": [LANG],
                      "responses": ok({"type": "object", "properties": {
-                         "sites": {"type": "object"}, "reports": {"type": "object", "nullable": True}}})},
+                         "sites": {"type": "object"}, "reports": {
+                             "type": "object", "nullable": True,
+                             "description": "total, by_status, by_verdict (current verdicts, every status, incomplete "
+                                            "included), by_category, by_apk_type, by_regency"}}})},
     # -- reports and the takedown workflow ------------------------------------------------------------
     "reports.submit": {
         "summary": "Submit a report of a campaign prop; its verdict is computed and stored",
@@ -266,6 +272,18 @@ ENDPOINTS: dict[str, dict] = {
                         "schema": {"type": "string", "enum": list(FORMATS)}},
                        *REPORT_FILTERS],
         "responses": binary(*(f.media_type for f in FORMATS.values()), description="The violations as a file"),
+    },
+    "reports.violation_lists": {
+        "summary": "The lists of the violations page with their counts: violations, and field_check (current "
+                   "verdict incomplete: no forbidden site found, data not complete there, check on site)",
+        "roles": ["bawaslu", "satpolpp", "admin"], "parameters": REPORT_FILTERS,
+        "responses": ok({"type": "object", "properties": {
+            "lists": {"type": "array", "items": {"type": "object", "properties": {
+                "key": {"type": "string", "enum": ["violations", "field_check"]},
+                "params": {"type": "object", "description": "Query parameters that select the list"},
+                "count": {"type": "integer"}}}},
+            "current_verdicts": {"type": "object", "description": "Reports per current verdict",
+                                 "properties": {k: {"type": "integer"} for k in VERDICT_STATUSES}}}}),
     },
     # -- pages ----------------------------------------------------------------------------------------
     "pages.map_page": {"summary": "The web map: check a spot, see zones, sites and violations",
@@ -328,7 +346,12 @@ COMPONENTS: dict = {"schemas": {
         "participant": {"type": "string", "nullable": True}, "lon": {"type": "number"}, "lat": {"type": "number"},
         "accuracy_m": {"type": "number", "nullable": True}, "reported_at": {"type": "string"},
         "status": {"type": "string"}, "deadline": {"type": "string", "nullable": True},
-        "overdue": {"type": "boolean"}, "verdict_status": {"type": "string"}, "uncertain": {"type": "boolean"},
+        "overdue": {"type": "boolean"}, "uncertain": {"type": "boolean"},
+        "verdict_status": {"type": "string", "enum": list(VERDICT_STATUSES), "description": "At submission"},
+        "current_verdict": {"type": "string", "enum": list(VERDICT_STATUSES),
+                            "description": "The newest judgement's (lists only)"},
+        "missing_categories": {"type": "string", "description": "Required categories whose data are not complete "
+                                                                "at the spot, keys joined by ; (lists only)"},
         "regency_code": {"type": "string", "nullable": True}, "site_id": {"type": "string", "nullable": True},
         "distance_m": {"type": "number", "nullable": True}, "buffer_m": {"type": "number", "nullable": True},
         "verdict": {"type": "object"}, "message": {"type": "string"},
@@ -342,7 +365,7 @@ COMPONENTS: dict = {"schemas": {
                                 "designated zone (category allowed_zone) of radius buffer_m"}}},
     "Verdict": {"type": "object", "properties": {
         "lon": {"type": "number"}, "lat": {"type": "number"},
-        "status": {"type": "string", "enum": ["ok", "violation", "outside_area", "outside_period"]},
+        "status": {"type": "string", "enum": list(VERDICT_STATUSES)},
         "regency": {"type": "object", "nullable": True,
                     "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
         "hits": {"type": "array", "items": ref("Hit")},

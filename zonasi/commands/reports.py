@@ -5,8 +5,9 @@ import json
 
 import click
 
+from geo import VERDICT_STATUSES
 from geo.i18n import Catalog
-from geo.store import Store
+from geo.store import FIELD_CHECK_VERDICTS, Store
 from geo.store import recheck as recheck_reports
 
 from ..options import lang_option, layers_option, load_engine, settings_from
@@ -20,19 +21,23 @@ def reports():
 @reports.command()
 @click.option("--dry-run", is_flag=True, help="Judge and list the changes, store nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--verdict", "verdicts", multiple=True, type=click.Choice(VERDICT_STATUSES),
+              help="Only the reports whose newest verdict is this one (repeatable), e.g. --verdict incomplete "
+                   "after declaring coverage.")
 @layers_option
 @lang_option
-def recheck(dry_run, as_json, layers_dir, lang):
+def recheck(dry_run, as_json, verdicts, layers_dir, lang):
     """Re-judge open reports (reported, verified, notified) under the current rules and layers
     versions, and list the verdicts that changed.
 
     Old verdicts are never rewritten: each new one is stored beside the report's original,
-    naming both versions; a report already judged under these versions is skipped.
+    naming both versions; a report already judged under these versions is skipped. Ends with how
+    many open reports still cannot be confirmed (incomplete: to check on site).
     """
     settings = settings_from(layers_dir=layers_dir, language=lang)
     engine = load_engine(settings)
     with Store.from_settings(settings, engine) as store:
-        result = recheck_reports(store, dry_run=dry_run)
+        result = recheck_reports(store, dry_run=dry_run, verdicts=tuple(verdicts))
     if as_json:
         click.echo(json.dumps(result.__dict__, ensure_ascii=False, indent=2, default=str))
         return
@@ -46,5 +51,9 @@ def recheck(dry_run, as_json, layers_dir, lang):
                                 before=before["verdict"], after=after["verdict"],
                                 site=after["site_id"] or "-", old_versions=f"{before['rules_version']}/"
                                 f"{before['layers_version']}"))
+    if result.skipped:
+        click.echo(c.get("reports.recheck_skipped", lg, n=result.skipped, verdicts=", ".join(verdicts)))
+    field_check = sum(result.current.get(v, 0) for v in FIELD_CHECK_VERDICTS)
+    click.echo(c.get("reports.recheck_incomplete", lg, n=field_check))
     if dry_run:
         click.echo(c.get("reports.recheck_dry_run", lg))

@@ -7,6 +7,12 @@
   const body = document.querySelector("#violations-table tbody");
   const statusBox = document.getElementById("violations-status");
   const loginBox = document.getElementById("violations-login");
+  const listSelect = document.getElementById("filter-list");
+  const intro = document.getElementById("violations-intro");
+  // The lists (violations; to check on site) come from the server with the query parameters that
+  // select them and their counts: the page names no verdict status of its own.
+  const LISTS_URL = config.urls.violations.replace(/\.geojson$/, "/lists");
+  let lists = [];
 
   function label(prefix, key) {
     const text = t(prefix + key);
@@ -21,11 +27,41 @@
   fillSelect("filter-status", config.report_statuses.map((s) => [s, label("ui.report_status.", s)]));
   fillSelect("filter-category", Object.entries(config.categories).map(([key, c]) => [key, c.label]));
 
-  function filters() {
+  /** The filters of the form, without the list (the server's parameters for it: see params). */
+  function others() {
     const data = new FormData(form);
     const out = {};
-    for (const [key, value] of data.entries()) if (value) out[key] = String(value).trim();
+    for (const [key, value] of data.entries()) if (value && key !== "list") out[key] = String(value).trim();
     return out;
+  }
+
+  function chosenList() {
+    return lists.find((l) => l.key === listSelect.value) || null;
+  }
+
+  function filters() {
+    const list = chosenList();
+    return Object.assign(others(), list ? list.params : {});
+  }
+
+  /** The list choices with their counts under the other filters (kept as chosen). */
+  async function loadLists() {
+    const body = await api(withParams(LISTS_URL, others()));
+    const chosen = listSelect.value || (new URLSearchParams(location.search).get("list") || "");
+    lists = body.lists || [];
+    listSelect.replaceChildren(...lists.map((l) => el("option", {value: l.key, "data-count": l.count},
+      t("ui.violations.list." + l.key, {n: number(l.count)}))));
+    if (lists.some((l) => l.key === chosen)) listSelect.value = chosen;
+  }
+
+  /** The current verdicts that send a prop to a field check (the server's field_check list). */
+  function toCheck() {
+    const list = lists.find((l) => l.key === "field_check");
+    return list ? String(list.params.current_verdict || "").split(",") : [];
+  }
+
+  function categoryLabels(keys) {
+    return keys.map((key) => (config.categories[key] ? config.categories[key].label : key)).join(", ");
   }
 
   function say(text, kind) {
@@ -51,7 +87,10 @@
   function row(feature) {
     const p = feature.properties || {};
     const category = config.categories[p.category];
-    const reason = p.site_name ? t("ui.violations.reason", {
+    const missing = (p.missing_categories || "").split(";").filter(Boolean);
+    const reason = missing.length && toCheck().includes(p.current_verdict)
+      ? t("ui.violations.missing", {categories: categoryLabels(missing)})
+      : p.site_name ? t("ui.violations.reason", {
       distance: number(p.distance_m), name: p.site_name, category: category ? category.label : (p.category || ""),
       buffer: number(p.buffer_m)}) : label("status.", p.verdict_status || "");
     const status = el("td", {class: "text-nowrap"}, label("ui.report_status.", p.status));
@@ -69,7 +108,8 @@
     }
     actions.append(el("a", {class: "btn btn-sm btn-link", href: withParams("/", {lat: p.lat, lon: p.lon})},
       t("ui.violations.map")));
-    return el("tr", {"data-id": p.id, "data-status": p.status},
+    return el("tr", {"data-id": p.id, "data-status": p.status, "data-verdict": p.current_verdict || p.verdict_status,
+                     "data-missing": missing.join(";")},
       el("td", {class: "text-nowrap small"}, when(p.reported_at)),
       el("td", {}, label("ui.apk_type.", p.apk_type || "")),
       el("td", {class: "zonasi-participant"}, p.participant || ""),
@@ -85,6 +125,9 @@
     loginBox.hidden = true;
     say(t("ui.loading"));
     try {
+      await loadLists();
+      const list = chosenList();
+      intro.hidden = !list || list.key !== "field_check";
       const collection = await api(withParams(config.urls.violations, filters()));
       const features = collection.features || [];
       body.replaceChildren(...features.slice(0, MAX_ROWS).map(row));
@@ -147,6 +190,7 @@
   }
 
   form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
+  listSelect.addEventListener("change", () => load());
   document.querySelectorAll("[data-format]").forEach((button) =>
     button.addEventListener("click", () => download(button.dataset.format)));
   document.getElementById("violations-login-button").addEventListener("click", openLogin);
