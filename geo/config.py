@@ -5,6 +5,7 @@ Every setting is declared here once with its default; the CLI and the web app re
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -29,6 +30,7 @@ class Settings:
     max_import_features: int = 5_000_000    # ZONASI_MAX_IMPORT_FEATURES: features one layers import reads
     max_photo_pixels: int = 40_000_000      # ZONASI_MAX_PHOTO_PIXELS: checked before decoding a photo
     max_zone_vertices: int = 1_000_000      # ZONASI_MAX_ZONE_VERTICES: largest /api/zones.geojson answer
+    now: dt.datetime | None = None          # ZONASI_NOW: judge as of this instant (ISO, offset), not the clock
 
     @classmethod
     def from_env(cls, environ=None, **overrides) -> Settings:
@@ -55,6 +57,10 @@ class Settings:
 
 
 def _coerce(name: str, raw: str):
+    if name == "now":
+        from geo.clock import parse_instant
+
+        return parse_instant(raw, ENV_PREFIX + "NOW")
     if name.endswith("_dir"):
         return Path(raw)
     if name.startswith("max_"):

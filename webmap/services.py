@@ -1,6 +1,7 @@
 """What the request handlers use, built once per app and kept in ``app.extensions["zonasi"]``.
 
     services().engine, services().catalog, services().store, services().settings
+    services().clock  the one clock every check judges by (Settings.now, else the system clock)
     zone_cache()      the exclusion zones per regency, shared by /api/zones.geojson and OGC
 """
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 
 from geo import Engine
+from geo.clock import Clock
 from geo.config import Settings
 from geo.i18n import Catalog
 from geo.store import Store
@@ -27,6 +29,11 @@ class Services:
     catalog: Catalog
     store: Store   # reports and tokens (connects and migrates on first use)
     zones: ExclusionZoneCache | None = None  # exclusion zones per regency, for drawing (made on first request)
+
+    @property
+    def clock(self) -> Clock:
+        """The clock every interface judges by: ``settings.now`` when set, else the system clock."""
+        return Clock.from_settings(self.settings)
 
 
 def install(app: Flask, services: Services) -> None:

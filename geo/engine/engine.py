@@ -18,6 +18,7 @@ How a batch of points is judged, with no Python loop per point:
 """
 from __future__ import annotations
 
+import datetime as dt
 from functools import cached_property
 from pathlib import Path
 
@@ -25,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 import shapely
 
+from geo.clock import ZONES, zone_index
 from geo.crs import Projector, utm_scale
 from geo.engine.allowed import AllowedIndex
 from geo.engine.indexes import RegencyLocator, UtmZoneCache
@@ -125,8 +127,10 @@ class Engine:
     def check_many(self, lons, lats, ats=None, accuracy_m=None) -> VerdictBatch:
         """Verdicts for many points at once, as a columnar :class:`~geo.engine.verdict_batch.VerdictBatch`.
 
-        ``ats`` (dates or datetimes, None/NaT for unknown) are checked against the campaign
-        periods of each point's regency; ``accuracy_m`` (GPS accuracy per point) marks verdicts
+        ``ats`` (dates or datetimes, None/NaT for unknown; or one for every point) are checked
+        against the campaign periods of each point's regency: a timezone-aware instant on the local
+        date of the regency (WIB/WITA/WIT, see :mod:`geo.clock`), a naive date or datetime as local
+        already; ``ats=None`` judges no date at all (the interfaces pass their clock's now); ``accuracy_m`` (GPS accuracy per point) marks verdicts
         that the accuracy could overturn as uncertain.
         """
         lons = np.asarray(lons, dtype="float64").ravel()
@@ -148,7 +152,8 @@ class Engine:
     def _periods(self, ats, regency: np.ndarray, n: int):
         if ats is None:
             return None, np.ones(n, dtype=bool)
-        days = _days(ats, n)
+        zones = zone_index(self.regency_codes)[np.maximum(regency, 0)]  # an instant's local date is the regency's
+        days = _days(ats, n, zones)
         known = ~np.isnat(days)
         in_period = self._in_any(self.rules.periods(None), days)
         for code, rule in self.rules.model.regencies.items():
@@ -217,20 +222,51 @@ def _accuracy(accuracy_m, n: int) -> np.ndarray:
     return values
 
 
-def _days(ats, n: int) -> np.ndarray:
-    if isinstance(ats, np.ndarray) and ats.dtype.kind == "M":  # dates already (a batch's)
+def _days(ats, n: int, zones: np.ndarray) -> np.ndarray:
+    """The local date judged for each point (datetime64[D], NaT unknown). Naive dates and datetimes
+    are local already; a timezone-aware instant becomes the date in the zone of the point's regency
+    (``zones``: index into :data:`geo.clock.TIMEZONES`), converted once per zone, not per point.
+    ``ats`` may be one date or instant for every point."""
+    import pandas as pd
+
+    if isinstance(ats, (dt.date, pd.Timestamp, str)):  # one time for every point: its date per zone
+        one = _days([ats] * len(ZONES), len(ZONES), np.arange(len(ZONES)))
+        return one[zones]
+    if isinstance(ats, np.ndarray) and ats.dtype.kind == "M":  # naive local dates already (a batch's)
         if len(ats) != n:
             raise InputError(f"{len(ats)} dates for {n} points")
         return ats.astype("datetime64[D]")
-    import pandas as pd
-
+    if isinstance(getattr(ats, "dtype", None), pd.DatetimeTZDtype):  # instants, vectorised
+        values = pd.Series(ats).reset_index(drop=True)
+        aware = np.ones(len(values), dtype=bool)
+    else:  # Python objects: dates, datetimes (naive or aware), text, None
+        values = pd.Series(ats if isinstance(ats, np.ndarray) else list(ats), dtype=object)
+        aware = np.fromiter((_is_aware(v) for v in values), dtype=bool, count=len(values))
+    if len(values) != n:
+        raise InputError(f"{len(values)} dates for {n} points")
+    days = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     try:
-        stamps = pd.to_datetime(pd.Series(list(ats) if not isinstance(ats, np.ndarray) else ats),
-                                errors="raise", format="mixed")
-    except (ValueError, TypeError) as exc:
+        if (~aware).any():
+            naive = pd.to_datetime(values[~aware], errors="raise", format="mixed")
+            days[~aware] = naive.to_numpy().astype("datetime64[D]")
+        if aware.any():
+            utc = pd.to_datetime(values[aware], errors="raise", format="mixed", utc=True)
+            for z in np.unique(zones[aware]):
+                pick = zones[aware] == z
+                local = utc[pick].dt.tz_convert(ZONES[int(z)].key).dt.tz_localize(None)
+                days[np.flatnonzero(aware)[pick]] = local.to_numpy().astype("datetime64[D]")
+    except (ValueError, TypeError, OverflowError) as exc:
         raise InputError(f"not a date: {exc}") from exc
-    if len(stamps) != n:
-        raise InputError(f"{len(stamps)} dates for {n} points")
-    if stamps.dt.tz is not None:
-        stamps = stamps.dt.tz_localize(None)
-    return stamps.to_numpy().astype("datetime64[D]")
+    return days
+
+
+def _is_aware(value) -> bool:
+    """Whether a date value names an instant (a time with a zone or offset)."""
+    if isinstance(value, dt.datetime):
+        return value.tzinfo is not None
+    if isinstance(value, str) and len(value.strip()) > 10:
+        try:
+            return dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00")).tzinfo is not None
+        except ValueError:
+            return False
+    return False

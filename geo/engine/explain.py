@@ -55,6 +55,30 @@ def _coverage_lines(verdict: Verdict, rules, catalog: Catalog, lang: str | None)
     return lines
 
 
+def long_date(day, catalog: Catalog, lang: str | None = None) -> str:
+    """A date in words: "6 Desember 2026" / "6 December 2026"."""
+    months = catalog.get("date.months", lang).split(",")
+    return f"{day.day} {months[day.month - 1].strip()} {day.year}"
+
+
+def date_lines(verdict: Verdict, rules, catalog: Catalog, lang: str | None = None) -> list[str]:
+    """The date judged (with its zone, WIB/WITA/WIT) and the campaign period in force that day,
+    or plainly that none is; nothing for a verdict judged without a date."""
+    if verdict.at is None:
+        return []
+    zone = f" ({verdict.timezone})" if verdict.timezone else ""
+    date = long_date(verdict.at, catalog, lang) + zone
+    if not verdict.period:
+        return [catalog.get("verdict.no_period", lang, date=date)]
+    code = verdict.regency.code if verdict.regency else None
+    period = rules.periods(code).get(verdict.period) or rules.periods(None).get(verdict.period)
+    if period is None:  # a stored verdict whose period the rules no longer hold
+        return [catalog.get("verdict.judged_on", lang, date=date)]
+    return [catalog.get("verdict.judged_on", lang, date=date),
+            catalog.get("verdict.period", lang, label=period.label, start=long_date(period.start, catalog, lang),
+                        end=long_date(period.end, catalog, lang))]
+
+
 def describe(verdict: Verdict, rules, catalog: Catalog, lang: str | None = None) -> list[str]:
     """Lines that explain a verdict: headline first, then why, then what could and could not be checked."""
     lines = [headline(verdict, catalog, lang)]
@@ -67,9 +91,10 @@ def describe(verdict: Verdict, rules, catalog: Catalog, lang: str | None = None)
     if verdict.status == "outside_area":
         lines.append(catalog.get("verdict.outside_area", lang))
         return lines
+    lines += date_lines(verdict, rules, catalog, lang)
     if verdict.status == "outside_period":
         assert verdict.at is not None  # a point is outside the period only on a known day
-        lines.append(catalog.get("verdict.outside_period", lang, date=verdict.at.isoformat()))
+        lines.append(catalog.get("verdict.outside_period_rule", lang))
     for hit in verdict.hits:
         if hit.kind == "outside_allowed_zone":
             lines.append(catalog.get("verdict.outside_allowed", lang, distance=_num(hit.distance_m - hit.buffer_m),

@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from geo.clock import zone_label
+
 # ok: no forbidden site in reach and every required category's data complete there;
 # incomplete: no site found, but the data of a required category are not complete at the spot
 VERDICT_STATUSES = ("ok", "violation", "incomplete", "outside_area", "outside_period")
@@ -75,6 +77,12 @@ class Verdict:
     layers_version: str = ""
     coverage: CoverageNote | None = None
     also_in: Regency | None = None      # a second regency whose polygon holds the point (overlap)
+    # the zone of the date judged (``at`` is the local date there): WIB, WITA or WIT, from the regency
+    timezone: str | None = None
+
+    def __post_init__(self):
+        if self.timezone is None and self.at is not None and self.regency is not None:
+            object.__setattr__(self, "timezone", zone_label(self.regency.code))
 
     @property
     def primary(self) -> Hit | None:

@@ -94,7 +94,7 @@ def recheck(store, *, dry_run: bool = False, verdicts: tuple[str, ...] = ()) -> 
     if not todo:
         return result
     batch = engine.check_many([r["lon"] for r in todo], [r["lat"] for r in todo],
-                              ats=[r["reported_at"].date() for r in todo],
+                              ats=[r["reported_at"] for r in todo],  # instants: the local date of each regency
                               accuracy_m=[np.nan if r["accuracy_m"] is None else r["accuracy_m"] for r in todo])
     now = dt.datetime.now(dt.UTC)
     inserts = []

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from geo.clock import Clock
 from geo.errors import Conflict, InputError, NotFound
 from geo.store.database import Migrator, create_engine
 from geo.store.dialects import Dialect, dialect_for
@@ -47,10 +48,12 @@ class Store:
     """Reports and their workflow in one database (see the module's docstring)."""
 
     def __init__(self, url: str, engine, photo_dir: Path, *, max_photo_bytes: int = 10 * 1024 * 1024,
-                 max_photo_pixels: int = DEFAULT_MAX_PIXELS):
+                 max_photo_pixels: int = DEFAULT_MAX_PIXELS, clock: Clock | None = None):
         """A store on the database at ``url`` (a ConfigError if unsupported), judging reports
-        with the geo ``engine``, keeping photos under ``photo_dir``. Nothing is migrated yet."""
+        with the geo ``engine``, keeping photos under ``photo_dir``. Nothing is migrated yet.
+        ``clock``: the time a report without its own is judged at (default: the system clock)."""
         self.url = url
+        self.clock = clock or Clock()
         self.engine = engine                     # the geo Engine that computes verdicts
         self.db = create_engine(url)
         self.dialect: Dialect = dialect_for(self.db)  # everything that differs between backends
@@ -65,7 +68,7 @@ class Store:
         """A store as ``settings`` say (database URL, instance folder, photo limits)."""
         return cls(settings.effective_database_url, engine, settings.instance_dir / "photos",
                    max_photo_bytes=settings.max_photo_mb * 1024 * 1024,
-                   max_photo_pixels=settings.max_photo_pixels)
+                   max_photo_pixels=settings.max_photo_pixels, clock=Clock.from_settings(settings))
 
     @property
     def backend(self) -> str:
@@ -162,8 +165,9 @@ class Store:
             if value is not None and not in_range(name, value):  # never a NaN or an EXIF 4e9 m in storage
                 raise InputError(f"{name} {value} is outside the accepted range", field=name)
         now = utcnow()
-        reported_at = report.reported_at or now
-        verdict = self.engine.check(lon, lat, at=reported_at.date(), accuracy_m=accuracy)
+        # judged as of its report time (an instant): the local date of the point's regency, WIB/WITA/WIT
+        reported_at = report.reported_at or self.clock.now()
+        verdict = self.engine.check(lon, lat, at=reported_at, accuracy_m=accuracy)
         primary = verdict.primary
         in_zone = bool(verdict.hits)
         return dict(

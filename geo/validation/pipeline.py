@@ -12,6 +12,7 @@ naming the file's own line number.
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import multiprocessing
 import os
@@ -76,12 +77,14 @@ class Summary:
     delimiter: str = ""
     coordinate_columns: str = ""
     seconds: float = 0.0
+    at_column: str = ""           # the date column used ("" none: judged as of the validator's now)
 
     def to_dict(self) -> dict:
         """The summary as JSON: row counts by status, duplicates, how the file was read, time taken."""
         return {"rows": self.rows, "counts": {s: self.counts.get(s, 0) for s in ROW_STATUSES},
                 "duplicates": self.duplicates, "encoding": self.encoding, "delimiter": self.delimiter,
-                "coordinate_columns": self.coordinate_columns, "seconds": round(self.seconds, 3)}
+                "coordinate_columns": self.coordinate_columns, "seconds": round(self.seconds, 3),
+                "at_column": self.at_column}
 
 
 @dataclass
@@ -110,7 +113,7 @@ class Validator:
     def __init__(self, engine, catalog: Catalog | None = None, lang: str | None = None, *,
                  at_column: str | None = None, chunk_rows: int = 100_000, max_rows: int | None = None,
                  jobs: int = 1, processes: bool = False, time_budget_s: float | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, now: dt.date | dt.datetime | None = None):
         """``time_budget_s``: each :meth:`run` stops with :class:`geo.budget.TimeBudgetSpent`
         once it has taken that long on ``clock`` (checked before every block read and every
         chunk written; 0 stops it before anything is read); None, the default, is no budget.
@@ -123,6 +126,9 @@ class Validator:
         self.catalog = catalog or Catalog()
         self.lang = self.catalog.language(lang)
         self.at_column = at_column
+        # the time rows are judged at when the file has no date column (an instant: the local date of
+        # each row's regency); None judges no date at all
+        self.now = now
         self.chunk_rows = chunk_rows
         self.max_rows = max_rows
         self.jobs = max(1, jobs)
@@ -146,7 +152,8 @@ class Validator:
         with CsvFile(source) as csv:
             roles = detect(csv.columns, self.at_column)
             summary = Summary(encoding=csv.encoding, delimiter=csv.delimiter,
-                              coordinate_columns=", ".join(c for c in (roles.lat, roles.lon, roles.pair) if c))
+                              coordinate_columns=", ".join(c for c in (roles.lat, roles.lon, roles.pair) if c),
+                              at_column=roles.at or "")
             sink = None
             if violations:
                 from geo.exports.writers import FeatureSink  # GDAL and geopandas: only when asked for
@@ -283,7 +290,7 @@ class Validator:
         """The engine's verdict columns for every row; null (and status 'invalid') where invalid."""
         index = np.flatnonzero(valid)
         if len(index):
-            ats = None if days is None else days[index]
+            ats = self.now if days is None else days[index]
             table = self.engine.check_many(coords.lon[index], coords.lat[index], ats).arrow()
         else:
             table = pa.Table.from_pylist([], schema=pa.schema(list(RESULT_SCHEMA)[:10]))

@@ -1,8 +1,11 @@
 """The JSON API: thin handlers that call the engine."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, request
 
+from geo import InputError
 from geo.engine import describe
 
 from ..services import services
@@ -13,13 +16,36 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 @bp.get("/check")
 def check():
-    """Verdict for one point: ?lat=&lon=[&at=YYYY-MM-DD][&accuracy=m][&lang=id|en]."""
+    """Verdict for one point: ?lat=&lon=[&at=YYYY-MM-DD or an ISO instant][&accuracy=m][&lang=id|en].
+    Without ``at`` the point is judged as of now (``Settings.now`` or the clock), on the local date
+    (WIB/WITA/WIT) of its regency; a date is that local date, an instant with an offset is turned into it."""
     s = services()
     lat = params.number("lat", low=-90, high=90, required=True, aliases=("latitude",))
     lon = params.number("lon", low=-180, high=180, required=True, aliases=("lng", "longitude"))
     accuracy = params.number("accuracy", low=0, high=100_000)
-    verdict = s.engine.check(lon, lat, at=params.date("at"), accuracy_m=accuracy)
+    # without ``at``: as of now (the app's clock), on the local date of the point's regency
+    at = _instant("at") or s.clock.now()
+    verdict = s.engine.check(lon, lat, at=at, accuracy_m=accuracy)
     lang = s.catalog.language(request.args.get("lang") or s.settings.language)
     body = verdict.to_dict()
     body["message"] = describe(verdict, s.engine.rules, s.catalog, lang)
     return body
+
+
+def _instant(name: str) -> dt.date | dt.datetime | None:
+    """The date (YYYY-MM-DD: a local date) or ISO date-time in query parameter ``name`` (with an
+    offset: an instant; without: local time); None when absent; a 400 naming the parameter otherwise."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        if len(raw) == 10:
+            return dt.date.fromisoformat(raw)
+        value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+        if value.tzinfo is not None:
+            value.astimezone(dt.UTC)  # out of the representable range: OverflowError
+        return value
+    except (ValueError, OverflowError):
+        raise InputError(f"{name}={raw!r} is not a date; use YYYY-MM-DD or an ISO time with its zone",
+                         message_id="check.bad_at", message_values={"value": raw[:40]},
+                         parameter=name) from None

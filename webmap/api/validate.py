@@ -2,7 +2,8 @@
 
     POST /api/validate                    multipart/form-data, the CSV in a file field ("file")
          ?format=csv|geojson              results CSV (default) or the violations as GeoJSON
-         &at_column=NAME                  column with the date each prop stood
+         &at_column=NAME                  column with the date each prop stood (default: a column
+                                          named tanggal/date/waktu..., else every row as of now)
          &lang=id|en                      language of the error column
 
 Uploads with more rows than ``Settings.max_web_rows`` are refused (413), and an upload whose
@@ -20,6 +21,8 @@ from pathlib import Path
 from flask import Blueprint, Response, request
 
 from geo import InputError
+from geo.clock import Clock
+from geo.engine.explain import long_date
 from geo.exports import get_format
 from geo.validation import Validator
 
@@ -42,8 +45,9 @@ def validate():
         raise InputError(f"format={fmt!r}: use csv or geojson", parameter="format")
     lang = s.catalog.language(request.args.get("lang") or request.form.get("lang") or s.settings.language)
     at_column = request.args.get("at_column") or request.form.get("at_column") or None
+    now = s.clock.now()  # rows of a file without a date column are judged as of now
     validator = Validator(s.engine, s.catalog, lang, at_column=at_column, max_rows=s.settings.max_web_rows,
-                          chunk_rows=WEB_CHUNK_ROWS, time_budget_s=s.settings.validate_time_budget_s)
+                          chunk_rows=WEB_CHUNK_ROWS, time_budget_s=s.settings.validate_time_budget_s, now=now)
     stem = Path(upload.filename or "laporan.csv").stem or "laporan"
     if fmt == "csv":
         out = io.BytesIO()
@@ -58,8 +62,20 @@ def validate():
             body = path.read_bytes()
         response = Response(body, mimetype=export.media_type)
         response.headers["Content-Disposition"] = f'attachment; filename="{_safe(stem)}-pelanggaran{export.extension}"'
-    response.headers["X-Zonasi-Summary"] = json.dumps(summary.to_dict(), ensure_ascii=True)
+    response.headers["X-Zonasi-Summary"] = json.dumps(_dated(summary.to_dict(), now, lang), ensure_ascii=True)
     return response
+
+
+def _dated(summary: dict, now, lang: str) -> dict:
+    """The summary with the date the rows were judged at: the column used, or now (its WIB date)."""
+    s = services()
+    if summary.get("at_column"):
+        summary["dates"] = s.catalog.get("ui.batch.at_column", lang, column=summary["at_column"])
+    else:
+        today = long_date(Clock(now).today(), s.catalog, lang) + " (WIB)"
+        summary["now"] = now.isoformat()
+        summary["dates"] = s.catalog.get("ui.batch.at_now", lang, date=today)
+    return summary
 
 
 def _safe(name: str) -> str:

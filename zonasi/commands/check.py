@@ -6,6 +6,7 @@ import json
 
 import click
 
+from geo.clock import Clock
 from geo.engine import describe
 from geo.i18n import Catalog
 
@@ -26,13 +27,33 @@ class _Coordinate(click.ParamType):
         return number
 
 
+class _When(click.ParamType):
+    """A date (YYYY-MM-DD, local) or an ISO date-time (with an offset: an instant; without: local)."""
+
+    name = "date"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value
+        text = str(value).strip()
+        try:
+            if len(text) == 10:
+                return dt.date.fromisoformat(text)
+            return dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
+        except ValueError:
+            self.fail(f"{text!r} is not a date: use YYYY-MM-DD or an ISO time like 2024-01-15T10:00:00+07:00",
+                      param, ctx)
+
+
 @click.command()
 @click.option("--lat", required=True, type=_Coordinate("latitude", 90),
               help="Latitude in decimal degrees, negative south of the equator (e.g. -6.33).")
 @click.option("--lon", required=True, type=_Coordinate("longitude", 180),
               help="Longitude in decimal degrees, east positive (e.g. 108.32).")
-@click.option("--at", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]),
-              help="When the prop stood (YYYY-MM-DD): outside every campaign period is itself a violation.")
+@click.option("--at", type=_When(), metavar="DATE",
+              help="When the prop stood: YYYY-MM-DD (the local date), or an ISO time with its zone "
+                   "(2024-01-15T10:00:00+07:00). Default: now (ZONASI_NOW, else the clock), on the local "
+                   "date (WIB/WITA/WIT) of the spot's regency. Outside every campaign period is itself a violation.")
 @click.option("--accuracy", type=click.FloatRange(min=0), metavar="METRES",
               help="GPS accuracy; the verdict says when the accuracy could overturn it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
@@ -51,13 +72,14 @@ def check(lat, lon, at, accuracy, as_json, layers_dir, lang):
     """
     settings = settings_from(layers_dir=layers_dir, language=lang)
     engine = load_engine(settings)
-    verdict = engine.check(lon, lat, at=at.date() if isinstance(at, dt.datetime) else at, accuracy_m=accuracy)
+    verdict = engine.check(lon, lat, at=at or Clock.from_settings(settings).now(), accuracy_m=accuracy)
     if as_json:
         click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
         return
     catalog = Catalog()
     lines = describe(verdict, engine.rules, catalog, settings.language)
-    click.secho(lines[0], bold=True, fg="red" if verdict.status != "ok" else "green")
+    colour = {"ok": "green", "violation": "red"}.get(verdict.status, "yellow")
+    click.secho(lines[0], bold=True, fg="yellow" if verdict.uncertain else colour)
     for line in lines[1:]:
         click.echo(f"  {line}")
     versions = catalog.get("cli.versions", settings.language, rules=verdict.rules_version,

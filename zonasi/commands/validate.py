@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from geo import InputError
+from geo.clock import Clock
+from geo.engine.explain import long_date
 from geo.exports import FORMATS, get_format
 from geo.i18n import Catalog
 from geo.validation import ROW_STATUSES, CsvFile, Summary, Validator, detect
@@ -27,7 +29,8 @@ DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
                    + "/".join(f.extension for f in FORMATS.values() if f.name != "geojson") + " by suffix).")
 @click.option("--at-column", metavar="NAME",
               help="Column with the date the prop stood (YYYY-MM-DD, DD/MM/YYYY, 5 Januari 2024): "
-                   "outside every campaign period is a violation by itself.")
+                   "outside every campaign period is a violation by itself. Default: a column named "
+                   "tanggal/tgl/date/waktu/time, else every row as of now (ZONASI_NOW, else the clock).")
 @click.option("--chunk-rows", default=100_000, show_default=True, type=click.IntRange(1_000, 10_000_000),
               help="Rows per chunk: memory stays bounded whatever the file size.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=2, show_default=True,
@@ -72,8 +75,9 @@ def validate(reports, output, violations, at_column, chunk_rows, jobs, processes
         raise click.UsageError(f"{reports}: {exc.message}") from exc
     engine = load_engine(settings)
     catalog = Catalog()
+    now = Clock.from_settings(settings).now()  # rows of a file without a date column: as of now
     validator = Validator(engine, catalog, settings.language, at_column=at_column, chunk_rows=chunk_rows,
-                          jobs=jobs, processes=processes)
+                          jobs=jobs, processes=processes, now=now)
     show = sys.stderr.isatty() if progress is None else progress
     # The ~180,000 objects of the layers and modules out of the collector's sight for the run:
     # its full collections then walk only what the run allocates (0.26 -> 0.07 s per 1M rows).
@@ -89,6 +93,11 @@ def validate(reports, output, violations, at_column, chunk_rows, jobs, processes
     finally:
         gc.unfreeze()
     _print_summary(summary, catalog, settings.language, reports, output, violations)
+    if summary.at_column:
+        click.echo(catalog.get("batch.summary.at_column", settings.language, column=summary.at_column))
+    else:
+        today = long_date(Clock(now).today(), catalog, settings.language) + " (WIB)"
+        click.echo(catalog.get("batch.summary.at_now", settings.language, date=today))
 
 
 class _ProgressBar:

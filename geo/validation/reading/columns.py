@@ -12,6 +12,8 @@ LON_WORDS = {"lon", "lng", "long", "longitude", "bujur", "x", "bt", "bb"}
 PAIR_WORDS = {"koordinat", "coordinates", "coordinate", "coords", "coord", "koord", "lokasi",
               "location", "latlon", "latlng", "latlong", "titik", "posisi", "position", "gps"}
 ID_WORDS = {"id", "kode", "code", "no", "nomor", "nomer", "number", "nr"}
+# a date column found by name when none is named (the date each prop stood)
+AT_WORDS = {"tanggal", "tgl", "date", "waktu", "time", "datetime", "timestamp"}
 
 
 def tokens(name: str) -> list[str]:
@@ -52,6 +54,8 @@ def detect(columns: list[str], at_column: str | None = None) -> Roles:
         if at is None:
             raise UnreadableFile(f"no column named \"{at_column}\" for --at-column; the columns are "
                                  + ", ".join(f'"{c}"' for c in columns))
+    else:
+        at = _find(columns, lambda t: bool(set(t) & AT_WORDS), AT_WORDS)
     apk = _find(columns, lambda t: "apk" in t and (len(t) == 1 or bool(set(t) & ID_WORDS)), set())
     return Roles(lat=lat, lon=lon, pair=pair, at=at, apk_id=apk)
 
