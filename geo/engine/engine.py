@@ -130,7 +130,8 @@ class Engine:
         ``ats`` (dates or datetimes, None/NaT for unknown; or one for every point) are checked
         against the campaign periods of each point's regency: a timezone-aware instant on the local
         date of the regency (WIB/WITA/WIT, see :mod:`geo.clock`), a naive date or datetime as local
-        already; ``ats=None`` judges no date at all (the interfaces pass their clock's now); ``accuracy_m`` (GPS accuracy per point) marks verdicts
+        already; ``ats=None`` judges no date at all (the interfaces pass their clock's now);
+        ``accuracy_m`` (GPS accuracy per point) marks verdicts
         that the accuracy could overturn as uncertain.
         """
         lons = np.asarray(lons, dtype="float64").ravel()
