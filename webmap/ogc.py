@@ -21,7 +21,15 @@ from flask import Blueprint, current_app, request, stream_with_context, url_for
 
 from geo import InputError, NotFound
 from geo.bbox import parse_bbox
-from geo.catalog import CRS84, Collections, Query, parse_interval, parse_list, store_collections
+from geo.catalog import (
+    CRS84,
+    Collections,
+    Query,
+    geometry_description,
+    parse_interval,
+    parse_list,
+    store_collections,
+)
 from geo.exports import FORMATS as EXPORT_FORMATS
 
 from . import auth
@@ -268,6 +276,8 @@ def _describe(found) -> dict:
         "title": info.title,
         "description": info.description,
         "itemType": "feature",
+        # the geometry its features have, as a Part 5 schema declares it ("geometry-any" when mixed)
+        "geometry": geometry_description(info.geometry_types),
         "crs": [CRS84],
         "links": [
             _link(url_for("ogc.collection", collection_id=info.id, _external=True), "self"),

@@ -78,13 +78,20 @@ class CollectionInfo:
     id: str
     title: str
     description: str
-    geometry: str                                   # GeoJSON geometry type(s), for documentation
+    geometry: str | tuple[str, ...]                 # the GeoJSON type(s) its features have
     properties: Mapping[str, str]                   # name -> JSON schema type
     queryables: tuple[str, ...] = ()                # properties usable as ?name=value filters
     bbox: tuple[float, float, float, float] | None = None
     temporal: Interval | None = None                # None: the features are not time-bound
     temporal_property: str | None = None
     permission: str | None = None                   # token permission needed to read items; None = public
+
+    @property
+    def geometry_types(self) -> tuple[str, ...]:
+        """The GeoJSON types of its features (``geometry`` may name them in one text: "Point, LineString")."""
+        if isinstance(self.geometry, str):
+            return tuple(t.strip() for t in self.geometry.split(",") if t.strip())
+        return tuple(self.geometry)
 
 
 class Collection(Protocol):
@@ -369,3 +376,40 @@ def frame_bbox(frame) -> tuple[float, float, float, float] | None:
         return None
     west, south, east, north = (round(float(v), DECIMALS) for v in shapely.total_bounds(geoms[ok]))
     return west, south, east, north
+
+
+# -- the geometry a collection holds, declared as OGC API - Features Part 5 (Schemas) does ----------
+
+GEOJSON_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
+                 "GeometryCollection")
+_SHAPELY_TYPES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
+                  6: "MultiPolygon", 7: "GeometryCollection"}
+
+
+def geometry_types(geoms) -> tuple[str, ...]:
+    """The GeoJSON types of the geometries present (nulls and empties left out), in
+    :data:`GEOJSON_TYPES` order: what a collection of these geometries holds."""
+    geoms = np.asarray(geoms, dtype=object)
+    if not len(geoms):
+        return ()
+    present = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    found = {_SHAPELY_TYPES.get(int(t)) for t in np.unique(shapely.get_type_id(present))}
+    return tuple(t for t in GEOJSON_TYPES if t in found)
+
+
+def geometry_format(types: Sequence[str]) -> str:
+    """The Part 5 ``format`` of a geometry property that holds ``types``: ``geometry-point``,
+    ``geometry-polygon-or-multipolygon``, ... and ``geometry-any`` when the kinds are mixed (points
+    and lines) or unknown. Clients such as QGIS take the layer's geometry type from it."""
+    kinds = set(types)
+    if len(kinds) == 1:
+        return "geometry-" + next(iter(kinds)).lower()
+    for single in ("Point", "LineString", "Polygon"):
+        if kinds == {single, "Multi" + single}:
+            return f"geometry-{single.lower()}-or-multi{single.lower()}"
+    return "geometry-any"
+
+
+def geometry_description(types: Sequence[str]) -> dict:
+    """The collection's primary geometry as a Part 5 schema property, with the GeoJSON types it holds."""
+    return {"format": geometry_format(types), "x-ogc-role": "primary-geometry", "geometryTypes": list(types)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 
-from geo.catalog.features import Collection, CollectionInfo, FrameCollection, frame_bbox
+from geo.catalog.features import Collection, CollectionInfo, FrameCollection, frame_bbox, geometry_types
 
 # The order collections are listed in.
 ORDER = ("violations", "reports", "sites", "zones", "regencies", "coverage")
@@ -41,8 +41,9 @@ def sites_collection(engine) -> FrameCollection:
         id="sites", title="Forbidden sites",
         description="Schools, places of worship, health facilities, government offices, roads and other "
                     "places where campaign props may not stand, with the exclusion distance (buffer_m) "
-                    "of the site's own regency.",
-        geometry="Point, LineString, Polygon", properties=SITE_PROPERTIES,
+                    "of the site's own regency. Points and lines (roads) in one collection: its geometry "
+                    "says which types it holds.",
+        geometry=geometry_types(sites.geometry.to_numpy()), properties=SITE_PROPERTIES,
         queryables=("category", "regency_code", "layer"), bbox=frame_bbox(sites))
     columns = ["name", "category", "category_label", "buffer_m", "legal_basis", "regency_code", "layer",
                "source", "source_id", "source_category", "note"]
@@ -59,7 +60,7 @@ def regencies_collection(engine) -> FrameCollection:
         id="regencies", title="Regencies and cities",
         description="Kabupaten/kota boundaries (Kemendagri codes) with the UTM zone used for metric "
                     "checks. ?zoom=0..12 returns geometries simplified for a web map at that zoom.",
-        geometry="MultiPolygon", properties=REGENCY_PROPERTIES,
+        geometry=geometry_types(regencies.geometry.to_numpy()), properties=REGENCY_PROPERTIES,
         queryables=("province_code", "regency_type"), bbox=frame_bbox(regencies))
     return FrameCollection(info, frame, "code", list(REGENCY_PROPERTIES), simplify=True)
 
@@ -74,7 +75,8 @@ def zones_collection(engine, zone_cache=None) -> Collection:
 
 def coverage_collection(engine) -> Collection:
     """Per regency, which categories the layers declare complete (:mod:`geo.catalog.coverage`)."""
-    from geo.catalog.coverage import coverage_collection as collection, coverage_view
+    from geo.catalog.coverage import coverage_collection as collection
+    from geo.catalog.coverage import coverage_view
 
     return collection(coverage_view(engine.layers))
 

@@ -10,6 +10,7 @@ GeoJSON follows RFC 7946 through GDAL's own options (``RFC7946=YES``: WGS 84 lon
 """
 from __future__ import annotations
 
+import contextlib
 import io
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -160,18 +161,52 @@ class GpkgWriter(Writer):
 
 
 class _GpkgChunks(ChunkWriter):
+    """Chunks appended to one layer. A later chunk may hold geometry types the first did not
+    (points, then road lines), so the layer is created as GEOMETRY, which takes any type; when
+    closed it is declared as the one type it holds, if it holds one (see :func:`declare_geometry_type`).
+    A layer declared POINT that holds lines is not a conformant GeoPackage."""
+
     def __init__(self, path: Path, layer: str):
         self.path, self.layer, self.started = path, layer, False
+        self.types: set[str] = set()
 
     def write(self, frame):
         import pyogrio
 
+        self.types |= geometry_type_names(frame.geometry.values)
         if len(frame) or not self.started:
-            pyogrio.write_dataframe(frame, self.path, driver="GPKG", layer=self.layer, append=self.started)
+            options = {"append": True} if self.started else {"geometry_type": "Unknown"}
+            pyogrio.write_dataframe(frame, self.path, driver="GPKG", layer=self.layer, **options)
         self.started = True
 
     def close(self):
-        pass
+        if self.started and len(self.types) == 1:
+            declare_geometry_type(self.path, self.layer, next(iter(self.types)))
+
+
+# GeoPackage geometry type names (OGC 12-128r18, table 27) by shapely type id.
+GPKG_TYPES = {0: "POINT", 1: "LINESTRING", 3: "POLYGON", 4: "MULTIPOINT", 5: "MULTILINESTRING",
+              6: "MULTIPOLYGON", 7: "GEOMETRYCOLLECTION"}
+
+
+def geometry_type_names(geometry) -> set[str]:
+    """The GeoPackage type names of the geometries present (nulls and empties left out)."""
+    import numpy as np
+    import shapely
+
+    geoms = np.asarray(geometry, dtype=object)
+    present = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))] if len(geoms) else geoms
+    return {GPKG_TYPES.get(int(t), "GEOMETRY") for t in np.unique(shapely.get_type_id(present))}
+
+
+def declare_geometry_type(path: Path, layer: str, type_name: str) -> None:
+    """Declare the geometry type of ``layer`` in a closed GeoPackage (``gpkg_geometry_columns``:
+    neither GDAL nor pyogrio changes it once the layer exists)."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.execute("UPDATE gpkg_geometry_columns SET geometry_type_name = ? WHERE lower(table_name) = lower(?)",
+                   (type_name, layer))
 
 
 # -- KML -----------------------------------------------------------------------------------------
