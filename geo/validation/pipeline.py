@@ -7,8 +7,10 @@ Rows stream through in chunks: read (:mod:`geo.validation.reading`), coordinates
 one vectorised ``engine.check_many`` per chunk, duplicates against every earlier row
 (:mod:`geo.validation.duplicates`), written out (pyarrow's CSV writer; :class:`geo.exports.writers.FeatureSink`).
 The output has every input row, in order, with every input column, followed by
-:data:`RESULT_COLUMNS`. Rows that cannot be judged are ``invalid`` with the reason in ``error``,
-naming the file's own line number.
+:data:`RESULT_COLUMNS`, the first of which, ``line``, is the line the row starts on in the file
+itself (the header is line 1; blank lines and line breaks inside quoted cells count), the number
+a text editor shows. Rows that cannot be judged are ``invalid`` with the reason in ``error``,
+naming that line; ``duplicate_of`` is the line of the earlier row.
 """
 from __future__ import annotations
 
@@ -45,7 +47,7 @@ from geo.validation.reading.dates import parse_dates
 if TYPE_CHECKING:
     import geopandas as gpd
 
-RESULT_COLUMNS = ("status", "regency_code", "regency", "violations", "nearest_site", "nearest_category",
+RESULT_COLUMNS = ("line", "status", "regency_code", "regency", "violations", "nearest_site", "nearest_category",
                   "nearest_distance_m", "buffer_m", "legal_basis", "missing_categories", "error", "duplicate_of")
 ROW_STATUSES = (*VERDICT_STATUSES, "invalid")
 DUPLICATE_TOLERANCE_M = 2.0
@@ -275,6 +277,7 @@ class Validator:
             texts[invalid] = [self.message(problems[i], int(chunk.lines[i])) for i in invalid]
             errors = pa.array(texts, type=pa.string())
         columns = {name: verdicts.column(name) for name in RESULT_SCHEMA.names if name in verdicts.column_names}
+        columns["line"] = pa.array(chunk.lines, type=pa.int64())
         columns["error"] = errors
         columns["duplicate_of"] = pa.array(duplicate_of, mask=duplicate_of == 0, type=pa.int64())
         table = pa.table([columns[name] for name in RESULT_COLUMNS], schema=RESULT_SCHEMA)
@@ -293,7 +296,7 @@ class Validator:
             ats = self.now if days is None else days[index]
             table = self.engine.check_many(coords.lon[index], coords.lat[index], ats).arrow()
         else:
-            table = pa.Table.from_pylist([], schema=pa.schema(list(RESULT_SCHEMA)[:10]))
+            table = pa.Table.from_pylist([], schema=VERDICT_SCHEMA)
         if len(index) < len(valid):  # the invalid rows back in, as nulls
             position = np.full(len(valid), -1, dtype="int64")
             position[index] = np.arange(len(index))
@@ -329,11 +332,13 @@ class Validator:
 
 
 RESULT_SCHEMA = pa.schema([
-    ("status", pa.string()), ("regency_code", pa.string()), ("regency", pa.string()),
+    ("line", pa.int64()), ("status", pa.string()), ("regency_code", pa.string()), ("regency", pa.string()),
     ("violations", pa.int64()), ("nearest_site", pa.string()), ("nearest_category", pa.string()),
     ("nearest_distance_m", pa.float64()), ("buffer_m", pa.float64()), ("legal_basis", pa.string()),
     ("missing_categories", pa.string()), ("error", pa.string()), ("duplicate_of", pa.int64()),
 ])
+# The columns the engine's verdicts give (the others are the validator's own).
+VERDICT_SCHEMA = pa.schema([f for f in RESULT_SCHEMA if f.name not in ("line", "error", "duplicate_of")])
 
 
 # The Validator of a judging process (``Validator(processes=True)``): handed over by fork when

@@ -313,9 +313,9 @@ def test_clean_results_are_unchanged_byte_for_byte(engine):
     out = io.BytesIO()
     Validator(engine, lang="en").run(data, out)
     lines = out.getvalue().decode().splitlines()
-    assert lines[0].startswith('"Nama";"Lintang";"Bujur";"Catatan";"status"')
-    assert lines[1].startswith('"A";"-6,327";"108,325";"dekat pasar";') and "'" not in out.getvalue().decode()
-    assert lines[2].startswith('"B";"-6.4";"108.4";"koma, titik";')
+    assert lines[0].startswith('"Nama";"Lintang";"Bujur";"Catatan";"line";"status"')
+    assert lines[1].startswith('"A";"-6,327";"108,325";"dekat pasar";2;') and "'" not in out.getvalue().decode()
+    assert lines[2].startswith('"B";"-6.4";"108.4";"koma, titik";3;')
 
 
 FORMULA_TEXT = st.text(alphabet="=+-@\t\r0123456789.,eE xé'\n", max_size=12)

@@ -123,7 +123,7 @@ def test_header_only_file_gives_a_header_only_result(engine):
 def test_output_keeps_the_input_delimiter_and_bom(engine):
     out = io.BytesIO()
     Validator(engine).run(f"\ufefflat;lon\n{OK[0]};{OK[1]}\n".encode(), out)
-    assert out.getvalue().startswith(b'\xef\xbb\xbf"lat";"lon";"status"')
+    assert out.getvalue().startswith(b'\xef\xbb\xbf"lat";"lon";"line";"status"')
 
 
 def test_unreadable_file_is_an_error_before_anything_is_written(engine, tmp_path):

@@ -81,11 +81,11 @@
     body.replaceChildren();
     const latColumn = header.find((h) => /^(lat|latitude|lintang|y)$/i.test(h));
     const lonColumn = header.find((h) => /^(lon|lng|long|longitude|bujur|x)$/i.test(h));
-    rows.slice(0, MAX_TABLE_ROWS).forEach((values, i) => {
+    rows.slice(0, MAX_TABLE_ROWS).forEach((values) => {
       const record = {};
       header.forEach((name, j) => { record[name] = values[j]; });
       body.append(el("tr", {"data-status": record.status},
-        el("td", {}, String(i + 2)),
+        el("td", {}, record.line || ""),  // the row's own line in the uploaded file (blank lines count)
         el("td", {}, latColumn ? record[latColumn] : ""),
         el("td", {}, lonColumn ? record[lonColumn] : ""),
         el("td", {class: "text-nowrap status-" + record.status}, statusLabel(record.status)),
