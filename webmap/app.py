@@ -19,7 +19,8 @@ from .services import Services, install
 # requests and from the other kind (`zonasi serve`, zonasi/offload.py).
 LONG_ROUTES = {
     "uploads": ("/api/validate",),
-    "data": ("/api/violations.", "/api/zones.geojson", "/api/coverage.", "/api/stats", "/ogc/collections/", "/collections/"),
+    "data": ("/api/violations.", "/api/zones.geojson", "/api/coverage.", "/api/stats", "/ogc/collections/",
+             "/collections/"),
 }
 
 
