@@ -102,7 +102,8 @@ def map_page():
     lang = page_language()
     folium_page = mapview.build_map(services().catalog.table(lang))
     return render("zonasi/map.html", "map", folium=folium_page,
-                  config_extra={"names": folium_page.names})
+                  config_extra={"names": folium_page.names,
+                                "today": services().clock.today().isoformat()})  # the date control's default
 
 
 @bp.get("/batch")

@@ -41,7 +41,7 @@ class _When(click.ParamType):
                 return dt.date.fromisoformat(text)
             return dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
         except ValueError:
-            self.fail(f"{text!r} is not a date: use YYYY-MM-DD or an ISO time like 2024-01-15T10:00:00+07:00",
+            self.fail(f"{text!r} does not match the formats YYYY-MM-DD or ISO 2024-01-15T10:00:00+07:00",
                       param, ctx)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from geo.config import Settings
+from tests.conftest import settings_for_tests
 from zonasi.testing.browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, only_loopback
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -45,7 +45,7 @@ def browser():
 
 @pytest.fixture(scope="session")
 def live_settings(tmp_path_factory):
-    return Settings(instance_dir=tmp_path_factory.mktemp("browser") / "instance")
+    return settings_for_tests(instance_dir=tmp_path_factory.mktemp("browser") / "instance")  # the suite's clock
 
 
 @pytest.fixture(scope="session")

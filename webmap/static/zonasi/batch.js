@@ -115,6 +115,10 @@
     try {
       const answer = await post(file, "csv");
       showCounts(answer.summary);
+      // one clock (#15): which date the rows were judged on (the server's words)
+      const dates = document.getElementById("batch-dates");
+      dates.textContent = answer.summary.dates || "";
+      dates.dataset.atColumn = answer.summary.at_column || "";
       showTable(await answer.blob.text(), answer.summary.delimiter);
       if (csvUrl) URL.revokeObjectURL(csvUrl);
       csvUrl = URL.createObjectURL(answer.blob);

@@ -13,8 +13,9 @@
   const PAGE_LIMIT = {regencies: 600, sites: 2000, zones: 3000, violations: 3000};
   const STATUS_COLOURS = {reported: "#d63384", verified: "#dc3545", notified: "#fd7e14",
                           dismissed: "#6c757d", removed: "#198754"};
+  // incomplete: amber, never green; a verdict the GPS accuracy could overturn ("Belum pasti") likewise
   const VERDICT_CLASS = {ok: "success", violation: "danger", outside_area: "secondary",
-                         outside_period: "warning"};
+                         outside_period: "warning", incomplete: "warning-emphasis"};
   const messageBox = document.getElementById("zonasi-message");
   // Reports above boundaries, zones and site pins (a prop 10 m from a school is not hidden by its pin).
   const REPORTS_PANE = "zonasiReports";
@@ -63,8 +64,11 @@
   function verdictNode(v, extra) {
     const lines = (v.message || []).slice();
     const head = lines.shift() || v.status;
-    const box = el("div", {class: "zonasi-verdict", "data-status": v.status},
-      el("div", {class: "zonasi-verdict-head text-" + (VERDICT_CLASS[v.status] || "body")}, head));
+    const uncertain = v.uncertain && (v.status === "ok" || v.status === "violation");
+    const tone = uncertain ? "warning-emphasis" : (VERDICT_CLASS[v.status] || "body");
+    const box = el("div", {class: "zonasi-verdict", "data-status": v.status, "data-at": v.at || "",
+                           "data-uncertain": uncertain ? "true" : "false"},
+      el("div", {class: "zonasi-verdict-head text-" + tone}, head));
     const list = el("ul", {class: "zonasi-verdict-lines"});
     for (const line of lines) list.append(el("li", {}, line));
     if (extra && extra.accuracy !== undefined && extra.accuracy !== null) {
@@ -106,6 +110,8 @@
     if (!map.hasLayer(popup)) popup.openOn(map);
     const params = {lat: latlng.lat.toFixed(7), lon: latlng.lng.toFixed(7), lang: config.lang};
     if (extra && extra.accuracy !== undefined && extra.accuracy !== null) params.accuracy = Math.round(extra.accuracy);
+    const day = checkDate();  // one clock (#15): the chosen date, else the server's now
+    if (day) params.at = day;
     try {
       const verdict = await api(withParams(config.urls.check, params));
       if (seq !== checkSeq) return verdict;
@@ -119,6 +125,27 @@
   }
 
   map.on("click", (event) => checkAt(event.latlng));
+
+  // -- the date checked on (#15): a local date (WIB/WITA/WIT of the spot); default today --------
+  const dateInput = document.getElementById("zonasi-check-date");
+  function checkDate() {
+    if (!dateInput || !dateInput.value) return null;
+    return /^\d{4}-\d{2}-\d{2}$/.test(dateInput.value) ? dateInput.value : null;
+  }
+  if (dateInput) {
+    const recheck = () => {  // the open verdict again, on the new date
+      if (lastVerdict && map.hasLayer(checkPopup)) checkAt(L.latLng(lastVerdict.lat, lastVerdict.lon));
+    };
+    dateInput.addEventListener("change", () => {
+      if (!dateInput.value) dateInput.value = dateInput.dataset.today || "";
+      recheck();
+    });
+    document.getElementById("zonasi-date-today").addEventListener("click", () => {
+      dateInput.value = dateInput.dataset.today || "";
+      recheck();
+    });
+  }
+  // -- end of the date control ----------------------------------------------------------------
 
   // -- data layers, per viewport -------------------------------------------------------------
   function viewBbox() {
