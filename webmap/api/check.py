@@ -46,6 +46,5 @@ def _instant(name: str) -> dt.date | dt.datetime | None:
             value.astimezone(dt.UTC)  # out of the representable range: OverflowError
         return value
     except (ValueError, OverflowError):
-        raise InputError(f"{name}={raw!r} is not a date; use YYYY-MM-DD or an ISO time with its zone",
-                         message_id="check.bad_at", message_values={"value": raw[:40]},
-                         parameter=name) from None
+        raise InputError(f"{name}={raw!r} is not a date; use YYYY-MM-DD or an ISO time with its zone, "
+                         "like 2024-01-15T10:00:00+07:00", parameter=name) from None
