@@ -61,7 +61,9 @@
   }
 
   function categoryLabels(keys) {
-    return keys.map((key) => (config.categories[key] ? config.categories[key].label : key)).join(", ");
+    // inside a sentence: "tidak ada data tempat ibadah, ..." (the labels start with a capital)
+    const lower = (text) => text.charAt(0).toLocaleLowerCase(config.lang) + text.slice(1);
+    return keys.map((key) => lower(config.categories[key] ? config.categories[key].label : key)).join(", ");
   }
 
   function say(text, kind) {
@@ -82,6 +84,14 @@
     const date = new Date(text);
     return isNaN(date) ? text : date.toLocaleString(config.lang === "en" ? "en-GB" : "id-ID",
       {dateStyle: "medium", timeStyle: "short"});
+  }
+
+  /** The reason: wide enough to read at 360 px (the table scrolls sideways instead of a column
+   *  of one word per line); set through the CSSOM, which the page's CSP allows. */
+  function reasonCell(text) {
+    const cell = el("td", {class: "small zonasi-reason"}, text);
+    cell.style.minWidth = "15rem";
+    return cell;
   }
 
   function row(feature) {
@@ -111,11 +121,11 @@
     return el("tr", {"data-id": p.id, "data-status": p.status, "data-verdict": p.current_verdict || p.verdict_status,
                      "data-missing": missing.join(";")},
       el("td", {class: "text-nowrap small"}, when(p.reported_at)),
-      el("td", {}, label("ui.apk_type.", p.apk_type || "")),
+      el("td", {class: "text-nowrap"}, label("ui.apk_type.", p.apk_type || "")),
       el("td", {class: "zonasi-participant"}, p.participant || ""),
       status,
       el("td", {}, p.regency_name || ""),
-      el("td", {class: "small"}, reason),
+      reasonCell(reason),
       el("td", {class: "zonasi-note small"}, p.note || ""),
       actions);
   }
