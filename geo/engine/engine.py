@@ -48,7 +48,7 @@ class Engine:
         self.regency_names = regencies.column("name").astype(str)
         self._regency_index = {code: i for i, code in enumerate(self.regency_codes)}
         self.regency_epsg = regencies.column("epsg")
-        self._locate = RegencyLocator(regencies.geometry)
+        self._locate = RegencyLocator(regencies.geometry, snap_m=self.rules.border_snap_m)
         self.buffers = self.rules.buffer_table(self.regency_codes)
         self._max_buffer = self.buffers.max(axis=1)
         self.required = np.array([[self.rules.required(code, c) for c in CATEGORIES] for code in self.regency_codes],
@@ -139,14 +139,17 @@ class Engine:
         _validate(lons, lats)
         n = len(lons)
         accuracy = None if accuracy_m is None else _accuracy(accuracy_m, n)
-        regency = self._locate(lons, lats)
+        where = self._locate.locate(lons, lats)
+        regency, other = where.regency, where.other
         days, in_period = self._periods(ats, regency, n)
-        pairs = [self._measure(epsg, np.flatnonzero(located), lons, lats, regency, accuracy)
+        if (other >= 0).any():  # where two regencies' polygons overlap, the stricter rule: both periods
+            in_period &= self._periods(ats, np.where(other >= 0, other, regency), n)[1]
+        pairs = [self._measure(epsg, np.flatnonzero(located), lons, lats, regency, accuracy, other)
                  for epsg, located in self._by_zone(regency)]
         allowed = self.allowed.check(lons, lats, regency) if self.allowed else None
-        complete = self._complete(lons, lats, regency, accuracy)
+        complete = self._complete(lons, lats, regency, accuracy, other)
         return VerdictBatch.assemble(self, lons, lats, regency, days, in_period, accuracy, pairs, allowed,
-                                     complete)
+                                     complete, where.snapped, other)
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -163,7 +166,19 @@ class Engine:
                 in_period[mask] = self._in_any(rule.periods, days[mask])
         return days, in_period | ~known
 
-    def _complete(self, lons, lats, regency: np.ndarray, accuracy) -> np.ndarray:
+    def point_buffers(self, regency: np.ndarray, category: np.ndarray, other: np.ndarray | None) -> np.ndarray:
+        """The distance (metres) of ``category`` for points of ``regency``; where a point is also in
+        ``other`` (overlapping polygons), the larger of the two regencies' distances."""
+        out = self.buffers[regency, category]
+        if other is not None:
+            both = other >= 0
+            if both.any():
+                out = out.copy()
+                out[both] = np.maximum(out[both], self.buffers[other[both], category[both] if np.ndim(category)
+                                                                 else category])
+        return out
+
+    def _complete(self, lons, lats, regency: np.ndarray, accuracy, other=None) -> np.ndarray:
         """Bool by point x category: the category's data are declared complete within its distance
         at the point (its regency's rule plus the GPS accuracy), measured in the regency's UTM zone."""
         out = np.zeros((len(lons), len(CATEGORIES)), dtype=bool)
@@ -172,9 +187,10 @@ class Engine:
             return out
         reg = regency[located]
         extra = 0.0 if accuracy is None else accuracy[located]
+        also = None if other is None else other[located]
         for j, category in enumerate(CATEGORIES):
             out[located, j] = self.coverage.complete_at(lons[located], lats[located], category,
-                                                        self.buffers[reg, j] + extra,
+                                                        self.point_buffers(reg, np.full(len(reg), j), also) + extra,
                                                         epsg=self.regency_epsg[reg], regency=reg)
         return out
 
@@ -190,13 +206,16 @@ class Engine:
         for code in np.unique(epsg[regency >= 0]):
             yield int(code), epsg == code
 
-    def _measure(self, epsg, idx, lons, lats, regency, accuracy):
+    def _measure(self, epsg, idx, lons, lats, regency, accuracy, other=None):
         """Candidate pairs (point, site, true distance) for the points ``idx`` of one zone."""
         zone = self._zones[epsg]
         x, y = self._projector.forward(epsg).transform(lons[idx], lats[idx])
         k = utm_scale(x, lats[idx])
         xy = np.column_stack([x, y])
         reach = self._max_buffer[regency[idx]]
+        if other is not None and (other[idx] >= 0).any():
+            also = other[idx]
+            reach = np.where(also >= 0, np.maximum(reach, self._max_buffer[np.maximum(also, 0)]), reach)
         if accuracy is not None:
             reach = reach + accuracy[idx]
         # the search is inclusive; the tiny slack only widens the candidate set.

@@ -40,6 +40,11 @@ class VerdictSource(Protocol):
     layers_version: str
     rules_version: str
 
+    def point_buffers(self, regency: np.ndarray, category: np.ndarray, other: np.ndarray | None) -> np.ndarray:
+        """Metres per point: the rule of its regency, or the stricter of two overlapping ones."""
+        ...
+
+
 _EMPTY_I = np.empty(0, dtype="int64")
 _EMPTY_F = np.empty(0, dtype="float64")
 _TEXT = ("nearest_site", "nearest_category", "legal_basis")
@@ -89,7 +94,8 @@ class VerdictBatch:
         lonely = [q for _, q in pairs]
         c_point, c_site, c_dist = (np.concatenate([c[i] for c in cand]) if cand else e
                                    for i, e in enumerate((_EMPTY_I, _EMPTY_I, _EMPTY_F)))
-        c_buffer = engine.buffers[regency[c_point], engine.site_category[c_site]]
+        c_buffer = engine.point_buffers(regency[c_point], engine.site_category[c_site],
+                                        None if also_in is None else also_in[c_point])
         order = np.lexsort((c_site, c_dist, c_point))  # equally close: the first site of the layers
         c_point, c_site, c_dist, c_buffer = c_point[order], c_site[order], c_dist[order], c_buffer[order]
 
@@ -141,7 +147,10 @@ class VerdictBatch:
         if self.complete is None:
             return np.zeros((n, len(CATEGORIES)), dtype=bool)
         located = self.regency >= 0
-        required = self.engine.required[np.maximum(self.regency, 0)] & located[:, None]
+        required = self.engine.required[np.maximum(self.regency, 0)]
+        if self.also_in is not None and (self.also_in >= 0).any():  # overlapping regencies: both rules
+            required = required | (self.engine.required[np.maximum(self.also_in, 0)] & (self.also_in >= 0)[:, None])
+        required = required & located[:, None]
         return required & ~self.complete
 
     @cached_property
@@ -260,7 +269,7 @@ class VerdictBatch:
         cat = np.where(known, e.site_category[np.maximum(site, 0)], -1)
         buffer = np.full(n, np.nan)
         ok = known & (reg >= 0)
-        buffer[ok] = e.buffers[reg[ok], cat[ok]]
+        buffer[ok] = e.point_buffers(reg[ok], cat[ok], None if self.also_in is None else self.also_in[ok])
         return counts, site, dist, cat, buffer
 
     def table(self) -> pd.DataFrame:
