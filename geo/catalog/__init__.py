@@ -5,8 +5,10 @@ from geo.lazy import lazy_exports
 __all__, __getattr__ = lazy_exports(__name__, {
     "served": ["Collections", "ORDER"],
     "features": ["CRS84", "Collection", "CollectionInfo", "FrameCollection", "Page", "Query", "frame_bbox",
-                 "geometry_description", "geometry_types", "parse_interval", "parse_list"],
+                 "geometry_description", "geometry_types", "parse_interval", "parse_list", "DECIMALS",
+                 "MAX_SIMPLIFY_ZOOM"],
     "reports": ["store_collections"],
     "zones": ["ZonesCollection"],
+    "coverage": ["CoverageView", "coverage_view"],
     "stats": ["grouped_report_counts", "report_counts", "site_counts"],
 })

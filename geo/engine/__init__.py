@@ -5,7 +5,7 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "engine": ["Engine"],
     "verdict": ["CoverageNote", "Hit", "Regency", "VERDICT_STATUSES", "Verdict"],
     "verdict_batch": ["VerdictBatch", "VerdictSource"],
-    "explain": ["category_labels", "describe", "headline"],
+    "explain": ["category_labels", "describe", "headline", "long_date"],
     "indexes": ["RegencyLocator", "UtmZoneCache", "ZoneSites"],
     "allowed": ["AllowedIndex"],
 })

@@ -47,8 +47,8 @@ def _coverage_lines(verdict: Verdict, rules, catalog: Catalog, lang: str | None)
         sources = "; ".join(catalog.get("verdict.source", lang, source=s["source"], as_of=s["as_of"]) if s.get("as_of")
                             else catalog.get("verdict.source_undated", lang, source=s["source"])
                             for s in note.sources)
-        lines.append(catalog.get("verdict.checked", lang, categories=category_labels(note.complete, rules, catalog, lang),
-                                 sources=sources or "-"))
+        checked = category_labels(note.complete, rules, catalog, lang)
+        lines.append(catalog.get("verdict.checked", lang, categories=checked, sources=sources or "-"))
     if note.missing and verdict.status != "incomplete":
         lines.append(catalog.get("verdict.not_checked", lang,
                                  categories=category_labels(note.missing, rules, catalog, lang).lower()))

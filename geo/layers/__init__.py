@@ -11,4 +11,5 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "allowed": ["AllowedZones", "load_allowed", "rules_version"],
     "versions": ["inventory", "read_manifest", "record"],
     "places": ["RegencyNames"],
+    "coverage_write": ["Declaration"],
 })

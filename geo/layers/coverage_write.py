@@ -153,7 +153,7 @@ def write(layers_dir: Path, prepared: Prepared, categories, regency_codes: np.nd
                 path.unlink(missing_ok=True)
             else:
                 _write_atomic(path, old_text)
-            if created:
+            if created and area_path is not None:
                 area_path.unlink(missing_ok=True)
             reason = exc.message if isinstance(exc, ConfigError) else (exc.strerror or str(exc))
             raise InputError(f"declaring coverage failed, so nothing was imported and {path} is unchanged: "
@@ -183,7 +183,7 @@ def restoring(path: Path) -> Iterator[None]:
             path.unlink(missing_ok=True)
         raise
     finally:
-        if backup is not None:
+        if backup is not None and handle is not None:
             backup.unlink(missing_ok=True)
             handle.close()
 
@@ -237,6 +237,7 @@ def _file_stem(text: str) -> str:
 def _area_file(layers_dir: Path, prepared: Prepared) -> tuple[Path, bool]:
     """The area file in ``coverage/``: an existing one with the same polygons, else a new name
     (an earlier entry's file is never overwritten). Returns it and whether it was created."""
+    assert prepared.area_text is not None  # called only for a declaration with an area
     folder = layers_dir / AREA_DIR
     folder.mkdir(exist_ok=True)
     for n in range(1, 10_000):

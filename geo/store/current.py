@@ -57,5 +57,6 @@ def verdict_counts(db: sa.Engine, where: list) -> dict[str, int]:
     included (one GROUP BY)."""
     judged = sa.select(current_verdict_status().label("status")).select_from(Report.__table__).where(*where).subquery()
     with db.connect() as connection:
-        found = dict(connection.execute(sa.select(judged.c.status, sa.func.count()).group_by(judged.c.status)).all())
+        rows = connection.execute(sa.select(judged.c.status, sa.func.count()).group_by(judged.c.status)).all()
+    found: dict[str, int] = {str(status): int(count) for status, count in rows}
     return {key: int(found.get(key, 0)) for key in VERDICT_STATUSES}

@@ -19,8 +19,7 @@ from flask import Blueprint, current_app, request, stream_with_context
 
 from geo import InputError
 from geo.bbox import parse_bbox
-from geo.catalog.coverage import CoverageView, coverage_view
-from geo.catalog.features import DECIMALS, MAX_SIMPLIFY_ZOOM, parse_list
+from geo.catalog import DECIMALS, MAX_SIMPLIFY_ZOOM, CoverageView, coverage_view, parse_list
 from geo.errors import TooLarge
 
 from ..services import services

@@ -20,8 +20,15 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from geo import InputError
 from geo.engine import describe
 from geo.exports import FORMATS, get_format, to_bytes
-from geo.store import (FIELD_CHECK_VERDICTS, ReportFilter, full_is_unavailable, storable_text, stored_verdict,
-                       verdict_counts, with_current_verdicts)
+from geo.store import (
+    FIELD_CHECK_VERDICTS,
+    ReportFilter,
+    full_is_unavailable,
+    storable_text,
+    stored_verdict,
+    verdict_counts,
+    with_current_verdicts,
+)
 
 from .. import auth
 from ..services import services

@@ -22,7 +22,7 @@ from flask import Blueprint, Response, request
 
 from geo import InputError
 from geo.clock import Clock
-from geo.engine.explain import long_date
+from geo.engine import long_date
 from geo.exports import get_format
 from geo.validation import Validator
 

@@ -107,7 +107,7 @@ def import_(file, category, category_field, mapping, name_field, layer, crs, lon
     nothing is imported); the same entry is not added twice. To withdraw one, delete its
     [[complete]] entry from coverage.toml.
     """
-    from geo.layers.coverage_write import Declaration
+    from geo.layers import Declaration
 
     settings, target = _target(layers_dir, lang)
     declaration = None

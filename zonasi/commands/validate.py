@@ -9,7 +9,7 @@ import click
 
 from geo import InputError
 from geo.clock import Clock
-from geo.engine.explain import long_date
+from geo.engine import long_date
 from geo.exports import FORMATS, get_format
 from geo.i18n import Catalog
 from geo.validation import ROW_STATUSES, CsvFile, Summary, Validator, detect
