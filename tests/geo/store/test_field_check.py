@@ -16,8 +16,14 @@ from geo import VERDICT_STATUSES, Engine, load_layers
 from geo.catalog import grouped_report_counts, report_counts
 from geo.config import Settings
 from geo.errors import InputError
-from geo.store import FIELD_CHECK_VERDICTS, VIOLATION_VERDICTS, ReportFilter, Store, verdict_counts, \
-    with_current_verdicts
+from geo.store import (
+    FIELD_CHECK_VERDICTS,
+    VIOLATION_VERDICTS,
+    ReportFilter,
+    Store,
+    verdict_counts,
+    with_current_verdicts,
+)
 from geo.store.filters import VERDICTS
 from geo.store.models import Report
 from geo.store.rechecks import later_verdicts, recheck
