@@ -111,7 +111,7 @@ def test_reports_show_the_reporter_to_bawaslu_only(seeded):
     assert body["numberMatched"] == 8
     assert {f["properties"]["reporter"] for f in body["features"]} == {"Panwascam Sindang", "PKD"}
     one = client.get(f"/ogc/collections/reports/items/{allowed[1]}", headers=bearer(tokens["bawaslu"])).get_json()
-    assert one["properties"]["verdict_status"] == "ok" and one["properties"]["reporter"] == "PKD"
+    assert one["properties"]["verdict_status"] == "incomplete" and one["properties"]["reporter"] == "PKD"
     sel = client.get("/ogc/collections/reports/items?properties=status,apk_type",
                      headers=bearer(tokens["bawaslu"])).get_json()
     assert all(set(f["properties"]) == {"status", "apk_type"} for f in sel["features"])

@@ -19,7 +19,8 @@ def test_cli_check_json():
     assert out.returncode == 0, out.stderr
     verdict = json.loads(out.stdout)
     assert verdict["status"] == "violation"
-    assert verdict["regency"] == {"code": "32.12", "name": "Kabupaten Indramayu"}
+    assert verdict["regency"] == {"code": "32.12", "name": "Kabupaten Indramayu", "snapped": False}
+    assert verdict["coverage"]["missing"] == ["place_of_worship", "health_facility", "school", "government_office"]
     assert {"site_id", "name", "category", "distance_m", "buffer_m", "legal_basis"} <= set(verdict["hits"][0])
     assert verdict["nearest"]["name"] == "SMAN 1 SINDANG"
     assert verdict["period"] == "pemilu_2024"
@@ -30,7 +31,7 @@ def test_cli_check_words_in_indonesian_and_english():
     assert out.returncode == 0
     assert out.stdout.startswith("Terlarang") and "m dari SMAN 1 SINDANG" in out.stdout and "batas 50 m" in out.stdout
     out = run("check", "--lat", "-6.45", "--lon", "108.20", "--lang", "en")
-    assert out.stdout.startswith("Allowed") and "Nearest:" in out.stdout
+    assert out.stdout.startswith("Cannot be confirmed") and "Nearest:" in out.stdout and "check on site" in out.stdout
 
 
 @pytest.mark.parametrize("args,needle", [

@@ -20,7 +20,7 @@ def test_validate_writes_results_and_a_summary(tmp_path):
     result = CliRunner().invoke(cli, ["validate", str(source), "-o", str(out), "--geojson", str(geojson)])
     assert result.exit_code == 0, result.output
     assert "3 baris dibaca" in result.output and "pemisah ';'" in result.output
-    assert "Tidak valid: 1" in result.output and "Boleh: 2" in result.output
+    assert "Tidak valid: 1" in result.output and "Belum dapat dipastikan: 2" in result.output
     assert "baris 3: lintang kosong" in result.output
     lines = out.read_text("utf-8").splitlines()
     assert lines[0].split(";") == ['"No"', '"Lintang"', '"Bujur"', *(f'"{c}"' for c in RESULT_COLUMNS)]

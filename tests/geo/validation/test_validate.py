@@ -39,7 +39,7 @@ def test_every_row_in_order_with_every_column(engine, violation_point):
     summary, columns, rows = run(engine, data)
     assert columns == ["No", "Nama", "Lintang", "Bujur", *RESULT_COLUMNS]
     assert [r["No"] for r in rows] == ["1", "2", "3", "4"]
-    assert [r["status"] for r in rows] == ["ok", "violation", "outside_area", "invalid"]
+    assert [r["status"] for r in rows] == ["incomplete", "violation", "outside_area", "invalid"]  # bundled: no complete data
     ok, hit, outside, swapped = rows
     assert ok["regency_code"] == "32.12" and ok["regency"] == "Kabupaten Indramayu"
     assert ok["nearest_site"] == "SD NEGERI MARGADADI III" and ok["nearest_category"] == "school"
@@ -52,7 +52,7 @@ def test_every_row_in_order_with_every_column(engine, violation_point):
     assert swapped["error"] == f"baris 5: lintang/bujur tampak tertukar: {OK[0]} adalah lintang"
     assert swapped["regency"] == swapped["violations"] == ""
     assert summary.rows == 4
-    assert dict(summary.counts) == {"ok": 1, "violation": 1, "outside_area": 1, "invalid": 1}
+    assert dict(summary.counts) == {"incomplete": 1, "violation": 1, "outside_area": 1, "invalid": 1}
 
 
 @pytest.mark.parametrize("lang, value, expected", [
@@ -81,7 +81,7 @@ def test_pair_column_and_dms(engine):
     data = ('koordinat;nama\n"-6,327, 108,325";a\n6°19\'37.2"S 108°19\'30"E;b\n-6.327,108.325;c\n'
             '108.325, -6.327;d\n').encode()
     _, _, rows = run(engine, data, lang="en")
-    assert [r["status"] for r in rows] == ["ok", "ok", "ok", "invalid"]
+    assert [r["status"] for r in rows] == ["incomplete", "incomplete", "incomplete", "invalid"]
     assert rows[3]["error"] == "line 5: lat/lon look swapped: -6.327 is a latitude"
 
 
@@ -104,7 +104,7 @@ def test_at_column_outside_the_campaign_period_and_bad_dates(engine):
     data = (f"lat,lon,tanggal\n{OK[0]},{OK[1]},05/01/2024\n{OK[0]},{OK[1]},2025-06-01\n"
             f"{OK[0]},{OK[1]},kemarin\n{OK[0]},{OK[1]},\n").encode()
     _, _, rows = run(engine, data, at_column="Tanggal", lang="en")
-    assert [r["status"] for r in rows] == ["ok", "outside_period", "invalid", "ok"]
+    assert [r["status"] for r in rows] == ["incomplete", "outside_period", "invalid", "incomplete"]
     assert rows[2]["error"] == 'line 4: date "kemarin" is not recognised: write YYYY-MM-DD or DD/MM/YYYY'
 
 
@@ -112,7 +112,7 @@ def test_input_columns_named_like_results_are_kept_under_another_name(engine):
     data = f"status,lat,lon,error\nbaru,{OK[0]},{OK[1]},x\n".encode()
     _, columns, rows = run(engine, data)
     assert columns[:4] == ["input_status", "lat", "lon", "input_error"]
-    assert rows[0]["input_status"] == "baru" and rows[0]["status"] == "ok"
+    assert rows[0]["input_status"] == "baru" and rows[0]["status"] == "incomplete"
 
 
 def test_header_only_file_gives_a_header_only_result(engine):
