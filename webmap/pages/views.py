@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 
 from geo.exports import FORMATS
 from geo.store import APK_TYPES, STATUS_ROLES, TRANSITIONS, WORKFLOW_STATUSES
+from geo.validation import ROW_STATUSES
 
 from ..services import services
 from . import mapview
@@ -62,6 +63,7 @@ def page_config(lang: str, page: str, **extra) -> dict:
         "zoom": ZOOM,
         "apk_types": list(APK_TYPES),
         "report_statuses": list(WORKFLOW_STATUSES),
+        "row_statuses": list(ROW_STATUSES),
         "transitions": {k: list(v) for k, v in TRANSITIONS.items()},
         "status_roles": {k: list(v) for k, v in STATUS_ROLES.items()},
         "urls": {

@@ -3,7 +3,7 @@
   "use strict";
   const {config, t, el, withParams, ApiError} = window.zonasi;
   const MAX_TABLE_ROWS = 500;
-  const STATUSES = ["violation", "outside_period", "ok", "outside_area", "invalid"];
+  const STATUSES = config.row_statuses;  // geo.validation.ROW_STATUSES, the one list
   const form = document.getElementById("batch-form");
   const fileInput = document.getElementById("batch-file");
   const statusBox = document.getElementById("batch-status");
