@@ -25,7 +25,8 @@ def test_batch_upload_shows_counts_table_and_downloads(page, live, engine):
     page.locator("#batch-results").wait_for()
     counts = {el.get_attribute("data-status"): el.get_attribute("data-count")
               for el in page.locator("#batch-counts [data-count]").all()}
-    assert counts == {"violation": "2", "outside_period": "0", "ok": "1", "outside_area": "0", "invalid": "1"}
+    assert counts == {"violation": "2", "outside_period": "0", "ok": "0", "incomplete": "1", "outside_area": "0",
+                      "invalid": "1"}
     rows = page.locator("#batch-table tbody tr")
     assert rows.count() == 4
     assert "SMAN 1 SINDANG" in rows.nth(0).inner_text()

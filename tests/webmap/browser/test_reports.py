@@ -10,6 +10,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
+from tests.conftest import settings_for_tests
 from zonasi.testing.browser import wait_js
 
 from .conftest import new_page, screenshot, serve
@@ -144,7 +145,6 @@ def test_dashboard_counts_sites_and_reports(browser, live, engine):
 def test_a_site_name_with_a_script_is_shown_as_text(browser, copy_layers, tmp_path, engine):
     """A layers file whose site name is HTML: tooltip and popup show it as text."""
     from geo import Engine
-    from geo.config import Settings
     from webmap import create_app
 
     layers = copy_layers()
@@ -152,7 +152,7 @@ def test_a_site_name_with_a_script_is_shown_as_text(browser, copy_layers, tmp_pa
     lat, lon = -6.3365, 108.3125
     gpd.GeoDataFrame({"name": [name], "category": ["school"], "site_id": ["xss-1"]},
                      geometry=[shapely.Point(lon, lat)], crs=4326).to_parquet(layers / "sites" / "xss.parquet")
-    app = create_app(Settings(instance_dir=tmp_path / "instance", layers_dir=layers),
+    app = create_app(settings_for_tests(instance_dir=tmp_path / "instance", layers_dir=layers),
                      engine=Engine.from_directory(layers))
     with serve(app) as server:
         page = new_page(browser)

@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 import shapely
 
+from tests.conftest import settings_for_tests
+
 from .conftest import new_page, screenshot, serve
 
 pytestmark = pytest.mark.browser
@@ -47,7 +49,6 @@ def hostile(tmp_path_factory, browser):
     """The app on a copy of the bundled layers plus a sites file whose names are the payloads,
     with a report per payload (participant, note and reporter are the payload)."""
     from geo import Engine
-    from geo.config import Settings
     from geo.layers.directory import bundled_layers_dir
     from webmap import create_app
 
@@ -61,7 +62,7 @@ def hostile(tmp_path_factory, browser):
     gpd.GeoDataFrame({"name": names, "category": ["school"] * len(names),
                       "site_id": [f"xss-{i}" for i in range(len(names))]},
                      geometry=points, crs=4326).to_parquet(layers / "sites" / "xss.parquet")
-    app = create_app(Settings(instance_dir=tmp / "instance", layers_dir=layers), engine=Engine.from_directory(layers))
+    app = create_app(settings_for_tests(instance_dir=tmp / "instance", layers_dir=layers), engine=Engine.from_directory(layers))
     store = app.extensions["zonasi"].store
     for i, text in enumerate(names):
         store.submit({"apk_type": "baliho", "lon": lon + 0.00005 * np.cos(angles[i]),
