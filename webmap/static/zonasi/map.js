@@ -57,8 +57,11 @@
   // -- the point check: every tap on the map, markers included --------------------------------
   let checkSeq = 0;
   // One popup for every check: a new tap moves it (never two verdicts on screen at once).
-  const checkPopup = L.popup({maxWidth: 300, minWidth: 200, className: "zonasi-check-popup",
-                              autoPanPadding: [20, 20]});
+  // the popup opens below the zoom buttons and the layer switch (top corners), so on a phone
+  // neither covers its headline or its close button
+  const checkPopup = L.popup({maxWidth: Math.min(300, window.innerWidth - 70), minWidth: 200,
+                              className: "zonasi-check-popup",
+                              autoPanPaddingTopLeft: [10, 64], autoPanPaddingBottomRight: [10, 20]});
   let lastVerdict = null;
 
   function verdictNode(v, extra) {
