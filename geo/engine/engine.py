@@ -188,7 +188,13 @@ class Engine:
         reg = regency[located]
         extra = 0.0 if accuracy is None else accuracy[located]
         also = None if other is None else other[located]
+        done: dict = {}  # categories declared alike with the same distances share one answer
         for j, category in enumerate(CATEGORIES):
+            key = (self.coverage.signature(category), self.buffers[:, j].tobytes())
+            if key in done:
+                out[located, j] = out[located, done[key]]
+                continue
+            done[key] = j
             out[located, j] = self.coverage.complete_at(lons[located], lats[located], category,
                                                         self.point_buffers(reg, np.full(len(reg), j), also) + extra,
                                                         epsg=self.regency_epsg[reg], regency=reg)

@@ -147,19 +147,27 @@ class Coverage:
         margin_lat = radius * _DEGREES_PER_METRE + 1e-6
         margin_lon = margin_lat / np.maximum(np.cos(np.radians(np.abs(lats) + margin_lat)), 0.01)
         boxes = shapely.box(lons - margin_lon, lats - margin_lat, lons + margin_lon, lats + margin_lat)
-        point_i, candidate_i = tree.query(boxes, predicate="intersects")
+        point_i, candidate_i = tree.query(boxes)  # by bounding box; the prepared shapes decide below
         projector = self._projector()
         for zone in np.unique(zones[point_i]) if len(point_i) else ():
             in_zone = zones[point_i] == zone
             points, candidates = point_i[in_zone], candidate_i[in_zone]
             x, y = projector.forward(int(zone)).transform(lons[points], lats[points])
+            used, back = np.unique(candidates, return_inverse=True)
             shapes = np.array([self._incomplete_shape(category, int(incomplete[c]), int(zone))
-                               for c in candidates], dtype=object)
-            distance = shapely.distance(shapely.points(x, y), shapes)
+                               for c in used], dtype=object)[back]
             needed = radius[points] * utm_scale(x, lats[points])   # true metres -> projected metres
-            ok = (distance >= needed) & (distance > 0)
+            # complete when no incomplete land lies within the radius (at exactly the radius: not
+            # complete); the shapes are prepared, so GEOS answers from an index of their edges
+            # instead of measuring to every vertex of a regency
+            ok = ~shapely.dwithin(shapes, shapely.points(x, y), needed)
             np.logical_and.at(complete, points, ok)
         return complete
+
+    def signature(self, category: str) -> tuple[int, ...]:
+        """Which entries declare ``category``: categories with the same signature are complete at
+        the same spots (for the same distances)."""
+        return tuple(i for i, s in enumerate(self.sources) if category in s.categories)
 
     def declared_regencies(self, category: str) -> np.ndarray:
         """Per regency (in the order of :attr:`regency_codes`): whether anything of ``category`` is
@@ -240,6 +248,7 @@ class Coverage:
                 projected = shapely.transform(shapely.union_all(areas), lambda xy: np.column_stack(
                     forward.transform(xy[:, 0], xy[:, 1])))
                 shape = shapely.difference(shape, projected)
+            shapely.prepare(shape)
             self._cache[key] = shape
         return self._cache[key]
 
