@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 from zonasi.testing.messy_csv import write_messy_export  # noqa: E402
 
 
-def run(tree: Path, source: Path, out: Path) -> tuple[float, float]:
-    """Seconds and peak MB of one ``zonasi validate`` from the sources in ``tree``."""
+def run(tree: Path, source: Path, out: Path) -> tuple[float, float, float]:
+    """Wall seconds, peak MB and CPU seconds of one ``zonasi validate`` from the sources in ``tree``."""
     env = dict(os.environ, PYTHONPATH=str(tree))
     command = [sys.executable, "-c", "from zonasi.cli import main; main()", "validate", str(source),
                "-o", str(out), "--at-column", "Tanggal"]
@@ -38,7 +38,7 @@ def run(tree: Path, source: Path, out: Path) -> tuple[float, float]:
         seconds = time.perf_counter() - start
     if status != 0:
         raise SystemExit(f"{tree}: zonasi validate failed: {errors.read_text()[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -59,17 +59,19 @@ def main() -> None:
     source = args.out / f"versions-{args.rows}.csv"
     if not source.exists():
         write_messy_export(source, args.rows, 7)
-    results: dict[str, list[tuple[float, float]]] = {rev: [], "this tree": []}
+    results: dict[str, list[tuple[float, float, float]]] = {rev: [], "this tree": []}
     for _ in range(args.repeat):
         for name, tree in ((rev, before), ("this tree", ROOT)):
             results[name].append(run(tree, source, args.out / f"versions-{name.replace(' ', '-')}.csv"))
     print(f"zonasi validate, {args.rows:,} rows, {args.repeat} runs each (median; all runs):")
-    medians = {}
+    medians, cpu = {}, {}
     for name, runs in results.items():
-        medians[name] = statistics.median(s for s, _ in runs)
-        print(f"  {name:>10}: {medians[name]:6.2f} s ({', '.join(f'{s:.2f}' for s, _ in runs)}), "
-              f"peak {max(m for _, m in runs):.0f} MB")
-    print(f"  this tree / {rev}: {medians['this tree'] / medians[rev]:.3f}")
+        medians[name] = statistics.median(s for s, _, _ in runs)
+        cpu[name] = statistics.median(c for _, _, c in runs)
+        print(f"  {name:>10}: {medians[name]:6.2f} s ({', '.join(f'{s:.2f}' for s, _, _ in runs)}), "
+              f"CPU {cpu[name]:.2f} s, peak {max(m for _, m, _ in runs):.0f} MB")
+    print(f"  this tree / {rev}: wall {medians['this tree'] / medians[rev]:.3f}, "
+          f"CPU {cpu['this tree'] / cpu[rev]:.3f}")
 
 
 if __name__ == "__main__":
