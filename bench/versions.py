@@ -19,10 +19,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from zonasi.testing.messy_csv import write_messy_export
 
-from zonasi.testing.messy_csv import write_messy_export  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(tree: Path, source: Path, out: Path) -> tuple[float, float, float]:
