@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/api.py [--seconds 15] [--connections 50] [--rate 800] [--workers 2]
     .venv/bin/python bench/api.py --url http://127.0.0.1:5000     # an already running server
+    .venv/bin/python bench/api.py --overload --seconds 10          # full throttle at 50 and 200 connections
+    .venv/bin/python bench/api.py --only full --connections 50,200 --json out.json
 
 Two runs, after a short warm-up:
 
@@ -12,15 +14,24 @@ Two runs, after a short warm-up:
    the *scheduled* send time, so a stalled server shows up as latency rather than as a slower
    rate (no coordinated omission); idle connections must not hold up the busy ones.
 
-Zero errors are required in both. The client is a small asyncio HTTP/1.1 keep-alive client (it
-shares the 2 cores with the server, so it has to be lean). Points: random spots within ~150 m of
-random bundled sites (a mix of violations and allowed spots). Exit status 1 when a target is missed.
+Overload (``--overload``, or ``--only full`` with ``--connections 50,200``): full throttle at
+each number of connections, reporting p50/p99/max latency of every answer (200 or 503), the
+requests answered after more than 2 s, and the share of 503s. Targets: none past 2 s, p99 <= 100
+ms at 50 connections and <= 300 ms at 200, at most a fifth of the answers 503s.
+:func:`full_throttle` runs one such measurement for other scripts (bench/national.py), and
+:meth:`Result.summary` gives its figures as a dict.
+
+Zero errors are required (a 503 with Retry-After is shedding, not an error). The client is a
+small asyncio HTTP/1.1 keep-alive client (it shares the 2 cores with the server, so it has to be
+lean). Points: random spots within ~150 m of random bundled sites (a mix of violations and
+allowed spots). Exit status 1 when a target is missed.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import random
 import sys
@@ -34,13 +45,19 @@ import numpy as np
 from zonasi.testing.layers import points_near_sites
 from zonasi.testing.server import ZonasiServer
 
+SLOW_S = 2.0  # a request answered later than this counts as past a client's timeout
+OVERLOAD_P99_MS = {50: 100.0, 200: 300.0}  # targets of the overload runs
+MAX_SHED_SHARE = 0.2
+
 
 @dataclass
 class Result:
     name: str
     seconds: float
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
+    latencies: list[float] = field(default_factory=list)  # seconds, of every answer (200 or 503)
+    errors: int = 0       # answers other than 200/503, and broken connections
+    shed: int = 0         # 503 answers (with Retry-After)
+    connections: int = 0
 
     @property
     def rate(self) -> float:
@@ -49,13 +66,32 @@ class Result:
     def percentile(self, q: float) -> float:
         return float(np.percentile(self.latencies, q) * 1000) if self.latencies else float("nan")
 
+    @property
+    def slow(self) -> int:
+        """Answers that came later than :data:`SLOW_S`."""
+        return sum(1 for latency in self.latencies if latency > SLOW_S)
+
+    @property
+    def shed_share(self) -> float:
+        return self.shed / len(self.latencies) if self.latencies else 0.0
+
     client_cpu: float = 0.0
     server_cpu: float | None = None   # CPU seconds the server's processes used (Linux /proc)
     load: tuple[float, float] = (0.0, 0.0)
 
+    def summary(self) -> dict:
+        """The figures of this run (latencies in ms)."""
+        return {"name": self.name, "connections": self.connections, "seconds": self.seconds,
+                "requests": len(self.latencies), "rate": round(self.rate, 1),
+                "p50_ms": round(self.percentile(50), 2), "p99_ms": round(self.percentile(99), 2),
+                "max_ms": round(self.percentile(100), 2), "past_2s": self.slow, "shed_503": self.shed,
+                "shed_share": round(self.shed_share, 4), "errors": self.errors}
+
     def line(self) -> str:
         return (f"{self.name:<13} {self.rate:8.0f} req/s   p50 {self.percentile(50):6.2f} ms   "
-                f"p99 {self.percentile(99):6.2f} ms   {len(self.latencies)} requests, {self.errors} errors"
+                f"p99 {self.percentile(99):6.2f} ms   max {self.percentile(100):7.1f} ms   "
+                f"{len(self.latencies)} answers, {self.slow} past {SLOW_S:.0f} s, "
+                f"{100 * self.shed_share:.1f}% 503, {self.errors} errors"
                 f"\n{'':13} client {100 * self.client_cpu / self.seconds:.0f}% of a core; "
                 + (f"server {1000 * self.server_cpu / max(len(self.latencies), 1):.2f} ms CPU per request "
                    f"({100 * self.server_cpu / self.seconds:.0f}% of a core); " if self.server_cpu is not None else "")
@@ -69,16 +105,20 @@ def random_paths(n: int, seed: int = 1) -> list[bytes]:
             for lon, lat in pick]
 
 
-async def _request(reader, writer, request: bytes) -> bool:
+async def _request(reader, writer, request: bytes) -> tuple[int, bool]:
+    """Send ``request``, read the answer: its status, and whether the server closes the connection."""
     writer.write(request)
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head[9:12])
-    length = 0
+    length, close = 0, False
     for line in head.split(b"\r\n"):
-        if line[:15].lower() == b"content-length:":
+        name = line[:15].lower()
+        if name == b"content-length:":
             length = int(line[15:])
+        elif name.startswith(b"connection:") and b"close" in line.lower():
+            close = True
     await reader.readexactly(length)
-    return status == 200
+    return status, close
 
 
 async def _connection(host, port, paths, result: Result, stop_at: float, interval: float | None, start: float):
@@ -96,16 +136,18 @@ async def _connection(host, port, paths, result: Result, stop_at: float, interva
             if sent >= stop_at:
                 break
             try:
-                ok = await _request(reader, writer, paths[rng.randrange(len(paths))])
+                status, close = await _request(reader, writer, paths[rng.randrange(len(paths))])
             except (OSError, asyncio.IncompleteReadError, ValueError):
+                status, close = None, True
                 result.errors += 1
+            if status in (200, 503):
+                result.latencies.append(loop.time() - sent)
+                result.shed += status == 503
+            elif status is not None:
+                result.errors += 1
+            if close:  # the server closed it (or it broke): a new connection, as a client would
                 writer.close()
                 reader, writer = await asyncio.open_connection(host, port)
-                ok = None
-            if ok:
-                result.latencies.append(loop.time() - sent)
-            elif ok is False:
-                result.errors += 1
             if interval is not None:
                 due += interval
     finally:
@@ -131,7 +173,7 @@ def process_cpu(root: int | None) -> float | None:
 async def run(name, host, port, paths, connections: int, seconds: float, rate: float | None,
               server_pid: int | None = None) -> Result:
     loop = asyncio.get_running_loop()
-    result = Result(name, seconds)
+    result = Result(name, seconds, connections=connections)
     load = os.getloadavg()[0]
     server_cpu = process_cpu(server_pid)
     start = loop.time() + 0.2
@@ -148,28 +190,77 @@ async def run(name, host, port, paths, connections: int, seconds: float, rate: f
     return result
 
 
-def measure(args, paths: list[bytes], url: str, server_pid: int | None) -> tuple[Result, Result]:
-    """The full-throttle run and the held run against ``url``, after a short warm-up."""
+def _host_port(url: str) -> tuple[str, int]:
     host, port = url.split("//")[1].split(":")
-    port = int(port.rstrip("/"))
+    return host, int(port.rstrip("/"))
+
+
+def full_throttle(url: str, connections: int, seconds: float = 10.0, paths: list[bytes] | None = None,
+                  server_pid: int | None = None, warm_up: float = 2.0) -> Result:
+    """``connections`` keep-alive connections sending GET /api/check to ``url`` as fast as they are
+    answered for ``seconds`` (after a warm-up of ``warm_up`` seconds); every answer's latency."""
+    host, port = _host_port(url)
+    paths = paths or random_paths(20_000)
+    if warm_up:
+        asyncio.run(run("warm-up", host, port, paths, connections, warm_up, None))
+    return asyncio.run(run(f"full x{connections}", host, port, paths, connections, seconds, None, server_pid))
+
+
+def measure(args, paths: list[bytes], url: str, server_pid: int | None) -> list[Result]:
+    """The runs asked for (full throttle at each number of connections, held rate) against ``url``."""
+    host, port = _host_port(url)
     shape = (f"zonasi serve, {args.workers} gevent workers" if args.worker_class == "gevent"
              else f"zonasi serve, {args.workers} {args.worker_class} workers x {args.threads} threads")
     print(f"GET /api/check against {url} ({shape if server_pid else 'given server'}; "
-          f"{os.cpu_count()} cores shared with this client)")
-    asyncio.run(run("warm-up", host, port, paths, args.connections, 3, None))
-    full = asyncio.run(run("full throttle", host, port, paths, args.connections, args.seconds, None, server_pid))
-    print(full.line())
-    held = asyncio.run(run(f"held {args.rate:.0f}/s", host, port, paths, args.connections, args.seconds,
-                           args.rate, server_pid))
-    print(held.line())
-    return full, held
+          f"{os.cpu_count()} cores shared with this client)", flush=True)
+    results = []
+    if "full" in args.only:
+        for connections in args.connections:
+            results.append(full_throttle(url, connections, args.seconds, paths, server_pid, warm_up=3))
+            print(results[-1].line(), flush=True)
+    if "held" in args.only:
+        held = asyncio.run(run(f"held {args.rate:.0f}/s", host, port, paths, args.connections[0], args.seconds,
+                               args.rate, server_pid))
+        print(held.line(), flush=True)
+        results.append(held)
+    return results
+
+
+def missed_targets(args, results: list[Result]) -> list[str]:
+    """What the results miss of the targets (see the module's documentation)."""
+    missed = []
+    for r in results:
+        if r.errors:
+            missed.append(f"{r.name}: {r.errors} errors")
+        if r.slow:
+            missed.append(f"{r.name}: {r.slow} past {SLOW_S:.0f} s")
+        if r.shed_share > MAX_SHED_SHARE:
+            missed.append(f"{r.name}: {100 * r.shed_share:.0f}% 503s")
+        if r.name.startswith("full"):
+            if r.connections == args.connections[0] and r.rate < args.min_rate:
+                missed.append(f"{r.name}: {r.rate:.0f} < {args.min_rate:.0f} req/s")
+            target = OVERLOAD_P99_MS.get(r.connections)
+            if args.overload and target is not None and r.percentile(99) > target:
+                missed.append(f"{r.name}: p99 {r.percentile(99):.0f} > {target:.0f} ms")
+        else:
+            if r.percentile(99) > args.max_p99:
+                missed.append(f"{r.name}: p99 {r.percentile(99):.1f} > {args.max_p99:.0f} ms")
+            if r.rate < 0.95 * args.rate:
+                missed.append(f"{r.name}: rate {r.rate:.0f} < {args.rate:.0f} req/s")
+    return missed
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="benchmark this running server instead of starting one")
     parser.add_argument("--seconds", type=float, default=15.0, help="duration of each run")
-    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--connections", type=lambda v: [int(c) for c in v.split(",")], default=None,
+                        help="keep-alive connections; several, comma-separated, for several full-throttle "
+                             "runs (the held run uses the first) [50; 50,200 with --overload]")
+    parser.add_argument("--only", default="full,held", help="the runs: full, held or both (comma-separated)")
+    parser.add_argument("--overload", action="store_true",
+                        help="full throttle only, at 50 and 200 connections, with the overload targets")
+    parser.add_argument("--json", type=Path, help="also write the figures of every run to this file")
     parser.add_argument("--rate", type=float, default=800.0, help="held rate, requests per second")
     parser.add_argument("--workers", type=int, default=2, help="zonasi serve --workers")
     parser.add_argument("--worker-class", default="gevent", help="zonasi serve --worker-class")
@@ -177,6 +268,10 @@ def main() -> int:
     parser.add_argument("--min-rate", type=float, default=800.0, help="target for the full-throttle run")
     parser.add_argument("--max-p99", type=float, default=20.0, help="target p99 (ms) of the held run")
     args = parser.parse_args()
+    if args.overload:
+        args.only = "full"
+    args.only = set(args.only.split(","))
+    args.connections = args.connections or ([50, 200] if args.overload else [50])
 
     paths = random_paths(20_000)
     with contextlib.ExitStack() as stack:
@@ -187,16 +282,10 @@ def main() -> int:
             server = stack.enter_context(ZonasiServer(instance, workers=args.workers,
                                                       worker_class=args.worker_class, threads=args.threads))
             url = server.url
-        full, held = measure(args, paths, url, server.process.pid if server else None)
-    missed = []
-    if full.errors or held.errors:
-        missed.append("errors")
-    if full.rate < args.min_rate:
-        missed.append(f"full throttle {full.rate:.0f} < {args.min_rate:.0f} req/s")
-    if held.percentile(99) > args.max_p99:
-        missed.append(f"held p99 {held.percentile(99):.1f} > {args.max_p99:.0f} ms")
-    if held.rate < 0.95 * args.rate:
-        missed.append(f"held rate {held.rate:.0f} < {args.rate:.0f} req/s")
+        results = measure(args, paths, url, server.process.pid if server else None)
+    if args.json:
+        args.json.write_text(json.dumps([r.summary() for r in results], indent=1) + "\n")
+    missed = missed_targets(args, results)
     print("targets met" if not missed else "MISSED: " + "; ".join(missed))
     return 1 if missed else 0
 
