@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Vendor the web map's front-end assets into ``webmap/static/vendor/`` from the npm registry.
 
-Folium's pages pull Leaflet, jQuery, Bootstrap, Font Awesome and the plugins' files from CDNs;
+Folium's pages pull Leaflet, jQuery, Bootstrap, Font Awesome and the plugins' files from CDNs
+(the map adds Leaflet.VectorGrid for its vector tiles);
 zonasi serves them itself (field offices are often offline, tests have no internet). This script
 runs ``npm pack`` for each pinned package into a temporary folder, copies the files the pages
 use plus each package's licence, and writes ``MANIFEST.json``. It does nothing when the manifest
@@ -33,10 +34,8 @@ PACKAGES: dict[str, tuple[str, list[str]]] = {
     "leaflet.awesome-markers@2.0.5": ("awesome-markers", ["dist/leaflet.awesome-markers.js",
                                                           "dist/leaflet.awesome-markers.css",
                                                           "dist/images", "LICENSE"]),
-    "leaflet.markercluster@1.5.3": ("markercluster", ["dist/leaflet.markercluster.js",
-                                                      "dist/MarkerCluster.css",
-                                                      "dist/MarkerCluster.Default.css",
-                                                      "MIT-LICENCE.txt"]),
+    # the map's data layers as vector tiles (/ogc/collections/<id>/tiles); its licence is in package.json
+    "leaflet.vectorgrid@1.3.0": ("vectorgrid", ["dist/Leaflet.VectorGrid.bundled.min.js", "package.json"]),
     "chart.js@4.4.1": ("chartjs", ["dist/chart.umd.js", "LICENSE.md"]),
 }
 

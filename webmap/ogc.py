@@ -44,6 +44,9 @@ CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    # OGC API - Tiles (webmap/tiles.py): vector tiles of the collections
+    *(f"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/{c}"
+      for c in ("core", "tileset", "tilesets-list", "geodata-tilesets", "mvt")),
 )
 DEFAULT_LIMIT = 100
 FORMATS = ("json", "geojson", "application/json", "application/geo+json")
@@ -134,6 +137,7 @@ def landing():
                   title="The API definition (OpenAPI 3.0)"),
             _link(url_for("ogc.conformance", _external=True), "conformance", title="Conformance classes"),
             _link(url_for("ogc.collection_list", _external=True), "data", title="Feature collections"),
+            *_tiling_schemes(),
         ],
     })
 
@@ -285,6 +289,7 @@ def _describe(found) -> dict:
                   f"{info.title} (GeoJSON)"),
         ],
     }
+    out["links"].extend(_tileset_links(info.id))
     extent = {}
     if info.bbox:
         extent["spatial"] = {"bbox": [list(info.bbox)], "crs": CRS84}
@@ -294,6 +299,22 @@ def _describe(found) -> dict:
     if extent:
         out["extent"] = extent
     return out
+
+
+def _tileset_links(collection_id: str) -> list[dict]:
+    """The link to a collection's vector tiles (webmap/tiles.py), when the app serves them."""
+    if "tiles.tilesets" not in current_app.view_functions:
+        return []
+    from .tiles import tileset_links
+
+    return tileset_links(collection_id)
+
+
+def _tiling_schemes() -> list[dict]:
+    if "tiles.tile_matrix_sets" not in current_app.view_functions:
+        return []
+    return [_link(url_for("tiles.tile_matrix_sets", _external=True),
+                  "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", title="Tiling schemes of the vector tiles")]
 
 
 def _iso(value: dt.datetime | None) -> str | None:

@@ -1,7 +1,8 @@
 """The Folium map of the map page, with every asset served by the app itself.
 
 Folium draws the map, its base layer, the empty overlay groups and the layer control; the data
-comes later, per viewport, from the JSON API (``static/zonasi/map.js`` fills the groups).
+comes later as vector tiles (OGC API - Tiles, drawn by Leaflet.VectorGrid: ``static/zonasi/map.js``
+puts one tile layer in each group).
 The page is rendered whole (no iframe), so the Leaflet map is a page-level variable.
 """
 from __future__ import annotations
@@ -11,7 +12,6 @@ from typing import cast
 
 import folium
 from flask import url_for
-from folium import plugins
 
 # Indonesia, whole: the first view when no position is asked for.
 HOME = (-2.5, 118.0)
@@ -36,14 +36,6 @@ def map_assets() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     return js, css
 
 
-def cluster_assets() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """The marker cluster plugin's JS and CSS (same names as its defaults), pointed at ``/static/vendor``."""
-    js = [("markerclusterjs", vendor("markercluster/leaflet.markercluster.js"))]
-    css = [("markerclustercss", vendor("markercluster/MarkerCluster.css")),
-           ("markerclusterdefaultcss", vendor("markercluster/MarkerCluster.Default.css"))]
-    return js, css
-
-
 @dataclass
 class MapPage:
     """The parts of the rendered Folium page, and the JS names of its map and layers."""
@@ -63,10 +55,7 @@ def build_map(messages: dict[str, str]) -> MapPage:
     regencies = folium.FeatureGroup(name=messages["map.layer.regencies"]).add_to(m)
     # off at first (it shades most of the country grey), listed in the layer control and offered by the legend
     coverage = folium.FeatureGroup(name=messages["map.layer.coverage"], show=False).add_to(m)
-    sites = plugins.MarkerCluster(name=messages["map.layer.sites"],
-                                  options={"disableClusteringAtZoom": 17, "chunkedLoading": True})
-    sites.default_js, sites.default_css = cluster_assets()
-    sites.add_to(m)
+    sites = folium.FeatureGroup(name=messages["map.layer.sites"]).add_to(m)  # density, then points (tiles)
     lines = folium.FeatureGroup(name=messages["map.layer.roads"]).add_to(m)
     zones = folium.FeatureGroup(name=messages["map.layer.zones"]).add_to(m)
     violations = folium.FeatureGroup(name=messages["map.layer.violations"]).add_to(m)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
+from geo.catalog.tiles import POINT_ZOOM, TMS_ID
 from geo.exports import FORMATS
 from geo.store import APK_TYPES, STATUS_ROLES, TRANSITIONS, WORKFLOW_STATUSES
 from geo.validation import ROW_STATUSES
@@ -29,8 +30,9 @@ CATEGORY_STYLE = {
     "public_facility": ("bridge", "orange"),
     "park": ("tree", "darkgreen"),
 }
-# Zoom levels from which layers are drawn: below them they would be a smear or too heavy.
-ZOOM = {"sites": 11, "zones": 15, "regencies": 7}
+# Zoom levels from which layers are drawn: below them they would be a smear or too heavy. Sites are
+# vector tiles at every zoom: counts per area below "sites", points from it (geo.catalog.tiles).
+ZOOM = {"sites": POINT_ZOOM, "zones": 15, "regencies": 0}
 
 
 def page_language() -> str:
@@ -77,6 +79,9 @@ def page_config(lang: str, page: str, **extra) -> dict:
             "coverage": url_for("coverage.coverage_geojson"),
             "coverage_table": url_for("coverage.coverage_table"),
             "violations": url_for("reports.violations", fmt="geojson"),
+            # vector tiles of a collection: {collection} and Leaflet's {z}/{y}/{x} filled in by the map
+            "tiles": url_for("tiles.tileset", collection_id="COLLECTION", tms=TMS_ID).replace(
+                "COLLECTION", "{collection}") + "/{z}/{y}/{x}",
             "reports": url_for("reports.submit"),
             "validate": url_for("batch.validate"),
         },

@@ -1,7 +1,7 @@
-/* The map page: per-viewport data layers, the point check on every tap, search, GPS, reports.
+/* The map page: data layers from vector tiles, the point check on every tap, search, GPS, reports.
  *
  * Folium made the map and the empty layer groups (page-level variables named in
- * config.names); this script fills them from the API for the current viewport. */
+ * config.names); this script puts a vector tile layer (OGC API - Tiles) in each of them. */
 (function () {
   "use strict";
   const {config, t, el, api, auth, number, withParams} = window.zonasi;
@@ -10,7 +10,6 @@
   const groups = {};
   for (const key of ["regencies", "sites", "roads", "zones", "violations", "coverage"]) groups[key] = window[names[key]];
   const POOR_ACCURACY_M = 50;
-  const PAGE_LIMIT = {regencies: 600, sites: 2000, zones: 3000, violations: 3000};
   const STATUS_COLOURS = {reported: "#d63384", verified: "#dc3545", notified: "#fd7e14",
                           dismissed: "#6c757d", removed: "#198754"};
   // incomplete: amber, never green; a verdict the GPS accuracy could overturn ("Belum pasti") likewise
@@ -150,17 +149,12 @@
   }
   // -- end of the date control ----------------------------------------------------------------
 
-  // -- data layers, per viewport -------------------------------------------------------------
-  function viewBbox() {
-    const b = map.getBounds();
-    const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
-    return [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90),
-            clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -90, 90)].map((v) => v.toFixed(5)).join(",");
-  }
-
-  function siteIcon(category) {
-    const style = config.categories[category] || {icon: "circle", color: "cadetblue"};
-    return L.AwesomeMarkers.icon({icon: style.icon, prefix: "fa", markerColor: style.color});
+  // -- data layers: vector tiles (OGC API - Tiles, Mapbox Vector Tiles) --------------------------
+  // One Leaflet.VectorGrid layer per overlay group (the layer control switches the group). Sites are
+  // counts per area (layer sites_density) at low zooms and points (sites, roads) from config.zoom.sites.
+  function siteColour(category) {
+    const style = config.categories[category];
+    return cssColour(style ? style.color : "cadetblue");
   }
 
   function siteLabel(props) {
@@ -170,83 +164,39 @@
       category ? category.label : String(props.category || ""));
   }
 
+  function densityStyle(props) {
+    const count = Number(props.count) || 1;
+    return {radius: Math.min(9, 2.5 + 1.3 * Math.log2(count)), fill: true, fillColor: "#c0392b",
+            fillOpacity: 0.55, color: "#ffffff", weight: 1};
+  }
+
   const layerSpecs = {
     regencies: {
-      url: () => config.urls.regencies, minZoom: config.zoom.regencies,
-      params: (zoom) => ({zoom: zoom, properties: "name"}),
-      draw(collection) {
-        groups.regencies.addLayer(L.geoJSON(collection, {
-          interactive: false,  // a tap on a boundary is a tap on the map
-          style: {color: "#5a5a8a", weight: 1.5, fill: true, fillOpacity: 0.02, dashArray: "4 3"},
-        }));
-      },
+      minZoom: config.zoom.regencies,
+      styles: {regencies: {color: "#5a5a8a", weight: 1.5, fill: true, fillOpacity: 0.02, dashArray: "4 3"}},
     },
     sites: {
-      url: () => config.urls.sites, minZoom: config.zoom.sites, also: ["roads"],
-      params: () => ({properties: "name,category"}),
-      draw(collection) {
-        const markers = [];
-        const lines = L.geoJSON(null, {style: {color: "#6c757d", weight: 4, opacity: 0.7}});
-        for (const feature of collection.features || []) {
-          if (!feature.geometry) continue;
-          const props = feature.properties || {};
-          if (feature.geometry.type === "Point") {
-            const [lon, lat] = feature.geometry.coordinates;
-            const marker = L.marker([lat, lon], {icon: siteIcon(props.category), title: props.name || ""});
-            marker.bindTooltip(siteLabel(props), {direction: "top", offset: [0, -30]});
-            marker.on("click", (event) => checkAt(event.latlng));
-            markers.push(marker);
-          } else {
-            lines.addData(feature);
-          }
-        }
-        lines.eachLayer((layer) => layer.bindTooltip(siteLabel(layer.feature.properties || {}), {sticky: true}));
-        groups.sites.addLayers(markers);
-        groups.roads.addLayer(lines);
+      minZoom: 0, interactive: true,  // a tooltip on hover; a tap is a check of the spot, as on the map
+      styles: {
+        sites_density: densityStyle,
+        sites: (props) => ({radius: 6, fill: true, fillColor: siteColour(props.category), fillOpacity: 0.9,
+                            color: "#ffffff", weight: 1.5}),
+        roads: {color: "#6c757d", weight: 4, opacity: 0.7},
       },
     },
     zones: {
-      url: () => config.urls.zones, minZoom: config.zoom.zones,
-      params: () => ({}),
-      draw(collection) {
-        groups.zones.addLayer(L.geoJSON(collection, {
-          interactive: false,  // drawings only: the verdict comes from the check
-          style(feature) {
-            const category = config.categories[(feature.properties || {}).category];
-            return {color: category ? cssColour(category.color) : "#c00", weight: 1, fillOpacity: 0.15};
-          },
-        }));
-      },
+      minZoom: config.zoom.zones,
+      styles: {zones: (props) => ({color: siteColour(props.category), weight: 1, fill: true, fillOpacity: 0.15})},
     },
-    // coverage (#15): every regency in view and the declared areas, simplified for the zoom
+    // coverage (#15): every regency and the declared areas, simplified for the zoom
     coverage: {
-      url: () => config.urls.coverage, minZoom: 0,
-      params: (zoom) => ({zoom: zoom, properties: "code,name,level,required_complete_fraction"}),
-      draw(collection) {
-        groups.coverage.addLayer(L.geoJSON(collection, {
-          interactive: false,  // a shade: a tap is a check of the spot, whose verdict names what is missing
-          style: coverageStyle,
-        }));
-      },
+      minZoom: 0, pane: COVERAGE_PANE,
+      styles: {coverage: (props) => Object.assign(coverageStyle({properties: props}), {fill: true})},
     },
     violations: {
-      url: () => config.urls.violations, minZoom: 0, needsToken: true,
-      params: () => ({}),
-      draw(collection) {
-        groups.violations.addLayer(L.geoJSON(collection, {
-          pointToLayer(feature, latlng) {
-            const status = (feature.properties || {}).status;
-            return L.circleMarker(latlng, {pane: REPORTS_PANE, radius: 7, weight: 2, color: "#fff", fillOpacity: 0.9,
-                                           fillColor: STATUS_COLOURS[status] || "#d63384"});
-          },
-          onEachFeature(feature, layer) {
-            layer.on("click", (event) => {
-              L.DomEvent.stop(event);
-              checkAt(layer.getLatLng(), {report: feature.properties || {}});  // the report's own spot
-            });
-          },
-        }));
-      },
+      minZoom: 0, needsToken: true, interactive: true, pane: REPORTS_PANE,
+      styles: {violations: (props) => ({radius: 7, weight: 2, color: "#fff", fill: true, fillOpacity: 0.9,
+                                        fillColor: STATUS_COLOURS[props.status] || "#d63384"})},
     },
   };
 
@@ -255,47 +205,109 @@
             orange: "#cb8427", darkgreen: "#006400", cadetblue: "#436978"}[name] || name;
   }
 
-  const inflight = {};
-  const state = {};
+  // What each loaded tile holds (per layer: features, categories), to count what is in view.
+  const ZonasiTiles = L.VectorGrid.Protobuf.extend({
+    _getVectorTilePromise(coords, tileBounds) {
+      return L.VectorGrid.Protobuf.prototype._getVectorTilePromise.call(this, coords, tileBounds).then((json) => {
+        const summary = {z: coords.z, x: coords.x, y: coords.y, layers: {}, categories: new Set(), density: 0};
+        for (const [name, layer] of Object.entries(json.layers || {})) {
+          const features = layer.features || [];
+          summary.layers[name] = features.length;
+          for (const feature of features) {
+            const props = feature.properties || {};
+            if (props.category) summary.categories.add(props.category);
+            if (name === "sites_density") summary.density += Number(props.count) || 0;
+          }
+        }
+        this._zonasiTiles[this._tileCoordsToKey(coords)] = summary;
+        return json;
+      });
+    },
+  });
 
-  async function loadLayer(key) {
+  const state = {};
+  const tileLayers = {};
+
+  function tileOptions(key) {
+    const spec = layerSpecs[key];
+    const options = {vectorTileLayerStyles: spec.styles, interactive: !!spec.interactive, minZoom: spec.minZoom,
+                     maxNativeZoom: 18, maxZoom: 22, rendererFactory: L.svg.tile, keepBuffer: 1,
+                     fetchOptions: {credentials: "same-origin"}};
+    if (spec.pane) options.pane = spec.pane;
+    if (spec.needsToken) options.fetchOptions.headers = {Authorization: "Bearer " + auth.token};
+    return options;
+  }
+
+  function makeTileLayer(key) {
+    const layer = new ZonasiTiles(config.urls.tiles.replace("{collection}", key), tileOptions(key));
+    layer._zonasiTiles = {};
+    layer.on("tileunload", (event) => { delete layer._zonasiTiles[layer._tileCoordsToKey(event.coords)]; });
+    layer.on("load", () => { tally(key); updateLegend(); });
+    layer.on("tileerror", () => { state[key] = {error: t("map.layer." + key)}; updateLegend(); });
+    if (key === "sites") {
+      const tip = L.tooltip({direction: "top", offset: [0, -6]});
+      layer.on("mouseover", (event) => {
+        const props = (event.layer && event.layer.properties) || {};
+        if (props.count !== undefined) return;  // a density cell: no name to show
+        tip.setLatLng(event.latlng).setContent(siteLabel(props));
+        map.openTooltip(tip);
+      });
+      layer.on("mouseout", () => map.closeTooltip(tip));
+    }
+    if (key === "violations") {
+      layer.on("click", (event) => {
+        L.DomEvent.stop(event);
+        checkAt(event.latlng, {report: (event.layer && event.layer.properties) || {}});
+      });
+    }
+    return layer;
+  }
+
+  /** The features of the tiles in view (current zoom, inside the map's bounds) of one layer. */
+  function tally(key) {
+    const layer = tileLayers[key];
+    if (!layer || !map.hasLayer(layer)) return;
+    const zoom = Math.round(map.getZoom());
+    const size = layer.getTileSize();
+    const pixels = map.getPixelBounds();
+    const lo = pixels.min.unscaleBy(size).floor();
+    const hi = pixels.max.unscaleBy(size).floor();
+    const counted = {shown: 0, density: 0, tiles: 0, categories: new Set()};
+    for (const summary of Object.values(layer._zonasiTiles)) {
+      if (summary.z !== zoom || summary.x < lo.x || summary.x > hi.x || summary.y < lo.y || summary.y > hi.y) continue;
+      counted.tiles += 1;
+      for (const [name, n] of Object.entries(summary.layers)) if (name !== "sites_density") counted.shown += n;
+      counted.density += summary.density;
+      summary.categories.forEach((c) => counted.categories.add(c));
+    }
+    state[key] = {shown: counted.shown, matched: counted.shown, tiles: counted.tiles};
+    if (key === "sites") Object.assign(state.sites, {categories: counted.categories, density: counted.density});
+  }
+
+  /** (Re)draw the tiles of one layer: its group on, the zoom reached and, for violations, a token. */
+  function loadLayer(key) {
     const spec = layerSpecs[key];
     const group = groups[key];
     const zoom = map.getZoom();
-    if (inflight[key]) inflight[key].abort();
-    const clear = () => { group.clearLayers(); (spec.also || []).forEach((k) => groups[k].clearLayers()); };
-    if (!map.hasLayer(group) || zoom < spec.minZoom) {
-      clear();
-      state[key] = {hidden: zoom < spec.minZoom};
+    const existing = tileLayers[key];
+    if (!map.hasLayer(group) || zoom < spec.minZoom || (spec.needsToken && !auth.token)) {
+      state[key] = map.hasLayer(group) && spec.needsToken && !auth.token ? {locked: true} : {hidden: zoom < spec.minZoom};
+      if (key === "sites" && map.hasLayer(group)) state.sites = {hidden: false, shown: 0, density: 0};
+      if (existing && spec.needsToken) { group.removeLayer(existing); delete tileLayers[key]; }
       updateLegend();
       return;
     }
-    if (spec.needsToken && !auth.token) {
-      clear();
-      state[key] = {locked: true};
-      updateLegend();
-      return;
-    }
-    const controller = new AbortController();
-    inflight[key] = controller;
-    const params = Object.assign({bbox: viewBbox(), limit: PAGE_LIMIT[key]}, spec.params(zoom));
-    try {
-      const collection = await api(withParams(spec.url(), params), {signal: controller.signal});
-      if (controller.signal.aborted) return;
-      clear();
-      spec.draw(collection);
-      const shown = (collection.features || []).length;
-      const matched = collection.numberMatched !== undefined ? collection.numberMatched : shown;
-      state[key] = {shown: shown, matched: matched};
-      if (key === "sites") {  // the categories drawn, for the legend (only those in view are listed)
-        state.sites.categories = new Set((collection.features || [])
-          .map((f) => (f.properties || {}).category).filter(Boolean));
+    if (existing) {
+      if (spec.needsToken) {  // a new token or new reports: fetch the tiles again
+        existing.options.fetchOptions = tileOptions(key).fetchOptions;
+        existing._zonasiTiles = {};
+        existing.redraw();
+      } else {
+        tally(key);
       }
-    } catch (error) {
-      if (error.name === "AbortError") return;
-      state[key] = error.status === 401 || error.status === 403 ? {locked: true} : {error: error.message};
-    } finally {
-      if (inflight[key] === controller) delete inflight[key];
+    } else {
+      tileLayers[key] = makeTileLayer(key);
+      group.addLayer(tileLayers[key]);
     }
     updateLegend();
   }
@@ -303,7 +315,10 @@
   let refreshTimer = null;
   function refresh() {
     clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(() => Object.keys(layerSpecs).forEach(loadLayer), 200);
+    refreshTimer = setTimeout(() => Object.keys(layerSpecs).forEach((key) => {
+      if (key === "violations" && tileLayers.violations && map.hasLayer(groups.violations)) { tally(key); updateLegend(); return; }
+      loadLayer(key);
+    }), 200);
   }
   map.on("moveend", refresh);
   map.on("overlayadd overlayremove", refresh);
@@ -327,10 +342,7 @@
     if (!legendBody) return;
     legendBody.replaceChildren();
     const notes = [];
-    if (state.sites && state.sites.hidden) notes.push(t("map.legend.sites_hint", {zoom: config.zoom.sites}));
-    if (state.sites && state.sites.matched > state.sites.shown) {
-      notes.push(t("map.sites.truncated", {shown: state.sites.shown, matched: state.sites.matched}));
-    }
+    if (state.sites && state.sites.density > 0) notes.push(t("map.legend.density", {zoom: config.zoom.sites}));
     if (state.regencies && state.regencies.hidden) {
       notes.push(t("map.legend.regencies_hint", {zoom: config.zoom.regencies}));
     }
@@ -345,7 +357,7 @@
     const shownCategories = Object.entries(config.categories).filter(([key]) => inView.has(key));
     if (shownCategories.length) {
       legendBody.append(el("div", {class: "zonasi-legend-section"}, t("map.layer.sites")));
-    } else if (state.sites && state.sites.shown === 0) {
+    } else if (state.sites && state.sites.shown === 0 && !state.sites.density && state.sites.tiles) {
       legendBody.append(el("div", {class: "zonasi-legend-note"}, t("map.legend.no_sites")));
     }
     for (const [key, style] of shownCategories) {
