@@ -96,8 +96,6 @@ TAGS = [
     {"name": "OGC API - Features", "description": "Part 1 Core + GeoJSON: readable by QGIS, GDAL, OWSLib"},
     {"name": "OGC API - Tiles", "description": "Vector tiles (Mapbox Vector Tile, WebMercatorQuad) of the "
                                                "collections: what the web map draws"},
-    {"name": "OGC API - Tiles", "description": "Vector tiles (Mapbox Vector Tile, WebMercatorQuad) of the "
-                                               "collections: what the web map draws"},
     {"name": "Pages", "description": "The web map and its pages (HTML)"},
     {"name": "Static files", "description": "Scripts, styles and vendored assets of the pages"},
 ]
@@ -334,42 +332,6 @@ ENDPOINTS: dict[str, dict] = {
     # -- files ----------------------------------------------------------------------------------------
     "static": {"summary": "A static file of the web pages", "responses": binary("*/*")},
 }
-
-# -- OGC API - Tiles (webmap/tiles.py) ----------------------------------------------------------------
-_TILED_ID = {"name": "collection_id", "in": "path", "required": True,
-             "description": "sites, regencies, zones, coverage or violations (violations need a token)",
-             "schema": {"type": "string", "enum": ["sites", "regencies", "zones", "coverage", "violations"]}}
-_TMS = {"name": "tms", "in": "path", "required": True, "description": "The tile matrix set: WebMercatorQuad",
-        "schema": {"type": "string", "enum": ["WebMercatorQuad"]}}
-_TILE_PATH = [_TILED_ID, _TMS,
-              {"name": "z", "in": "path", "required": True, "description": "tileMatrix: the zoom, 0..24",
-               "schema": {"type": "integer", "minimum": 0, "maximum": 24}},
-              {"name": "row", "in": "path", "required": True, "description": "tileRow: y, 0 at the north",
-               "schema": {"type": "integer", "minimum": 0}},
-              {"name": "col", "in": "path", "required": True, "description": "tileCol: x, 0 at 180 W",
-               "schema": {"type": "integer", "minimum": 0}}]
-ENDPOINTS.update({
-    "tiles.tile_matrix_sets": {"summary": "The tiling schemes (WebMercatorQuad)", "parameters": [F],
-                               "tags": ["OGC API - Tiles"], "responses": ok({"type": "object"})},
-    "tiles.tile_matrix_set_view": {"summary": "A tiling scheme's definition (2D Tile Matrix Set 2.0)",
-                                   "parameters": [_TMS, F], "tags": ["OGC API - Tiles"],
-                                   "responses": ok({"type": "object"})},
-    "tiles.tilesets": {"summary": "The vector tilesets of a collection", "parameters": [_TILED_ID, F],
-                       "tags": ["OGC API - Tiles"], "responses": ok({"type": "object"})},
-    "tiles.tileset": {"summary": "A vector tileset: its layers and the tile URL template",
-                      "parameters": [_TILED_ID, _TMS, F], "tags": ["OGC API - Tiles"],
-                      "responses": ok({"type": "object"})},
-    "tiles.tile": {
-        "summary": "One vector tile (Mapbox Vector Tile)",
-        "description": "Path {tileMatrix}/{tileRow}/{tileCol}: zoom, y, x. sites: layer sites_density (count per "
-                       "grid cell) up to zoom 9 or where a tile holds over 2,000 sites, else sites (points) and "
-                       "roads (lines). A tile with nothing in it is a valid tile with empty layers. Strong ETag "
-                       "(If-None-Match gives 304). violations need a bawaslu, satpolpp or admin token.",
-        "parameters": _TILE_PATH, "tags": ["OGC API - Tiles"],
-        "responses": {**binary("application/vnd.mapbox-vector-tile", description="The tile"),
-                      "304": {"description": "Not modified (If-None-Match matched the ETag)"}},
-    },
-})
 
 # -- OGC API - Tiles (webmap/tiles.py) ----------------------------------------------------------------
 _TILED_ID = {"name": "collection_id", "in": "path", "required": True,
