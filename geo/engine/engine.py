@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from geo.clock import ZONES, zone_index
@@ -35,6 +36,10 @@ from geo.errors import InputError
 from geo.layers.coverage import no_coverage
 from geo.layers.directory import Layers, category_index, load_layers
 from geo.rules.model import CATEGORIES
+
+
+# At most this many cells of the regency grid are classified when a server warms up (a few seconds)
+GRID_WARM_CELLS = 300_000
 
 
 class Engine:
@@ -56,11 +61,12 @@ class Engine:
         self.coverage = layers.coverage if layers.coverage is not None else no_coverage(
             regencies.column("code"), regencies.geometry)
         sites = layers.site_features
-        self.site_ids = sites.column("site_id").astype(str)
-        self.site_names = sites.column("name").astype(str)
-        self.site_category = category_index(sites.column("category"))
+        # Arrow strings, not numpy: no Python object per site (a national layer holds millions)
+        self.site_ids = _strings(sites.table.column("site_id"))
+        self.site_names = _strings(sites.table.column("name"))
+        self.site_category = category_index(sites.table.column("category"))
         self._projector = Projector()
-        self._zones = UtmZoneCache(sites.geometry, self._projector)
+        self._zones = UtmZoneCache(sites, self._projector)
         self.allowed = AllowedIndex(layers.allowed, self._regency_index, self.regency_epsg, self._projector)
 
     @classmethod
@@ -74,7 +80,7 @@ class Engine:
         return {
             "regency_code": pa.array(self.regency_codes, type=pa.string()),
             "regency": pa.array(self.regency_names, type=pa.string()),
-            "nearest_site": pa.array(self.site_names, type=pa.string()),
+            "nearest_site": self.site_names,
             "nearest_category": pa.array(list(CATEGORIES), type=pa.string()),
             "legal_basis": pa.array([self.rules.category(c).legal_basis for c in CATEGORIES], type=pa.string()),
         }
@@ -102,19 +108,31 @@ class Engine:
         for epsg in np.unique(self.regency_epsg):
             zone = self._zones[int(epsg)]
             if around_sites:
-                _ = zone.tree  # for single checks (GEOS); batches of point sites do without
+                zone.prepare()  # for single checks (GEOS) near lines and polygons
         if not around_sites:
             return
-        _ = self.layers.regencies, self.layers.sites  # the web pages' GeoDataFrames, made before a fork
-        sites = self.layers.site_features.geometry
+        _ = self.layers.regencies  # the web pages' GeoDataFrame (514 rows), made before a fork
+        self.fill_regency_grid()
+
+    def fill_regency_grid(self, max_cells: int = GRID_WARM_CELLS) -> None:
+        """Classify the regency grid's cells where reports fall (on and around the sites), at most
+        ``max_cells`` of them, the cells with the most sites first: the work is bounded whatever the
+        size of the layer (a national one holds millions of sites), and the rest of the grid fills
+        as points come."""
+        sites = self.layers.site_features
         if not len(sites):
             return
-        xy = shapely.get_coordinates(shapely.centroid(sites))
+        bounds = sites.bounds
+        centre = np.column_stack([(bounds[:, 0] + bounds[:, 2]) / 2, (bounds[:, 1] + bounds[:, 3]) / 2])
         step = 0.005  # degrees, about 550 m: the neighbourhood where reports of a site fall
-        around = np.concatenate([xy + (dx, dy) for dx in (-step, 0, step) for dy in (-step, 0, step)])
-        around = np.unique(np.round(around / step).astype("int64"), axis=0) * step
+        ij = np.round(centre[np.isfinite(centre).all(axis=1)] / step).astype("int64")
+        shift = 1 << 20   # cells of one 0.005 degree step: a key of two 21-bit halves, sorted as one int64
+        keys, counts = np.unique((ij[:, 0] + shift) * (2 * shift) + ij[:, 1] + shift, return_counts=True)
+        keys = keys[np.argsort(-counts, kind="stable")][: max(max_cells // 9, 1)]
+        keys = np.unique(np.concatenate([keys + dx * 2 * shift + dy for dx in (-1, 0, 1) for dy in (-1, 0, 1)]))
+        around = np.column_stack([keys // (2 * shift) - shift, keys % (2 * shift) - shift]) * step
         around = around[(np.abs(around[:, 0]) <= 180) & (np.abs(around[:, 1]) <= 90)]
-        self.check_many(around[:, 0], around[:, 1])
+        self._locate(around[:, 0], around[:, 1])
 
     # -- the public checks -------------------------------------------------------------------
 
@@ -296,3 +314,8 @@ def _is_aware(value) -> bool:
         except ValueError:
             return False
     return False
+
+
+def _strings(column: pa.ChunkedArray) -> pa.Array:
+    """A text column as one Arrow string array (nulls as empty texts)."""
+    return pc.fill_null(column.cast(pa.string()), "").combine_chunks()

@@ -428,22 +428,95 @@ def _kd_within(tree, xy: np.ndarray, radius: np.ndarray):
     return tuple(np.concatenate(parts) for parts in zip(*found))
 
 
-class UtmZoneCache:
-    """ZoneSites per EPSG code, built on first use and kept (one lock, so each is built once)."""
+class _PointSites:
+    """Point sites of one zone as projected coordinates in a KD-tree: no shapely object per site
+    (a national layer holds millions), the same pairs and distances as GEOS's."""
 
-    def __init__(self, site_geoms: np.ndarray, projector: Projector):
-        self._geoms = site_geoms
-        bounds = shapely.bounds(site_geoms) if len(site_geoms) else np.empty((0, 4))
-        self._lon_range = (bounds[:, 0], bounds[:, 2])
+    def __init__(self, xy: np.ndarray):
+        self._tree = KDTree(xy, leafsize=KD_LEAF)
+        self._nearest_site = _first_alike(xy)
+
+    def measure(self, xy: np.ndarray, radius: np.ndarray):
+        """As :meth:`ZoneSites.measure`."""
+        bound, sample = self._tree.query(xy)
+        close = np.flatnonzero(bound <= radius)
+        point_i, site, distance = _kd_within(self._tree, xy[close], radius[close])
+        lonely = np.flatnonzero(~(bound <= radius))
+        return (close[point_i], site.astype("int64"), distance), (lonely, self._nearest_site[sample[lonely]], bound[lonely])
+
+
+def _first_alike(xy: np.ndarray) -> np.ndarray:
+    """For each point, the first point with the same coordinates (itself when it has no twin):
+    of co-located sites a nearest-neighbour query returns any one, and the first is named."""
+    order = np.lexsort((xy[:, 1], xy[:, 0]))   # stable: equal points in their original order
+    ordered = xy[order]
+    starts = np.ones(len(xy), dtype=bool)
+    starts[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    first = np.empty(len(xy), dtype="int64")
+    first[order] = order[starts][np.cumsum(starts) - 1]
+    return first
+
+
+class ZoneIndex:
+    """The sites near one UTM zone (within ZONE_MARGIN_DEG of its edges): the points projected
+    into a KD-tree (:class:`_PointSites`), the lines and polygons in a :class:`ZoneSites`. Local
+    site numbers run over the points, then the others; ``index`` maps them to the layer's."""
+
+    def __init__(self, epsg: int, sites, projector: Projector):
+        zone = epsg % 100
+        west, east = -180 + 6 * (zone - 1) - ZONE_MARGIN_DEG, -180 + 6 * zone + ZONE_MARGIN_DEG
+        bounds = sites.bounds
+        near = (bounds[:, 2] >= west) & (bounds[:, 0] <= east)
+        points = np.flatnonzero(near & sites.is_point)
+        shapes = np.flatnonzero(near & ~sites.is_point)
+        self.index = np.concatenate([points, shapes])
+        self._parts: list[tuple[int, object]] = []
+        if len(points):
+            transformer = projector.forward(epsg)
+            lon, lat = sites.xy[points, 0], sites.xy[points, 1]
+            self._parts.append((0, _PointSites(np.column_stack(transformer.transform(lon, lat)))))
+        if len(shapes):
+            self._parts.append((len(points), ZoneSites(
+                epsg, sites.shapes[shapes], (bounds[shapes, 0], bounds[shapes, 2]), projector)))
+
+    def prepare(self) -> None:
+        """Build what single checks use (the GEOS tree of lines and polygons) now."""
+        for _, part in self._parts:
+            if isinstance(part, ZoneSites):
+                _ = part.tree
+
+    def measure(self, xy: np.ndarray, radius: np.ndarray):
+        """The pairs (point, local site, projected distance) within each point's ``radius`` and,
+        for the points without any, their nearest site (point, local site, projected distance)."""
+        if not self._parts:
+            return _NO_PAIRS, _NO_PAIRS
+        answers = [(offset, part.measure(xy, radius)) for offset, part in self._parts]
+        if len(answers) == 1 and answers[0][0] == 0:
+            return answers[0][1]
+        pairs = tuple(np.concatenate(c) for c in zip(*[(p[0], p[1] + off, p[2]) for off, (p, _) in answers]))
+        near = tuple(np.concatenate(c) for c in zip(*[(q[0], q[1] + off, q[2]) for off, (_, q) in answers]))
+        paired = np.zeros(len(xy), dtype=bool)
+        paired[pairs[0]] = True
+        best, best_d = _nearest_of_pairs(len(xy), *near)
+        lonely = np.flatnonzero(~paired & (best >= 0))
+        return pairs, (lonely, best[lonely], best_d[lonely])
+
+
+class UtmZoneCache:
+    """The sites of each UTM zone (:class:`ZoneIndex` per EPSG code), built on first use and kept
+    (one lock, so each is built once)."""
+
+    def __init__(self, sites, projector: Projector):
+        self._sites = sites
         self._projector = projector
-        self._zones: dict[int, ZoneSites] = {}
+        self._zones: dict[int, ZoneIndex] = {}
         self._lock = threading.Lock()
 
-    def __getitem__(self, epsg: int) -> ZoneSites:
+    def __getitem__(self, epsg: int) -> ZoneIndex:
         zone = self._zones.get(epsg)
         if zone is None:
             with self._lock:
                 zone = self._zones.get(epsg)
                 if zone is None:
-                    zone = self._zones[epsg] = ZoneSites(epsg, self._geoms, self._lon_range, self._projector)
+                    zone = self._zones[epsg] = ZoneIndex(epsg, self._sites, self._projector)
         return zone

@@ -32,8 +32,8 @@ class VerdictSource(Protocol):
     buffers: np.ndarray            # metres by regency x category
     required: np.ndarray           # bool by regency x category: needed complete for an "ok"
     coverage: Coverage
-    site_ids: np.ndarray
-    site_names: np.ndarray
+    site_ids: pa.Array
+    site_names: pa.Array
     site_category: np.ndarray
     allowed: AllowedIndex
     texts: dict
@@ -224,7 +224,7 @@ class VerdictBatch:
         e = self.engine
         category = CATEGORIES[e.site_category[site]]
         rule = e.rules.category(category)
-        return Hit(site_id=str(e.site_ids[site]), name=str(e.site_names[site]), category=category,
+        return Hit(site_id=e.site_ids[site].as_py(), name=e.site_names[site].as_py(), category=category,
                    category_label=rule.label, distance_m=round(distance, 2), buffer_m=buffer,
                    legal_basis=rule.legal_basis)
 
@@ -288,7 +288,7 @@ class VerdictBatch:
             "regency_code": np.where(reg >= 0, e.regency_codes[np.maximum(reg, 0)], ""),
             "regency": np.where(reg >= 0, e.regency_names[np.maximum(reg, 0)], ""),
             "violations": counts,
-            "nearest_site": np.where(known, e.site_names[np.maximum(site, 0)], ""),
+            "nearest_site": np.where(known, e.site_names.take(np.maximum(site, 0)).to_numpy(zero_copy_only=False), ""),
             "nearest_category": cat_keys[cat],
             "nearest_distance_m": np.round(dist, 2),
             "buffer_m": buffer,

@@ -26,10 +26,11 @@ import shapely
 
 from geo.crs import utm_epsg
 from geo.errors import ConfigError, Unavailable
+from geo.layers import cache
 from geo.layers.allowed import load_allowed
 from geo.layers.allowed import rules_version as allowed_rules_version
 from geo.layers.coverage import Coverage, coverage_files, load_coverage
-from geo.layers.vector import Features, read_features
+from geo.layers.vector import Features, concat_features, read_features
 from geo.rules.model import CATEGORIES, Rules, load_rules
 
 if TYPE_CHECKING:
@@ -80,14 +81,21 @@ def load_layers(directory: str | Path | None = None) -> Layers:
     regency_path, site_paths = layer_paths(directory)
     regencies = read_regencies(regency_path)
     rules.check_regencies(regencies.column("code"))
-    sites = _combine_sites([_read_sites(p, warnings) for p in site_paths])
+    coverage_paths = coverage_files(directory)
+    version = _version([regency_path, *site_paths, *coverage_paths])
+    cached = cache.read_sites(directory, version)
+    if cached is None:
+        sites = _combine_sites([_read_sites(p, warnings) for p in site_paths])
+        cache.write_sites(directory, version, sites, warnings)
+    else:
+        sites, warnings = cached
     allowed = load_allowed(rules, directory)
     if allowed:  # the designated zones are part of the rules: a changed file is a new rules version
         rules = replace(rules, version=allowed_rules_version(rules.version, allowed))
     coverage = load_coverage(directory, regencies.column("code"), regencies.geometry)
     # coverage files join the version only when present: a directory without them keeps its version
     return Layers(directory=directory, rules=rules, regency_features=regencies, site_features=sites,
-                  version=_version([regency_path, *site_paths, *coverage.files]), warnings=warnings,
+                  version=version, warnings=warnings,
                   allowed=allowed, coverage=coverage)
 
 
@@ -121,7 +129,7 @@ def read_regencies(path: Path) -> Features:
         raise ConfigError(f"regency code {repeated[0]} appears more than once", path=path)
     centre = shapely.get_coordinates(shapely.point_on_surface(features.geometry))
     epsg = pa.array(utm_epsg(centre[:, 0], centre[:, 1]), type=pa.int64())
-    return replace(features, table=features.table.append_column("epsg", epsg))
+    return features.with_table(features.table.append_column("epsg", epsg))
 
 
 def _read_sites(path: Path, warnings: list[str]) -> Features:
@@ -138,14 +146,16 @@ def _read_sites(path: Path, warnings: list[str]) -> Features:
     if empty.any():
         warnings.append(f"{path.name}: {int(empty.sum())} features without geometry were skipped")
     table = features.table
-    numbered = pa.array([f"{path.stem}-{i + 1}" for i in range(len(table))], type=pa.string())
+    numbered = pc.binary_join_element_wise(
+        path.stem, pa.array(np.arange(1, len(table) + 1)).cast(pa.string()), "-")
     if "site_id" in table.column_names:
         at = table.column_names.index("site_id")
         table = table.set_column(at, "site_id", pc.fill_null(table.column("site_id").cast(pa.string()), numbered))
     else:
         table = table.append_column("site_id", numbered)
-    table = table.append_column("layer", pa.array([path.stem] * len(table), type=pa.string()))
-    return replace(features, table=table).where(~empty)
+    table = table.append_column("layer", pc.fill_null(pa.nulls(len(table), pa.string()), path.stem))
+    features = features.with_table(table)
+    return features.where(~empty) if empty.any() else features
 
 
 def _combine_sites(parts: list[Features]) -> Features:
@@ -154,18 +164,20 @@ def _combine_sites(parts: list[Features]) -> Features:
         return Features(pa.table({"name": empty, "category": empty, "site_id": empty, "layer": empty}),
                         np.empty(0, dtype=object), 2)
     table = pa.concat_tables([p.table for p in parts], promote_options="permissive")
-    geometry = np.concatenate([p.geometry for p in parts])
     for column in ("name", "category"):
         values = table.column(column).cast(pa.string())
         table = table.set_column(table.column_names.index(column), column, pc.fill_null(values, ""))
-    invalid = ~shapely.is_valid(geometry)
-    if invalid.any():
-        geometry[invalid] = shapely.make_valid(geometry[invalid])
-    ids = table.column("site_id").to_numpy(zero_copy_only=False)
-    _, first, counts = np.unique(ids, return_index=True, return_counts=True)
-    if (counts > 1).any():
-        raise ConfigError(f"site_id {ids[np.sort(first[counts > 1])[0]]!r} appears more than once in sites/")
-    return Features(table, geometry, parts[0].geometry_at)
+    features = concat_features(parts, table)
+    other = np.flatnonzero(~features.is_point)   # points are always valid
+    invalid = other[~shapely.is_valid(features.shapes[other])]
+    if len(invalid):
+        features.shapes[invalid] = shapely.make_valid(features.shapes[invalid])
+    counts = pc.value_counts(table.column("site_id"))
+    repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+    if len(repeated):
+        first = pc.index(pc.is_in(table.column("site_id"), value_set=repeated), True).as_py()  # in file order
+        raise ConfigError(f"site_id {table.column('site_id')[first].as_py()!r} appears more than once in sites/")
+    return features
 
 
 def _version(paths: list[Path]) -> str:
@@ -180,8 +192,12 @@ def _version(paths: list[Path]) -> str:
 
 def category_index(categories) -> np.ndarray:
     """The index of each category in :data:`CATEGORIES`, as an int16 array."""
-    lookup = {c: i for i, c in enumerate(CATEGORIES)}
-    return np.array([lookup[c] for c in categories], dtype="int16")
+    values = categories if isinstance(categories, (pa.Array, pa.ChunkedArray)) else pa.array(categories, pa.string())
+    index = pc.index_in(values.cast(pa.string()), value_set=pa.array(CATEGORIES))
+    if index.null_count:
+        unknown = pc.filter(values, pc.is_null(index))[0]
+        raise KeyError(unknown.as_py())
+    return index.to_numpy(zero_copy_only=False).astype("int16")
 
 
 PARTIAL = ".partial"   # the suffix of a sites file being written (not a site file's suffix)
