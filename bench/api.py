@@ -16,7 +16,8 @@ Two runs, after a short warm-up:
 
 Overload (``--overload``, or ``--only full`` with ``--connections 50,200``): full throttle at
 each number of connections, reporting p50/p99/max latency of every answer (200 or 503), the
-requests answered after more than 2 s, and the share of 503s. Targets: none past 2 s, p99 <= 100
+requests answered after more than 2 s, and the share of 503s. A connection that gets a 503 waits
+its Retry-After before its next request, as the field app does. Targets: none past 2 s, p99 <= 100
 ms at 50 connections and <= 300 ms at 200, at most a fifth of the answers 503s.
 :func:`full_throttle` runs one such measurement for other scripts (bench/national.py), and
 :meth:`Result.summary` gives its figures as a dict.
@@ -105,20 +106,23 @@ def random_paths(n: int, seed: int = 1) -> list[bytes]:
             for lon, lat in pick]
 
 
-async def _request(reader, writer, request: bytes) -> tuple[int, bool]:
-    """Send ``request``, read the answer: its status, and whether the server closes the connection."""
+async def _request(reader, writer, request: bytes) -> tuple[int, bool, float]:
+    """Send ``request``, read the answer: its status, whether the server closes the connection,
+    and its Retry-After (seconds, 0 when none)."""
     writer.write(request)
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head[9:12])
-    length, close = 0, False
+    length, close, retry_after = 0, False, 0.0
     for line in head.split(b"\r\n"):
         name = line[:15].lower()
         if name == b"content-length:":
             length = int(line[15:])
         elif name.startswith(b"connection:") and b"close" in line.lower():
             close = True
+        elif name.startswith(b"retry-after:"):
+            retry_after = float(line[12:])
     await reader.readexactly(length)
-    return status, close
+    return status, close, retry_after
 
 
 async def _connection(host, port, paths, result: Result, stop_at: float, interval: float | None, start: float):
@@ -136,9 +140,9 @@ async def _connection(host, port, paths, result: Result, stop_at: float, interva
             if sent >= stop_at:
                 break
             try:
-                status, close = await _request(reader, writer, paths[rng.randrange(len(paths))])
+                status, close, retry_after = await _request(reader, writer, paths[rng.randrange(len(paths))])
             except (OSError, asyncio.IncompleteReadError, ValueError):
-                status, close = None, True
+                status, close, retry_after = None, True, 0.0
                 result.errors += 1
             if status in (200, 503):
                 result.latencies.append(loop.time() - sent)
@@ -148,6 +152,9 @@ async def _connection(host, port, paths, result: Result, stop_at: float, interva
             if close:  # the server closed it (or it broke): a new connection, as a client would
                 writer.close()
                 reader, writer = await asyncio.open_connection(host, port)
+            if retry_after and status == 503:  # as a well-behaved client (the field app) does
+                await asyncio.sleep(min(retry_after, stop_at - loop.time()))
+                due = max(due, loop.time() - interval) if interval is not None else due
             if interval is not None:
                 due += interval
     finally:

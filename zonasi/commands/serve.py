@@ -5,11 +5,13 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import click
 
 from .. import server
+from ..admission import Admission, Admit, PollClock
 from ..offload import Gate, Lane, Offload
 from ..options import layers_option, settings_from
 
@@ -91,9 +93,14 @@ def serve(host, port, workers, worker_class, threads, upload_threads, data_threa
                 self.cfg.set(key, value)
 
         def load(self):
+            # Outermost, admission control (zonasi/admission.py): a request the worker cannot start
+            # soon, or one past --max-in-flight in progress, is refused at once with a 503.
             if worker_class == "gevent":
-                return Offload(app, lanes, app.config["MAX_CONTENT_LENGTH"])
-            return Gate(app, lanes)
+                return Admit(Offload(app, lanes, app.config["MAX_CONTENT_LENGTH"]),
+                             Admission(settings.max_in_flight, settings.queue_wait_s, clock=time.time),
+                             settings.retry_after_s, lambda: app.extensions["zonasi"], arrival=PollClock())
+            return Admit(Gate(app, lanes), Admission(settings.max_in_flight, settings.queue_wait_s),
+                         settings.retry_after_s, lambda: app.extensions["zonasi"])
 
     shape = f"{workers} gevent workers" if worker_class == "gevent" else f"{workers} workers x {threads} threads"
     click.echo(f"zonasi: serving http://{host}:{port} ({shape})", err=True)

@@ -1,0 +1,187 @@
+"""Overload (#16): `zonasi serve` sheds what it cannot serve soon (503 + Retry-After, problem+json
+in the caller's language) and answers its connections in turn.
+
+No test depends on the machine's speed: the clock is injected, a limit is reached by
+construction (a request held in progress by a body the client has not finished sending), or the
+order of events is fixed by gevent's scheduling of sockets that already hold data."""
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import httpx
+import pytest
+from werkzeug.test import Client
+
+from zonasi.admission import Admission, Admit
+from zonasi.server import take_turn
+from zonasi.testing.reports import report
+from zonasi.testing.server import ZonasiServer
+
+CHECK = "/api/check?lat=-6.33&lon=108.32"
+
+
+class FakeClock:
+    def __init__(self, now: float = 1000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_admission_bounds_requests_in_progress():
+    admission = Admission(max_in_flight=2, max_wait=0.1, clock=FakeClock())
+    assert admission.enter() and admission.enter()
+    assert not admission.enter()  # two in progress: the third is refused
+    admission.leave()
+    assert admission.enter()
+    assert (admission.in_flight, admission.shed) == (2, 1)
+
+
+def test_admission_refuses_a_request_that_waited_too_long():
+    clock = FakeClock(1000.0)
+    admission = Admission(max_in_flight=10, max_wait=0.1, clock=clock)
+    assert admission.enter(arrived=999.95)       # waited 50 ms
+    assert not admission.enter(arrived=999.9)    # waited 100 ms: the limit
+    clock.now = 1000.5
+    assert not admission.enter(arrived=1000.0)
+    assert admission.enter(arrived=1000.45)
+    assert (admission.in_flight, admission.shed) == (2, 2)
+
+
+def test_a_zero_wait_refuses_every_request():
+    admission = Admission(max_in_flight=10, max_wait=0.0, clock=FakeClock())
+    assert not admission.enter()
+
+
+def _problem(response, status=503):
+    assert response.status_code == status
+    assert response.headers["Content-Type"] == "application/problem+json"
+    return json.loads(response.get_data())
+
+
+def test_admit_answers_503_in_the_callers_language_and_exempts_health(app):
+    """The real app behind the middleware, with an injected clock: a request that arrived 1 s
+    ago is refused with Retry-After, in Indonesian by default and in English on ?lang=en; /health
+    is answered whatever its age; nothing is left in progress."""
+    clock = FakeClock()
+    admission = Admission(max_in_flight=4, max_wait=0.5, clock=clock)
+    client = Client(Admit(app, admission, 3, lambda: app.extensions["zonasi"], arrival=lambda: clock.now - 1))
+    refused = client.get(CHECK)
+    body = _problem(refused)
+    assert refused.headers["Retry-After"] == "3"
+    assert body["status"] == 503 and body["instance"] == "/api/check"
+    assert body["detail"] == app.extensions["zonasi"].catalog.get("server.overloaded", "id", seconds=3)
+    assert "kelebihan beban" in body["detail"]
+    english = _problem(client.get(CHECK + "&lang=en"))
+    assert english["detail"] == "The server is overloaded; try again in 3 seconds."
+    assert client.get("/health").status_code != 503
+    assert (admission.in_flight, admission.shed) == (0, 2)
+
+
+def test_admit_holds_a_place_until_the_answer_is_closed(app):
+    admission = Admission(max_in_flight=1, max_wait=10, clock=FakeClock())
+    admit = Admit(app, admission, 2, lambda: app.extensions["zonasi"])
+    client = Client(admit)
+    held = client.get(CHECK, buffered=False)  # its answer not yet closed: the place is held
+    assert held.status_code == 200 and admission.in_flight == 1
+    _problem(client.get(CHECK))
+    held.close()
+    assert admission.in_flight == 0
+    assert client.get(CHECK).status_code == 200
+
+
+@pytest.mark.parametrize("turn", [take_turn, lambda: None], ids=["take_turn", "no_turn"])
+def test_a_connection_with_requests_waiting_lets_the_others_go_first(turn):
+    """gevent switches greenlets only when one would block. Connection A has three requests in
+    its buffer, B one that arrives while A is served. Without a turn A is served three times
+    before B (the unfairness of #16); with take_turn B is served before A's last."""
+    import gevent
+    from gevent import socket as gsocket
+
+    a_server, a_client = gsocket.socketpair()
+    b_server, b_client = gsocket.socketpair()
+    log = []
+
+    def serve_b():
+        b_server.recv(1)  # waits: B's request is not in yet
+        log.append("B")
+
+    def serve_a():
+        a_client.sendall(b"aaa")
+        b_client.sendall(b"b")  # now B's request is ready too
+        for _ in range(3):
+            a_server.recv(1)  # returns at once: the request is in the buffer
+            log.append("A")
+            turn()
+
+    b = gevent.spawn(serve_b)
+    gevent.sleep(0)  # B waits on its socket
+    gevent.joinall([gevent.spawn(serve_a), b])
+    for sock in (a_server, a_client, b_server, b_client):
+        sock.close()
+    assert sorted(log) == ["A", "A", "A", "B"]
+    if turn is take_turn:
+        assert log[-1] == "A", log
+    else:
+        assert log == ["A", "A", "A", "B"]
+
+
+def _send_held_report(port: int, token: str) -> tuple[socket.socket, bytes]:
+    """Start POST /api/reports and send all but the last byte of its body: the request is then
+    in progress in the server (reading its body) for as long as the test wants."""
+    body = json.dumps(report(), ensure_ascii=False).encode()
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(f"POST /api/reports HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                 f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+                 f"Idempotency-Key: held-1\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body[:-1])
+    return sock, body[-1:]
+
+
+def _until_refused(client: httpx.Client) -> httpx.Response:
+    """A check, again until it is refused (a 200 means the held request was not yet read)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        r = client.get(CHECK)
+        if r.status_code == 503:
+            return r
+        assert r.status_code == 200, r.text
+        time.sleep(0.05)
+    raise AssertionError("the held request never took the only place")
+
+
+@pytest.mark.slow
+def test_serve_refuses_past_its_requests_in_progress(tmp_path):
+    """The real server (gunicorn, one gevent worker) with ZONASI_MAX_IN_FLIGHT=1: while a report
+    whose body is not yet complete is in progress, a check is refused at once with 503,
+    Retry-After and problem+json in Indonesian (default) or English; /health is answered; once
+    the body is complete the report is stored and checks are answered again."""
+    server = ZonasiServer(tmp_path / "instance", workers=1, env={"ZONASI_MAX_IN_FLIGHT": "1",
+                                                                  "ZONASI_RETRY_AFTER_S": "4"})
+    token = server.token("field", "overload")
+    server.start()
+    try:
+        held, rest = _send_held_report(server.port, token)
+        try:
+            with httpx.Client(base_url=server.url, timeout=30) as client:
+                refused = _until_refused(client)
+                assert refused.headers["content-type"] == "application/problem+json"
+                assert refused.headers["retry-after"] == "4"
+                assert "kelebihan beban" in refused.json()["detail"] and refused.json()["status"] == 503
+                english = client.get(CHECK + "&lang=en")
+                assert english.status_code == 503
+                assert english.json()["detail"] == "The server is overloaded; try again in 4 seconds."
+                assert client.get("/health").status_code != 503
+                held.sendall(rest)
+                held.settimeout(60)
+                answer = b""
+                while chunk := held.recv(65536):
+                    answer += chunk
+                assert answer.startswith(b"HTTP/1.1 201"), answer[:300]
+                assert client.get(CHECK).json()["status"] == "violation"
+        finally:
+            held.close()
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log_text()
