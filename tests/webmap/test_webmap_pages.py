@@ -42,7 +42,7 @@ def test_pages_use_only_the_apps_own_assets(client, path):
 def test_the_map_page_is_whole_with_folium_pointed_at_the_vendor_folder(client):
     html = client.get("/").get_data(as_text=True)
     assert "<iframe" not in html
-    for asset in ("vendor/leaflet/leaflet.js", "vendor/markercluster/leaflet.markercluster.js",
+    for asset in ("vendor/leaflet/leaflet.js", "vendor/vectorgrid/Leaflet.VectorGrid.bundled.min.js",
                   "vendor/awesome-markers/leaflet.awesome-markers.js", "vendor/fontawesome/css/all.min.css"):
         assert f"/static/{asset}" in html
     config = config_of(html)
@@ -53,6 +53,7 @@ def test_the_map_page_is_whole_with_folium_pointed_at_the_vendor_folder(client):
 
 def test_folium_defaults_stay_untouched_for_everyone_else(client):
     import folium
+    import folium.plugins
 
     client.get("/")
     assert folium.Map.default_js[0][1].startswith("https://")
