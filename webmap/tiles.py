@@ -82,7 +82,7 @@ def _tile_number(name: str, raw: str) -> int:
 @bp.get("/tileMatrixSets")
 def tile_matrix_sets():
     """The tiling schemes of this service."""
-    ogc._check_args(("f",))
+    ogc._check_args(("f", "lang"))
     return ogc._json({"tileMatrixSets": [{
         "id": TMS_ID, "title": "Google Maps Compatible for the World", "uri": TMS_URI,
         "links": [ogc._link(url_for("tiles.tile_matrix_set_view", tms=TMS_ID, _external=True), "self")]}]})
@@ -91,7 +91,7 @@ def tile_matrix_sets():
 @bp.get("/tileMatrixSets/<tms>")
 def tile_matrix_set_view(tms: str):
     """A tiling scheme's definition (OGC 2D Tile Matrix Set 2.0, JSON)."""
-    ogc._check_args(("f",))
+    ogc._check_args(("f", "lang"))
     _tms(tms)
     return ogc._json(tile_matrix_set())
 
@@ -99,7 +99,7 @@ def tile_matrix_set_view(tms: str):
 @bp.get("/collections/<collection_id>/tiles")
 def tilesets(collection_id: str):
     """The vector tilesets of a collection (one: WebMercatorQuad)."""
-    ogc._check_args(("f",))
+    ogc._check_args(("f", "lang"))
     found = _tiled(collection_id)
     entry = _tileset(found)
     entry["links"] = [link for link in entry["links"] if link["rel"] != "item"]
@@ -109,7 +109,7 @@ def tilesets(collection_id: str):
 @bp.get("/collections/<collection_id>/tiles/<tms>")
 def tileset(collection_id: str, tms: str):
     """A tileset: its layers and the tile URL template."""
-    ogc._check_args(("f",))
+    ogc._check_args(("f", "lang"))
     _tms(tms)
     return ogc._json(_tileset(_tiled(collection_id)))
 
