@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 
 from geo.catalog.features import Collection, CollectionInfo, FrameCollection, frame_bbox, geometry_types
+from geo.catalog.sites import SiteCollection, features_bbox, features_geometry_types
 
 # The order collections are listed in.
 ORDER = ("violations", "reports", "sites", "zones", "regencies", "coverage")
@@ -22,15 +23,17 @@ REGENCY_PROPERTIES = {
 }
 
 
-def sites_collection(engine) -> FrameCollection:
-    """The forbidden sites as an OGC collection, with each site's category label, buffer and regency."""
-    sites = engine.layers.sites
+def sites_collection(engine) -> SiteCollection:
+    """The forbidden sites as an OGC collection, with each site's category label, buffer and
+    regency (read from the layer's arrays: nothing is held per site, a national layer serves its
+    first page at once)."""
+    features = engine.layers.site_features
     rules = engine.rules
-    codes = sites["regency_code"] if "regency_code" in sites.columns else None
 
-    def extra(frame):
-        categories = frame["category"].astype(str).tolist()
-        regency = codes.tolist() if codes is not None else [None] * len(frame)
+    def extra(table):
+        categories = table.column("category").to_pylist()
+        regency = (table.column("regency_code").cast("string").to_pylist() if "regency_code" in table.column_names
+                   else [None] * len(categories))
         return {
             "category_label": [rules.category(c).label for c in categories],
             "buffer_m": [rules.buffer_m(r, c) for r, c in zip(regency, categories)],
@@ -43,11 +46,11 @@ def sites_collection(engine) -> FrameCollection:
                     "places where campaign props may not stand, with the exclusion distance (buffer_m) "
                     "of the site's own regency. Points and lines (roads) in one collection: its geometry "
                     "says which types it holds.",
-        geometry=geometry_types(sites.geometry.to_numpy()), properties=SITE_PROPERTIES,
-        queryables=("category", "regency_code", "layer"), bbox=frame_bbox(sites))
+        geometry=features_geometry_types(features), properties=SITE_PROPERTIES,
+        queryables=("category", "regency_code", "layer"), bbox=features_bbox(features))
     columns = ["name", "category", "category_label", "buffer_m", "legal_basis", "regency_code", "layer",
                "source", "source_id", "source_category", "note"]
-    return FrameCollection(info, sites, "site_id", columns, extra=extra)
+    return SiteCollection(info, features, "site_id", columns, extra=extra)
 
 
 def regencies_collection(engine) -> FrameCollection:
