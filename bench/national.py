@@ -143,6 +143,21 @@ def extra_files(args, layers: Path) -> list[Path]:
     return [layers / f for f in _files(layers) if f not in built]
 
 
+def source_env(args) -> dict:
+    """The environment of every zonasi process: the bench's clock, and with ``--rev`` the sources of
+    that commit (a git worktree under --out, like bench/versions.py's) ahead of this tree's."""
+    env = {"ZONASI_NOW": NOW}
+    if args.rev:
+        rev = subprocess.run(["git", "rev-parse", "--short", args.rev], cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout.strip()
+        tree = args.out / f"rev-{rev}"
+        if not tree.exists():
+            subprocess.run(["git", "worktree", "add", "--detach", "-f", str(tree), rev], cwd=ROOT, check=True,
+                           capture_output=True)
+        env["PYTHONPATH"] = str(tree)
+    return env
+
+
 def check_paths(xy: np.ndarray, n: int, seed: int) -> list[bytes]:
     """``n`` raw GET /api/check requests within ~50 m of random national sites (bench/api.py's form)."""
     spots = points_near(xy, n, np.random.default_rng(seed))
@@ -201,7 +216,7 @@ def timed_get(url: str, timeout: float) -> tuple[int, float]:
     return status, time.perf_counter() - start
 
 
-def launch(command: list[str], out: Path, label: str, timeout: float) -> dict:
+def launch(command: list[str], env: dict, out: Path, label: str, timeout: float) -> dict:
     """Run ``command`` through bench/validate.py's launcher in its own process group: its wall
     seconds and peak RSS (MB); the group is killed on a timeout or an interruption."""
     figures = out / f"run_{label}.json"
@@ -209,7 +224,7 @@ def launch(command: list[str], out: Path, label: str, timeout: float) -> dict:
     log = out / f"run_{label}.log"
     with open(log, "wb") as sink:
         child = subprocess.Popen([sys.executable, "-S", "-c", RUNNER, str(figures), *command], cwd=ROOT,
-                                 env={**os.environ, "ZONASI_NOW": NOW}, stdout=sink, stderr=sink,
+                                 env={**os.environ, **env}, stdout=sink, stderr=sink,
                                  start_new_session=True)
         try:
             code = child.wait(timeout=timeout)
@@ -226,8 +241,7 @@ def launch(command: list[str], out: Path, label: str, timeout: float) -> dict:
 
 def serve_figures(args, layers: Path, paths: list[bytes], run_dir: Path, figures: dict) -> None:
     """Start ``zonasi serve`` on ``layers`` and take every server figure into ``figures``."""
-    server = ZonasiServer(run_dir / "instance", workers=2, args=("--layers", str(layers)),
-                          env={"ZONASI_NOW": NOW})
+    server = ZonasiServer(run_dir / "instance", workers=2, args=("--layers", str(layers)), env=args.env)
     start = time.perf_counter()
     try:
         try:
@@ -332,7 +346,7 @@ def cli_figures(args, layers: Path, reports: Path, spot: tuple[float, float], ru
         os.sync()   # what earlier steps wrote is on disk, not written back during this one
 
         def measure(prefix=prefix, command=command):
-            done = launch(command, run_dir, prefix, args.timeout)
+            done = launch(command, args.env, run_dir, prefix, args.timeout)
             figures[f"{prefix}_s"], figures[f"{prefix}_rss_mb"] = done["seconds"], done["peak_rss_mb"]
         _step(args, figures, prefix, measure, limit=args.timeout + 30)
         (run_dir / "results.csv").unlink(missing_ok=True)
@@ -395,15 +409,18 @@ def main() -> int:
     parser.add_argument("--drop-cache", action="store_true",
                         help="before each run, delete the files in the layers directory that the build did "
                              "not write (a cache a server made): every run starts cold")
+    parser.add_argument("--rev", help="run the zonasi of this commit (a git worktree) instead of this tree's")
     parser.add_argument("--strict", action="store_true", help="exit status 1 when a target is missed")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _interrupt)   # killed: clean up as on Ctrl-C
 
     start = time.perf_counter()
     layers, reports, took = build(args)
+    args.env = source_env(args)
     for what, seconds in took.items():
         print(f"built {what} in {seconds:.1f} s", flush=True)
-    print(f"layers {layers} ({args.sites:,} sites), reports {reports.name} ({args.rows:,} rows) "
+    print(f"zonasi from {args.env.get('PYTHONPATH', ROOT)}; layers {layers} ({args.sites:,} sites), "
+          f"reports {reports.name} ({args.rows:,} rows) "
           f"ready after {time.perf_counter() - start:.1f} s", flush=True)
     xy = site_coordinates(layers)
     paths = check_paths(xy, 20_000, args.seed)
