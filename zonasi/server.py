@@ -53,13 +53,14 @@ def worker_class(name: str, listeners: Listeners | None = None):
                 self.sockets, self.peer_sockets = self.sockets[:-peers], self.sockets[-peers:]
 
         def handle_request(self, listener_name, req, sock, addr):
-            """Answer one request, then take a turn behind every connection that is ready (see
-            :func:`take_turn`): a keep-alive connection whose next request is already in never
-            reads it before the others have read theirs."""
-            try:
-                return super().handle_request(listener_name, req, sock, addr)
-            finally:
-                take_turn()
+            """Answer one request, then (when the connection stays open) read what is left of its
+            body and take a turn behind every connection that is ready (see :func:`take_turn`): a
+            keep-alive connection whose next request is already in never reads it before the others
+            have read theirs. (The drain would otherwise happen when the next request is parsed,
+            and count in that request's wait: zonasi/admission.py.)"""
+            super().handle_request(listener_name, req, sock, addr)  # StopIteration: it closes
+            drain(req.body)
+            take_turn()
 
         def run(self):
             import gevent
@@ -106,6 +107,14 @@ def take_turn() -> None:
     import gevent
 
     gevent.sleep(1e-6)
+
+
+def drain(body, chunk: int = 1 << 16) -> None:
+    """Read and drop what the app left unread of a request ``body`` (a refused upload), taking a
+    turn after every ``chunk`` bytes, so a large body does not hold up the worker's other
+    connections."""
+    while body.read(chunk):
+        take_turn()
 
 
 class Listeners:

@@ -156,7 +156,9 @@ def test_serve_refuses_past_its_requests_in_progress(tmp_path):
     """The real server (gunicorn, one gevent worker) with ZONASI_MAX_IN_FLIGHT=1: while a report
     whose body is not yet complete is in progress, a check is refused at once with 503,
     Retry-After and problem+json in Indonesian (default) or English; /health is answered; once
-    the body is complete the report is stored and checks are answered again."""
+    the body is complete the report is stored and checks are answered again, also after the
+    worker idled (a request is as old as the time since the poll that found it, not since the
+    poll before)."""
     server = ZonasiServer(tmp_path / "instance", workers=1, env={"ZONASI_MAX_IN_FLIGHT": "1",
                                                                   "ZONASI_RETRY_AFTER_S": "4"})
     token = server.token("field", "overload")
@@ -180,6 +182,8 @@ def test_serve_refuses_past_its_requests_in_progress(tmp_path):
                     answer += chunk
                 assert answer.startswith(b"HTTP/1.1 201"), answer[:300]
                 assert client.get(CHECK).json()["status"] == "violation"
+                time.sleep(1.5)  # idle: the worker's loop waits in its poll, then a request is not old
+                assert client.get(CHECK).status_code == 200
         finally:
             held.close()
     finally:
