@@ -31,7 +31,7 @@ from geo.catalog.features import (
     simplified,
     zoom_tolerance,
 )
-from geo.catalog.stats import site_regencies
+from geo.catalog.stats import regency_category_counts
 from geo.errors import InputError
 from geo.rules.model import CATEGORIES
 
@@ -221,11 +221,7 @@ def coverage_view(layers) -> CoverageView:
     status = {c: coverage.regency_status(c) if coverage is not None else {} for c in CATEGORIES}
     share = {c: _shares(coverage, c, geoms, status[c], codes) for c in CATEGORIES}
     touched = _sources_by_regency(coverage, geoms, codes, order)
-    site_codes = site_regencies(layers)
-    per_regency: dict[str, Counter] = {}
-    for code, category in zip(site_codes, layers.sites["category"].astype(str)):
-        if code is not None:
-            per_regency.setdefault(str(code), Counter())[category] += 1
+    per_regency = regency_category_counts(layers)
     rules = layers.rules
     rows = []
     for i, code in enumerate(codes):

@@ -5,40 +5,54 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-import geopandas as gpd
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo.engine.verdict import VERDICT_STATUSES
-from geo.layers.directory import Layers
+from geo.layers.directory import Layers, site_regency_codes
 
 
 def _sorted(counter: Counter) -> dict:
     return dict(sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0]))))
 
 
-def site_regencies(layers: Layers) -> pd.Series:
+def site_regencies(layers: Layers) -> list[str | None]:
     """The regency code of each site: its own ``regency_code`` where the layer has one, else the
-    regency containing a point on the site (None outside every regency)."""
-    sites = layers.sites
-    known = sites["regency_code"] if "regency_code" in sites.columns else pd.Series(None, index=sites.index)
-    missing = known.isna()
-    if missing.any():
-        points = gpd.GeoDataFrame(geometry=sites.geometry[missing].representative_point(), crs=sites.crs)
-        joined = gpd.sjoin(points, layers.regencies[["code", "geometry"]], how="left", predicate="within")
-        joined = joined[~joined.index.duplicated(keep="first")]
-        known = known.astype(object)
-        known[missing] = joined["code"].reindex(points.index).to_numpy()
-    return known.astype(object).where(known.notna(), None)
+    regency containing a point on the site (None outside every regency). Computed once per layers
+    version (see :func:`geo.layers.directory.site_regency_codes`)."""
+    return site_regency_array(layers).to_pylist()
+
+
+def site_regency_array(layers: Layers) -> pa.Array:
+    """:func:`site_regencies` as an Arrow array (no Python object per site)."""
+    if layers.site_regency is not None:
+        return layers.site_regency
+    return site_regency_codes(layers.site_features, layers.regency_features)
+
+
+def regency_category_counts(layers: Layers) -> dict[str, Counter]:
+    """Sites per regency code and category, counted in Arrow (a national layer has millions)."""
+    table = pa.table({"regency": site_regency_array(layers),
+                      "category": layers.site_features.table.column("category").cast(pa.string())})
+    grouped = table.group_by(["regency", "category"]).aggregate([([], "count_all")])
+    out: dict[str, Counter] = {}
+    for code, category, n in zip(*(grouped.column(c).to_pylist() for c in ("regency", "category", "count_all"))):
+        if code is not None:
+            out.setdefault(str(code), Counter())[category] += int(n)
+    return out
 
 
 def site_counts(layers: Layers) -> dict:
     """``{"total", "by_category": {key: n}, "by_regency": [{"code", "name", "count"}]}``."""
-    sites = layers.sites
-    names = dict(zip(layers.regencies["code"].astype(str), layers.regencies["name"].astype(str)))
-    by_regency = Counter(code for code in site_regencies(layers) if code is not None)
+    features = layers.site_features
+    regencies = layers.regency_features
+    names = dict(zip(regencies.column("code").astype(str), regencies.column("name").astype(str)))
+    by_regency = Counter({code: sum(c.values()) for code, c in regency_category_counts(layers).items()})
+    counted = pc.value_counts(features.table.column("category").cast(pa.string()).combine_chunks())
+    by_category = Counter(dict(zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist())))
     return {
-        "total": int(len(sites)),
-        "by_category": _sorted(Counter(sites["category"].astype(str))),
+        "total": int(len(features)),
+        "by_category": _sorted(by_category),
         "by_regency": [{"code": code, "name": names.get(code, code), "count": n}
                        for code, n in _sorted(by_regency).items()],
     }

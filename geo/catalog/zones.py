@@ -21,12 +21,12 @@ from geo.catalog.features import (
     bbox_boxes,
     check_properties,
     finite,
-    frame_bbox,
     lonlat_ok,
     parse_list,
     rounded,
     within_budget,
 )
+from geo.catalog.sites import features_bbox
 from geo.errors import InputError, NotFound, TooLarge
 from geo.rules.model import CATEGORIES
 
@@ -34,6 +34,7 @@ PROPERTIES = {"regency_code": "string", "kind": "string", "category": "string", 
               "label_en": "string", "buffer_m": "number", "legal_basis": "string", "sites": "integer"}
 QUERYABLES = ("regency_code", "category", "kind")
 _DEG_M = 100_000.0   # metres per degree, rounded down: candidate padding only
+_CELL_DEG = 0.05     # point sites are grouped in cells of this many degrees to find candidate regencies
 MAX_FRESH_REGENCIES = 6   # regencies whose zones one request may make (about 0.2-0.6 s each)
 
 
@@ -51,17 +52,21 @@ class ZonesCollection:
                         "distance (/api/check). Made per regency on first use: ask with a bbox or "
                         "regency_code.",
             geometry="Polygon, MultiPolygon", properties=PROPERTIES, queryables=QUERYABLES,
-            bbox=frame_bbox(engine.layers.sites))
+            bbox=features_bbox(engine.layers.site_features))
 
     def candidates(self) -> list[str]:
         """Codes of the regencies that may have zones: those within reach of some site (or with
         designated zones), in code order."""
         if self._candidates is None:
             regencies = self.engine.layers.regencies
-            sites = self.engine.layers.sites.geometry.to_numpy()
-            sites = sites[lonlat_ok(sites)]
+            bounds = self.engine.layers.site_features.bounds
+            bounds = bounds[np.isfinite(bounds).all(axis=1) & (np.abs(bounds[:, [0, 2]]) <= 180).all(axis=1)
+                            & (np.abs(bounds[:, [1, 3]]) <= 90).all(axis=1)]
             pad = float(self.engine.buffers.max(initial=0.0)) / _DEG_M + 1e-3
-            bounds = shapely.bounds(sites)
+            # a national layer's millions of points: one box per occupied cell of _CELL_DEG degrees
+            point = (bounds[:, 0] == bounds[:, 2]) & (bounds[:, 1] == bounds[:, 3])
+            cells = np.unique(np.floor(bounds[point][:, :2] / _CELL_DEG), axis=0) * _CELL_DEG
+            bounds = np.concatenate([bounds[~point], np.column_stack([cells, cells + _CELL_DEG])])
             boxes = shapely.box(bounds[:, 0] - pad, bounds[:, 1] - pad, bounds[:, 2] + pad, bounds[:, 3] + pad)
             tree = shapely.STRtree(regencies.geometry.to_numpy())
             _, hit = tree.query(boxes, predicate="intersects")

@@ -25,7 +25,6 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import shapely
 
 from geo.clock import ZONES, zone_index
 from geo.crs import Projector, utm_scale
@@ -36,7 +35,6 @@ from geo.errors import InputError
 from geo.layers.coverage import no_coverage
 from geo.layers.directory import Layers, category_index, load_layers
 from geo.rules.model import CATEGORIES
-
 
 # At most this many cells of the regency grid are classified when a server warms up (a few seconds)
 GRID_WARM_CELLS = 300_000

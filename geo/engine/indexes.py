@@ -442,7 +442,8 @@ class _PointSites:
         close = np.flatnonzero(bound <= radius)
         point_i, site, distance = _kd_within(self._tree, xy[close], radius[close])
         lonely = np.flatnonzero(~(bound <= radius))
-        return (close[point_i], site.astype("int64"), distance), (lonely, self._nearest_site[sample[lonely]], bound[lonely])
+        nearest = (lonely, self._nearest_site[sample[lonely]], bound[lonely])
+        return (close[point_i], site.astype("int64"), distance), nearest
 
 
 def _first_alike(xy: np.ndarray) -> np.ndarray:

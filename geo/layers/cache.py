@@ -26,8 +26,8 @@ import shapely
 from geo.layers.vector import Features, decode_wkb
 
 CACHE_DIR = ".cache"
-FORMAT = 1
-_XY, _SHAPE = "__zonasi_xy", "__zonasi_shape"
+FORMAT = 2
+_XY, _SHAPE, _REGENCY = "__zonasi_xy", "__zonasi_shape", "__zonasi_regency"
 
 
 def cache_path(directory: Path, version: str) -> Path:
@@ -35,9 +35,9 @@ def cache_path(directory: Path, version: str) -> Path:
     return directory / CACHE_DIR / f"sites-{version}-f{FORMAT}.arrow"
 
 
-def read_sites(directory: Path, version: str) -> tuple[Features, list[str]] | None:
-    """The cached sites (memory-mapped) and the warnings of their first load, or None when
-    there is no cache of this version (or it cannot be read)."""
+def read_sites(directory: Path, version: str) -> tuple[Features, list[str], pa.Array] | None:
+    """The cached sites (memory-mapped), the warnings of their first load and each site's
+    regency code, or None when there is no cache of this version (or it cannot be read)."""
     path = cache_path(directory, version)
     try:
         table = ipc.open_file(pa.memory_map(str(path), "r")).read_all()
@@ -52,12 +52,17 @@ def read_sites(directory: Path, version: str) -> tuple[Features, list[str]] | No
     if wkb.null_count < table.num_rows:
         present = np.flatnonzero(wkb.is_valid().to_numpy(zero_copy_only=False))
         shapes[present] = decode_wkb(wkb.take(pa.array(present)))[1]
-    attributes = table.drop_columns([_XY, _SHAPE]).replace_schema_metadata(None)
-    return Features(attributes, None, int(meta.get("geometry_at", 0)), xy=xy, shapes=shapes), list(meta.get("warnings", []))
+    regency = table.column(_REGENCY)
+    regency = regency.chunk(0) if regency.num_chunks == 1 else regency.combine_chunks()
+    attributes = table.drop_columns([_XY, _SHAPE, _REGENCY]).replace_schema_metadata(None)
+    features = Features(attributes, None, int(meta.get("geometry_at", 0)), xy=xy, shapes=shapes)
+    return features, list(meta.get("warnings", [])), regency
 
 
-def write_sites(directory: Path, version: str, sites: Features, warnings: list[str]) -> Path | None:
-    """Cache ``sites`` for layers ``version`` (and remove the caches of other versions); None
+def write_sites(directory: Path, version: str, sites: Features, warnings: list[str],
+                site_regency: pa.Array) -> Path | None:
+    """Cache ``sites`` (and each one's regency code) for layers ``version`` (and remove the caches
+    of other versions); None
     when the directory cannot be written to (the layers then load from their files each time)."""
     path = cache_path(directory, version)
     xy = pa.FixedSizeListArray.from_arrays(pa.array(np.ascontiguousarray(sites.xy).ravel()), 2)
@@ -65,7 +70,8 @@ def write_sites(directory: Path, version: str, sites: Features, warnings: list[s
     wkb = np.full(len(sites), None, dtype=object)
     if other.any():
         wkb[other] = shapely.to_wkb(sites.shapes[other])
-    table = sites.table.append_column(_XY, xy).append_column(_SHAPE, pa.array(wkb, pa.binary()))
+    table = (sites.table.append_column(_XY, xy).append_column(_SHAPE, pa.array(wkb, pa.binary()))
+             .append_column(_REGENCY, site_regency))
     meta = {"format": FORMAT, "version": version, "geometry_at": sites.geometry_at, "warnings": warnings}
     table = table.replace_schema_metadata({b"zonasi": json.dumps(meta).encode()}).combine_chunks()
     partial = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")

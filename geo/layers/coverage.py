@@ -131,7 +131,7 @@ class Coverage:
         if category not in CATEGORIES:
             raise ValueError(f"unknown category {category!r}")
         complete = np.ones(len(lons), dtype=bool)
-        incomplete = np.flatnonzero(~np.isin(self.regency_codes, sorted(self.complete_regencies(category))))
+        incomplete = self.incomplete_regencies(category)
         if len(lons) == 0 or len(incomplete) == 0:
             return complete
         if regency is not None:
@@ -168,6 +168,14 @@ class Coverage:
         """Which entries declare ``category``: categories with the same signature are complete at
         the same spots (for the same distances)."""
         return tuple(i for i, s in enumerate(self.sources) if category in s.categories)
+
+    def incomplete_regencies(self, category: str) -> np.ndarray:
+        """Indices of the regencies not declared complete for ``category`` as a whole (kept: a
+        check asks for every category, and a text ``isin`` over the regencies costs milliseconds)."""
+        key = ("incomplete", category)
+        if key not in self._cache:
+            self._cache[key] = np.flatnonzero(~np.isin(self.regency_codes, sorted(self.complete_regencies(category))))
+        return self._cache[key]
 
     def declared_regencies(self, category: str) -> np.ndarray:
         """Per regency (in the order of :attr:`regency_codes`): whether anything of ``category`` is

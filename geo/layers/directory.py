@@ -58,6 +58,7 @@ class Layers:
     warnings: list[str] = field(default_factory=list)
     allowed: dict = field(default_factory=dict)   # regency code -> geo.layers.allowed.AllowedZones
     coverage: Coverage | None = None              # where the data are declared complete (coverage.toml)
+    site_regency: pa.Array | None = None          # each site's regency code (null outside every one)
 
     @cached_property
     def regencies(self) -> gpd.GeoDataFrame:
@@ -86,9 +87,10 @@ def load_layers(directory: str | Path | None = None) -> Layers:
     cached = cache.read_sites(directory, version)
     if cached is None:
         sites = _combine_sites([_read_sites(p, warnings) for p in site_paths])
-        cache.write_sites(directory, version, sites, warnings)
+        site_regency = site_regency_codes(sites, regencies)
+        cache.write_sites(directory, version, sites, warnings, site_regency)
     else:
-        sites, warnings = cached
+        sites, warnings, site_regency = cached
     allowed = load_allowed(rules, directory)
     if allowed:  # the designated zones are part of the rules: a changed file is a new rules version
         rules = replace(rules, version=allowed_rules_version(rules.version, allowed))
@@ -96,7 +98,7 @@ def load_layers(directory: str | Path | None = None) -> Layers:
     # coverage files join the version only when present: a directory without them keeps its version
     return Layers(directory=directory, rules=rules, regency_features=regencies, site_features=sites,
                   version=version, warnings=warnings,
-                  allowed=allowed, coverage=coverage)
+                  allowed=allowed, coverage=coverage, site_regency=site_regency)
 
 
 def layer_paths(directory: Path) -> tuple[Path, list[Path]]:
@@ -248,6 +250,34 @@ def remove_stale_partials(sites_dir: Path) -> list[Path]:
         except OSError:  # held by a running write (BlockingIOError), or gone meanwhile
             continue
     return removed
+
+
+def site_regency_codes(sites: Features, regencies: Features) -> pa.Array:
+    """The regency code of each site: its own ``regency_code`` where its file gives one, else the
+    regency holding a point on the site (points: the point itself; the lowest code where two
+    overlap; null outside every regency). Vectorised per regency on the sites within its bounds
+    (sorted by longitude), with no shapely object per point site."""
+    xy = sites.xy.copy()
+    other = np.flatnonzero(~sites.is_point)
+    if len(other):
+        xy[other] = shapely.get_coordinates(shapely.point_on_surface(sites.shapes[other]))[:, :2]
+    found = np.full(len(sites), -1, dtype="int64")
+    order = np.argsort(xy[:, 0], kind="stable")
+    lon = xy[order, 0]
+    codes = regencies.column("code").astype(str)
+    for i, (geom, (west, south, east, north)) in enumerate(zip(regencies.geometry, shapely.bounds(regencies.geometry))):
+        window = order[np.searchsorted(lon, west, "left"):np.searchsorted(lon, east, "right")]
+        window = window[(found[window] < 0) & (xy[window, 1] >= south) & (xy[window, 1] <= north)]
+        if len(window):
+            shapely.prepare(geom)
+            window = window[shapely.contains_xy(geom, xy[window, 0], xy[window, 1])
+                            | shapely.intersects_xy(geom, xy[window, 0], xy[window, 1])]
+            found[window] = i
+    located = pa.array(np.where(found >= 0, codes[np.maximum(found, 0)], None), pa.string())
+    if "regency_code" in sites.table.column_names:
+        given = sites.table.column("regency_code").cast(pa.string()).combine_chunks()
+        located = pc.if_else(pc.fill_null(pc.not_equal(given, ""), False), given, located)
+    return located
 
 
 def regency_codes(geoms: np.ndarray, regencies: gpd.GeoDataFrame) -> np.ndarray:

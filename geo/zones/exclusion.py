@@ -60,17 +60,17 @@ class RegencyFrame:
 def nearby_sites(engine: Engine, frame: RegencyFrame, reach_m: float) -> np.ndarray:
     """Indices of the sites within ``reach_m`` metres of the regency (a site across the border
     still counts)."""
-    sites = engine.layers.sites
+    sites = engine.layers.site_features
     if not len(sites):
         return np.empty(0, dtype="int64")
     west, south, east, north = frame.geometry.bounds
     pad = reach_m / (_DEG_M * max(np.cos(np.radians(max(abs(south), abs(north)))), 0.1)) + 1e-4
-    bounds = shapely.bounds(sites.geometry.to_numpy())
+    bounds = sites.bounds
     near = np.flatnonzero((bounds[:, 2] >= west - pad) & (bounds[:, 0] <= east + pad)
                           & (bounds[:, 3] >= south - pad) & (bounds[:, 1] <= north + pad))
     if not len(near):
         return near
-    projected = frame.forward(sites.geometry.to_numpy()[near])
+    projected = frame.forward(sites.take(near).geometry)
     return near[shapely.dwithin(frame.metric, projected, reach_m * frame.k)]
 
 
@@ -87,7 +87,7 @@ def exclusion_zones(engine: Engine, code: str, categories=None, *, clip: bool = 
     reach = max((buffers[CATEGORIES.index(c)] for c in wanted), default=0.0)
     near = nearby_sites(engine, frame, reach)
     site_category = engine.site_category[near]
-    site_geoms = frame.forward(engine.layers.sites.geometry.to_numpy()[near]) if len(near) else np.empty(0, object)
+    site_geoms = frame.forward(engine.layers.site_features.take(near).geometry) if len(near) else np.empty(0, object)
     rows = []
     for category in wanted:
         c = CATEGORIES.index(category)
