@@ -448,13 +448,22 @@ class _PointSites:
 
 def _first_alike(xy: np.ndarray) -> np.ndarray:
     """For each point, the first point with the same coordinates (itself when it has no twin):
-    of co-located sites a nearest-neighbour query returns any one, and the first is named."""
-    order = np.lexsort((xy[:, 1], xy[:, 0]))   # stable: equal points in their original order
-    ordered = xy[order]
+    of co-located sites a nearest-neighbour query returns any one, and the first is named.
+    Sorted on one integer key made from the coordinates' bits (equal points, equal keys; a stable
+    sort keeps their order); the rare unequal points that share a key are told apart exactly."""
+    bits = np.ascontiguousarray(xy, dtype="float64").view("int64")
+    with np.errstate(over="ignore"):
+        key = bits[:, 0] * np.int64(-7046029254386353131) + bits[:, 1]   # wraps around: a mix, not a number
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
     starts = np.ones(len(xy), dtype=bool)
-    starts[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    starts[1:] = ordered[1:] != ordered[:-1]
     first = np.empty(len(xy), dtype="int64")
     first[order] = order[starts][np.cumsum(starts) - 1]
+    clash = np.flatnonzero((xy != xy[first]).any(axis=1))   # same key, other coordinates
+    for i in clash:
+        same = np.flatnonzero((xy == xy[i]).all(axis=1))
+        first[i] = same[0]
     return first
 
 
@@ -513,11 +522,32 @@ class UtmZoneCache:
         self._zones: dict[int, ZoneIndex] = {}
         self._lock = threading.Lock()
 
-    def __getitem__(self, epsg: int) -> ZoneIndex:
-        zone = self._zones.get(epsg)
+    def __getitem__(self, epsg: int) -> ZoneIndex | _NorthOf:
+        # UTM north (326zz) and south (327zz) of one zone differ by the false northing alone: one
+        # index serves both (Indonesia lies across the equator; half the memory and build time)
+        south = epsg + 100 if 32601 <= epsg <= 32660 else epsg
+        zone = self._zones.get(south)
         if zone is None:
             with self._lock:
-                zone = self._zones.get(epsg)
+                zone = self._zones.get(south)
                 if zone is None:
-                    zone = self._zones[epsg] = ZoneIndex(epsg, self._sites, self._projector)
-        return zone
+                    zone = self._zones[south] = ZoneIndex(south, self._sites, self._projector)
+        return zone if south == epsg else _NorthOf(zone)
+
+
+class _NorthOf:
+    """A zone's index seen from its northern EPSG code: points move up by the false northing."""
+
+    FALSE_NORTHING = 10_000_000.0
+
+    def __init__(self, zone: ZoneIndex):
+        self.zone = zone
+        self.index = zone.index
+
+    def prepare(self) -> None:
+        """As :meth:`ZoneIndex.prepare`."""
+        self.zone.prepare()
+
+    def measure(self, xy: np.ndarray, radius: np.ndarray):
+        """As :meth:`ZoneIndex.measure`, for points projected with the northern code."""
+        return self.zone.measure(xy + (0.0, self.FALSE_NORTHING), radius)
