@@ -472,13 +472,15 @@ class ZoneIndex:
     into a KD-tree (:class:`_PointSites`), the lines and polygons in a :class:`ZoneSites`. Local
     site numbers run over the points, then the others; ``index`` maps them to the layer's."""
 
-    def __init__(self, epsg: int, sites, projector: Projector):
+    def __init__(self, epsg: int, sites, projector: Projector, others: np.ndarray | None = None):
         zone = epsg % 100
         west, east = -180 + 6 * (zone - 1) - ZONE_MARGIN_DEG, -180 + 6 * zone + ZONE_MARGIN_DEG
-        bounds = sites.bounds
-        near = (bounds[:, 2] >= west) & (bounds[:, 0] <= east)
-        points = np.flatnonzero(near & sites.is_point)
-        shapes = np.flatnonzero(near & ~sites.is_point)
+        lon = sites.xy[:, 0]
+        points = np.flatnonzero((lon >= west) & (lon <= east))   # NaN (not a point) compares False
+        others = np.flatnonzero(~sites.is_point) if others is None else others
+        bounds = shapely.bounds(sites.shapes[others]) if len(others) else np.empty((0, 4))
+        shapes = others[(bounds[:, 2] >= west) & (bounds[:, 0] <= east)]
+        bounds = bounds[(bounds[:, 2] >= west) & (bounds[:, 0] <= east)]
         self.index = np.concatenate([points, shapes])
         self._parts: list[tuple[int, object]] = []
         if len(points):
@@ -487,7 +489,7 @@ class ZoneIndex:
             self._parts.append((0, _PointSites(np.column_stack(transformer.transform(lon, lat)))))
         if len(shapes):
             self._parts.append((len(points), ZoneSites(
-                epsg, sites.shapes[shapes], (bounds[shapes, 0], bounds[shapes, 2]), projector)))
+                epsg, sites.shapes[shapes], (bounds[:, 0], bounds[:, 2]), projector)))
 
     def prepare(self) -> None:
         """Build what single checks use (the GEOS tree of lines and polygons) now."""
@@ -518,6 +520,7 @@ class UtmZoneCache:
 
     def __init__(self, sites, projector: Projector):
         self._sites = sites
+        self._others: np.ndarray | None = None   # the sites that are not points (few), found once
         self._projector = projector
         self._zones: dict[int, ZoneIndex] = {}
         self._lock = threading.Lock()
@@ -531,7 +534,9 @@ class UtmZoneCache:
             with self._lock:
                 zone = self._zones.get(south)
                 if zone is None:
-                    zone = self._zones[south] = ZoneIndex(south, self._sites, self._projector)
+                    if self._others is None:
+                        self._others = np.flatnonzero(~self._sites.is_point)
+                    zone = self._zones[south] = ZoneIndex(south, self._sites, self._projector, self._others)
         return zone if south == epsg else _NorthOf(zone)
 
 
