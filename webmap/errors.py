@@ -1,10 +1,13 @@
 """One error handler: every error leaves as application/problem+json (RFC 9457)."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from geo import ZonasiError
+from geo import Unavailable, ZonasiError
+
+POOL_RETRY_AFTER_S = 2   # Retry-After when every pooled database connection stayed busy
 
 PROBLEM = "application/problem+json"
 
@@ -21,9 +24,12 @@ def problem(status: int, title: str, detail: str, code: str | None = None, **ext
 
 def register(app: Flask) -> None:
     """Answer a ZonasiError with its status and code, an HTTP error with its own status, and anything
-    else with a logged 500, all as problem+json."""
+    else with a logged 500, all as problem+json. A database that cannot be reached is a 503 already
+    (the store raises Unavailable); no free pooled connection in time is one here."""
     @app.errorhandler(ZonasiError)
     def _zonasi(exc: ZonasiError):
+        if exc.status >= 500:  # the server's side (database away, storage full): worth a line
+            app.logger.warning("%s %s: %s", exc.status, request.path, exc.message)
         details = {k: v for k, v in exc.details.items() if v is not None}
         s = app.extensions["zonasi"]
         detail = exc.text(s.catalog, request.args.get("lang") or s.settings.language)
@@ -32,6 +38,11 @@ def register(app: Flask) -> None:
         if retry_after:
             response.headers["Retry-After"] = str(retry_after)
         return response
+
+    @app.errorhandler(sa.exc.TimeoutError)
+    def _pool_busy(exc: sa.exc.TimeoutError):
+        return _zonasi(Unavailable(f"no pooled database connection was free in time: {exc}",
+                                   message_id="store.busy", retry_after=POOL_RETRY_AFTER_S))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -10,7 +10,9 @@ by :func:`dialect_for`) for what differs between backends:
   the commit; PostgreSQL: an advisory lock, one migrator at a time);
 - geometry: :meth:`Dialect.near` (PostGIS ``ST_DWithin`` on the geography column; SQLite a box
   pre-filter and geodesic distances in Python);
-- faults: :meth:`Dialect.is_full` (the backend's "disk full" error);
+- faults: :meth:`Dialect.is_full` (the backend's "disk full" error); on PostgreSQL a database
+  that cannot be reached raises :class:`~geo.errors.Unavailable` (503, Retry-After) from the
+  engine itself, and connecting gives up after a few seconds;
 - types: :attr:`Dialect.naive_datetimes` and :func:`row_id_type`.
 
 A backend without a class here is refused with a ConfigError naming it; adding one is a new
@@ -33,7 +35,11 @@ import sqlalchemy as sa
 from pyproj import Geod
 from sqlalchemy.dialects import postgresql, sqlite
 
-from geo.errors import ConfigError
+from geo.errors import ConfigError, Unavailable
+
+CONNECT_TIMEOUT_S = 5   # PostgreSQL: connect_timeout when the URL sets none (psycopg's default is 130 s)
+POOL_TIMEOUT_S = 5      # the longest a request waits for a pooled connection (SQLAlchemy's default is 30 s)
+RETRY_AFTER_S = 5       # Retry-After of the 503 when the database cannot be reached
 
 
 class Dialect:
@@ -162,6 +168,10 @@ class PostgreSQL(Dialect):
     DRIVER = "postgresql+psycopg"
     MIGRATION_LOCK = 0x7A6F6E61  # advisory lock id: one migrator at a time across machines
     DISK_FULL = "53100"          # SQLSTATE disk_full
+    # SQLSTATEs of a server that cannot be reached or take work now: connection exception (08),
+    # insufficient resources (53: too many connections, out of memory), shutting down or starting
+    # up (57P01-57P05), system error (58: I/O)
+    UNREACHABLE_STATES = ("08", "53", "57P", "58")
 
     def url(self, url: sa.URL) -> sa.URL:
         """The plain ``postgres://`` and ``postgresql://`` forms mean psycopg 3 here."""
@@ -170,8 +180,30 @@ class PostgreSQL(Dialect):
         return url
 
     def create_engine(self, url: sa.URL) -> sa.Engine:
-        """A pooled engine that pings connections before use."""
-        return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=20)
+        """A pooled engine that pings connections before use, gives up connecting after
+        :data:`CONNECT_TIMEOUT_S` (unless the URL sets its own ``connect_timeout``) and waiting
+        for a pooled connection after :data:`POOL_TIMEOUT_S`; a database that cannot be reached
+        raises :class:`~geo.errors.Unavailable` (see :func:`unreachable_is_unavailable`)."""
+        connect_args = {} if "connect_timeout" in url.query else {"connect_timeout": CONNECT_TIMEOUT_S}
+        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=20,
+                                  pool_timeout=POOL_TIMEOUT_S, connect_args=connect_args)
+        sa.event.listen(engine, "handle_error", self.unreachable_is_unavailable)
+        return engine
+
+    def unreachable_is_unavailable(self, context: sa.engine.ExceptionContext) -> None:
+        """``handle_error`` hook: the database cannot be reached (refused, timed out, dropped,
+        shutting down) or cannot take the work now (too many connections): raise
+        Unavailable (503, try again) instead of the driver's error. A full disk is left to
+        ``StorageFull``; the pool's own pre-ping is left alone (it reconnects by itself)."""
+        error = context.original_exception
+        if context.is_pre_ping or self.is_full(error):
+            return
+        sqlstate = getattr(error, "sqlstate", None) or ""   # none: the client's own (refused, timed out)
+        unreachable = (isinstance(error, context.dialect.loaded_dbapi.OperationalError)
+                       and (not sqlstate or sqlstate.startswith(self.UNREACHABLE_STATES)))
+        if unreachable or context.is_disconnect:
+            raise Unavailable(f"the database cannot be reached: {error}".strip(),
+                              message_id="store.unavailable", retry_after=RETRY_AFTER_S)
 
     def insert(self, table: sa.Table) -> sa.Insert:
         """PostgreSQL's ``INSERT ... ON CONFLICT DO NOTHING``."""
