@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import mapbox_vector_tile
 import numpy as np
+import pyarrow as pa
 import shapely
 
 from geo.catalog.features import Query, lonlat_ok
@@ -258,18 +259,17 @@ def _density(x: np.ndarray, y: np.ndarray, tile: Tile) -> list[dict]:
              "properties": {"count": int(counts[c])}} for c in np.flatnonzero(counts)]
 
 
-def _representative_xy(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A point of each geometry (a point itself, else a point on it) in EPSG:3857; NaN when unusable."""
-    ok = lonlat_ok(geoms)
-    lon = np.full(len(geoms), np.nan)
-    lat = np.full(len(geoms), np.nan)
-    if ok.any():
-        usable = geoms[ok]
-        points = shapely.get_type_id(usable) == 0
-        rep = np.where(points, usable, None)
-        rep[~points] = shapely.point_on_surface(usable[~points])
-        lon[ok], lat[ok] = shapely.get_x(rep), shapely.get_y(rep)
-    return mercator(lon, lat)
+def _representative_lonlat(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A point on each (line or polygon) geometry, lon/lat; NaN for a missing or empty one."""
+    rep = shapely.point_on_surface(geoms)
+    return shapely.get_x(rep), shapely.get_y(rep)
+
+
+def _records(columns: dict, rows: np.ndarray) -> list[dict]:
+    """The MVT attributes of the sites at ``rows``, taken from the Arrow ``columns``."""
+    taken = {k: (c.take(pa.array(rows, pa.int64())).to_pylist() if c is not None else [None] * len(rows))
+             for k, c in columns.items()}
+    return [_properties({k: taken[k][i] for k in taken}) for i in range(len(rows))]
 
 
 # -- the tiles of one engine ------------------------------------------------------------------------
@@ -321,17 +321,25 @@ class VectorTiles:
     # sites -----------------------------------------------------------------------------------------
     def _site_index(self):
         def build():
+            # a national layer: millions of points, read as coordinates and Arrow columns (no
+            # shapely object or Python text per site; the attributes are taken per tile)
             features = self.engine.layers.site_features
-            geoms = features.geometry
-            x, y = _representative_xy(geoms)
+            lon, lat = features.xy[:, 0].copy(), features.xy[:, 1].copy()
+            others = np.flatnonzero(~features.is_point)
+            if len(others):
+                lon[others], lat[others] = (_representative_lonlat(features.shapes[others]))
+            ok = (np.abs(lon) <= 180) & (np.abs(lat) <= 90)   # NaN compares False
+            x, y = mercator(np.where(ok, lon, np.nan), np.where(ok, lat, np.nan))
             usable = np.isfinite(x) & np.isfinite(y)
-            lines = np.flatnonzero(usable & (shapely.get_type_id(geoms) != 0))
-            columns = {name: features.column(name) if name in features.table.column_names else
-                       np.full(len(geoms), None, dtype=object) for name in ("site_id", "name", "category")}
+            is_line = ~features.is_point
+            lines = np.flatnonzero(usable & is_line)
+            table = features.table
+            columns = {name: table.column(name).cast(pa.string()) if name in table.column_names else None
+                       for name in ("site_id", "name", "category")}
             points = np.flatnonzero(usable)
             return {"points": PointIndex(x[points], y[points]), "point_rows": points,
-                    "is_line": shapely.get_type_id(geoms) != 0, "columns": columns,
-                    "lines": ShapeIndex(to_mercator(geoms[lines])), "line_rows": lines}
+                    "is_line": is_line, "columns": columns,
+                    "lines": ShapeIndex(to_mercator(features.shapes[lines])), "line_rows": lines}
         return self._index("sites", build)
 
     def _sites(self, tile: Tile) -> bytes:
@@ -341,14 +349,13 @@ class VectorTiles:
         rows = index["point_rows"][points.order[at]]
         if tile.z <= DENSITY_MAX_ZOOM or len(rows) > MAX_TILE_POINTS:
             return encode([("sites_density", _density(points.x[at], points.y[at], tile))])
-        columns = index["columns"]
         single = ~index["is_line"][rows]
         geoms = _tile_units(shapely.points(points.x[at][single], points.y[at][single]), tile)
-        sites = [{"geometry": g, "properties": _properties({k: columns[k][r] for k in columns})}
-                 for g, r in zip(geoms, rows[single])]
+        sites = [{"geometry": g, "properties": p}
+                 for g, p in zip(geoms, _records(index["columns"], rows[single]))]
         hit, lines = index["lines"].clipped(tile)
-        roads = [{"geometry": g, "properties": _properties({k: columns[k][r] for k in columns})}
-                 for g, r in zip(lines, index["line_rows"][hit])]
+        roads = [{"geometry": g, "properties": p}
+                 for g, p in zip(lines, _records(index["columns"], index["line_rows"][hit]))]
         return encode([("sites", sites), ("roads", roads)])
 
     # polygons --------------------------------------------------------------------------------------
