@@ -81,7 +81,10 @@ def write_sites(directory: Path, version: str, sites: Features, warnings: list[s
             writer.write_table(table)   # one record batch: each column maps as one array
         os.replace(partial, path)
     except OSError:
-        partial.unlink(missing_ok=True)
+        try:
+            partial.unlink(missing_ok=True)
+        except OSError:   # no directory to hold it (a file named .cache)
+            pass
         return None
     for old in path.parent.glob("sites-*.arrow"):
         if old != path:

@@ -130,7 +130,8 @@ def _split(geometry: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return xy, shapes
 
 
-_WKB_POINT_TYPES = np.array([1, 1001, 0x20000001], dtype="<u4")   # 2D, ISO Z, EWKB with SRID: x, y first
+# point types whose x and y come first: 2D, ISO Z, EWKB Z (GEOS's 3D default), then with an SRID
+_WKB_POINT_TYPES = np.array([1, 1001, 0x80000001, 0x20000001, 0xA0000001], dtype="<u4")
 
 
 def decode_wkb(column: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
@@ -156,7 +157,7 @@ def decode_wkb(column: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarr
         at = start[candidate]
         header = data[at[:, None] + np.arange(5)]
         kind = header[:, 1:5].copy().view("<u4").ravel()
-        srid = np.where(kind == 0x20000001, 4, 0)
+        srid = np.where((kind & 0x20000000) != 0, 4, 0)
         plain = (header[:, 0] == 1) & np.isin(kind, _WKB_POINT_TYPES)
         coords = data[(at + 5 + srid)[:, None] + np.arange(16)].copy().view("<f8")
         plain &= np.isfinite(coords).all(axis=1)       # POINT EMPTY is NaN, NaN: a shape
