@@ -87,7 +87,7 @@ class RegencyLocator:
     (0: never) and names the second regency where two polygons overlap.
     """
 
-    UNKNOWN, MIXED = 0, 1
+    UNKNOWN, MIXED, FAR = 0, 1, -1
 
     def __init__(self, geoms: np.ndarray, cell_deg: float = 0.005, snap_m: float = 500.0):
         if not snap_m >= 0:
@@ -116,10 +116,10 @@ class RegencyLocator:
         polygons hold it, and for a point in none the nearest regency within ``snap_m`` metres
         (measured in the point's UTM zone, scaled to true metres), marked ``snapped``."""
         lons, lats = np.asarray(lons, dtype="float64"), np.asarray(lats, dtype="float64")
-        regency, other = self._contain(lons, lats)
+        regency, other, far = self._contain(lons, lats)
         distance = np.where(regency >= 0, 0.0, np.nan)
         snapped = np.zeros(len(regency), dtype=bool)
-        outside = np.flatnonzero((regency < 0) & np.isfinite(lons) & np.isfinite(lats))
+        outside = np.flatnonzero((regency < 0) & ~far & np.isfinite(lons) & np.isfinite(lats))
         if self.snap_m > 0 and len(outside) and len(self._tree.geometries):
             with self._geos_lock:
                 nearest, metres = self._nearest_within(lons[outside], lats[outside])
@@ -129,8 +129,9 @@ class RegencyLocator:
             snapped[outside[found]] = True
         return Located(regency=regency, snapped=snapped, other=other, distance_m=distance)
 
-    def _contain(self, lons: np.ndarray, lats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(lowest, second lowest) index of the regencies holding each point, -1 for none."""
+    def _contain(self, lons: np.ndarray, lats: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(lowest, second lowest) index of the regencies holding each point, -1 for none; and
+        whether the point lies in a cell with no regency within ``snap_m`` (at sea)."""
         ci = np.floor((lons - self._origin[0]) / self._cell).astype("int64")
         cj = np.floor((lats - self._origin[1]) / self._cell).astype("int64")
         on_grid = (ci >= 0) & (ci < self._shape[0]) & (cj >= 0) & (cj < self._shape[1])
@@ -139,18 +140,20 @@ class RegencyLocator:
         owner = self._grid.ravel()[cell]
         unknown = on_grid & (owner == self.UNKNOWN)
         if unknown.any():
+            cells = np.unique(cell[unknown])   # one integer per cell: a plain sort
             with self._geos_lock:
-                self._classify(np.unique(np.stack([ci[unknown], cj[unknown]]), axis=1))
+                self._classify(np.stack([cells // self._shape[1], cells % self._shape[1]]))
             owner[unknown] = self._grid.ravel()[cell[unknown]]
+        far = on_grid & (owner == self.FAR)
         regency = np.where(on_grid, owner, self.MIXED).astype("int32") - 2
         other = np.full(len(regency), -1, dtype="int32")
-        exact = np.flatnonzero(regency < 0)
+        exact = np.flatnonzero((regency < 0) & ~far)
         if len(exact):
             with self._geos_lock:
                 regency[exact], other[exact] = self._exact(lons[exact], lats[exact])
-        regency[~on_grid] = -1
-        other[~on_grid] = -1
-        return regency, other
+        regency[~on_grid | far] = -1
+        other[~on_grid | far] = -1
+        return regency, other, far
 
     def _classify(self, cells: np.ndarray) -> None:
         west = self._origin[0] + cells[0] * self._cell
@@ -161,11 +164,27 @@ class RegencyLocator:
         box_i, regency_i = self._tree.query(boxes)
         meets = shapely.intersects(self._tree.geometries[regency_i], boxes[box_i])
         box_i, regency_i = box_i[meets], regency_i[meets]
+        box_i_met = box_i
         single = np.bincount(box_i, minlength=len(boxes))[box_i] == 1
         box_i, regency_i = box_i[single], regency_i[single]
         inside = shapely.contains_properly(self._tree.geometries[regency_i], boxes[box_i])
         owner = np.full(len(boxes), self.MIXED, dtype=self._grid.dtype)
         owner[box_i[inside]] = regency_i[inside] + 2
+        # a cell meeting no regency, with none within snap_m of it either (at sea): FAR, so its
+        # points skip the polygon tests and the snapping
+        lonely = np.ones(len(boxes), dtype=bool)
+        lonely[box_i_met] = False
+        lonely = np.flatnonzero(lonely)
+        if len(lonely):
+            margin_lat = 1.01 * self.snap_m / _M_PER_DEG_LAT + 1e-9
+            edge = np.maximum(np.abs(south[lonely]), np.abs(south[lonely] + self._cell))
+            far_lat = np.minimum(edge + margin_lat, 89.9)
+            margin_lon = 1.01 * self.snap_m / (_M_PER_DEG_LON * np.cos(np.radians(far_lat))) + 1e-9
+            grown = shapely.box(west[lonely] - margin_lon, south[lonely] - margin_lat,
+                                west[lonely] + self._cell + margin_lon, south[lonely] + self._cell + margin_lat)
+            near = np.zeros(len(lonely), dtype=bool)
+            near[self._tree.query(grown, predicate="intersects")[0]] = True
+            owner[lonely[~near]] = self.FAR
         self._grid[cells[0], cells[1]] = owner
 
     def _exact(self, lons: np.ndarray, lats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

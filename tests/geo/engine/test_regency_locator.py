@@ -140,3 +140,25 @@ def test_big_neighbours_share_their_border_without_a_gap(regencies, locator):
         lon1, lat1, _ = GEOD.fwd(lons, lats, np.full(len(lons), azimuth), np.ones(len(lons)))
         assert (locator(lon1, lat1) >= 0).all()
     assert (locator.locate(lons, lats).snapped == False).all()  # noqa: E712
+
+
+@pytest.mark.parametrize("metres", [300.0, 480.0, 700.0, 5000.0])
+def test_sea_cells_far_from_every_regency_skip_the_polygons_and_near_ones_still_snap(regencies, metres):
+    """Cells at sea with no regency within snap_m are remembered as far (points there cost a grid
+    lookup); a cell near the coast is not, whatever order the points come in."""
+    codes, geoms, _ = regencies
+    indramayu = geoms[_index(codes, "32.12")]
+    lon, lat = _off_coast(indramayu, metres)
+    fresh = RegencyLocator(geoms)
+    sea = fresh.locate(np.array([JAVA_SEA[0]]), np.array([JAVA_SEA[1]]))   # classifies the far cell first
+    assert sea.regency[0] == -1 and not sea.snapped[0]
+    i = int(np.floor((JAVA_SEA[0] - fresh._origin[0]) / fresh._cell))
+    j = int(np.floor((JAVA_SEA[1] - fresh._origin[1]) / fresh._cell))
+    assert fresh._grid[i, j] == RegencyLocator.FAR
+    for locator in (fresh, RegencyLocator(geoms)):
+        found = locator.locate(lon, lat)
+        if metres <= 480.0:
+            assert found.snapped[0] and codes[found.regency[0]] == "32.12"
+            assert found.distance_m[0] == pytest.approx(metres, abs=1.0)
+        else:
+            assert found.regency[0] == -1 and not found.snapped[0]
