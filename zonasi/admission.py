@@ -67,7 +67,7 @@ class Admit:
     the event loop's last poll, see the module's documentation); ``services`` gives the app's
     services (catalog, settings) for the text of the 503."""
 
-    def __init__(self, app, admission: Admission, retry_after: int, services,
+    def __init__(self, app, admission: Admission, retry_after: float, services,
                  arrival: Callable[[], float] | None = None):
         self.app = app
         self.admission = admission
@@ -114,7 +114,8 @@ class _Answer:
     """The app's answer, passed through; ``done`` is called once when the server closes it."""
 
     def __init__(self, result, done: Callable[[], None]):
-        self._result, self._done = result, done
+        self._result = result
+        self._done: Callable[[], None] | None = done
 
     def __iter__(self):
         return iter(self._result)

@@ -94,7 +94,8 @@ def serve(host, port, workers, worker_class, threads, upload_threads, data_threa
 
         def load(self):
             # Outermost, admission control (zonasi/admission.py): a request the worker cannot start
-            # soon, or one past --max-in-flight in progress, is refused at once with a 503.
+            # soon (ZONASI_QUEUE_WAIT_S), or one past ZONASI_MAX_IN_FLIGHT in progress, is refused at
+            # once with a 503 + Retry-After (ZONASI_RETRY_AFTER_S).
             if worker_class == "gevent":
                 return Admit(Offload(app, lanes, app.config["MAX_CONTENT_LENGTH"]),
                              Admission(settings.max_in_flight, settings.queue_wait_s, clock=time.time),
