@@ -6,6 +6,7 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "verdict": ["CoverageNote", "Hit", "Regency", "VERDICT_STATUSES", "Verdict"],
     "verdict_batch": ["VerdictBatch", "VerdictSource"],
     "explain": ["category_labels", "describe", "headline", "long_date"],
-    "indexes": ["RegencyLocator", "UtmZoneCache", "ZoneSites"],
+    "indexes": ["UtmZoneCache", "ZoneIndex", "ZoneSites"],
+    "locator": ["Located", "RegencyLocator"],
     "allowed": ["AllowedIndex"],
 })

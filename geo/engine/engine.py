@@ -29,7 +29,8 @@ import pyarrow.compute as pc
 from geo.clock import ZONES, zone_index
 from geo.crs import Projector, utm_scale
 from geo.engine.allowed import AllowedIndex
-from geo.engine.indexes import RegencyLocator, UtmZoneCache
+from geo.engine.indexes import UtmZoneCache
+from geo.engine.locator import RegencyLocator
 from geo.engine.verdict_batch import VerdictBatch
 from geo.errors import InputError
 from geo.layers.coverage import no_coverage

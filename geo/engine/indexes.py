@@ -1,15 +1,14 @@
-"""Spatial indexes of the engine: which regency a point is in, and the sites of one UTM zone."""
+"""Spatial indexes of the engine: the sites of each UTM zone (the regency a point is in: locator.py)."""
 from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 import shapely
 
-from geo.crs import Projector, utm_epsg, utm_scale
+from geo.crs import Projector
 
 
 def _single_threaded_kdtree():
@@ -43,222 +42,11 @@ KD_MIN_POINTS = 16
 KD_LEAF = 4
 
 
-def _built(tree: shapely.STRtree) -> shapely.STRtree:
+def built_tree(tree: shapely.STRtree) -> shapely.STRtree:
     """GEOS builds an STRtree on its first query; do that now, in one thread, so that the
     queries of the web server's threads only read it."""
     tree.query(shapely.points(0.0, 0.0))
     return tree
-
-
-# Metres per degree of latitude at the equator (the fewest anywhere) and of longitude at the
-# equator: with a margin, they bound a metric radius in degrees from above.
-_M_PER_DEG_LAT = 110_574.0
-_M_PER_DEG_LON = 111_320.0
-# Clipped boundaries are densified to this many degrees (about 55 m) before they are projected,
-# so that their straight lon/lat edges stay where they are within millimetres.
-_SNAP_SEGMENT_DEG = 0.0005
-# Points to snap are grouped in tiles of this many degrees (about 5.5 km): the regencies near a
-# tile are clipped once for all its points.
-_SNAP_TILE_DEG = 0.05
-
-
-@dataclass(frozen=True)
-class Located:
-    """Where points are: ``regency`` (index, -1 in none), ``snapped`` (in no regency, but within
-    the locator's ``snap_m`` of ``regency``, the nearest), ``other`` (a second regency whose
-    polygon holds the point too, where two overlap; -1 otherwise) and ``distance_m`` (metres to
-    ``regency``: 0 inside, the distance when snapped, NaN in none)."""
-
-    regency: np.ndarray
-    snapped: np.ndarray
-    other: np.ndarray
-    distance_m: np.ndarray
-
-
-class RegencyLocator:
-    """Point -> regency index (the lowest code where two overlap; -1 in none).
-
-    Exact point-in-polygon tests, with a lazily filled grid that remembers the cells lying wholly
-    inside exactly one regency: points there skip the polygon test. The grid holds one small
-    integer per cell of the regencies' extent (0 unknown, 1 mixed, 2 + regency index); it is
-    allocated zeroed, so only the pages of cells in use take memory.
-
-    :meth:`locate` also snaps a point in no regency to the nearest one within ``snap_m`` metres
-    (0: never) and names the second regency where two polygons overlap.
-    """
-
-    UNKNOWN, MIXED, FAR = 0, 1, -1
-
-    def __init__(self, geoms: np.ndarray, cell_deg: float = 0.005, snap_m: float = 500.0):
-        if not snap_m >= 0:
-            raise ValueError(f"snap_m must be 0 or more metres, not {snap_m!r}")
-        shapely.prepare(geoms)
-        self._tree = _built(shapely.STRtree(geoms))
-        self._cell = cell_deg
-        self.snap_m = float(snap_m)
-        west, south, east, north = shapely.total_bounds(geoms) if len(geoms) else (0, 0, 0, 0)
-        self._origin = (west, south)
-        self._shape = (int((east - west) / cell_deg) + 1, int((north - south) / cell_deg) + 1)
-        self._grid = np.zeros(self._shape, dtype="int16" if len(geoms) < 30_000 else "int32")
-        self._projector = Projector()
-        # GEOS prepared geometries and lazily built trees are not safe to use from several threads
-        # at once (the web server runs threads), nor are pyproj's transformers: the polygon tests
-        # and the snapping below run under this lock.
-        self._geos_lock = threading.Lock()
-
-    def __call__(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
-        """The regency index of each point (lon/lat degrees), -1 for points in no regency (no
-        snapping: see :meth:`locate`)."""
-        return self._contain(lons, lats)[0]
-
-    def locate(self, lons: np.ndarray, lats: np.ndarray) -> Located:
-        """Each point's regency as :meth:`__call__` finds it, the second regency where two
-        polygons hold it, and for a point in none the nearest regency within ``snap_m`` metres
-        (measured in the point's UTM zone, scaled to true metres), marked ``snapped``."""
-        lons, lats = np.asarray(lons, dtype="float64"), np.asarray(lats, dtype="float64")
-        regency, other, far = self._contain(lons, lats)
-        distance = np.where(regency >= 0, 0.0, np.nan)
-        snapped = np.zeros(len(regency), dtype=bool)
-        outside = np.flatnonzero((regency < 0) & ~far & np.isfinite(lons) & np.isfinite(lats))
-        if self.snap_m > 0 and len(outside) and len(self._tree.geometries):
-            with self._geos_lock:
-                nearest, metres = self._nearest_within(lons[outside], lats[outside])
-            found = nearest >= 0
-            regency[outside[found]] = nearest[found]
-            distance[outside[found]] = metres[found]
-            snapped[outside[found]] = True
-        return Located(regency=regency, snapped=snapped, other=other, distance_m=distance)
-
-    def _contain(self, lons: np.ndarray, lats: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(lowest, second lowest) index of the regencies holding each point, -1 for none; and
-        whether the point lies in a cell with no regency within ``snap_m`` (at sea)."""
-        ci = np.floor((lons - self._origin[0]) / self._cell).astype("int64")
-        cj = np.floor((lats - self._origin[1]) / self._cell).astype("int64")
-        on_grid = (ci >= 0) & (ci < self._shape[0]) & (cj >= 0) & (cj < self._shape[1])
-        ci, cj = np.where(on_grid, ci, 0), np.where(on_grid, cj, 0)
-        cell = ci * self._shape[1] + cj
-        owner = self._grid.ravel()[cell]
-        unknown = on_grid & (owner == self.UNKNOWN)
-        if unknown.any():
-            cells = np.unique(cell[unknown])   # one integer per cell: a plain sort
-            with self._geos_lock:
-                self._classify(np.stack([cells // self._shape[1], cells % self._shape[1]]))
-            owner[unknown] = self._grid.ravel()[cell[unknown]]
-        far = on_grid & (owner == self.FAR)
-        regency = np.where(on_grid, owner, self.MIXED).astype("int32") - 2
-        other = np.full(len(regency), -1, dtype="int32")
-        exact = np.flatnonzero((regency < 0) & ~far)
-        if len(exact):
-            with self._geos_lock:
-                regency[exact], other[exact] = self._exact(lons[exact], lats[exact])
-        regency[~on_grid | far] = -1
-        other[~on_grid | far] = -1
-        return regency, other, far
-
-    def _classify(self, cells: np.ndarray) -> None:
-        west = self._origin[0] + cells[0] * self._cell
-        south = self._origin[1] + cells[1] * self._cell
-        boxes = shapely.box(west, south, west + self._cell, south + self._cell)
-        # candidates by bounding box, then the (prepared) polygons tested: the tree's own
-        # "intersects" prepares the boxes instead and walks every vertex of a large polygon
-        box_i, regency_i = self._tree.query(boxes)
-        meets = shapely.intersects(self._tree.geometries[regency_i], boxes[box_i])
-        box_i, regency_i = box_i[meets], regency_i[meets]
-        box_i_met = box_i
-        single = np.bincount(box_i, minlength=len(boxes))[box_i] == 1
-        box_i, regency_i = box_i[single], regency_i[single]
-        inside = shapely.contains_properly(self._tree.geometries[regency_i], boxes[box_i])
-        owner = np.full(len(boxes), self.MIXED, dtype=self._grid.dtype)
-        owner[box_i[inside]] = regency_i[inside] + 2
-        # a cell meeting no regency, with none within snap_m of it either (at sea): FAR, so its
-        # points skip the polygon tests and the snapping
-        lonely = np.ones(len(boxes), dtype=bool)
-        lonely[box_i_met] = False
-        lonely = np.flatnonzero(lonely)
-        if len(lonely):
-            margin_lat = 1.01 * self.snap_m / _M_PER_DEG_LAT + 1e-9
-            edge = np.maximum(np.abs(south[lonely]), np.abs(south[lonely] + self._cell))
-            far_lat = np.minimum(edge + margin_lat, 89.9)
-            margin_lon = 1.01 * self.snap_m / (_M_PER_DEG_LON * np.cos(np.radians(far_lat))) + 1e-9
-            grown = shapely.box(west[lonely] - margin_lon, south[lonely] - margin_lat,
-                                west[lonely] + self._cell + margin_lon, south[lonely] + self._cell + margin_lat)
-            near = np.zeros(len(lonely), dtype=bool)
-            near[self._tree.query(grown, predicate="intersects")[0]] = True
-            owner[lonely[~near]] = self.FAR
-        self._grid[cells[0], cells[1]] = owner
-
-    def _exact(self, lons: np.ndarray, lats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # candidates by bounding box, then the (prepared) polygons tested on the coordinates:
-        # half the time of the tree's own "intersects" predicate
-        point_i, regency_i = self._tree.query(shapely.points(lons, lats))
-        inside = shapely.intersects_xy(self._tree.geometries[regency_i], lons[point_i], lats[point_i])
-        return _two_lowest(len(lons), point_i[inside], regency_i[inside])
-
-    def _nearest_within(self, lons: np.ndarray, lats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The nearest regency within ``snap_m`` metres of each point (-1 for none) and its
-        distance in metres. The points are grouped in tiles of _SNAP_TILE_DEG; each tile's
-        candidates are the regencies meeting the tile grown by ``snap_m`` (a lon/lat box holding
-        every point's whole circle), clipped to that box once per tile. The clipped pieces are
-        projected to each point's UTM zone, and the projected distance is divided by the UTM scale
-        factor at the point."""
-        tile_xy = np.floor(np.column_stack([lons, lats]) / _SNAP_TILE_DEG).astype("int64")
-        tiles, tile_of = np.unique(tile_xy, axis=0, return_inverse=True)
-        tile_of = tile_of.ravel()
-        west, south = tiles[:, 0] * _SNAP_TILE_DEG, tiles[:, 1] * _SNAP_TILE_DEG
-        margin = 1.01 * self.snap_m
-        half_lat = margin / _M_PER_DEG_LAT
-        far_lat = np.minimum(np.maximum(np.abs(south), np.abs(south + _SNAP_TILE_DEG)) + half_lat, 89.9)
-        half_lon = margin / (_M_PER_DEG_LON * np.cos(np.radians(far_lat)))
-        grown = np.column_stack([west - half_lon, south - half_lat,
-                                 west + _SNAP_TILE_DEG + half_lon, south + _SNAP_TILE_DEG + half_lat])
-        tile_i, regency_i = self._tree.query(shapely.box(*grown.T), predicate="intersects")
-        nearest = np.full(len(lons), -1, dtype="int32")
-        metres = np.full(len(lons), np.nan)
-        if not len(tile_i):
-            return nearest, metres
-        order = np.argsort(tile_i, kind="stable")
-        tile_i, regency_i = tile_i[order], regency_i[order]
-        pieces = shapely.segmentize(np.array(
-            [shapely.clip_by_rect(self._tree.geometries[r], *grown[t]) for t, r in zip(tile_i, regency_i)],
-            dtype=object), _SNAP_SEGMENT_DEG)
-        # every (point, candidate of its tile) pair
-        start = np.searchsorted(tile_i, np.arange(len(tiles)))
-        count = np.bincount(tile_i, minlength=len(tiles))[tile_of]
-        point_i = np.repeat(np.arange(len(lons)), count)
-        piece_i = np.repeat(start[tile_of] - np.cumsum(count) + count, count) + np.arange(count.sum())
-        distance = np.full(len(point_i), np.inf)
-        epsg = utm_epsg(lons[point_i], lats[point_i])
-        for code in np.unique(epsg):
-            pair = np.flatnonzero(epsg == code)
-            forward = self._projector.forward(int(code))
-            used, local = np.unique(piece_i[pair], return_inverse=True)
-            projected = shapely.transform(
-                pieces[used], lambda xy, f=forward: np.column_stack(f.transform(xy[:, 0], xy[:, 1])))
-            x, y = forward.transform(lons[point_i[pair]], lats[point_i[pair]])
-            flat = shapely.distance(shapely.points(x, y), projected[local.ravel()])
-            distance[pair] = flat / utm_scale(x, lats[point_i[pair]])
-        keep = distance <= self.snap_m  # NaN (an empty piece: the box met the bounds only) is out
-        best, best_m = _nearest_of_pairs(len(lons), point_i[keep], regency_i[piece_i[keep]], distance[keep])
-        found = best >= 0
-        nearest[found] = best[found]
-        metres[found] = best_m[found]
-        return nearest, metres
-
-
-def _two_lowest(n: int, point_i: np.ndarray, regency_i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The lowest and the second lowest regency of each of ``n`` points among the pairs
-    (point, regency); -1 where there is none."""
-    order = np.lexsort((regency_i, point_i))
-    point_i, regency_i = point_i[order], regency_i[order].astype("int32")
-    lowest = np.full(n, -1, dtype="int32")
-    second = np.full(n, -1, dtype="int32")
-    first = np.ones(len(point_i), dtype=bool)
-    first[1:] = point_i[1:] != point_i[:-1]
-    lowest[point_i[first]] = regency_i[first]
-    follows = np.flatnonzero(~first)
-    follows = follows[first[follows - 1]]  # the second pair of a point
-    second[point_i[follows]] = regency_i[follows]
-    return lowest, second
 
 
 class ZoneSites:
@@ -303,7 +91,7 @@ class ZoneSites:
     @cached_property
     def tree(self) -> shapely.STRtree:
         """An STRtree of the projected sites, built on first use (for single checks through GEOS)."""
-        return _built(shapely.STRtree(self.geoms))
+        return built_tree(shapely.STRtree(self.geoms))
 
     def measure(self, xy: np.ndarray, radius: np.ndarray):
         """The pairs (point, local site index, projected distance) within each point's ``radius``
@@ -355,13 +143,13 @@ class ZoneSites:
         the answer; where they are points and lines, the pieces answer.
         """
         if self._samples is None or not len(xy):
-            return _nearest_of_pairs(len(xy), *_NO_PAIRS)
+            return nearest_of_pairs(len(xy), *_NO_PAIRS)
         if self._pieces is not None and len(xy) >= KD_MIN_POINTS:
             return self._pieces.nearest(xy)
         bound, sample = self._samples.query(xy)
         if self._only_points:
             return self._nearest_site[sample], bound
-        return _nearest_of_pairs(len(xy), *self._geos_within(xy, bound * (1 + 1e-9) + 1e-6))
+        return nearest_of_pairs(len(xy), *self._geos_within(xy, bound * (1 + 1e-9) + 1e-6))
 
 
 class _Pieces:
@@ -399,7 +187,7 @@ class _Pieces:
         """The nearest site of each point and its distance: no farther than the piece with the
         nearest midpoint, so among the pieces within that distance."""
         bound = self.distance(xy, self.tree.query(xy)[1])
-        return _nearest_of_pairs(len(xy), *self._near(xy, bound * (1 + 1e-9) + 1e-6))
+        return nearest_of_pairs(len(xy), *self._near(xy, bound * (1 + 1e-9) + 1e-6))
 
     def _near(self, xy: np.ndarray, radius: np.ndarray):
         """(point, site, distance) of the pieces within each point's ``radius`` (a site may come
@@ -410,7 +198,7 @@ class _Pieces:
         return point_i[inside], self.site[piece[inside]], distance[inside]
 
 
-def _nearest_of_pairs(n: int, point_i: np.ndarray, site: np.ndarray, distance: np.ndarray):
+def nearest_of_pairs(n: int, point_i: np.ndarray, site: np.ndarray, distance: np.ndarray):
     """The site and distance of the nearest pair of each of ``n`` points (equally near: the
     lowest site); -1 and inf for a point without pairs."""
     order = np.lexsort((site, distance, point_i))
@@ -528,7 +316,7 @@ class ZoneIndex:
         near = tuple(np.concatenate(c) for c in zip(*[(q[0], q[1] + off, q[2]) for off, (_, q) in answers]))
         paired = np.zeros(len(xy), dtype=bool)
         paired[pairs[0]] = True
-        best, best_d = _nearest_of_pairs(len(xy), *near)
+        best, best_d = nearest_of_pairs(len(xy), *near)
         lonely = np.flatnonzero(~paired & (best >= 0))
         return pairs, (lonely, best[lonely], best_d[lonely])
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
-from geo.catalog.tiles import POINT_ZOOM, TMS_ID
+from geo.catalog import POINT_ZOOM, TMS_ID
 from geo.exports import FORMATS
 from geo.store import APK_TYPES, STATUS_ROLES, TRANSITIONS, WORKFLOW_STATUSES
 from geo.validation import ROW_STATUSES

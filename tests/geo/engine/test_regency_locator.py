@@ -8,7 +8,7 @@ import shapely
 from pyproj import Geod
 
 from geo import load_layers
-from geo.engine.indexes import Located, RegencyLocator
+from geo.engine.locator import Located, RegencyLocator
 
 GEOD = Geod(ellps="WGS84")
 JAVA_SEA = (108.40, -6.20)     # off Indramayu's north coast, far from every regency
