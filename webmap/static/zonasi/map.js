@@ -127,6 +127,20 @@
   }
 
   map.on("click", (event) => checkAt(event.latlng));
+  // The map's box changes without a window resize (the message line above it shows and hides):
+  // Leaflet is told (else its centre is off and the bottom controls are cut), and the map is moved
+  // by as much as its top edge moved, so what is drawn stays where it was on the screen (a point
+  // about to be tapped does not jump).
+  if (window.ResizeObserver) {
+    const box = map.getContainer();
+    let top = box.getBoundingClientRect().top;
+    new ResizeObserver(() => {
+      const now = box.getBoundingClientRect().top;
+      map.invalidateSize({pan: false});
+      if (now !== top) map.panBy([0, now - top], {animate: false});
+      top = now;
+    }).observe(box);
+  }
 
   // -- the date checked on (#15): a local date (WIB/WITA/WIT of the spot); default today --------
   const dateInput = document.getElementById("zonasi-check-date");
@@ -176,7 +190,7 @@
       styles: {regencies: {color: "#5a5a8a", weight: 1.5, fill: true, fillOpacity: 0.02, dashArray: "4 3"}},
     },
     sites: {
-      minZoom: 0, interactive: true,  // a tooltip on hover; a tap is a check of the spot, as on the map
+      minZoom: 0, interactive: true, zIndex: 3,  // above boundaries and zones; hover: a tooltip, tap: a check
       styles: {
         sites_density: densityStyle,
         sites: (props) => ({radius: 6, fill: true, fillColor: siteColour(props.category), fillOpacity: 0.9,
@@ -214,6 +228,7 @@
           const features = layer.features || [];
           summary.layers[name] = features.length;
           for (const feature of features) {
+            feature.zonasiTile = coords;  // for _createLayer: where the tile lies
             const props = feature.properties || {};
             if (props.category) summary.categories.add(props.category);
             if (name === "sites_density") summary.density += Number(props.count) || 0;
@@ -222,6 +237,18 @@
         this._zonasiTiles[this._tileCoordsToKey(coords)] = summary;
         return json;
       });
+    },
+    // A point feature gets its own latlng: Leaflet reads it for the events of small circle markers
+    // (VectorGrid's points are those), and without it every hover or tap on a point threw.
+    _createLayer(feature, pxPerExtent, style) {
+      const layer = L.VectorGrid.Protobuf.prototype._createLayer.call(this, feature, pxPerExtent, style);
+      const coords = feature.zonasiTile;
+      if (feature.type === 1 && coords && layer._point) {
+        const scale = this.getTileSize().x / 256;  // over-zoomed tiles are drawn larger
+        layer._latlng = L.CRS.EPSG3857.pointToLatLng(
+          L.point(coords.x, coords.y).multiplyBy(256).add(layer._point.divideBy(scale)), coords.z);
+      }
+      return layer;
     },
   });
 
@@ -233,6 +260,8 @@
     const options = {vectorTileLayerStyles: spec.styles, interactive: !!spec.interactive, minZoom: spec.minZoom,
                      maxNativeZoom: 18, maxZoom: 22, rendererFactory: L.svg.tile, keepBuffer: 1,
                      fetchOptions: {credentials: "same-origin"}};
+    if (spec.interactive) options.className = "zonasi-tiles-interactive";  // zonasi.css: taps reach its paths
+    if (spec.zIndex) options.zIndex = spec.zIndex;
     if (spec.pane) options.pane = spec.pane;
     if (spec.needsToken) options.fetchOptions.headers = {Authorization: "Bearer " + auth.token};
     return options;
@@ -241,26 +270,39 @@
   function makeTileLayer(key) {
     const layer = new ZonasiTiles(config.urls.tiles.replace("{collection}", key), tileOptions(key));
     layer._zonasiTiles = {};
+    layer.zonasiToken = auth.token;  // the token its tiles were fetched with
     layer.on("tileunload", (event) => { delete layer._zonasiTiles[layer._tileCoordsToKey(event.coords)]; });
     layer.on("load", () => { tally(key); updateLegend(); });
     layer.on("tileerror", () => { state[key] = {error: t("map.layer." + key)}; updateLegend(); });
     if (key === "sites") {
+      // the name (text nodes only: el() never parses markup) over the point, on hover and on a tap
       const tip = L.tooltip({direction: "top", offset: [0, -6]});
-      layer.on("mouseover", (event) => {
+      const showName = (event) => {
         const props = (event.layer && event.layer.properties) || {};
         if (props.count !== undefined) return;  // a density cell: no name to show
-        tip.setLatLng(event.latlng).setContent(siteLabel(props));
+        tip.setLatLng(eventLatLng(event)).setContent(siteLabel(props));
         map.openTooltip(tip);
-      });
+      };
+      layer.on("mouseover", showName);
       layer.on("mouseout", () => map.closeTooltip(tip));
+      // a tap on a point is a check of the spot, as anywhere on the map (once: the map's click is stopped)
+      layer.on("click", (event) => { L.DomEvent.stopPropagation(event); showName(event); checkAt(eventLatLng(event)); });
     }
     if (key === "violations") {
+      // the report's info with the check of its place; stopped here, or the map's own click (a
+      // check without the report) would follow and replace it
       layer.on("click", (event) => {
-        L.DomEvent.stop(event);
-        checkAt(event.latlng, {report: (event.layer && event.layer.properties) || {}});
+        L.DomEvent.stopPropagation(event);
+        checkAt(eventLatLng(event), {report: (event.layer && event.layer.properties) || {}});
       });
     }
     return layer;
+  }
+
+  /** Where a pointer event on a tile feature happened: the point's place (see _createLayer), else
+   * where the pointer is. */
+  function eventLatLng(event) {
+    return event.latlng || (event.layer && event.layer._latlng) || map.mouseEventToLatLng(event.originalEvent);
   }
 
   /** The features of the tiles in view (current zoom, inside the map's bounds) of one layer. */
@@ -300,6 +342,7 @@
     if (existing) {
       if (spec.needsToken) {  // a new token or new reports: fetch the tiles again
         existing.options.fetchOptions = tileOptions(key).fetchOptions;
+        existing.zonasiToken = auth.token;
         existing._zonasiTiles = {};
         existing.redraw();
       } else {
@@ -322,7 +365,12 @@
   }
   map.on("moveend", refresh);
   map.on("overlayadd overlayremove", refresh);
-  document.addEventListener("zonasi:user", () => loadLayer("violations"));
+  // the signed-in user checked or changed: the violations again only if the token is another one
+  // (the same token's tiles are drawn already; fetching them again would swap the points under a tap)
+  document.addEventListener("zonasi:user", () => {
+    const drawn = tileLayers.violations;
+    if (!drawn || drawn.zonasiToken !== auth.token) loadLayer("violations");
+  });
 
   // -- legend -------------------------------------------------------------------------------
   const legend = L.control({position: "bottomright"});
