@@ -33,6 +33,7 @@ from geo.engine.indexes import UtmZoneCache
 from geo.engine.locator import RegencyLocator
 from geo.engine.verdict_batch import VerdictBatch
 from geo.errors import InputError
+from geo.layers import cache
 from geo.layers.coverage import no_coverage
 from geo.layers.directory import Layers, category_index, load_layers
 from geo.rules.model import CATEGORIES
@@ -53,6 +54,7 @@ class Engine:
         self._regency_index = {code: i for i, code in enumerate(self.regency_codes)}
         self.regency_epsg = regencies.column("epsg")
         self._locate = RegencyLocator(regencies.geometry, snap_m=self.rules.border_snap_m)
+        self.load_regency_grid()   # the whole grid, when a server or a batch saved it for these layers
         self.buffers = self.rules.buffer_table(self.regency_codes)
         self._max_buffer = self.buffers.max(axis=1)
         self.required = np.array([[self.rules.required(code, c) for c in CATEGORIES] for code in self.regency_codes],
@@ -99,8 +101,9 @@ class Engine:
         return self._regency_index.get(code)
 
     def warm(self, around_sites: bool = True) -> None:
-        """Build the lazily built indexes now: the sites of each UTM zone and, ``around_sites``,
-        the regency grid where reports fall (by checking points on and around every site). A
+        """Build the lazily built indexes now: the sites of each UTM zone, the whole regency grid
+        (once per layers version, saved beside them) and, ``around_sites``, its finest cells
+        where reports fall (on and around the sites). A
         server does this before its workers fork (they share what it builds, and the first
         requests are as fast as the rest); a batch builds the zones while its first rows are
         read (its own points fill the grid)."""
@@ -108,10 +111,33 @@ class Engine:
             zone = self._zones[int(epsg)]
             if around_sites:
                 zone.prepare()  # for single checks (GEOS) near lines and polygons
+        self.build_regency_grid()
         if not around_sites:
             return
         _ = self.layers.regencies  # the web pages' GeoDataFrame (514 rows), made before a fork
         self.fill_regency_grid()
+
+    @property
+    def _grid_name(self) -> str:
+        # the grid depends on the regencies (the layers version), the snapping distance and the cell
+        return f"regency-grid-{self._locate.snap_m:g}m"
+
+    def load_regency_grid(self) -> bool:
+        """Use the whole regency grid saved for these layers, if there is one (memory-mapped:
+        every process shares its pages); whether there was."""
+        layers = self.layers
+        grid = cache.read_array(layers.directory, layers.version, self._grid_name)
+        return grid is not None and self._locate.use_grid(grid)
+
+    def build_regency_grid(self) -> None:
+        """Classify the whole regency grid (seconds for the country) and save it beside the layers,
+        unless it is saved already: batches and servers then find every point's regency in the
+        grid, except near borders and coasts."""
+        if self.load_regency_grid():
+            return
+        self._locate.fill()
+        layers = self.layers
+        cache.write_array(layers.directory, layers.version, self._grid_name, self._locate.grid)
 
     def fill_regency_grid(self, max_cells: int = GRID_WARM_CELLS) -> None:
         """Classify the regency grid's cells where reports fall (on and around the sites), at most

@@ -18,6 +18,9 @@ _M_PER_DEG_LON = 111_320.0
 # Clipped boundaries are densified to this many degrees (about 55 m) before they are projected,
 # so that their straight lon/lat edges stay where they are within millimetres.
 _SNAP_SEGMENT_DEG = 0.0005
+# Blocks of the whole-grid fill, in cells per side (0.32, 0.08, 0.02 degrees): mixed blocks of the
+# last level are left to the points
+GRID_LEVELS = (64, 16, 4)
 # Points to snap are grouped in tiles of this many degrees (about 5.5 km): the regencies near a
 # tile are clipped once for all its points.
 _SNAP_TILE_DEG = 0.05
@@ -116,10 +119,57 @@ class RegencyLocator:
         other[~on_grid | far] = -1
         return regency, other, far
 
+    @property
+    def grid(self) -> np.ndarray:
+        """The grid (0 unknown, 1 mixed, -1 far from every regency, 2 + the regency's index)."""
+        return self._grid
+
+    def use_grid(self, grid: np.ndarray) -> bool:
+        """Use ``grid`` (a saved :attr:`grid`, e.g. memory-mapped copy-on-write) when it fits this
+        locator; whether it did."""
+        if grid.shape != self._shape or grid.dtype != self._grid.dtype:
+            return False
+        self._grid = grid
+        return True
+
+    def fill(self, levels=GRID_LEVELS) -> None:
+        """Classify the whole grid, coarse blocks first (``levels``: cells per block side, each a
+        multiple of the next): a block inside one regency, or far from all, is written whole; the
+        others are split. Blocks still mixed at the finest level are left for the points to
+        classify cell by cell. Seconds for the whole country, once per layers version (saved)."""
+        with self._geos_lock:
+            size = levels[0]
+            nx, ny = -(-self._shape[0] // size), -(-self._shape[1] // size)
+            i, j = np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij")
+            blocks = np.stack([i.ravel(), j.ravel()])
+            for level, size in enumerate(levels):
+                owner = self._codes(blocks, size)
+                for code, bi, bj in zip(owner.tolist(), *blocks.tolist()) if size > 1 else ():
+                    if code != self.MIXED:
+                        self._grid[bi * size:(bi + 1) * size, bj * size:(bj + 1) * size] = code
+                if size == 1:
+                    self._grid[blocks[0], blocks[1]] = owner
+                    return
+                mixed = blocks[:, owner == self.MIXED]
+                if level + 1 == len(levels) or not mixed.shape[1]:
+                    return
+                split = size // levels[level + 1]
+                a, b = np.meshgrid(np.arange(split), np.arange(split), indexing="ij")
+                blocks = np.stack([(mixed[0][:, None] * split + a.ravel()).ravel(),
+                                   (mixed[1][:, None] * split + b.ravel()).ravel()])
+                step = levels[level + 1]
+                blocks = blocks[:, (blocks[0] * step < self._shape[0]) & (blocks[1] * step < self._shape[1])]
+
     def _classify(self, cells: np.ndarray) -> None:
-        west = self._origin[0] + cells[0] * self._cell
-        south = self._origin[1] + cells[1] * self._cell
-        boxes = shapely.box(west, south, west + self._cell, south + self._cell)
+        self._grid[cells[0], cells[1]] = self._codes(cells, 1)
+
+    def _codes(self, cells: np.ndarray, size: int) -> np.ndarray:
+        """The code of each block of ``size`` x ``size`` cells at block positions ``cells``: the
+        regency holding it whole, FAR with no regency within ``snap_m``, else MIXED."""
+        side = self._cell * size
+        west = self._origin[0] + cells[0] * side
+        south = self._origin[1] + cells[1] * side
+        boxes = shapely.box(west, south, west + side, south + side)
         # candidates by bounding box, then the (prepared) polygons tested: the tree's own
         # "intersects" prepares the boxes instead and walks every vertex of a large polygon
         box_i, regency_i = self._tree.query(boxes)
@@ -138,15 +188,15 @@ class RegencyLocator:
         lonely = np.flatnonzero(lonely)
         if len(lonely):
             margin_lat = 1.01 * self.snap_m / _M_PER_DEG_LAT + 1e-9
-            edge = np.maximum(np.abs(south[lonely]), np.abs(south[lonely] + self._cell))
+            edge = np.maximum(np.abs(south[lonely]), np.abs(south[lonely] + side))
             far_lat = np.minimum(edge + margin_lat, 89.9)
             margin_lon = 1.01 * self.snap_m / (_M_PER_DEG_LON * np.cos(np.radians(far_lat))) + 1e-9
             grown = shapely.box(west[lonely] - margin_lon, south[lonely] - margin_lat,
-                                west[lonely] + self._cell + margin_lon, south[lonely] + self._cell + margin_lat)
+                                west[lonely] + side + margin_lon, south[lonely] + side + margin_lat)
             near = np.zeros(len(lonely), dtype=bool)
             near[self._tree.query(grown, predicate="intersects")[0]] = True
             owner[lonely[~near]] = self.FAR
-        self._grid[cells[0], cells[1]] = owner
+        return owner
 
     def _exact(self, lons: np.ndarray, lats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # candidates by bounding box, then the (prepared) polygons tested on the coordinates:

@@ -90,3 +90,39 @@ def write_sites(directory: Path, version: str, sites: Features, warnings: list[s
         if old != path:
             old.unlink(missing_ok=True)   # a process that maps it keeps its pages until it lets go
     return path
+
+
+def array_path(directory: Path, version: str, name: str) -> Path:
+    """Where the array ``name`` of layers ``version`` of ``directory`` is cached."""
+    return directory / CACHE_DIR / f"{name}-{version}.npy"
+
+
+def read_array(directory: Path, version: str, name: str) -> np.ndarray | None:
+    """A cached array, memory-mapped copy-on-write (a process may fill in its own pages; the file
+    and the other processes' pages stay as they are); None when there is none."""
+    try:
+        return np.load(array_path(directory, version, name), mmap_mode="c")
+    except (OSError, ValueError):
+        return None
+
+
+def write_array(directory: Path, version: str, name: str, array: np.ndarray) -> Path | None:
+    """Cache ``array`` as ``name`` for layers ``version`` (and remove that name's other versions);
+    None when the directory cannot be written to."""
+    path = array_path(directory, version, name)
+    partial = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
+    try:
+        path.parent.mkdir(exist_ok=True)
+        with open(partial, "wb") as out:
+            np.save(out, array)
+        os.replace(partial, path)
+    except OSError:
+        try:
+            partial.unlink(missing_ok=True)
+        except OSError:
+            pass
+        return None
+    for old in path.parent.glob(f"{name}-*.npy"):
+        if old != path:
+            old.unlink(missing_ok=True)
+    return path
