@@ -16,9 +16,20 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request, url_for
 
 from geo import InputError, NotFound
-from geo.catalog import CRS84
-from geo.catalog.tiles import CRS_3857, MEDIA_TYPE, TILED, TMS_ID, TMS_URI, Tile, VectorTiles, etag, \
-    tile_matrix_set, violations_tile
+from geo.catalog import (
+    CRS84,
+    CRS_3857,
+    MEDIA_TYPE,
+    TILED,
+    TMS_ID,
+    TMS_URI,
+    Tile,
+    VectorTiles,
+    etag,
+    tile_matrix_set,
+    violations_tile,
+)
+from geo.catalog.tiles import tile_matrix_limits
 
 from . import ogc
 from .services import services, zone_cache
@@ -35,6 +46,7 @@ PUBLIC_CACHE = "public, max-age=600"          # layers change seldom; the ETag r
 PRIVATE_CACHE = "private, no-cache"           # violations change with every report
 DIMENSION = {"points": 0, "lines": 1, "polygons": 2}
 TYPES = {"string": "string", "integer": "integer", "number": "number"}
+LIMITS_MAX_ZOOM = 18                          # tileMatrixSetLimits are listed down to this zoom (the map's deepest)
 
 
 def vector_tiles() -> VectorTiles:
@@ -44,6 +56,14 @@ def vector_tiles() -> VectorTiles:
     if found is None or found.engine is not s.engine:
         found = current_app.extensions[TILES_KEY] = VectorTiles(s.engine, zone_cache())
     return found
+
+
+def warm_tiles(app) -> list[str]:
+    """Build the app's tile indexes (sites, regencies and their low-zoom copies) now: a server calls
+    it once before its workers fork, so no first tile after a start or a layers load pays for them.
+    Returns the names of the indexes built."""
+    with app.app_context():
+        return vector_tiles().warm()
 
 
 def tileset_links(collection_id: str) -> list[dict]:
@@ -139,6 +159,7 @@ def _tileset(found) -> dict:
     if info.bbox:
         west, south, east, north = info.bbox
         body["boundingBox"] = {"lowerLeft": [west, south], "upperRight": [east, north], "crs": CRS84}
+        body["tileMatrixSetLimits"] = tile_matrix_limits(info.bbox, LIMITS_MAX_ZOOM)
     return body
 
 

@@ -131,16 +131,48 @@ def to_mercator(geoms: np.ndarray) -> np.ndarray:
 
 
 def tile_matrix_set() -> dict:
-    """The WebMercatorQuad definition (OGC Two Dimensional Tile Matrix Set 2.0, JSON encoding)."""
-    matrices = []
+    """The WebMercatorQuad definition in the JSON encodings of OGC Two Dimensional Tile Matrix Set
+    2.0 (``id``, ``crs``, ``tileMatrices``) and 1.0 (``type``, ``identifier``, ``supportedCRS``,
+    ``tileMatrix``) in one document: each reader takes the keys of its version. GDAL before 3.8
+    parses only the 1.0 form (its OGCAPI driver then fails with "Invalid tiling matrix set name");
+    the two forms describe the same matrices."""
+    matrices, matrices_1 = [], []
     for z in range(MAX_ZOOM + 1):
         cell = 2 * ORIGIN / (256 * 2 ** z)
-        matrices.append({"id": str(z), "scaleDenominator": cell / 0.00028, "cellSize": cell,
-                         "cornerOfOrigin": "topLeft", "pointOfOrigin": [-ORIGIN, ORIGIN],
-                         "tileWidth": 256, "tileHeight": 256, "matrixWidth": 2 ** z, "matrixHeight": 2 ** z})
+        common = {"scaleDenominator": cell / 0.00028, "tileWidth": 256, "tileHeight": 256,
+                  "matrixWidth": 2 ** z, "matrixHeight": 2 ** z}
+        matrices.append({"id": str(z), **common, "cellSize": cell, "cornerOfOrigin": "topLeft",
+                         "pointOfOrigin": [-ORIGIN, ORIGIN]})
+        matrices_1.append({"type": "TileMatrixType", "identifier": str(z), **common,
+                           "topLeftCorner": [-ORIGIN, ORIGIN]})
+    scale_set = "http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible"
     return {"id": TMS_ID, "title": "Google Maps Compatible for the World", "uri": TMS_URI, "crs": CRS_3857,
-            "orderedAxes": ["X", "Y"], "wellKnownScaleSet": "http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible",
-            "tileMatrices": matrices}
+            "orderedAxes": ["X", "Y"], "wellKnownScaleSet": scale_set, "tileMatrices": matrices,
+            # the 1.0 form (its bounding box keys beside 2.0's)
+            "type": "TileMatrixSetType", "identifier": TMS_ID, "supportedCRS": CRS_3857,
+            "boundingBox": {"type": "BoundingBoxType", "crs": CRS_3857,
+                            "lowerLeft": [-ORIGIN, -ORIGIN], "upperRight": [ORIGIN, ORIGIN],
+                            "lowerCorner": [-ORIGIN, -ORIGIN], "upperCorner": [ORIGIN, ORIGIN]},
+            "tileMatrix": matrices_1}
+
+
+def tile_matrix_limits(bbox: tuple[float, float, float, float] | None, max_zoom: int) -> list[dict]:
+    """The rows and columns of each tile matrix 0..``max_zoom`` that a lon/lat ``bbox`` (west, south,
+    east, north) touches: OGC API - Tiles' ``tileMatrixSetLimits`` (clients fetch no empty tile
+    outside them); none without a bbox."""
+    if not bbox:
+        return []
+    west, south, east, north = bbox
+    (x0, x1), (y0, y1) = mercator([west, east], [south, north])
+    limits = []
+    for z in range(max_zoom + 1):
+        size = 2 * ORIGIN / 2 ** z
+        last = 2 ** z - 1
+        col = [min(max(int((v + ORIGIN) // size), 0), last) for v in (x0, x1)]
+        row = [min(max(int((ORIGIN - v) // size), 0), last) for v in (y1, y0)]
+        limits.append({"tileMatrix": str(z), "minTileRow": row[0], "maxTileRow": row[1],
+                       "minTileCol": col[0], "maxTileCol": col[1]})
+    return limits
 
 
 # -- encoding ---------------------------------------------------------------------------------------
@@ -309,6 +341,22 @@ class VectorTiles:
         """How many built tiles are kept."""
         return len(self._cache)
 
+    def warm(self) -> list[str]:
+        """Build the indexes the map asks for first (the sites' points, the regencies' shapes and
+        their simplified copies for the low zooms), so the first tiles cost what the others do; a
+        server calls it before its workers fork. Returns the names of the indexes built."""
+        self._site_index()
+        shapes, _ = self._regency_index()
+        for level in ShapeIndex.LEVELS:
+            shapes.level(level)
+        with self._lock:
+            return sorted(self._built)
+
+    def indexes(self) -> list[str]:
+        """The names of the indexes built so far."""
+        with self._lock:
+            return sorted(self._built)
+
     def _index(self, name: str, build):
         with self._lock:
             found = self._built.get(name)
@@ -363,13 +411,16 @@ class VectorTiles:
         ok = lonlat_ok(geoms)
         return ShapeIndex(to_mercator(np.where(ok, geoms, shapely.Point())))
 
-    def _regencies(self, tile: Tile) -> bytes:
+    def _regency_index(self) -> tuple[ShapeIndex, list[dict]]:
         def build():
             features = self.engine.layers.regency_features
             records = [_properties(r) for r in features.table.select(
                 [c for c in ("code", "name", "province") if c in features.table.column_names]).to_pylist()]
             return self._polygons("regencies", features.geometry), records
-        shapes, records = self._index("regencies", build)
+        return self._index("regencies", build)
+
+    def _regencies(self, tile: Tile) -> bytes:
+        shapes, records = self._regency_index()
         hit, geoms = shapes.clipped(tile)
         return encode([("regencies", [{"geometry": g, "properties": records[i]} for i, g in zip(hit, geoms)])])
 

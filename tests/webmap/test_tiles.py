@@ -185,3 +185,49 @@ def test_violations_tiles_need_the_token_and_hold_only_violations(violations_app
     assert "reporter" not in features[0]["properties"]
     again = client.get(url, headers={**bearer(tokens["bawaslu"]), "If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_the_tile_matrix_set_is_in_both_json_forms_of_the_standard(client):
+    """TMS 2.0 (id, crs, tileMatrices) and the 1.0 form GDAL before 3.8 parses (type, identifier,
+    supportedCRS, boundingBox, tileMatrix), describing the same matrices."""
+    tms = client.get("/ogc/tileMatrixSets/WebMercatorQuad").get_json()
+    assert tms["type"] == "TileMatrixSetType" and tms["identifier"] == "WebMercatorQuad"
+    assert tms["supportedCRS"] == tms["crs"] == "http://www.opengis.net/def/crs/EPSG/0/3857"
+    assert tms["boundingBox"]["lowerCorner"] == [-ORIGIN, -ORIGIN] == tms["boundingBox"]["lowerLeft"]
+    assert len(tms["tileMatrix"]) == len(tms["tileMatrices"]) == 25
+    for old, new in zip(tms["tileMatrix"], tms["tileMatrices"]):
+        assert old["identifier"] == new["id"] and old["topLeftCorner"] == new["pointOfOrigin"]
+        assert old["scaleDenominator"] == new["scaleDenominator"] and old["matrixWidth"] == new["matrixWidth"]
+
+
+def test_a_tileset_lists_the_tile_matrix_limits_of_its_collection(client):
+    tileset = client.get("/ogc/collections/regencies/tiles/WebMercatorQuad").get_json()
+    limits = {limit["tileMatrix"]: limit for limit in tileset["tileMatrixSetLimits"]}
+    assert sorted(limits, key=int) == [str(z) for z in range(19)]
+    west, south, east, north = client.get("/ogc/collections/regencies").get_json()["extent"]["spatial"]["bbox"][0]
+    for lon, lat in ((west, south), (east, north), (106.85, -6.2)):   # corners and Jakarta fall inside
+        tile, _, _ = tile_at(lon, lat, 10)
+        limit = limits["10"]
+        assert limit["minTileCol"] <= tile.x <= limit["maxTileCol"]
+        assert limit["minTileRow"] <= tile.y <= limit["maxTileRow"]
+    assert limits["0"] == {"tileMatrix": "0", "minTileRow": 0, "maxTileRow": 0, "minTileCol": 0, "maxTileCol": 0}
+    assert limits["5"]["maxTileCol"] - limits["5"]["minTileCol"] < 8       # Indonesia, not the world
+
+
+def test_warm_builds_the_first_tiles_indexes_before_any_request(app):
+    """A server warms the tiles once before forking: the first zoom-5 tiles then build no index."""
+    from webmap.tiles import vector_tiles, warm_tiles
+
+    assert warm_tiles(app) == ["regencies", "sites"]
+    with app.app_context():
+        tiles = vector_tiles()
+        built = dict(tiles._built)
+        shapes = built["regencies"][0]
+        assert set(shapes._levels) == set(shapes.LEVELS)            # the low zooms' copies too
+    client = app.test_client()
+    tile, _, _ = tile_at(106.85, -6.2, 5)
+    for collection in ("regencies", "sites"):
+        assert client.get(TILES.format(collection, tile.z, tile.y, tile.x)).status_code == 200
+    with app.app_context():
+        assert vector_tiles() is tiles and tiles._built == built     # nothing built on the request
+        assert set(shapes._levels) == set(shapes.LEVELS)
