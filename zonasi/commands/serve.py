@@ -50,13 +50,13 @@ def serve(host, port, workers, worker_class, threads, upload_threads, data_threa
         server.patch_for_gevent()  # before the app makes locks, sockets or database connections
     from gunicorn.app.base import BaseApplication
 
-    from webmap import LONG_ROUTES, create_app
+    from webmap import LONG_ROUTES, create_app, warm
 
     app = create_app(settings)
     store = app.extensions["zonasi"].store
     store.migrate()  # once, here, before the workers fork
     store.dispose()      # no pooled connection may cross the fork
-    app.extensions["zonasi"].engine.warm()
+    warm(app)  # the engine's indexes and the static collections, shared by the forked workers
     server.freeze_heap()
 
     # A listening socket per worker slot (SO_REUSEPORT), made here and held by every worker.
