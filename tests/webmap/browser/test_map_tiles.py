@@ -58,3 +58,59 @@ def test_zoom_15_in_jakarta_shows_site_points_from_tiles(browser, live, viewport
         assert page.js_errors == []
     finally:
         page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360", "1280"])
+def test_a_violation_from_the_tiles_is_drawn_at_its_place_and_a_tap_shows_its_report(browser, engine, tmp_path,
+                                                                                   viewport):
+    from tests.conftest import settings_for_tests
+    from webmap import create_app
+
+    from .conftest import serve
+
+    lat, lon = -6.33, 108.32                                   # 11 m from SMAN 1 SINDANG: a violation
+    app = create_app(settings_for_tests(instance_dir=tmp_path / "instance"), engine=engine)
+    store = app.extensions["zonasi"].store
+    report = store.submit({"apk_type": "baliho", "lon": lon, "lat": lat, "reporter": "PKD",
+                           "participant": "Partai Z", "note": "di depan gerbang"}).report
+    token = store.tokens.create("bawaslu", "Budi")
+    touch = viewport == PHONE
+    with serve(app) as server:
+        page = new_page(browser, viewport, is_mobile=touch, has_touch=touch)
+        try:
+            page.goto(f"{server.url}/")
+            page.evaluate("t => localStorage.setItem('zonasi.token', t)", token)
+            requests: list[str] = []
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(f"{server.url}/")
+            wait_js(page, "window.zonasiMap && window.zonasi && window.zonasi.mapPage")
+            page.evaluate("([lat, lon]) => window.zonasiMap.setView([lat, lon], 17, {animate: false})", [lat, lon])
+            wait_js(page, "(() => { const s = window.zonasi.mapPage.state.violations;"
+                          " return s && s.shown >= 1; })()")
+            assert any(TILE_PATH.format("violations") + "17/" in u for u in requests)
+            point = page.locator(".leaflet-zonasiReports-pane path.leaflet-interactive")
+            assert point.count() == 1
+            # drawn where the report is: the circle's centre on the map's point for its lat/lon
+            box = point.bounding_box()
+            where = page.evaluate("([lat, lon]) => { const p = window.zonasiMap.latLngToContainerPoint([lat, lon]);"
+                                  " const r = window.zonasiMap.getContainer().getBoundingClientRect();"
+                                  " return [r.left + p.x, r.top + p.y]; }", [lat, lon])
+            assert abs(box["x"] + box["width"] / 2 - where[0]) <= 2
+            assert abs(box["y"] + box["height"] / 2 - where[1]) <= 2
+            if touch:
+                point.tap()
+            else:
+                point.click()
+            info = page.locator(".zonasi-check-popup .zonasi-report-info")
+            info.wait_for()
+            text = info.inner_text()
+            assert "Partai Z" in text and "di depan gerbang" in text and "Baliho" in text
+            verdict = page.locator(".zonasi-check-popup .zonasi-verdict")
+            assert verdict.get_attribute("data-status") == "violation"
+            # the check is of the report's own place (the point's, not wherever the finger landed)
+            assert page.locator(".zonasi-check-popup .zonasi-verdict-point").inner_text().endswith(
+                f"{report['lat']:.6f}, {report['lon']:.6f}")
+            screenshot(page, f"map-tiles-violation-{viewport['width']}")
+            assert page.js_errors == []
+        finally:
+            page.context.close()
