@@ -68,6 +68,11 @@ class Result:
         return float(np.percentile(self.latencies, q) * 1000) if self.latencies else float("nan")
 
     @property
+    def served_rate(self) -> float:
+        """Answers other than 503 per second."""
+        return (len(self.latencies) - self.shed) / self.seconds
+
+    @property
     def slow(self) -> int:
         """Answers that came later than :data:`SLOW_S`."""
         return sum(1 for latency in self.latencies if latency > SLOW_S)
@@ -84,12 +89,14 @@ class Result:
         """The figures of this run (latencies in ms)."""
         return {"name": self.name, "connections": self.connections, "seconds": self.seconds,
                 "requests": len(self.latencies), "rate": round(self.rate, 1),
+                "served_rate": round(self.served_rate, 1),
                 "p50_ms": round(self.percentile(50), 2), "p99_ms": round(self.percentile(99), 2),
                 "max_ms": round(self.percentile(100), 2), "past_2s": self.slow, "shed_503": self.shed,
                 "shed_share": round(self.shed_share, 4), "errors": self.errors}
 
     def line(self) -> str:
-        return (f"{self.name:<13} {self.rate:8.0f} req/s   p50 {self.percentile(50):6.2f} ms   "
+        return (f"{self.name:<13} {self.rate:8.0f} req/s ({self.served_rate:.0f} served)   "
+                f"p50 {self.percentile(50):6.2f} ms   "
                 f"p99 {self.percentile(99):6.2f} ms   max {self.percentile(100):7.1f} ms   "
                 f"{len(self.latencies)} answers, {self.slow} past {SLOW_S:.0f} s, "
                 f"{100 * self.shed_share:.1f}% 503, {self.errors} errors"
