@@ -296,9 +296,18 @@ def _days(ats, n: int, zones: np.ndarray) -> np.ndarray:
     are local already; a timezone-aware instant becomes the date in the zone of the point's regency
     (``zones``: index into :data:`geo.clock.TIMEZONES`), converted once per zone, not per point.
     ``ats`` may be one date or instant for every point."""
+    if isinstance(ats, (list, tuple)) and len(ats) == 1 == n and isinstance(ats[0], dt.date):
+        ats = ats[0]   # a single check's date
+    if isinstance(ats, dt.date):  # one date or instant for every point (a check's now): no pandas
+        if not isinstance(ats, dt.datetime):
+            return np.full(n, np.datetime64(ats, "D"))
+        if not _is_aware(ats):
+            return np.full(n, np.datetime64(ats.date(), "D"))
+        local = np.array([np.datetime64(ats.astimezone(zone).date(), "D") for zone in ZONES])
+        return local[zones]
     import pandas as pd
 
-    if isinstance(ats, (dt.date, pd.Timestamp, str)):  # one time for every point: its date per zone
+    if isinstance(ats, (pd.Timestamp, str)):  # one time for every point: its date per zone
         one = _days([ats] * len(ZONES), len(ZONES), np.arange(len(ZONES)))
         return one[zones]
     if isinstance(ats, np.ndarray) and ats.dtype.kind == "M":  # naive local dates already (a batch's)
