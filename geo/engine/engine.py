@@ -52,6 +52,7 @@ class Engine:
         self.regency_codes = regencies.column("code").astype(str)
         self.regency_names = regencies.column("name").astype(str)
         self._regency_index = {code: i for i, code in enumerate(self.regency_codes)}
+        self.regency_timezone = zone_index(self.regency_codes)   # WIB, WITA, WIT: index into geo.clock.ZONES
         self.regency_epsg = regencies.column("epsg")
         self._locate = RegencyLocator(regencies.geometry, snap_m=self.rules.border_snap_m)
         self.load_regency_grid()   # the whole grid, when a server or a batch saved it for these layers
@@ -199,7 +200,7 @@ class Engine:
     def _periods(self, ats, regency: np.ndarray, n: int):
         if ats is None:
             return None, np.ones(n, dtype=bool)
-        zones = zone_index(self.regency_codes)[np.maximum(regency, 0)]  # an instant's local date is the regency's
+        zones = self.regency_timezone[np.maximum(regency, 0)]  # an instant's local date is the regency's
         days = _days(ats, n, zones)
         known = ~np.isnat(days)
         in_period = self._in_any(self.rules.periods(None), days)
