@@ -21,6 +21,8 @@ _SNAP_SEGMENT_DEG = 0.0005
 # Blocks of the whole-grid fill, in cells per side (0.32, 0.08, 0.02 degrees): mixed blocks of the
 # last level are left to the points
 GRID_LEVELS = (64, 16, 4)
+# Segments per piece of the regencies' outlines measured for snapping
+_OUTLINE_SEGMENTS = 32
 # Points to snap are grouped in tiles of this many degrees (about 5.5 km): the regencies near a
 # tile are clipped once for all its points.
 _SNAP_TILE_DEG = 0.05
@@ -65,6 +67,7 @@ class RegencyLocator:
         self._shape = (int((east - west) / cell_deg) + 1, int((north - south) / cell_deg) + 1)
         self._grid = np.zeros(self._shape, dtype="int16" if len(geoms) < 30_000 else "int32")
         self._projector = Projector()
+        self._outline_index: tuple[shapely.STRtree, np.ndarray] | None = None   # see _outlines
         # GEOS prepared geometries and lazily built trees are not safe to use from several threads
         # at once (the web server runs threads), nor are pyproj's transformers: the polygon tests
         # and the snapping below run under this lock.
@@ -205,13 +208,37 @@ class RegencyLocator:
         inside = shapely.intersects_xy(self._tree.geometries[regency_i], lons[point_i], lats[point_i])
         return _two_lowest(len(lons), point_i[inside], regency_i[inside])
 
+    def _outlines(self) -> tuple[shapely.STRtree, np.ndarray]:
+        """The regencies' outlines in short pieces (at most _OUTLINE_SEGMENTS segments, in an
+        STRtree) and each piece's regency, made on first use: a point outside every regency is as
+        far from a regency as from its outline, and a short piece costs little to measure (clipping
+        a whole coastline of a hundred thousand vertices for each point did not)."""
+        if self._outline_index is None:
+            lines, regency = shapely.get_parts(shapely.boundary(self._tree.geometries), return_index=True)
+            xy, line = shapely.get_coordinates(lines, return_index=True)
+            first = np.searchsorted(line, line)                  # each line's first vertex
+            k = np.arange(len(xy)) - first                      # a vertex's place in its line
+            per = _OUTLINE_SEGMENTS
+            chunk_base = np.concatenate([[0], np.cumsum(-(-np.bincount(line, minlength=len(lines)) // per))])
+            chunk = chunk_base[line] + k // per
+            joint = np.flatnonzero((k % per == 0) & (k > 0))    # ends the chunk before and starts its own
+            coords = np.concatenate([xy, xy[joint]])
+            owner = np.concatenate([chunk, chunk[joint] - 1])
+            order = np.argsort(owner, kind="stable")             # a joint ends its piece: it was added last
+            coords, owner = coords[order], owner[order]
+            sizes = np.bincount(owner)
+            keep = sizes[owner] >= 2                            # a lone vertex is in the piece before
+            pieces = shapely.linestrings(coords[keep], indices=np.unique(owner[keep], return_inverse=True)[1])
+            piece_line = np.searchsorted(chunk_base, np.unique(owner[keep]), side="right") - 1
+            self._outline_index = (built_tree(shapely.STRtree(pieces)), regency[piece_line])
+        return self._outline_index
+
     def _nearest_within(self, lons: np.ndarray, lats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The nearest regency within ``snap_m`` metres of each point (-1 for none) and its
         distance in metres. The points are grouped in tiles of _SNAP_TILE_DEG; each tile's
-        candidates are the regencies meeting the tile grown by ``snap_m`` (a lon/lat box holding
-        every point's whole circle), clipped to that box once per tile. The clipped pieces are
-        projected to each point's UTM zone, and the projected distance is divided by the UTM scale
-        factor at the point."""
+        candidates are the pieces of the regencies' outlines near the tile grown by ``snap_m`` (a
+        lon/lat box holding every point's whole circle). The pieces are projected to each point's
+        UTM zone, and the projected distance is divided by the UTM scale factor at the point."""
         tile_xy = np.floor(np.column_stack([lons, lats]) / _SNAP_TILE_DEG).astype("int64")
         tiles, tile_of = np.unique(tile_xy, axis=0, return_inverse=True)
         tile_of = tile_of.ravel()
@@ -222,16 +249,16 @@ class RegencyLocator:
         half_lon = margin / (_M_PER_DEG_LON * np.cos(np.radians(far_lat)))
         grown = np.column_stack([west - half_lon, south - half_lat,
                                  west + _SNAP_TILE_DEG + half_lon, south + _SNAP_TILE_DEG + half_lat])
-        tile_i, regency_i = self._tree.query(shapely.box(*grown.T), predicate="intersects")
+        outlines, outline_regency = self._outlines()
+        tile_i, outline_i = outlines.query(shapely.box(*grown.T))   # by bounding box: exact below
         nearest = np.full(len(lons), -1, dtype="int32")
         metres = np.full(len(lons), np.nan)
         if not len(tile_i):
             return nearest, metres
         order = np.argsort(tile_i, kind="stable")
-        tile_i, regency_i = tile_i[order], regency_i[order]
-        pieces = shapely.segmentize(np.array(
-            [shapely.clip_by_rect(self._tree.geometries[r], *grown[t]) for t, r in zip(tile_i, regency_i)],
-            dtype=object), _SNAP_SEGMENT_DEG)
+        tile_i, outline_i = tile_i[order], outline_i[order]
+        regency_i = outline_regency[outline_i]
+        pieces = shapely.segmentize(outlines.geometries[outline_i], _SNAP_SEGMENT_DEG)
         # every (point, candidate of its tile) pair
         start = np.searchsorted(tile_i, np.arange(len(tiles)))
         count = np.bincount(tile_i, minlength=len(tiles))[tile_of]
