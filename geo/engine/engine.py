@@ -116,6 +116,7 @@ class Engine:
         if not around_sites:
             return
         _ = self.layers.regencies  # the web pages' GeoDataFrame (514 rows), made before a fork
+        self._locate.prepare()
         self.fill_regency_grid()
 
     @property

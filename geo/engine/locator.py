@@ -208,6 +208,11 @@ class RegencyLocator:
         inside = shapely.intersects_xy(self._tree.geometries[regency_i], lons[point_i], lats[point_i])
         return _two_lowest(len(lons), point_i[inside], regency_i[inside])
 
+    def prepare(self) -> None:
+        """Build what snapping uses (the outlines' pieces) now: a server does before it forks."""
+        with self._geos_lock:
+            self._outlines()
+
     def _outlines(self) -> tuple[shapely.STRtree, np.ndarray]:
         """The regencies' outlines in short pieces (at most _OUTLINE_SEGMENTS segments, in an
         STRtree) and each piece's regency, made on first use: a point outside every regency is as
