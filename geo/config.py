@@ -31,7 +31,7 @@ class Settings:
     max_photo_pixels: int = 40_000_000      # ZONASI_MAX_PHOTO_PIXELS: checked before decoding a photo
     max_zone_vertices: int = 1_000_000      # ZONASI_MAX_ZONE_VERTICES: largest /api/zones.geojson answer
     max_in_flight: int = 64                 # ZONASI_MAX_IN_FLIGHT: requests in progress per server worker; more get 503
-    queue_wait_s: float = 0.05              # ZONASI_QUEUE_WAIT_S: a request that waited this long for its worker gets 503
+    queue_wait_s: float = 0.05              # ZONASI_QUEUE_WAIT_S: a request that waited this long for a worker: 503
     retry_after_s: float = 2.0              # ZONASI_RETRY_AFTER_S: Retry-After of those 503s (whole seconds, >= 1)
     now: dt.datetime | None = None          # ZONASI_NOW: judge as of this instant (ISO, offset), not the clock
     proxy_hops: int = 0                     # ZONASI_PROXY_HOPS: trust X-Forwarded-* from this many proxies (0: none)

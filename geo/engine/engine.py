@@ -68,7 +68,8 @@ class Engine:
         self.site_names = _strings(sites.table.column("name"))
         self.site_category = category_index(sites.table.column("category"))
         self._projector = Projector()
-        self._zones = UtmZoneCache(sites, self._projector)
+        self._zones = UtmZoneCache(sites, self._projector,
+                                   memo=self._saved_array if sites.cache_key == layers.version else None)
         self.allowed = AllowedIndex(layers.allowed, self._regency_index, self.regency_epsg, self._projector)
 
     @classmethod
@@ -119,6 +120,15 @@ class Engine:
         self._locate.prepare()
         self.fill_regency_grid()
 
+    def _saved_array(self, name: str, make) -> np.ndarray:
+        """The array ``name`` saved beside these layers (memory-mapped), else ``make()``'s, saved."""
+        layers = self.layers
+        found = cache.read_array(layers.directory, layers.version, name)
+        if found is None:
+            found = make()
+            cache.write_array(layers.directory, layers.version, name, found)
+        return found
+
     @property
     def _grid_name(self) -> str:
         # the grid depends on the regencies (the layers version), the snapping distance and the cell
@@ -128,6 +138,8 @@ class Engine:
         """Use the whole regency grid saved for these layers, if there is one (memory-mapped:
         every process shares its pages); whether there was."""
         layers = self.layers
+        if layers.regency_features.cache_key != layers.version:   # regencies not as loaded
+            return False
         grid = cache.read_array(layers.directory, layers.version, self._grid_name)
         return grid is not None and self._locate.use_grid(grid)
 
@@ -139,7 +151,8 @@ class Engine:
             return
         self._locate.fill()
         layers = self.layers
-        cache.write_array(layers.directory, layers.version, self._grid_name, self._locate.grid)
+        if layers.regency_features.cache_key == layers.version:
+            cache.write_array(layers.directory, layers.version, self._grid_name, self._locate.grid)
 
     def fill_regency_grid(self, max_cells: int = GRID_WARM_CELLS) -> None:
         """Classify the regency grid's cells where reports fall (on and around the sites), at most

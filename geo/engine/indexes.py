@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from functools import cached_property
 
 import numpy as np
@@ -239,9 +240,9 @@ class _PointSites:
     """Point sites of one zone as projected coordinates in a KD-tree: no shapely object per site
     (a national layer holds millions), the same pairs and distances as GEOS's."""
 
-    def __init__(self, xy: np.ndarray):
+    def __init__(self, xy: np.ndarray, nearest_site: np.ndarray | None = None):
         self._tree = KDTree(xy, leafsize=KD_LEAF)
-        self._nearest_site = _first_alike(xy)
+        self._nearest_site = _first_alike(xy) if nearest_site is None else nearest_site
 
     def measure(self, xy: np.ndarray, radius: np.ndarray):
         """As :meth:`ZoneSites.measure`."""
@@ -274,16 +275,31 @@ def _first_alike(xy: np.ndarray) -> np.ndarray:
     return first
 
 
+# ``memo(name, make)``: the array ``name`` kept for these layers, or ``make()``'s, then kept (the
+# engine saves them beside the layers: a zone's points, projected, cost a second at national scale)
+Memo = Callable[[str, Callable[[], np.ndarray]], np.ndarray]
+
+
 class ZoneIndex:
     """The sites near one UTM zone (within ZONE_MARGIN_DEG of its edges): the points projected
     into a KD-tree (:class:`_PointSites`), the lines and polygons in a :class:`ZoneSites`. Local
     site numbers run over the points, then the others; ``index`` maps them to the layer's."""
 
-    def __init__(self, epsg: int, sites, projector: Projector, others: np.ndarray | None = None):
+    def __init__(self, epsg: int, sites, projector: Projector, others: np.ndarray | None = None,
+                 memo: Memo | None = None):
         zone = epsg % 100
         west, east = -180 + 6 * (zone - 1) - ZONE_MARGIN_DEG, -180 + 6 * zone + ZONE_MARGIN_DEG
-        lon = sites.xy[:, 0]
-        points = np.flatnonzero((lon >= west) & (lon <= east))   # NaN (not a point) compares False
+        memo = memo or (lambda name, make: make())
+        transformer = projector.forward(epsg)
+
+        def points_in_zone():
+            lon = sites.xy[:, 0]
+            return np.flatnonzero((lon >= west) & (lon <= east))   # NaN (not a point) compares False
+
+        def projected():
+            return np.column_stack(transformer.transform(sites.xy[points, 0], sites.xy[points, 1]))
+
+        points = memo(f"zone-{epsg}-points", points_in_zone)
         others = np.flatnonzero(~sites.is_point) if others is None else others
         bounds = shapely.bounds(sites.shapes[others]) if len(others) else np.empty((0, 4))
         shapes = others[(bounds[:, 2] >= west) & (bounds[:, 0] <= east)]
@@ -291,9 +307,9 @@ class ZoneIndex:
         self.index = np.concatenate([points, shapes])
         self._parts: list[tuple[int, object]] = []
         if len(points):
-            transformer = projector.forward(epsg)
-            lon, lat = sites.xy[points, 0], sites.xy[points, 1]
-            self._parts.append((0, _PointSites(np.column_stack(transformer.transform(lon, lat)))))
+            xy = memo(f"zone-{epsg}-xy", projected)
+            first = memo(f"zone-{epsg}-first", lambda: _first_alike(xy))
+            self._parts.append((0, _PointSites(xy, first)))
         if len(shapes):
             self._parts.append((len(points), ZoneSites(
                 epsg, sites.shapes[shapes], (bounds[:, 0], bounds[:, 2]), projector)))
@@ -325,8 +341,9 @@ class UtmZoneCache:
     """The sites of each UTM zone (:class:`ZoneIndex` per EPSG code), built on first use and kept
     (one lock, so each is built once)."""
 
-    def __init__(self, sites, projector: Projector):
+    def __init__(self, sites, projector: Projector, memo: Memo | None = None):
         self._sites = sites
+        self._memo = memo          # keeps what a zone's points cost (see Memo)
         self._others: np.ndarray | None = None   # the sites that are not points (few), found once
         self._projector = projector
         self._zones: dict[int, ZoneIndex] = {}
@@ -343,7 +360,8 @@ class UtmZoneCache:
                 if zone is None:
                     if self._others is None:
                         self._others = np.flatnonzero(~self._sites.is_point)
-                    zone = self._zones[south] = ZoneIndex(south, self._sites, self._projector, self._others)
+                    zone = self._zones[south] = ZoneIndex(south, self._sites, self._projector, self._others,
+                                                          self._memo)
         return zone if south == epsg else _NorthOf(zone)
 
 

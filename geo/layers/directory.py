@@ -91,6 +91,7 @@ def load_layers(directory: str | Path | None = None) -> Layers:
         cache.write_sites(directory, version, sites, warnings, site_regency)
     else:
         sites, warnings, site_regency = cached
+    sites.cache_key = regencies.cache_key = version
     allowed = load_allowed(rules, directory)
     if allowed:  # the designated zones are part of the rules: a changed file is a new rules version
         rules = replace(rules, version=allowed_rules_version(rules.version, allowed))

@@ -42,6 +42,9 @@ class Features:
             raise TypeError("Features needs geometry, or xy and shapes")
         self.xy = xy                     # lon/lat of the point features, NaN at the others
         self.shapes = shapes             # shapely geometry of the other features, None at points
+        # the layers version these features were loaded as (set by load_layers; None for features
+        # made otherwise): what is saved beside the layers is used only for these very features
+        self.cache_key: str | None = None
 
     @classmethod
     def from_frame(cls, frame: gpd.GeoDataFrame) -> Features:

@@ -113,3 +113,16 @@ def test_each_site_gets_its_regency_its_own_code_first(tmp_path):
     codes = site_regency_codes(features, regencies).to_pylist()
     own = regencies.column("code").tolist()
     assert codes == [own[0], own[1], "32.12", None]
+
+
+def test_zones_and_the_regency_grid_are_saved_once_and_mapped_by_the_next_engine(copied_layers):
+    layers = load_layers(copied_layers)
+    first = Engine(layers)
+    first.warm(around_sites=False)
+    saved = sorted(p.name.rsplit("-", 1)[0] for p in (copied_layers / CACHE_DIR).glob("*.npy"))
+    assert "regency-grid-500m" in saved and any(name.endswith("-xy") for name in saved)
+    second = Engine(load_layers(copied_layers))
+    assert isinstance(second._locate.grid, np.memmap)          # the saved grid, mapped
+    points = np.array([JAKARTA, (108.32, -6.33), (117.2, -0.65), (108.40, -6.20)])
+    assert first.check_many(points[:, 0], points[:, 1]).table().equals(
+        second.check_many(points[:, 0], points[:, 1]).table())
