@@ -114,3 +114,19 @@ def test_a_violation_from_the_tiles_is_drawn_at_its_place_and_a_tap_shows_its_re
             assert page.js_errors == []
         finally:
             page.context.close()
+
+
+def test_past_the_deepest_tiles_the_points_in_view_are_still_counted(browser, live):
+    """From zoom 19 the map draws zoom 18's tiles larger: the legend's count of what is in view
+    (the state tests and the legend read) must count those tiles, not find none."""
+    page, requests = open_map(browser, live, DESKTOP)
+    try:
+        page.evaluate("window.zonasiMap.setView([-6.2, 106.85], 20, {animate: false})")
+        wait_js(page, "(() => { const s = window.zonasi.mapPage.state;"
+                      " return s.sites && s.sites.tiles > 0 && s.sites.shown > 0; })()")
+        assert not any(TILE_PATH.format("sites") + "19/" in u or TILE_PATH.format("sites") + "20/" in u
+                       for u in requests)
+        assert page.locator(".leaflet-tile-pane .zonasi-tiles-interactive path.leaflet-interactive").count() > 0
+        assert page.js_errors == []
+    finally:
+        page.context.close()

@@ -114,6 +114,14 @@ def map_with_popups(page, server) -> None:
     page.evaluate("([lat, lon]) => window.zonasiMap.setView([lat, lon], 19, {animate: false})", [lat, lon])
     wait_js(page, "window.zonasi.mapPage.state.sites && window.zonasi.mapPage.state.sites.shown >= 50")
     wait_js(page, "window.zonasi.mapPage.state.violations && window.zonasi.mapPage.state.violations.shown >= 50")
+    # tooltips of a few site points (vector tiles: SVG circles of the sites' layer), before the
+    # verdict's popup pans the map
+    markers = page.locator(".leaflet-tile-pane .zonasi-tiles-interactive path.leaflet-interactive")
+    assert markers.count() >= 50
+    for i in range(0, min(markers.count(), 60), 6):
+        markers.nth(i).hover(force=True)
+        page.wait_for_timeout(50)
+    assert page.locator(".leaflet-tooltip .zonasi-site-label").count() == 1   # a name shown, as text
     box = page.locator(".folium-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     popup = page.locator(".zonasi-check-popup .zonasi-verdict")
@@ -122,11 +130,6 @@ def map_with_popups(page, server) -> None:
     assert popup.get_attribute("data-status") == "violation"
     shown = [name for name in server.names if name in text]
     assert len(shown) >= 3, text[:500]   # the nearest payload sites, named as text
-    # tooltips of a few site markers
-    markers = page.locator(".leaflet-marker-pane [title]")
-    for i in range(0, min(markers.count(), 60), 6):
-        markers.nth(i).hover(force=True)
-        page.wait_for_timeout(50)
     assert page.locator(".leaflet-popup img, .leaflet-tooltip img, .leaflet-popup svg, .leaflet-popup iframe").count() == 0
 
 

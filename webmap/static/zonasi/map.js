@@ -58,7 +58,9 @@
   // One popup for every check: a new tap moves it (never two verdicts on screen at once).
   // the popup opens below the zoom buttons and the layer switch (top corners), so on a phone
   // neither covers its headline or its close button
+  // A long verdict (many sites in reach) scrolls inside the popup instead of panning the map away.
   const checkPopup = L.popup({maxWidth: Math.min(300, window.innerWidth - 70), minWidth: 200,
+                              maxHeight: Math.max(200, Math.round(window.innerHeight * 0.55)),
                               className: "zonasi-check-popup",
                               autoPanPaddingTopLeft: [10, 64], autoPanPaddingBottomRight: [10, 20]});
   let lastVerdict = null;
@@ -178,16 +180,24 @@
       category ? category.label : String(props.category || ""));
   }
 
+  // Site counts per grid cell (8 px at every zoom): small dots that never overlap their neighbours
+  // (at most 4 px radius), darker and fuller with more sites, so a dense island reads as a darker
+  // patch, not a pile of discs.
+  const DENSITY_RAMP = [[1000, "#67001f"], [100, "#b2182b"], [10, "#d6604d"], [0, "#f4a582"]];
   function densityStyle(props) {
-    const count = Number(props.count) || 1;
-    return {radius: Math.min(9, 2.5 + 1.3 * Math.log2(count)), fill: true, fillColor: "#c0392b",
-            fillOpacity: 0.55, color: "#ffffff", weight: 1};
+    const count = Math.max(1, Number(props.count) || 1);
+    const steps = Math.log10(count);
+    return {radius: Math.min(4, 2 + 0.6 * steps), fill: true, stroke: false, weight: 0,
+            fillColor: DENSITY_RAMP.find(([floor]) => count >= floor)[1],
+            fillOpacity: Math.min(0.9, 0.55 + 0.12 * steps)};
   }
 
   const layerSpecs = {
     regencies: {
       minZoom: config.zoom.regencies,
-      styles: {regencies: {color: "#5a5a8a", weight: 1.5, fill: true, fillOpacity: 0.02, dashArray: "4 3"}},
+      // thin and solid over the whole country (dashes of 500 regencies read as noise), dashed up close
+      styles: {regencies: (props, zoom) => ({color: "#5a5a8a", weight: zoom < 8 ? 0.8 : 1.5, fill: true,
+                                             fillOpacity: 0.02, dashArray: zoom < 8 ? null : "4 3"})},
     },
     sites: {
       minZoom: 0, interactive: true, zIndex: 3,  // above boundaries and zones; hover: a tooltip, tap: a check
@@ -244,9 +254,9 @@
       const layer = L.VectorGrid.Protobuf.prototype._createLayer.call(this, feature, pxPerExtent, style);
       const coords = feature.zonasiTile;
       if (feature.type === 1 && coords && layer._point) {
-        const scale = this.getTileSize().x / 256;  // over-zoomed tiles are drawn larger
+        const size = this.getTileSize();  // the tile's pixels at its own zoom (over-zoom scales the level)
         layer._latlng = L.CRS.EPSG3857.pointToLatLng(
-          L.point(coords.x, coords.y).multiplyBy(256).add(layer._point.divideBy(scale)), coords.z);
+          L.point(coords.x * size.x, coords.y * size.y).add(layer._point), coords.z);
       }
       return layer;
     },
@@ -309,9 +319,11 @@
   function tally(key) {
     const layer = tileLayers[key];
     if (!layer || !map.hasLayer(layer)) return;
-    const zoom = Math.round(map.getZoom());
+    // past the tiles' deepest zoom (maxNativeZoom) that zoom's tiles are drawn larger: the view's
+    // pixels are counted at the tiles' zoom
+    const zoom = Math.min(Math.round(map.getZoom()), layer.options.maxNativeZoom);
     const size = layer.getTileSize();
-    const pixels = map.getPixelBounds();
+    const pixels = map.getPixelBounds(map.getCenter(), zoom);
     const lo = pixels.min.unscaleBy(size).floor();
     const hi = pixels.max.unscaleBy(size).floor();
     const counted = {shown: 0, density: 0, tiles: 0, categories: new Set()};
