@@ -349,12 +349,14 @@ _TILE_PATH = [_TILED_ID, _TMS,
 ENDPOINTS.update({
     "tiles.tile_matrix_sets": {"summary": "The tiling schemes (WebMercatorQuad)", "parameters": [F],
                                "tags": ["OGC API - Tiles"], "responses": ok({"type": "object"})},
-    "tiles.tile_matrix_set_view": {"summary": "A tiling scheme's definition (2D Tile Matrix Set 2.0)",
+    "tiles.tile_matrix_set_view": {"summary": "A tiling scheme's definition (2D Tile Matrix Set 2.0 JSON, with "
+                                              "the 1.0 keys beside it for older readers such as GDAL < 3.8)",
                                    "parameters": [_TMS, F], "tags": ["OGC API - Tiles"],
                                    "responses": ok({"type": "object"})},
     "tiles.tilesets": {"summary": "The vector tilesets of a collection", "parameters": [_TILED_ID, F],
                        "tags": ["OGC API - Tiles"], "responses": ok({"type": "object"})},
-    "tiles.tileset": {"summary": "A vector tileset: its layers and the tile URL template",
+    "tiles.tileset": {"summary": "A vector tileset: its layers, the tile URL template and the tile matrix "
+                                 "limits (rows and columns the collection's extent touches, zooms 0 to 18)",
                       "parameters": [_TILED_ID, _TMS, F], "tags": ["OGC API - Tiles"],
                       "responses": ok({"type": "object"})},
     "tiles.tile": {
