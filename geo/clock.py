@@ -38,7 +38,10 @@ def zone_index(codes) -> np.ndarray:
 
 def zone_label(code: str | None) -> str | None:
     """WIB, WITA or WIT for a regency code; None without one."""
-    return None if not code else LABELS[int(zone_index([code])[0])]
+    if not code:
+        return None
+    province = str(code)[:2]
+    return LABELS[1 if province in WITA_PROVINCES else 2 if province in WIT_PROVINCES else 0]
 
 
 @dataclass(frozen=True)

@@ -246,17 +246,22 @@ class Engine:
         reg = regency[located]
         extra = 0.0 if accuracy is None else accuracy[located]
         also = None if other is None else other[located]
-        done: dict = {}  # categories declared alike with the same distances share one answer
         for j, category in enumerate(CATEGORIES):
-            key = (self.coverage.signature(category), self.buffers[:, j].tobytes())
-            if key in done:
-                out[located, j] = out[located, done[key]]
+            if self._alike[j] != j:   # declared alike with the same distances: the same answer
+                out[located, j] = out[located, self._alike[j]]
                 continue
-            done[key] = j
             out[located, j] = self.coverage.complete_at(lons[located], lats[located], category,
                                                         self.point_buffers(reg, np.full(len(reg), j), also) + extra,
                                                         epsg=self.regency_epsg[reg], regency=reg)
         return out
+
+    @cached_property
+    def _alike(self) -> list[int]:
+        """Per category, the first category declared complete alike with the same distances (whose
+        coverage answer it shares; itself when none)."""
+        first: dict = {}
+        return [first.setdefault((self.coverage.signature(c), self.buffers[:, j].tobytes()), j)
+                for j, c in enumerate(CATEGORIES)]
 
     @staticmethod
     def _in_any(periods, days: np.ndarray) -> np.ndarray:
@@ -290,19 +295,21 @@ class Engine:
 
 def _validate(lons: np.ndarray, lats: np.ndarray) -> None:
     if lons.shape != lats.shape:
-        raise InputError(f"{len(lons)} longitudes but {len(lats)} latitudes")
+        raise InputError(f"{len(lons)} longitudes but {len(lats)} latitudes", message_id="check.lengths",
+                         message_values={"lons": len(lons), "lats": len(lats)})
     for name, values, limit in (("latitude", lats, 90), ("longitude", lons, 180)):
         bad = ~np.isfinite(values) | (np.abs(values) > limit)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise InputError(f"{name} {values[i]} is outside -{limit}..{limit}", index=i, field=name)
+            raise InputError(f"{name} {values[i]} is outside -{limit}..{limit}", message_id=f"check.{name}_range",
+                             message_values={"value": f"{values[i]:g}", "limit": limit}, index=i, field=name)
 
 
 def _accuracy(accuracy_m, n: int) -> np.ndarray:
     values = np.broadcast_to(np.asarray(accuracy_m, dtype="float64"), (n,)).copy()
     values[~np.isfinite(values)] = 0.0
     if (values < 0).any():
-        raise InputError("GPS accuracy must be zero or more metres")
+        raise InputError("GPS accuracy must be zero or more metres", message_id="check.accuracy_negative")
     return values
 
 
@@ -327,7 +334,8 @@ def _days(ats, n: int, zones: np.ndarray) -> np.ndarray:
         return one[zones]
     if isinstance(ats, np.ndarray) and ats.dtype.kind == "M":  # naive local dates already (a batch's)
         if len(ats) != n:
-            raise InputError(f"{len(ats)} dates for {n} points")
+            raise InputError(f"{len(ats)} dates for {n} points", message_id="check.dates_count",
+                             message_values={"dates": len(ats), "points": n})
         return ats.astype("datetime64[D]")
     if isinstance(getattr(ats, "dtype", None), pd.DatetimeTZDtype):  # instants, vectorised
         values = pd.Series(ats).reset_index(drop=True)
@@ -336,7 +344,8 @@ def _days(ats, n: int, zones: np.ndarray) -> np.ndarray:
         values = pd.Series(ats if isinstance(ats, np.ndarray) else list(ats), dtype=object)
         aware = np.fromiter((_is_aware(v) for v in values), dtype=bool, count=len(values))
     if len(values) != n:
-        raise InputError(f"{len(values)} dates for {n} points")
+        raise InputError(f"{len(values)} dates for {n} points", message_id="check.dates_count",
+                         message_values={"dates": len(values), "points": n})
     days = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     try:
         if (~aware).any():
@@ -349,7 +358,8 @@ def _days(ats, n: int, zones: np.ndarray) -> np.ndarray:
                 local = utc[pick].dt.tz_convert(ZONES[int(z)].key).dt.tz_localize(None)
                 days[np.flatnonzero(aware)[pick]] = local.to_numpy().astype("datetime64[D]")
     except (ValueError, TypeError, OverflowError) as exc:
-        raise InputError(f"not a date: {exc}") from exc
+        raise InputError(f"not a date: {exc}", message_id="check.not_date",
+                         message_values={"reason": str(exc)[:200]}) from exc
     return days
 
 
