@@ -12,6 +12,6 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "coverage": ["CoverageView", "coverage_view"],
     "stats": ["grouped_report_counts", "report_counts", "site_counts"],
     "tiles": ["CRS_3857", "MEDIA_TYPE", "POINT_ZOOM", "TILED", "TMS_ID", "TMS_URI", "Tile", "VectorTiles", "etag",
-              "tile_matrix_set", "violations_tile"],
+              "tile_matrix_limits", "tile_matrix_set", "violations_tile"],
     "sites": ["SiteCollection"],
 })
