@@ -246,14 +246,36 @@ class Engine:
         reg = regency[located]
         extra = 0.0 if accuracy is None else accuracy[located]
         also = None if other is None else other[located]
+        declared, everywhere = self._declared
         for j, category in enumerate(CATEGORIES):
             if self._alike[j] != j:   # declared alike with the same distances: the same answer
                 out[located, j] = out[located, self._alike[j]]
                 continue
-            out[located, j] = self.coverage.complete_at(lons[located], lats[located], category,
-                                                        self.point_buffers(reg, np.full(len(reg), j), also) + extra,
-                                                        epsg=self.regency_epsg[reg], regency=reg)
+            if everywhere[j]:          # every regency declared complete as a whole
+                out[located, j] = True
+                continue
+            # a point in a regency where nothing of the category is declared lies in the incomplete
+            # area itself: False with no geometry (most regencies, most points, most checks)
+            asked = np.flatnonzero(declared[reg, j])
+            if not len(asked):
+                continue
+            at, r = located[asked], reg[asked]
+            out[at, j] = self.coverage.complete_at(
+                lons[at], lats[at], category,
+                self.point_buffers(r, np.full(len(r), j), None if also is None else also[asked])
+                + (extra if np.isscalar(extra) else extra[asked]),
+                epsg=self.regency_epsg[r], regency=r)
         return out
+
+    @cached_property
+    def _declared(self) -> tuple[np.ndarray, np.ndarray]:
+        """(regency x category: anything declared complete there; per category: every regency
+        declared complete as a whole)."""
+        declared = np.column_stack([self.coverage.declared_regencies(c) for c in CATEGORIES]) \
+            if len(self.regency_codes) else np.zeros((0, len(CATEGORIES)), dtype=bool)
+        everywhere = np.array([len(self.regency_codes) > 0 and not len(self.coverage.incomplete_regencies(c))
+                               for c in CATEGORIES])
+        return declared, everywhere
 
     @cached_property
     def _alike(self) -> list[int]:
