@@ -10,7 +10,7 @@ from geo.i18n import Catalog
 from geo.store import Store
 
 from . import errors, health, ogc, openapi, pages, proxy, security, tiles
-from .api import check, coverage, mapapi, reports, validate, zones
+from .api import check, coverage, mapapi, mine, reports, validate, zones
 from .services import Services, install
 
 # Paths of the requests that may compute for a while, by kind: uploads to validate (seconds of
@@ -39,8 +39,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install(app, services)
     errors.register(app)
     security.register(app)
-    for blueprint in (check.bp, validate.bp, reports.bp, pages.bp, mapapi.bp, ogc.bp, tiles.bp, ogc.root, openapi.bp,
-                      zones.bp, coverage.bp, health.bp):  # in this order: the url_map's and the OpenAPI document's
+    # in this order: the url_map's and the OpenAPI document's
+    for blueprint in (check.bp, validate.bp, mine.bp, reports.bp, pages.bp, mapapi.bp, ogc.bp, tiles.bp, ogc.root,
+                      openapi.bp, zones.bp, coverage.bp, health.bp):
         app.register_blueprint(blueprint)
     proxy.install(app, settings)  # X-Forwarded-* trusted only with ZONASI_PROXY_HOPS
     return app

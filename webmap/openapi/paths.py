@@ -248,6 +248,15 @@ ENDPOINTS: dict[str, dict] = {
             "reports": {"type": "array", "items": ref("Report")},
             "numberMatched": {"type": "integer"}, "numberReturned": {"type": "integer"}}}),
     },
+    "mine.my_reports": {
+        "summary": "My reports (Laporan saya): the reports this token submitted, with status and stored verdict, "
+                   "no reporter identity", "roles": ["field", "admin"],
+        "parameters": [LANG, query("limit", "Reports per page", {"type": "integer", "minimum": 0}),
+                       query("offset", "Reports to skip", {"type": "integer", "minimum": 0})],
+        "responses": ok({"type": "object", "properties": {
+            "reports": {"type": "array", "items": ref("Report")},
+            "numberMatched": {"type": "integer"}, "numberReturned": {"type": "integer"}}}),
+    },
     "reports.get_report": {"summary": "One report: its stored verdict, explanation and history",
                            "roles": ["field", "bawaslu", "satpolpp", "admin"], "parameters": [LANG],
                            "responses": ok(ref("Report"))},

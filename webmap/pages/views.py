@@ -83,6 +83,7 @@ def page_config(lang: str, page: str, **extra) -> dict:
             "tiles": url_for("tiles.tileset", collection_id="COLLECTION", tms=TMS_ID).replace(
                 "COLLECTION", "{collection}") + "/{z}/{y}/{x}",
             "reports": url_for("reports.submit"),
+            "mine": url_for("mine.my_reports"),
             "validate": url_for("batch.validate"),
         },
         **extra,

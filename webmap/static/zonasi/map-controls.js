@@ -59,14 +59,22 @@
   });
 
   // -- "Laporkan APK di sini": the report form -----------------------------------------------
+  // Every submission carries an Idempotency-Key made when the officer first presses send and kept
+  // for the retries of the same report (the server stores it once whatever the number of taps or
+  // retries); the form is disabled until the answer. After success the form closes and the page
+  // says the stored verdict in words. Without a connection the report goes to the device's queue
+  // (zonasi/queue.js, when loaded).
   const reportDialog = document.getElementById("zonasi-report");
   const reportForm = document.getElementById("zonasi-report-form");
   const reportResult = document.getElementById("zonasi-report-result");
+  const reportError = document.getElementById("zonasi-report-error");
   const typeSelect = document.getElementById("report-type");
   for (const type of config.apk_types || []) {
     typeSelect.append(el("option", {value: type}, label("ui.apk_type.", type)));
   }
   let reportPoint = null;
+  let pending = null;  // {key, signature}: the key of the report being sent, kept across retries
+  let sending = false;
 
   async function openReport(verdict, extra) {
     if (!(await requireLogin())) return;
@@ -74,37 +82,124 @@
                    accuracy: extra && extra.accuracy !== undefined ? extra.accuracy : null};
     document.getElementById("zonasi-report-point").textContent =
       t("map.check.point", {lat: verdict.lat.toFixed(6), lon: verdict.lon.toFixed(6)});
-    reportResult.textContent = "";
-    reportResult.className = "small mt-2";
+    reportError.textContent = "";
+    pending = null;
     reportDialog.showModal();
+  }
+
+  /** What the officer is sending (a changed form after a failure is another report: a new key). */
+  function signature(entry) {
+    const photo = entry.photo;
+    return JSON.stringify([entry.lat, entry.lon, entry.accuracy_m, entry.apk_type, entry.participant, entry.note,
+                           photo ? [photo.name, photo.size, photo.lastModified] : null]);
+  }
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16));  // a version 4 UUID by hand (old browsers)
+    bytes[6] = (bytes[6] & 0x0f) | 0x40; bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
+  /** The form's content as a queue entry (the photo a File, i.e. a Blob). */
+  function formEntry() {
+    const data = new FormData(reportForm);
+    const photo = data.get("photo");
+    return {lat: Number(reportPoint.lat.toFixed(7)), lon: Number(reportPoint.lon.toFixed(7)),
+            accuracy_m: reportPoint.accuracy !== null ? Math.round(reportPoint.accuracy) : null,
+            apk_type: data.get("apk_type") || "", participant: data.get("participant") || "",
+            note: data.get("note") || "", photo: photo && photo.size ? photo : null};
+  }
+
+  /** The body of POST /api/reports for a queue entry. */
+  function entryBody(entry) {
+    const data = new FormData();
+    data.set("lat", String(entry.lat));
+    data.set("lon", String(entry.lon));
+    if (entry.accuracy_m !== null && entry.accuracy_m !== undefined) data.set("accuracy_m", String(entry.accuracy_m));
+    for (const name of ["apk_type", "participant", "note"]) if (entry[name]) data.set(name, entry[name]);
+    if (entry.photo) data.set("photo", entry.photo, entry.photo.name || "photo");
+    return data;
+  }
+
+  /** POST one report with its key; resolves to the stored report (a replay answers the first one). */
+  function postReport(entry) {
+    return api(config.urls.reports, {method: "POST", body: entryBody(entry),
+                                     headers: {"Idempotency-Key": entry.key}});
+  }
+
+  /** The stored verdict of an answered report, in words: its headline, the site and the distance. */
+  function storedVerdictText(report) {
+    const head = (report.message && report.message[0]) || label("verdict.status.", (report.verdict || {}).status || "");
+    const parts = [head];
+    if (report.site_name && report.distance_m !== null && report.distance_m !== undefined) {
+      parts.push(t("map.report.stored_site", {site: report.site_name, distance: number(report.distance_m, 0)}));
+    }
+    return parts.join(" — ");
+  }
+
+  function showStored(report) {
+    reportResult.hidden = false;
+    reportResult.className = "small alert alert-success zonasi-report-result text-success";
+    reportResult.dataset.id = report.id || "";
+    reportResult.dataset.status = (report.verdict && report.verdict.status) || "";
+    reportResult.textContent = t("map.report.stored", {verdict: storedVerdictText(report)});
+  }
+
+  function showQueued() {
+    reportResult.hidden = false;
+    reportResult.className = "small alert alert-warning zonasi-report-result text-warning-emphasis";
+    reportResult.dataset.id = "";
+    reportResult.dataset.status = "queued";
+    reportResult.textContent = t("map.report.queued");
+  }
+
+  function setBusy(busy) {
+    sending = busy;
+    for (const field of reportForm.elements) field.disabled = busy;
+    document.getElementById("report-submit").textContent = busy ? t("map.report.sending") : t("map.report.submit");
   }
 
   reportForm.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!reportPoint) return;
-    const data = new FormData(reportForm);
-    data.set("lat", reportPoint.lat.toFixed(7));
-    data.set("lon", reportPoint.lon.toFixed(7));
-    if (reportPoint.accuracy !== null) data.set("accuracy_m", String(Math.round(reportPoint.accuracy)));
-    const photo = data.get("photo");
-    if (!photo || !photo.size) data.delete("photo");
-    const submit = document.getElementById("report-submit");
-    submit.disabled = true;
+    if (!reportPoint || sending) return;
+    const entry = formEntry();
+    const sig = signature(entry);
+    if (!pending || pending.signature !== sig) pending = {key: newKey(), signature: sig};
+    entry.key = pending.key;
+    setBusy(true);
+    reportError.textContent = "";
+    const queue = window.zonasi.queue;
     try {
-      const report = await api(config.urls.reports, {method: "POST", body: data});
-      reportResult.className = "small mt-2 text-success";
-      reportResult.textContent = t("map.report.sent", {id: report.id || ""});
+      let report;
+      if (queue) {
+        const outcome = await queue.submit(entry);  // stored on the device first, then sent under a lock
+        if (outcome.state === "waiting") {
+          reportDialog.close(); reportForm.reset(); pending = null; showQueued();
+          return;
+        }
+        if (outcome.state === "failed") throw outcome.error;
+        report = outcome.report;
+      } else {
+        report = await postReport(entry);
+      }
+      pending = null;
+      reportDialog.close();
       reportForm.reset();
+      showStored(report);
       loadLayer("violations");
+      document.dispatchEvent(new CustomEvent("zonasi:reported", {detail: report}));
     } catch (error) {
-      reportResult.className = "small mt-2 text-danger";
-      reportResult.textContent = error.status === 401 ? t("map.report.login_needed")
+      reportError.textContent = error.status === 401 ? t("map.report.login_needed")
         : t("ui.error", {detail: error.message});
+      if (error.status && error.status !== 409) pending = null;  // refused: a corrected form is a new report
     } finally {
-      submit.disabled = false;
+      setBusy(false);
     }
   });
 
+  window.zonasi.reports = {postReport, storedVerdictText, showStored, newKey};
   window.zonasi.mapPage.openReport = openReport;
   window.zonasi.mapPage.showPosition = showPosition;
   // /?lat=..&lon=.. (links from the violations list): go there and check.
