@@ -30,6 +30,7 @@ class Settings:
     max_import_features: int = 5_000_000    # ZONASI_MAX_IMPORT_FEATURES: features one layers import reads
     max_photo_pixels: int = 40_000_000      # ZONASI_MAX_PHOTO_PIXELS: checked before decoding a photo
     max_zone_vertices: int = 1_000_000      # ZONASI_MAX_ZONE_VERTICES: largest /api/zones.geojson answer
+    max_offline_bytes: int = 20_000_000     # ZONASI_MAX_OFFLINE_BYTES: largest /api/offline bundle (JSON bytes)
     max_in_flight: int = 64                 # ZONASI_MAX_IN_FLIGHT: requests in progress per server worker; more get 503
     queue_wait_s: float = 0.05              # ZONASI_QUEUE_WAIT_S: a request that waited this long for a worker: 503
     retry_after_s: float = 2.0              # ZONASI_RETRY_AFTER_S: Retry-After of those 503s (whole seconds, >= 1)

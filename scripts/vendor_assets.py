@@ -37,6 +37,10 @@ PACKAGES: dict[str, tuple[str, list[str]]] = {
     # the map's data layers as vector tiles (/ogc/collections/<id>/tiles); its licence is in package.json
     "leaflet.vectorgrid@1.3.0": ("vectorgrid", ["dist/Leaflet.VectorGrid.bundled.min.js", "package.json"]),
     "chart.js@4.4.1": ("chartjs", ["dist/chart.umd.js", "LICENSE.md"]),
+    # the offline verdict in the browser (webmap/static/zonasi/offline/): geodesics to point sites,
+    # UTM projections for lines and polygons (UMD files: a module import sets their global)
+    "geographiclib-geodesic@2.2.0": ("geographiclib-geodesic", ["geographiclib-geodesic.min.js", "LICENSE.txt"]),
+    "proj4@2.22.0": ("proj4", ["dist/proj4.js", "LICENSE.md"]),
 }
 
 

@@ -10,7 +10,7 @@ from geo.i18n import Catalog
 from geo.store import Store
 
 from . import errors, health, ogc, openapi, pages, proxy, security, tiles
-from .api import check, coverage, mapapi, mine, reports, validate, zones
+from .api import check, coverage, mapapi, mine, offline, reports, validate, zones
 from .services import Services, install
 
 # Paths of the requests that may compute for a while, by kind: uploads to validate (seconds of
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     security.register(app)
     # in this order: the url_map's and the OpenAPI document's
     for blueprint in (check.bp, validate.bp, mine.bp, reports.bp, pages.bp, mapapi.bp, ogc.bp, tiles.bp, ogc.root,
-                      openapi.bp, zones.bp, coverage.bp, health.bp):
+                      openapi.bp, zones.bp, coverage.bp, offline.bp, health.bp):
         app.register_blueprint(blueprint)
     proxy.install(app, settings)  # X-Forwarded-* trusted only with ZONASI_PROXY_HOPS
     return app
