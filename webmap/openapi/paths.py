@@ -181,6 +181,27 @@ ENDPOINTS: dict[str, dict] = {
             "rules_version": {"type": "string"}, "layers_version": {"type": "string"}}}),
             "304": {"description": "Not modified (ETag)"}},
     },
+    "offline.regency": {
+        "summary": "Everything needed to judge points of one regency offline (the map's saved area)",
+        "description": "A bundle for the in-browser judge (webmap/static/zonasi/offline/engine.js): the regency's "
+                       "polygon (not simplified), its neighbours near it (clipped), its sites and those within the "
+                       "border snap distance plus the largest rule distance and 100 m of GPS accuracy, the rules "
+                       "of every regency in it, the coverage (incomplete shapes per UTM zone), layers_version and "
+                       "rules_version. At most Settings.max_offline_bytes (413 beyond). HEAD gives the size. ETag "
+                       "by layers and rules version: If-None-Match gives 304.",
+        "parameters": [{"name": "code", "in": "path", "required": True, "description": "Kemendagri code, e.g. 32.12",
+                        "schema": {"type": "string"}}],
+        "responses": {**ok({"type": "object"}), "304": {"description": "Not modified (ETag)"},
+                      "404": PROBLEM, "413": PROBLEM},
+    },
+    "offline.bbox": {
+        "summary": "Everything needed to judge points of a box offline (the map's viewport)",
+        "description": "As /api/offline/regency/{code}.json for the regencies the box touches; only points inside "
+                       "the box are judged. 400 for a box touching no regency, 413 beyond "
+                       "Settings.max_offline_bytes.",
+        "parameters": [query("bbox", "west,south,east,north in WGS 84 degrees", required=True)],
+        "responses": {**ok({"type": "object"}), "304": {"description": "Not modified (ETag)"}, "413": PROBLEM},
+    },
     "batch.validate": {
         "summary": "Validate a CSV of reported props: a verdict for every row",
         "description": "Uploads with more rows than the web limit, more than 1,000 columns or a header over "
