@@ -330,6 +330,10 @@ ENDPOINTS: dict[str, dict] = {
                               "parameters": [LANG], "responses": HTML},
     "pages.dashboard_page": {"summary": "Counts by category, regency and status (page)", "parameters": [LANG],
                              "responses": HTML},
+    "pages.service_worker": {"summary": "The service worker that caches the map's app shell for offline use",
+                             "responses": binary("text/javascript", description="JavaScript")},
+    "pages.web_manifest": {"summary": "The web app manifest: the map as an installable app", "parameters": [LANG],
+                           "responses": binary("application/manifest+json", description="A web app manifest")},
     # -- OGC API - Features ---------------------------------------------------------------------------
     "ogc.landing": {"summary": "OGC API - Features landing page", "parameters": [F],
                     "responses": ok(ref("LandingPage"))},

@@ -5,7 +5,7 @@ message catalog (handed to the page's scripts as JSON, in the page's language).
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from geo.catalog import POINT_ZOOM, TMS_ID
 from geo.exports import FORMATS
@@ -13,7 +13,7 @@ from geo.store import APK_TYPES, STATUS_ROLES, TRANSITIONS, WORKFLOW_STATUSES
 from geo.validation import ROW_STATUSES
 
 from ..services import services
-from . import mapview
+from . import mapview, shell
 
 bp = Blueprint("pages", __name__)
 
@@ -130,3 +130,19 @@ def violations_page():
 def dashboard_page():
     """The dashboard page (HTML): counts by category, regency and status."""
     return render("zonasi/dashboard.html", "dashboard")
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker of the installable map (JavaScript): caches the app shell for offline use."""
+    response = Response(shell.service_worker(), mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"  # the browser checks for a new version on every visit
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def web_manifest():
+    """The web app manifest (name, icons, start page) that makes the map installable."""
+    messages = services().catalog.table(page_language())
+    body = current_app.json.dumps(shell.manifest(messages["ui.app"], messages["map.hint"], page_language()))
+    return Response(body, mimetype="application/manifest+json")
