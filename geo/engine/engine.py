@@ -244,7 +244,7 @@ class Engine:
         if not len(located):
             return out
         reg = regency[located]
-        extra = 0.0 if accuracy is None else accuracy[located]
+        extra = np.zeros(len(located)) if accuracy is None else accuracy[located]
         also = None if other is None else other[located]
         declared, everywhere = self._declared
         for j, category in enumerate(CATEGORIES):
@@ -263,7 +263,7 @@ class Engine:
             out[at, j] = self.coverage.complete_at(
                 lons[at], lats[at], category,
                 self.point_buffers(r, np.full(len(r), j), None if also is None else also[asked])
-                + (extra if np.isscalar(extra) else extra[asked]),
+                + extra[asked],
                 epsg=self.regency_epsg[r], regency=r)
         return out
 

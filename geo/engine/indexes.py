@@ -305,7 +305,7 @@ class ZoneIndex:
         shapes = others[(bounds[:, 2] >= west) & (bounds[:, 0] <= east)]
         bounds = bounds[(bounds[:, 2] >= west) & (bounds[:, 0] <= east)]
         self.index = np.concatenate([points, shapes])
-        self._parts: list[tuple[int, object]] = []
+        self._parts: list[tuple[int, _PointSites | ZoneSites]] = []
         if len(points):
             xy = memo(f"zone-{epsg}-xy", projected)
             first = memo(f"zone-{epsg}-first", lambda: _first_alike(xy))
