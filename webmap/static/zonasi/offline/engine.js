@@ -411,7 +411,7 @@ export function judge(point, bundle, options = {}) {
     const rule = bundle.category_rules[categories[j]];
     return {
       site_id: bundle.sites.site_id[i], name: bundle.sites.name[i], category: categories[j],
-      category_label: rule.label, distance_m: Math.round(d * 100) / 100, buffer_m: limit,
+      category_label: rule.label, distance_m: Math.round(d * 100) / 100, distance_exact_m: d, buffer_m: limit,
       legal_basis: rule.legal_basis, kind: "forbidden_site",
     };
   };
