@@ -123,7 +123,14 @@
       popup.setContent(verdictNode(verdict, extra));
       return verdict;
     } catch (error) {
-      if (seq === checkSeq) popup.setContent(el("div", {class: "text-danger"}, t("ui.error", {detail: error.message})));
+      if (seq === checkSeq) {
+        // no answer (no signal): the report can still be made here and waits in the device's queue
+        const point = {lat: latlng.lat, lon: latlng.lng};
+        popup.setContent(el("div", {class: "zonasi-verdict", "data-status": "unavailable"},
+          el("div", {class: "text-danger"}, error.status ? t("ui.error", {detail: error.message}) : t("map.offline.unavailable")),
+          el("button", {type: "button", class: "btn btn-sm btn-danger mt-1 zonasi-report-here",
+                        onclick: () => window.zonasi.mapPage.openReport(point, extra)}, t("map.report.here"))));
+      }
       return null;
     }
   }

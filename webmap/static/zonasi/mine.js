@@ -49,6 +49,10 @@
       }
     }
     queueTitle.hidden = queue.length === 0;
+    const waiting = queue.filter((e) => e.state === "waiting" || e.state === "sending").length;
+    const badge = document.getElementById("zonasi-queue-count");
+    badge.hidden = waiting === 0;
+    badge.textContent = String(waiting);
     for (const report of serverReports) {
       const words = verdictWords(report);
       list.append(el("li", {"data-id": report.id, "data-status": report.status},

@@ -1,0 +1,85 @@
+"""Reports made without a signal (#17): kept in IndexedDB with their Idempotency-Key and photo,
+sent when the connection returns, stored exactly once across reloads and offline/online rounds,
+kept across a new version of the service worker."""
+from __future__ import annotations
+
+import pytest
+
+from zonasi.testing.browser import wait_js
+
+from .conftest import PHONE, new_page, screenshot
+from .test_offline_shell import wait_controlled
+from .test_report_form import reports_by
+from .test_reports import png_bytes, token
+
+pytestmark = pytest.mark.browser
+SPOT = (-6.33, 108.32)
+
+
+def report_offline(page, participant):
+    page.evaluate("([lat, lon]) => window.zonasiMap.setView([lat, lon], 17, {animate: false})", list(SPOT))
+    box = page.locator(".folium-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.locator(".zonasi-check-popup .zonasi-report-here").click()
+    page.locator("#zonasi-report").wait_for()
+    page.select_option("#report-type", "spanduk")
+    page.fill("#report-participant", participant)
+    page.set_input_files("#report-photo", files=[{"name": "apk.png", "mimeType": "image/png",
+                                                 "buffer": png_bytes()}])
+    page.click("#report-submit")
+    page.locator("#zonasi-report-result[data-status=queued]").wait_for()
+
+
+def test_reports_queued_offline_are_stored_once_after_reconnecting(browser, live, monkeypatch):
+    secret = token(live, "field", "Indah")
+    page = new_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page.goto(live.url + "/")
+        page.evaluate("(t) => localStorage.setItem('zonasi.token', t)", secret)
+        wait_controlled(page)
+        page.reload()
+        wait_js(page, "window.zonasi && window.zonasi.auth.checked")
+        page.context.set_offline(True)
+        page.reload()  # the shell from the service worker
+        wait_js(page, "window.zonasi && window.zonasi.queue && window.zonasiMap")
+        report_offline(page, "Partai Luring Satu")
+        assert page.locator("#zonasi-queue-count").inner_text() == "1"
+        page.click("#zonasi-mine-button")
+        page.locator("#zonasi-queue-list li[data-state=waiting]").wait_for()
+        screenshot(page, "map-queue-waiting-360")
+        page.click("#zonasi-mine [data-close]")
+        page.reload()  # still offline: the queue survives a reload
+        wait_js(page, "window.zonasi && window.zonasi.queue")
+        assert page.evaluate("window.zonasi.queue.waitingCount()") == 1
+        assert reports_by(live, "Partai Luring Satu") == []
+        # a new app version while offline reports wait
+        from webmap.pages import shell
+
+        monkeypatch.setattr(shell, "shell_version", lambda static, files: "queue-test-version")
+        page.context.set_offline(False)
+        wait_js(page, "window.zonasi.queue.list().then((l) => window.__q = l)"
+                      " && window.__q && window.__q.length === 1 && window.__q[0].state === 'sent'")
+        assert len(reports_by(live, "Partai Luring Satu")) == 1
+        page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+        wait_js(page, "caches.keys().then((k) => window.__keys = k) && (window.__keys || [])"
+                      ".includes('zonasi-shell-queue-test-version')")
+        # a second round: offline, a report, back online after a reload; the first is not sent again
+        page.context.set_offline(True)
+        page.reload()
+        wait_js(page, "window.zonasi && window.zonasi.queue && window.zonasiMap")
+        report_offline(page, "Partai Luring Dua")
+        page.context.set_offline(False)
+        page.reload()  # on load, the queue is sent
+        wait_js(page, "window.zonasi.queue && window.zonasi.queue.waitingCount().then((n) => window.__n = n)"
+                      " !== null && window.__n === 0")
+        page.evaluate("window.zonasi.queue.sync()")  # and again, on demand: nothing new is stored
+        assert len(reports_by(live, "Partai Luring Satu")) == 1
+        assert len(reports_by(live, "Partai Luring Dua")) == 1
+        stored = reports_by(live, "Partai Luring Dua")[0]
+        assert stored["has_photo"] and stored["verdict_status"] == "violation"
+        page.click("#zonasi-mine-button")
+        page.locator(f"#zonasi-mine-list li[data-id='{stored['id']}']").wait_for()
+        page.locator("#zonasi-queue-list li[data-state=sent]").first.wait_for()
+        screenshot(page, "map-queue-sent-360")
+    finally:
+        page.context.close()
