@@ -42,6 +42,7 @@ from geo.validation.coords import Coordinates, Problem, first_problems, no_probl
 from geo.validation.duplicates import DuplicateFinder
 from geo.validation.prefetch import prefetch
 from geo.validation.reading import Chunk, CsvFile, Roles, detect
+from geo.validation.reading.sheet import SheetFile, open_table
 from geo.validation.reading.dates import parse_dates
 
 if TYPE_CHECKING:
@@ -53,6 +54,10 @@ ROW_STATUSES = (*VERDICT_STATUSES, "invalid")
 DUPLICATE_TOLERANCE_M = 2.0
 AREA_MARGIN_DEG = 0.5
 EXAMPLES = 20
+# A workbook under a row limit unpacks to at most this much (its XML, a zip bomb's undoing): a
+# row of a report sheet is well under 1 KB of XML
+UNPACKED_BYTES_PER_ROW = 4 * 1024
+MIN_UNPACKED_BYTES = 64 * 1024 * 1024
 
 Progress = Callable[[int, int], None]  # (bytes read, rows done)
 BUDGET_MESSAGE = ("checking this file took longer than the {seconds} s a web upload may take; check it on "
@@ -80,13 +85,14 @@ class Summary:
     coordinate_columns: str = ""
     seconds: float = 0.0
     at_column: str = ""           # the date column used ("" none: judged as of the validator's now)
+    sheet: str = ""               # the sheet read, of a workbook ("" a CSV)
 
     def to_dict(self) -> dict:
         """The summary as JSON: row counts by status, duplicates, how the file was read, time taken."""
         return {"rows": self.rows, "counts": {s: self.counts.get(s, 0) for s in ROW_STATUSES},
                 "duplicates": self.duplicates, "encoding": self.encoding, "delimiter": self.delimiter,
                 "coordinate_columns": self.coordinate_columns, "seconds": round(self.seconds, 3),
-                "at_column": self.at_column}
+                "at_column": self.at_column, "sheet": self.sheet}
 
 
 @dataclass
@@ -113,7 +119,8 @@ class Validator:
     """Validates CSV files against an engine, chunk by chunk: a status and explanation per row, in bounded
     memory."""
     def __init__(self, engine, catalog: Catalog | None = None, lang: str | None = None, *,
-                 at_column: str | None = None, chunk_rows: int = 100_000, max_rows: int | None = None,
+                 at_column: str | None = None, sheet: str | int | None = None, chunk_rows: int = 100_000,
+                 max_rows: int | None = None,
                  jobs: int = 1, processes: bool = False, time_budget_s: float | None = None,
                  clock: Callable[[], float] = time.monotonic, now: dt.date | dt.datetime | None = None):
         """``time_budget_s``: each :meth:`run` stops with :class:`geo.budget.TimeBudgetSpent`
@@ -123,11 +130,13 @@ class Validator:
         reading, duplicates and writing go on beside them. Most of judging runs outside the
         GIL (GEOS, KD-trees, numpy, Arrow), so two threads keep two cores busy (the CLI's
         default); a web server's worker judges one chunk at a time. ``processes``: judge in
-        ``jobs`` forked processes instead (for machines with many cores)."""
+        ``jobs`` forked processes instead (for machines with many cores). ``sheet``: of a
+        workbook (.xlsx, .ods), the sheet to read (a name, or a number from 1); the first by default."""
         self.engine = engine
         self.catalog = catalog or Catalog()
         self.lang = self.catalog.language(lang)
         self.at_column = at_column
+        self.sheet = sheet
         # the time rows are judged at when the file has no date column (an instant: the local date of
         # each row's regency); None judges no date at all
         self.now = now
@@ -143,19 +152,20 @@ class Validator:
 
     # -- whole files ----------------------------------------------------------------------------
 
-    def run(self, source: str | Path | bytes | BinaryIO, results: str | Path | BinaryIO, *,
-            violations: str | Path | None = None, progress: Progress | None = None) -> Summary:
-        """Validate ``source`` into a results CSV (path or binary stream) and, if asked, the
-        violations as GeoJSON/GPKG/KML/CSV (by the file suffix). Raises UnreadableFile before
-        writing anything when the file cannot be read as a table."""
+    def run(self, source: str | Path | bytes | BinaryIO | CsvFile | SheetFile, results: str | Path | BinaryIO,
+            *, violations: str | Path | None = None, progress: Progress | None = None) -> Summary:
+        """Validate ``source`` (a CSV or a workbook's sheet, or a table :meth:`open` gave) into a
+        results CSV (path or binary stream) and, if asked, the violations as GeoJSON/GPKG/KML/CSV
+        (by the file suffix). Raises UnreadableFile before writing anything when the file cannot
+        be read as a table."""
         started = time.perf_counter()
         deadline = Deadline(self.time_budget_s, self.clock, message=BUDGET_MESSAGE, message_id="batch.time_budget")
         deadline.check()
-        with CsvFile(source) as csv:
+        with source if isinstance(source, (CsvFile, SheetFile)) else self.open(source) as csv:
             roles = detect(csv.columns, self.at_column)
             summary = Summary(encoding=csv.encoding, delimiter=csv.delimiter,
                               coordinate_columns=", ".join(c for c in (roles.lat, roles.lon, roles.pair) if c),
-                              at_column=roles.at or "")
+                              at_column=roles.at or "", sheet=getattr(csv, "sheet_name", ""))
             sink = None
             if violations:
                 from geo.exports.writers import FeatureSink  # GDAL and geopandas: only when asked for
@@ -189,7 +199,14 @@ class Validator:
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def results(self, csv: CsvFile, roles: Roles, summary: Summary | None = None,
+    def open(self, source: str | Path | bytes | BinaryIO) -> CsvFile | SheetFile:
+        """``source`` opened as a table: a workbook's sheet (this validator's ``sheet``) or a CSV.
+        With a row limit, a workbook that unpacks to more than ``max_rows`` rows could fill is
+        refused before it is parsed (413)."""
+        unpacked = None if self.max_rows is None else max(MIN_UNPACKED_BYTES, self.max_rows * UNPACKED_BYTES_PER_ROW)
+        return open_table(source, self.sheet, max_unpacked_bytes=unpacked)
+
+    def results(self, csv: CsvFile | SheetFile, roles: Roles, summary: Summary | None = None,
                 deadline: Deadline | None = None) -> Iterator[Results]:
         """The result table of each chunk of ``csv`` (see :data:`RESULT_COLUMNS`); ``deadline``
         is checked before each block of the file is read and each chunk is judged.
@@ -209,6 +226,7 @@ class Validator:
                     tick()
                 if self.max_rows is not None and summary.rows + len(chunk) > self.max_rows:
                     raise TooManyRows(self.catalog.get("batch.too_many_rows", self.lang, limit=self.max_rows),
+                                      message_id="batch.too_many_rows", message_values={"limit": self.max_rows},
                                       limit=self.max_rows)
                 summary.rows += len(chunk)
                 pending.append((chunk, judge(chunk)))
@@ -395,7 +413,7 @@ def _output_names(columns: list[str]) -> list[str]:
     return out
 
 
-def _write_options(csv: CsvFile) -> pacsv.WriteOptions:
+def _write_options(csv: CsvFile | SheetFile) -> pacsv.WriteOptions:
     return pacsv.WriteOptions(include_header=True, delimiter=csv.delimiter if csv.delimiter in ",;\t|" else ",",
                               quoting_style="needed")
 

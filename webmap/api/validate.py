@@ -1,10 +1,12 @@
-"""Batch validation over HTTP: a CSV upload in, the results CSV (or the violations) out.
+"""Batch validation over HTTP: a CSV or workbook upload in, the results CSV (or the violations) out.
 
-    POST /api/validate                    multipart/form-data, the CSV in a file field ("file")
+    POST /api/validate                    multipart/form-data, the CSV, .xlsx or .ods in a file field ("file")
          ?format=csv|geojson              results CSV (default) or the violations as GeoJSON
          &at_column=NAME                  column with the date each prop stood (default: a column
                                           named tanggal/date/waktu..., else every row as of now)
+         &sheet=NAME|NUMBER               of a workbook, the sheet to read (default: the first)
          &lang=id|en                      language of the error column
+    GET  /api/validate/template.xlsx      a template to fill in (also template.csv)
 
 Uploads with more rows than ``Settings.max_web_rows`` are refused (413), and an upload whose
 checking takes longer than ``Settings.validate_time_budget_s`` is stopped (503), both with a
@@ -24,7 +26,7 @@ from geo import InputError
 from geo.clock import Clock
 from geo.engine import long_date
 from geo.exports import get_format
-from geo.validation import Validator
+from geo.validation import XLSX_MEDIA_TYPE, Validator, template_csv, template_xlsx
 
 from ..services import services
 
@@ -35,18 +37,21 @@ WEB_CHUNK_ROWS = 10_000  # the time budget is checked between chunks: small ones
 
 @bp.post("/validate")
 def validate():
-    """Validate an uploaded CSV: a verdict for every row."""
+    """Validate an uploaded CSV or workbook sheet (.xlsx, .ods): a verdict for every row."""
     s = services()
     upload = request.files.get("file") or next(iter(request.files.values()), None)
     if upload is None:
-        raise InputError("send the CSV as multipart/form-data in a file field named 'file'", parameter="file")
+        raise InputError("send the CSV or workbook as multipart/form-data in a file field named 'file'",
+                         message_id="batch.no_file", parameter="file")
     fmt = (request.args.get("format") or "csv").lower()
     if fmt not in FORMATS:
-        raise InputError(f"format={fmt!r}: use csv or geojson", parameter="format")
+        raise InputError(f"format={fmt!r}: use csv or geojson", message_id="batch.bad_format",
+                         message_values={"format": fmt[:40]}, parameter="format")
     lang = s.catalog.language(request.args.get("lang") or request.form.get("lang") or s.settings.language)
     at_column = request.args.get("at_column") or request.form.get("at_column") or None
+    sheet = request.args.get("sheet") or request.form.get("sheet") or None
     now = s.clock.now()  # rows of a file without a date column are judged as of now
-    validator = Validator(s.engine, s.catalog, lang, at_column=at_column, max_rows=s.settings.max_web_rows,
+    validator = Validator(s.engine, s.catalog, lang, at_column=at_column, sheet=sheet, max_rows=s.settings.max_web_rows,
                           chunk_rows=WEB_CHUNK_ROWS, time_budget_s=s.settings.validate_time_budget_s, now=now)
     stem = Path(upload.filename or "laporan.csv").stem or "laporan"
     if fmt == "csv":
@@ -63,6 +68,25 @@ def validate():
         response = Response(body, mimetype=export.media_type)
         response.headers["Content-Disposition"] = f'attachment; filename="{_safe(stem)}-pelanggaran{export.extension}"'
     response.headers["X-Zonasi-Summary"] = json.dumps(_dated(summary.to_dict(), now, lang), ensure_ascii=True)
+    return response
+
+
+@bp.get("/validate/template.xlsx")
+def template_xlsx_file():
+    """The template of a spreadsheet of reports, as an Excel workbook."""
+    return _attachment(template_xlsx(), XLSX_MEDIA_TYPE, "templat-laporan-apk.xlsx")
+
+
+@bp.get("/validate/template.csv")
+def template_csv_file():
+    """The template of a spreadsheet of reports, as CSV (UTF-8 with a BOM)."""
+    return _attachment(template_csv(), "text/csv", "templat-laporan-apk.csv")
+
+
+def _attachment(body: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "public, max-age=3600"
     return response
 
 

@@ -203,22 +203,40 @@ ENDPOINTS: dict[str, dict] = {
         "responses": {**ok({"type": "object"}), "304": {"description": "Not modified (ETag)"}, "413": PROBLEM},
     },
     "batch.validate": {
-        "summary": "Validate a CSV of reported props: a verdict for every row",
-        "description": "Uploads with more rows than the web limit, more than 1,000 columns or a header over "
+        "summary": "Validate a CSV or workbook (.xlsx, .ods) of reported props: a verdict for every row",
+        "description": "A workbook is read as it is (numbers and dates as typed cells; a row's line is its row "
+                       "number in the sheet): its first sheet, or the one `sheet` names. A workbook that cannot "
+                       "be read (damaged, protected by a password, an old .xls) or has no such sheet is a 400 "
+                       "(the sheets named). Use GET /api/validate/template.xlsx to start from. "
+                       "Uploads with more rows than the web limit, more than 1,000 columns or a header over "
                        "64 KB are refused (413); an upload that takes longer than the server's time budget "
                        "(ZONASI_VALIDATE_TIME_BUDGET_S), or arrives while the upload threads and their queue "
                        "are busy, is a 503 with Retry-After: use `zonasi validate`, which has no limits. The "
                        "summary travels in the X-Zonasi-Summary header (JSON).",
         "parameters": [query("format", "csv (every row with its verdict, default) or geojson (the violations)",
                              {"type": "string", "enum": list(VALIDATE_FORMATS), "default": "csv"}),
-                       query("at_column", "Column with the date each prop stood"), LANG],
+                       query("at_column", "Column with the date each prop stood"),
+                       query("sheet", "Of a workbook: the sheet to read, by name or number from 1 (default: "
+                                      "the first)"), LANG],
         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
             "type": "object", "required": ["file"],
-            "properties": {"file": {"type": "string", "format": "binary", "description": "The CSV"},
-                           "at_column": {"type": "string"}, "lang": {"type": "string"}}}}}},
+            "properties": {"file": {"type": "string", "format": "binary",
+                                    "description": "The CSV, or an Excel (.xlsx) or OpenDocument (.ods) workbook"},
+                           "at_column": {"type": "string"}, "sheet": {"type": "string"},
+                           "lang": {"type": "string"}}}}}},
         "responses": {**binary(*dict.fromkeys(FORMATS[f].media_type for f in VALIDATE_FORMATS),
                                description="The results"),
-                      "413": PROBLEM, "503": PROBLEM},
+                      "400": PROBLEM, "413": PROBLEM, "503": PROBLEM},
+    },
+    "batch.template_xlsx_file": {
+        "summary": "A template of a spreadsheet of reports to fill in (Excel): the column names the reader "
+                   "recognises (id, lat, lon, jenis_apk, peserta, tanggal, keterangan) and two example rows",
+        "responses": binary("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            description="The template workbook"),
+    },
+    "batch.template_csv_file": {
+        "summary": "The same template as CSV (UTF-8 with a BOM, comma-separated, dates DD/MM/YYYY)",
+        "responses": binary("text/csv", description="The template CSV"),
     },
     "mapapi.geocode": {
         "summary": "Find a place: a coordinate pair or a regency name",

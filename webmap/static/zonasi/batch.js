@@ -31,9 +31,20 @@
     return rows.filter((r) => r.length > 1 || r[0] !== "");
   }
 
+  /** An Excel or OpenDocument workbook (#18): the server reads its first sheet, or the one named. */
+  function isWorkbook(file) {
+    return /\.(xlsx|xlsm|ods)$/i.test(file.name);
+  }
+  fileInput.addEventListener("change", () => {
+    const file = fileInput.files[0];
+    document.getElementById("batch-sheet-field").hidden = !(file && isWorkbook(file));
+  });
+
   async function post(file, format) {
     const data = new FormData();
     data.append("file", file, file.name);
+    const sheet = document.getElementById("batch-sheet");
+    if (sheet && isWorkbook(file) && sheet.value.trim()) data.append("sheet", sheet.value.trim());
     const response = await fetch(withParams(config.urls.validate, {lang: config.lang, format: format}),
                                  {method: "POST", body: data});
     if (!response.ok) {
