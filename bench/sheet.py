@@ -48,17 +48,19 @@ def write_inputs(rows: int, folder: Path) -> tuple[Path, Path]:
     return xlsx, text
 
 
-CHILD = ("import resource, sys\nfrom zonasi.cli import main\ntry:\n    main()\nfinally:\n"
-         "    print('maxrss', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)")
+# zonasi's main() ends with os._exit: its peak RSS is read by a parent of its own (the largest child's)
+PARENT = ("import resource, subprocess, sys\nsubprocess.run(sys.argv[1:], check=True, capture_output=True)\n"
+          "print('maxrss', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
 
 
 def measure(source: Path, out: Path) -> tuple[float, float]:
     """(seconds, peak RSS in MB) of one `zonasi validate` in a child process."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", CHILD, "validate", str(source), "-o", str(out), "--jobs", "2",
-                           "--no-progress"], check=True, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", PARENT, sys.executable, "-c", "from zonasi.cli import main; main()",
+                           "validate", str(source), "-o", str(out), "--jobs", "2", "--no-progress"],
+                          check=True, capture_output=True, text=True)
     seconds = time.perf_counter() - started
-    peak_kb = int(done.stderr.rsplit("maxrss", 1)[1].split()[0])
+    peak_kb = int(done.stdout.rsplit("maxrss", 1)[1].split()[0])
     return seconds, peak_kb / 1024
 
 

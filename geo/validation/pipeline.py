@@ -42,8 +42,8 @@ from geo.validation.coords import Coordinates, Problem, first_problems, no_probl
 from geo.validation.duplicates import DuplicateFinder
 from geo.validation.prefetch import prefetch
 from geo.validation.reading import Chunk, CsvFile, Roles, detect
-from geo.validation.reading.sheet import SheetFile, open_table
 from geo.validation.reading.dates import parse_dates
+from geo.validation.reading.sheet import SheetFile, open_table
 
 if TYPE_CHECKING:
     import geopandas as gpd

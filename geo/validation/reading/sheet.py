@@ -26,8 +26,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from geo.errors import InputError
-from geo.validation.reading.reader import (MAX_COLUMNS, MAX_HEADER_CHARS, Chunk, CsvFile, TooWide, UnreadableFile,
-                                           unique_column_names)
+from geo.validation.reading.reader import (
+    MAX_COLUMNS,
+    MAX_HEADER_CHARS,
+    Chunk,
+    CsvFile,
+    TooWide,
+    UnreadableFile,
+    unique_column_names,
+)
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and password-protected .xlsx

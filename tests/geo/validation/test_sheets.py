@@ -11,13 +11,19 @@ import pytest
 
 from geo.validation import Validator
 from geo.validation.reading.reader import UnreadableFile
-from geo.validation.reading.sheet import (OLE_MAGIC, SheetFile, UnreadableWorkbook, WorkbookTooLarge, cell_text,
-                                          open_table)
+from geo.validation.reading.sheet import (
+    OLE_MAGIC,
+    SheetFile,
+    UnreadableWorkbook,
+    WorkbookTooLarge,
+    cell_text,
+    open_table,
+)
 from geo.validation.template import template_csv, template_xlsx
 
 from .sheets import HEADER, csv_text, ods_bytes, read_results, rows, verdicts, xlsx_bytes
 
-NOW = dt.datetime(2024, 11, 1, 12, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2024, 11, 1, 12, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
