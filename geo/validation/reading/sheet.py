@@ -84,7 +84,12 @@ class SheetFile:
         data = _read_all(source)
         self.size = len(data)
         self.kind = _kind(data, max_unpacked_bytes)
-        from python_calamine import CalamineWorkbook, PasswordError  # compiled: loaded for workbooks only
+        from python_calamine import (  # compiled: loaded for workbooks only
+            CalamineWorkbook,
+            PasswordError,
+            SheetTypeEnum,
+            SheetVisibleEnum,
+        )
 
         try:
             book = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -92,7 +97,11 @@ class SheetFile:
             names = list(book.sheet_names)
             if not names:
                 raise _unreadable()
-            self.sheet_name = names[_sheet_index(names, sheet)]
+            # the first sheet a person sees (a visible worksheet) unless one is asked for
+            shown = [m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet
+                     for m in book.sheets_metadata]
+            first = shown.index(True) if True in shown else 0
+            self.sheet_name = names[_sheet_index(names, sheet, first)]
             found = book.get_sheet_by_name(self.sheet_name)
             start = found.start
             self.height = found.height
@@ -217,10 +226,11 @@ def _filled(value) -> bool:
     return value is not None and (not isinstance(value, str) or bool(value.strip()))
 
 
-def _sheet_index(names: list[str], sheet: str | int | None) -> int:
-    """The index of the sheet asked for: a name (exact, else ignoring case) or a number from 1."""
+def _sheet_index(names: list[str], sheet: str | int | None, first: int = 0) -> int:
+    """The index of the sheet asked for: a name (exact, else ignoring case) or a number from 1
+    (counting every sheet, hidden ones too); ``first`` when none is asked for."""
     if sheet is None or (isinstance(sheet, str) and not sheet.strip()):
-        return 0
+        return first
     wanted = str(sheet).strip()
     if wanted in names:
         return names.index(wanted)

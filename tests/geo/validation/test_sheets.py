@@ -79,6 +79,18 @@ def test_the_sheet_is_chosen_by_name_or_number(engine, school):
         == ("Februari", 3)
 
 
+def test_the_default_is_the_first_sheet_a_person_sees(engine, school):
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(xlsx_bytes({"Rumus": [["x", 1, 2, None, ""]], "Laporan": rows(school)[:3]})))
+    book["Rumus"].sheet_state = "hidden"  # a hidden sheet of lookups before the reports
+    out = io.BytesIO()
+    book.save(out)
+    summary = run(engine, out.getvalue())[1]
+    assert (summary.sheet, summary.rows) == ("Laporan", 3)
+    assert run(engine, out.getvalue(), sheet="1")[1].sheet == "Rumus"  # numbers count every sheet
+
+
 def test_a_sheet_that_is_not_there_is_refused_naming_the_sheets(engine, school):
     book = xlsx_bytes({"Januari": rows(school)[:2], "Februari": rows(school)[:2]})
     for wanted in ("Maret", "3", "0"):
