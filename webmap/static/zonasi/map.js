@@ -70,8 +70,12 @@
     const head = lines.shift() || v.status;
     const uncertain = v.uncertain && (v.status === "ok" || v.status === "violation");
     const tone = uncertain ? "warning-emphasis" : (VERDICT_CLASS[v.status] || "body");
-    const box = el("div", {class: "zonasi-verdict", "data-status": v.status, "data-at": v.at || "",
-                           "data-uncertain": uncertain ? "true" : "false"},
+    const box = el("div", {class: "zonasi-verdict" + (v.provisional ? " zonasi-verdict-provisional" : ""),
+                           "data-status": v.status, "data-at": v.at || "",
+                           "data-uncertain": uncertain ? "true" : "false",
+                           "data-provisional": v.provisional ? "true" : null,
+                           "data-saved-area": v.provisional ? String(!!v.saved_area) : null,
+                           "data-distance": v.provisional && v.hits && v.hits.length ? String(v.hits[0].distance_exact_m) : null},
       el("div", {class: "zonasi-verdict-head text-" + tone}, head));
     const list = el("ul", {class: "zonasi-verdict-lines"});
     for (const line of lines) list.append(el("li", {}, line));
@@ -106,6 +110,16 @@
     return box;
   }
 
+  // zonasi/offline.js (a module, run after this script) resolves this with its face
+  let offlineLoaded;
+  const offlineFace = new Promise((resolve) => { offlineLoaded = resolve; });
+  /** The provisional verdict of the saved area, or null when nothing is saved. */
+  async function offlineVerdict(latlng, extra) {
+    const offline = await offlineFace;
+    await offline.ready;
+    return offline.judgeHere(latlng, extra);
+  }
+
   async function checkAt(latlng, extra) {
     const seq = ++checkSeq;
     if (messageBox.dataset.hint) say("");
@@ -117,7 +131,13 @@
     const day = checkDate();  // one clock (#15): the chosen date, else the server's now
     if (day) params.at = day;
     try {
-      const verdict = await api(withParams(config.urls.check, params));
+      // offline (#17): the provisional verdict from the saved area (zonasi/offline.js), if any
+      const verdict = navigator.onLine === false ? await offlineVerdict(latlng, extra)
+        : await api(withParams(config.urls.check, params)).catch(async (error) => {
+          if (error.status) throw error;  // the server answered: its refusal stands
+          return (await offlineVerdict(latlng, extra)) || Promise.reject(error);
+        });
+      if (!verdict) throw new Error(t("map.offline.unavailable"));
       if (seq !== checkSeq) return verdict;
       lastVerdict = verdict;
       popup.setContent(verdictNode(verdict, extra));
@@ -253,6 +273,11 @@
         }
         this._zonasiTiles[this._tileCoordsToKey(coords)] = summary;
         return json;
+      }, (error) => {
+        // no answer (offline, #17): an empty tile and the layer's error, not an unhandled rejection;
+        // the tiles are fetched again when the connection returns
+        this.fire("tileerror", {coords, error});
+        return {layers: {}};
       });
     },
     // A point feature gets its own latlng: Leaflet reads it for the events of small circle markers
@@ -383,6 +408,7 @@
     }), 200);
   }
   map.on("moveend", refresh);
+  window.addEventListener("online", () => Object.values(tileLayers).forEach((layer) => layer.redraw()));
   map.on("overlayadd overlayremove", refresh);
   // the signed-in user checked or changed: the violations again only if the token is another one
   // (the same token's tiles are drawn already; fetching them again would swap the points under a tap)
@@ -470,7 +496,7 @@
   // What tests and map-controls.js use.
   window.zonasiMap = map;
   window.zonasi.mapPage = {map, groups, checkAt, refresh, loadLayer, state, say, label, POOR_ACCURACY_M,
-                           lastVerdict: () => lastVerdict, openReport: null};
+                           lastVerdict: () => lastVerdict, openReport: null, offlineLoaded};
   updateLegend();
   refresh();
   say(t("map.hint"), "secondary");

@@ -1,0 +1,141 @@
+"""Saving a regency for offline use (#17): "Simpan untuk luring" with its size, the status line,
+provisional verdicts computed in the browser with the network cut (agreeing with the server's),
+"cannot judge" outside the saved regency, the saved outlines as the basemap without tiles, and
+the stale-data notice when the server's layers change."""
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from tests.conftest import settings_for_tests
+from zonasi.testing.browser import wait_js
+
+from .conftest import DESKTOP, PHONE, new_page, screenshot, serve
+from .test_map import NEAR_SCHOOL, click_at
+from .test_offline_shell import wait_controlled
+
+pytestmark = pytest.mark.browser
+CLEAN = (-6.45, 108.25)        # in Indramayu, no site within any distance
+OUTSIDE = (-6.2, 106.82)      # Jakarta: not in the saved regency
+
+
+def server_check(server, lat, lon):
+    with urllib.request.urlopen(f"{server.url}/api/check?lat={lat}&lon={lon}") as answer:
+        return json.loads(answer.read())
+
+
+def save_indramayu(page, server):
+    page.goto(f"{server.url}/?lat={NEAR_SCHOOL[0]}&lon={NEAR_SCHOOL[1]}")
+    wait_controlled(page)
+    wait_js(page, "window.zonasi.offline && document.getElementById('zonasi-offline-status').textContent")
+    page.click("#zonasi-offline-save")
+    confirm = page.locator("#zonasi-offline-confirm")
+    confirm.wait_for()
+    offer = page.locator("#zonasi-message").inner_text()
+    assert "Indramayu" in offer and ("MB" in offer or "kB" in offer)
+    confirm.click()
+    wait_js(page, "document.getElementById('zonasi-offline-status').dataset.saved === '32.12'")
+    return offer
+
+
+def last_verdict(page):
+    return page.evaluate("""() => { const v = window.zonasi.mapPage.lastVerdict();
+        return {lat: v.lat, lon: v.lon, status: v.status, elapsed_ms: v.elapsed_ms,
+                distance: v.hits.length ? v.hits[0].distance_exact_m : null,
+                site_id: v.hits.length ? v.hits[0].site_id : null}; }""")
+
+
+def tap(page, lat, lon, zoom=17):
+    popup = click_at(page, lat, lon, zoom)
+    wait_js(page, "document.querySelector('.zonasi-check-popup .zonasi-verdict')"
+                  " && getComputedStyle(document.querySelector('.zonasi-check-popup')).opacity === '1'")
+    return popup
+
+
+def test_a_saved_regency_judges_offline_like_the_server(browser, live):
+    school = server_check(live, *NEAR_SCHOOL)
+    clean = server_check(live, *CLEAN)
+    assert school["status"] == "violation" and clean["status"] != "violation"
+    page = new_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        offer = save_indramayu(page, live)
+        status = page.locator("#zonasi-offline-status").inner_text()
+        assert "Indramayu" in status and school["layers_version"] in status and school["rules_version"] in status
+        page.context.set_offline(True)
+        page.reload()  # the shell from the service worker, the bundle from IndexedDB
+        wait_js(page, "window.zonasi.offline && document.getElementById('zonasi-offline-status').dataset.saved")
+        assert "Indramayu" in page.locator("#zonasi-offline-status").inner_text()
+
+        popup = tap(page, *NEAR_SCHOOL)
+        assert popup.get_attribute("data-provisional") == "true"
+        assert popup.get_attribute("data-status") == "violation"
+        text = popup.inner_text()
+        assert "Terlarang" in text and "sementara, dihitung di perangkat" in text
+        # the server's distance at the very point tapped (a pixel from NEAR_SCHOOL)
+        mine = last_verdict(page)
+        theirs = server_check(live, mine["lat"], mine["lon"])
+        assert theirs["status"] == "violation" and theirs["hits"][0]["site_id"] == mine["site_id"]
+        assert abs(mine["distance"] - theirs["hits"][0]["distance_m"]) <= 0.5
+        print(f"\noffline distance {mine['distance']:.3f} m, server {theirs['hits'][0]['distance_m']} m, "
+              f"judged in {mine['elapsed_ms']:.2f} ms")
+        assert popup.locator(".zonasi-report-here").count() == 1  # a report is still offered (queued)
+        screenshot(page, "map-offline-verdict-360")
+        page.set_viewport_size(DESKTOP)
+        tap(page, *NEAR_SCHOOL)
+        screenshot(page, "map-offline-verdict-1280")
+        page.set_viewport_size(PHONE)
+
+        popup = tap(page, *CLEAN)
+        assert popup.get_attribute("data-provisional") == "true"
+        mine = last_verdict(page)
+        assert mine["status"] == server_check(live, mine["lat"], mine["lon"])["status"] == clean["status"]
+        print(f"clean spot judged in {mine['elapsed_ms']:.2f} ms")
+
+        popup = tap(page, *OUTSIDE)
+        assert popup.get_attribute("data-saved-area") == "false"
+        assert "tidak dapat dinilai" in popup.inner_text()
+        assert popup.locator(".zonasi-report-here").count() == 1
+
+        # no tile server: the saved outline is the basemap
+        page.evaluate("window.zonasiMap.closePopup(); window.zonasiMap.setView([-6.45, 108.2], 10, {animate: false})")
+        wait_js(page, "document.querySelectorAll('path.zonasi-offline-outline').length > 0")
+        screenshot(page, "map-offline-outline-360")
+        page.set_viewport_size(DESKTOP)
+        screenshot(page, "map-offline-outline-1280")
+        assert page.js_errors == []
+        print(f"\noffline offer: {offer}")
+    finally:
+        page.context.close()
+
+
+def test_the_status_says_when_the_saved_data_is_older_than_the_servers(browser, engine, copy_layers, tmp_path):
+    from geo import Engine
+    from webmap import create_app
+
+    layers = copy_layers()  # the same layers plus one site: another layers version
+    gpd.GeoDataFrame({"name": ["SD Baru"], "category": ["school"], "site_id": ["new-1"]},
+                     geometry=[shapely.Point(108.25, -6.45)], crs=4326).to_parquet(layers / "sites" / "new.parquet")
+    newer = create_app(settings_for_tests(instance_dir=tmp_path / "b", layers_dir=layers),
+                       engine=Engine.from_directory(layers))
+    older = create_app(settings_for_tests(instance_dir=tmp_path / "a"), engine=engine)
+    with serve(older) as server:
+        page = new_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+        try:
+            save_indramayu(page, server)
+            status = page.locator("#zonasi-offline-status")
+            assert status.get_attribute("data-stale") == "false"
+            server.server.app = newer  # the same address now serves newer layers
+            page.reload()
+            wait_js(page, "document.getElementById('zonasi-offline-status').dataset.stale === 'true'")
+            assert "lebih lama" in status.inner_text()
+            screenshot(page, "map-offline-stale-360")
+            page.click("#zonasi-offline-refresh")
+            wait_js(page, "document.getElementById('zonasi-offline-status').dataset.stale === 'false'")
+            assert engine.layers_version not in status.inner_text()
+            assert page.js_errors == []
+        finally:
+            page.context.close()
