@@ -4,7 +4,7 @@
          ?format=csv|geojson              results CSV (default) or the violations as GeoJSON
          &at_column=NAME                  column with the date each prop stood (default: a column
                                           named tanggal/date/waktu..., else every row as of now)
-         &sheet=NAME|NUMBER               of a workbook, the sheet to read (default: the first)
+         &sheet=NAME|NUMBER               of a workbook, the sheet to read (default: the first visible one)
          &lang=id|en                      language of the error column
     GET  /api/validate/template.xlsx      a template to fill in (also template.csv)
 

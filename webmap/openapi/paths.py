@@ -216,8 +216,8 @@ ENDPOINTS: dict[str, dict] = {
         "parameters": [query("format", "csv (every row with its verdict, default) or geojson (the violations)",
                              {"type": "string", "enum": list(VALIDATE_FORMATS), "default": "csv"}),
                        query("at_column", "Column with the date each prop stood"),
-                       query("sheet", "Of a workbook: the sheet to read, by name or number from 1 (default: "
-                                      "the first)"), LANG],
+                       query("sheet", "Of a workbook: the sheet to read, by name or number from 1 (default: the "
+                                      "first visible one)"), LANG],
         "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
             "type": "object", "required": ["file"],
             "properties": {"file": {"type": "string", "format": "binary",

@@ -33,7 +33,7 @@ DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
                    "tanggal/tgl/date/waktu/time, else every row as of now (ZONASI_NOW, else the clock).")
 @click.option("--sheet", metavar="NAME|NUMBER",
               help="Of a workbook (.xlsx, .ods): the sheet to read, by its name or its number from 1 "
-                   "(default: the first).")
+                   "(default: the first visible sheet).")
 @click.option("--chunk-rows", default=100_000, show_default=True, type=click.IntRange(1_000, 10_000_000),
               help="Rows per chunk: memory stays bounded whatever the file size.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=2, show_default=True,
