@@ -83,6 +83,7 @@ def test_a_saved_regency_judges_offline_like_the_server(browser, live):
         print(f"\noffline distance {mine['distance']:.3f} m, server {theirs['hits'][0]['distance_m']} m, "
               f"judged in {mine['elapsed_ms']:.2f} ms")
         assert popup.locator(".zonasi-report-here").count() == 1  # a report is still offered (queued)
+        assert page.locator("path.zonasi-offline-site").count() > 0  # the saved sites, drawn up close
         screenshot(page, "map-offline-verdict-360")
         page.set_viewport_size(DESKTOP)
         tap(page, *NEAR_SCHOOL)

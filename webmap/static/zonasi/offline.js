@@ -14,6 +14,7 @@ const {map, say} = window.zonasi.mapPage;
 const queue = window.zonasi.queue;
 const KEY = "saved";
 const MAX_SITE_DOTS = 20000;
+const DOTS_ZOOM = 14;
 const LIMIT_BYTES = 25 * 1024 * 1024;  // a regency of Jakarta or Indramayu is far below (see the report)
 const saveButton = document.getElementById("zonasi-offline-save");
 const statusBox = document.getElementById("zonasi-offline-status");
@@ -185,14 +186,20 @@ function drawOutlines() {
     onEachFeature: (feature, layer) => layer.bindTooltip(feature.properties.name, {
       permanent: true, direction: "center", className: "zonasi-offline-label"}),
   }).addTo(outlines);
-  // the saved point sites as small dots (the vector tiles' pins are not there either)
+  // the saved point sites as small dots from zoom DOTS_ZOOM (the vector tiles' pins are not there either)
   const sites = saved.bundle.sites;
+  const dots = L.layerGroup();
+  outlines.on("add", () => { map.on("zoomend", showDots); showDots(); });
+  outlines.on("remove", () => { map.off("zoomend", showDots); dots.remove(); });
+  function showDots() {
+    if (map.getZoom() >= DOTS_ZOOM && map.hasLayer(outlines)) dots.addTo(map); else dots.remove();
+  }
   if (sites.site_id.length <= MAX_SITE_DOTS) {
     sites.geometry.forEach((g, i) => {
       if (!Array.isArray(g)) return;
       L.circleMarker([g[1], g[0]], {radius: 4, weight: 1, color: "#fff", fillOpacity: 0.9, interactive: false,
                                     fillColor: "#b02a37", className: "zonasi-offline-site"})
-        .addTo(outlines);
+        .addTo(dots);
     });
   }
   if (tilesMissing || navigator.onLine === false) outlines.addTo(map);
