@@ -60,7 +60,8 @@ def test_a_saved_regency_judges_offline_like_the_server(browser, live):
     school = server_check(live, *NEAR_SCHOOL)
     clean = server_check(live, *CLEAN)
     assert school["status"] == "violation" and clean["status"] != "violation"
-    page = new_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    page = new_page(browser, viewport=PHONE, is_mobile=True, has_touch=True, permissions=["geolocation"],
+                    geolocation={"latitude": NEAR_SCHOOL[0], "longitude": NEAR_SCHOOL[1], "accuracy": 5})
     try:
         offer = save_indramayu(page, live)
         status = page.locator("#zonasi-offline-status").inner_text()
@@ -100,6 +101,16 @@ def test_a_saved_regency_judges_offline_like_the_server(browser, live):
         assert popup.get_attribute("data-saved-area") == "false"
         assert "tidak dapat dinilai" in popup.inner_text()
         assert popup.locator(".zonasi-report-here").count() == 1
+
+        # "Lokasi saya", the search box (coordinates) and /?lat=&lon= offline: provisional verdicts too
+        for act in (lambda: page.click("#zonasi-locate"),
+                    lambda: (page.fill("#zonasi-search-input", f"{NEAR_SCHOOL[0]}, {NEAR_SCHOOL[1]}"),
+                             page.click("#zonasi-search-submit")),
+                    lambda: page.goto(f"{live.url}/?lat={NEAR_SCHOOL[0]}&lon={NEAR_SCHOOL[1]}")):
+            page.evaluate("window.zonasiMap && window.zonasiMap.closePopup()")
+            act()
+            wait_js(page, "document.querySelector('.zonasi-check-popup .zonasi-verdict[data-provisional]')")
+            assert page.locator(".zonasi-check-popup .zonasi-verdict").get_attribute("data-status") == "violation"
 
         # no tile server: the saved outline is the basemap
         page.evaluate("window.zonasiMap.closePopup(); window.zonasiMap.setView([-6.45, 108.2], 10, {animate: false})")

@@ -54,7 +54,15 @@
         await checkAt(latlng);
       }
     } catch (error) {
-      say(t("ui.error", {detail: error.message}), "danger");
+      if (error.status) { say(t("ui.error", {detail: error.message}), "danger"); return; }
+      // no answer (offline, #17): "lat, lon" is still checked (from the saved area); names need the server
+      const match = /^\s*(-?\d{1,2}(?:\.\d+)?)\s*[,;\s]\s*(-?\d{1,3}(?:\.\d+)?)\s*$/.exec(q);
+      const lat = match ? Number(match[1]) : NaN, lon = match ? Number(match[2]) : NaN;
+      if (!(Math.abs(lat) <= 90 && Math.abs(lon) <= 180)) { say(t("map.offline.search"), "warning"); return; }
+      say("", "info");
+      const latlng = L.latLng(lat, lon);
+      map.setView(latlng, Math.max(map.getZoom(), 17));
+      await checkAt(latlng);
     }
   });
 
