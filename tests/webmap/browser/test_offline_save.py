@@ -151,3 +151,22 @@ def test_the_status_says_when_the_saved_data_is_older_than_the_servers(browser, 
             assert page.js_errors == []
         finally:
             page.context.close()
+
+
+def test_a_regency_over_the_limit_is_refused_with_the_servers_words(browser, engine, tmp_path):
+    from webmap import create_app
+
+    app = create_app(settings_for_tests(instance_dir=tmp_path / "i", max_offline_bytes=50_000), engine=engine)
+    with serve(app) as server:
+        page = new_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+        try:
+            page.goto(f"{server.url}/?lat={NEAR_SCHOOL[0]}&lon={NEAR_SCHOOL[1]}")
+            wait_js(page, "window.zonasi.offline && document.getElementById('zonasi-offline-status').textContent")
+            page.click("#zonasi-offline-save")
+            wait_js(page, "document.getElementById('zonasi-message').textContent.includes('50000')")
+            assert "simpan wilayah yang lebih kecil" in page.locator("#zonasi-message").inner_text()
+            assert page.locator("#zonasi-offline-confirm").count() == 0
+            assert page.locator("#zonasi-offline-status").get_attribute("data-saved") == ""
+            assert page.js_errors == []
+        finally:
+            page.context.close()

@@ -15,7 +15,7 @@ const queue = window.zonasi.queue;
 const KEY = "saved";
 const MAX_SITE_DOTS = 20000;
 const DOTS_ZOOM = 14;
-const LIMIT_BYTES = 25 * 1024 * 1024;  // a regency of Jakarta or Indramayu is far below (see the report)
+const LIMIT_BYTES = 20 * 1000 * 1000;  // as the server's default; Indramayu's bundle is about 0.25 MB
 const saveButton = document.getElementById("zonasi-offline-save");
 const statusBox = document.getElementById("zonasi-offline-status");
 let saved = null;        // {name, code, area, bundle, size, saved_at}
@@ -25,7 +25,7 @@ let outlines = null;
 function bundleUrl(code) { return `/api/offline/regency/${encodeURIComponent(code)}.json`; }
 
 function size(bytes) {
-  return bytes >= 1024 * 1024 ? number(bytes / (1024 * 1024), 1) + " MB" : number(bytes / 1024, 0) + " kB";
+  return bytes >= 1e6 ? number(bytes / 1e6, 1) + " MB" : number(bytes / 1e3, 0) + " kB";
 }
 
 function day(ms) { return new Date(ms).toLocaleString(config.lang === "en" ? "en-GB" : "id-ID"); }
@@ -60,7 +60,11 @@ async function offerSave(regency) {
   const head = await fetch(bundleUrl(regency.code), {method: "HEAD"});
   const bytes = Number(head.headers.get("Content-Length")) || 0;
   const values = {area: regency.name, size: size(bytes), limit: size(LIMIT_BYTES)};
-  if (head.status === 413 || bytes > LIMIT_BYTES) { say(t("map.offline.too_large", values), "warning"); return; }
+  if (head.status === 413) {  // over the server's limit: its own words (a HEAD has no body)
+    await api(withParams(bundleUrl(regency.code), {lang: config.lang})).catch((error) => say(error.message, "warning"));
+    return;
+  }
+  if (bytes > LIMIT_BYTES) { say(t("map.offline.too_large", values), "warning"); return; }
   if (!head.ok) throw new Error(String(head.status));
   messageWithButton(t("map.offline.confirm", values), "zonasi-offline-confirm", t("map.offline.save"),
                     () => save(regency, bytes).catch(failed));
