@@ -7,7 +7,9 @@
  * waiting and the last sync, and offers a refresh when the server's /health names other versions.
  * Offline, map.js asks judgeHere() for a verdict (engine.js, the engine's method); without tiles
  * the saved regency outlines are drawn as the basemap. */
-import { judge } from "./offline/engine.js";
+// the engine (and its libraries) imported apart: if it cannot load, the rest of the page still works
+// and an offline check says it cannot judge instead of waiting for ever
+const engine = import("./offline/engine.js").catch((error) => { console.warn("offline engine:", error); return null; });
 
 const {config, t, el, api, number, withParams} = window.zonasi;
 const {map, say} = window.zonasi.mapPage;
@@ -132,8 +134,10 @@ async function checkServer() {
 // -- the provisional verdict ---------------------------------------------------------------------
 
 /** A verdict from the saved bundle for map.js, with its message lines, or null with nothing saved. */
-function judgeHere(latlng, extra) {
-  if (!saved) return null;
+async function judgeHere(latlng, extra) {
+  const loaded = await engine;
+  if (!saved || !loaded) return null;
+  const {judge} = loaded;
   const options = {accuracy_m: extra && extra.accuracy !== undefined ? extra.accuracy : null};
   const dateInput = document.getElementById("zonasi-check-date");
   if (dateInput && /^\d{4}-\d{2}-\d{2}$/.test(dateInput.value)) options.at = dateInput.value;
