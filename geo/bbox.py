@@ -29,19 +29,24 @@ def parse_bbox(raw: str | Sequence | None, *, antimeridian: bool = True) -> BBox
     try:
         values = [float(str(p).strip()) for p in parts]
     except (TypeError, ValueError, OverflowError):
-        raise InputError(f"bbox={_shown(raw)} must be 4 numbers: {FORM}", parameter="bbox") from None
+        raise InputError(f"bbox={_shown(raw)} must be 4 numbers: {FORM}", message_id="bbox.four_numbers",
+                         message_values={"value": _shown(raw)}, parameter="bbox") from None
     if len(values) == 6:
         values = [values[0], values[1], values[3], values[4]]
     if len(values) != 4 or not all(math.isfinite(v) for v in values):
-        raise InputError(f"bbox={_shown(raw)} must be 4 numbers: {FORM}", parameter="bbox")
+        raise InputError(f"bbox={_shown(raw)} must be 4 numbers: {FORM}", message_id="bbox.four_numbers",
+                         message_values={"value": _shown(raw)}, parameter="bbox")
     west, south, east, north = values
     for name, value, limit in (("west", west, 180), ("east", east, 180), ("south", south, 90), ("north", north, 90)):
         if abs(value) > limit:
-            raise InputError(f"bbox {name} {value:g} is outside -{limit}..{limit}", parameter="bbox")
+            raise InputError(f"bbox {name} {value:g} is outside -{limit}..{limit}", message_id=f"bbox.{name}_range",
+                             message_values={"value": f"{value:g}", "limit": limit}, parameter="bbox")
     if south > north:
-        raise InputError(f"bbox south {south:g} is north of north {north:g}", parameter="bbox")
+        raise InputError(f"bbox south {south:g} is north of north {north:g}", message_id="bbox.south_north",
+                         message_values={"south": f"{south:g}", "north": f"{north:g}"}, parameter="bbox")
     if west > east and not antimeridian:
-        raise InputError(f"bbox west {west:g} is east of east {east:g}: need west < east", parameter="bbox")
+        raise InputError(f"bbox west {west:g} is east of east {east:g}: need west < east", message_id="bbox.west_east",
+                         message_values={"west": f"{west:g}", "east": f"{east:g}"}, parameter="bbox")
     return west, south, east, north
 
 

@@ -25,7 +25,7 @@ class Deadline:
     is no budget. :meth:`check` raises :class:`TimeBudgetSpent` once it is spent (at once for 0)."""
 
     def __init__(self, seconds: float | None, clock: Callable[[], float] = time.monotonic, *,
-                 message: str = "the time budget of {seconds} s is spent", message_id: str | None = None):
+                 message: str = "the time budget of {seconds} s is spent", message_id: str = "budget.spent"):
         self.seconds = seconds
         self.clock = clock
         self.message, self.message_id = message, message_id

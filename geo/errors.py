@@ -39,14 +39,23 @@ class ConfigError(ZonasiError, ValueError):
     status = 500
     code = "invalid-configuration"
 
-    def __init__(self, message: str, *, path=None, line=None, key=None):
+    def __init__(self, message: str, *, path=None, line=None, key=None, message_id: str | None = None,
+                 message_values: dict | None = None):
         where = str(path) if path else ""
         if line:
             where += f":{line}"
         if key:
             where += f" [{key}]"
-        super().__init__(f"{where}: {message}" if where else message, path=str(path) if path else None,
-                         line=line, key=key)
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message, message_id=message_id,
+                         message_values=message_values, path=str(path) if path else None, line=line, key=key)
+
+    def text(self, catalog, lang: str | None) -> str:
+        """The catalog text in ``lang``, after the file, line and key it is about."""
+        if self.message_id is None:
+            return self.message
+        text = catalog.get(self.message_id, lang, **self.message_values)
+        return f"{self.where}: {text}" if self.where else text
 
 
 class NotFound(ZonasiError, LookupError):
@@ -79,3 +88,14 @@ class TooLarge(ZonasiError, ValueError):
 
     status = 413
     code = "too-large"
+
+
+def config_problem(error: dict, name: str) -> tuple[str, str, dict]:
+    """The English text, catalog key and values of one pydantic validation ``error`` of a
+    configuration file, whose offending key is ``name``."""
+    if error["type"] == "extra_forbidden":
+        return f"unknown key {name!r}", "config.unknown_key", {"key": name}
+    if error["type"] == "missing":
+        return f"required key {name!r} is missing", "config.missing_key", {"key": name}
+    reason = error["msg"].removeprefix("Value error, ")
+    return reason, "config.invalid_value", {"reason": reason}

@@ -32,8 +32,9 @@ class Catalog:
                 return lang
         return DEFAULT_LANGUAGE
 
-    def get(self, key: str, lang: str | None = None, **values) -> str:
-        """The message ``key`` in ``lang`` (falling back to Indonesian), filled with ``values``."""
+    def get(self, key: str, lang: str | None = None, /, **values) -> str:
+        """The message ``key`` in ``lang`` (falling back to Indonesian), filled with ``values`` (which may
+        be named ``key`` or ``lang`` too)."""
         lang = self.language(lang)
         text = self.messages[lang].get(key) or self.messages[DEFAULT_LANGUAGE].get(key)
         if text is None:

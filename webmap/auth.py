@@ -20,6 +20,7 @@ from werkzeug.exceptions import Forbidden, Unauthorized
 
 from geo.store import STATUS_ROLES, Identity
 
+from .language import request_language
 from .services import services
 
 IDENTITY_KEY = "zonasi.identity"
@@ -34,9 +35,9 @@ PERMISSIONS["admin"] = ALL
 
 
 def message(key: str, **values) -> str:
-    """The catalogue message ``key`` in the request's language (``?lang=``, else the configured one)."""
-    s = services()
-    return s.catalog.get(key, request.args.get("lang") or s.settings.language, **values)
+    """The catalogue message ``key`` in the request's language (``?lang=``, the page-language cookie,
+    Accept-Language, else the configured one)."""
+    return services().catalog.get(key, request_language(), **values)
 
 
 def identity() -> Identity | None:

@@ -1,11 +1,15 @@
-"""One error handler: every error leaves as application/problem+json (RFC 9457)."""
+"""One error handler: every error leaves as application/problem+json (RFC 9457), its ``title`` and
+``detail`` in the request's language (:func:`webmap.language.request_language`)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Flask, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 from geo import Unavailable, ZonasiError
+
+from .language import request_language
+from .services import services
 
 POOL_RETRY_AFTER_S = 2   # Retry-After when every pooled database connection stayed busy
 
@@ -22,6 +26,20 @@ def problem(status: int, title: str, detail: str, code: str | None = None, **ext
     return response
 
 
+def _catalog_text(key: str, lang: str, fallback: str) -> str:
+    catalog = services().catalog
+    return catalog.get(key, lang) if key in catalog.messages["en"] else fallback
+
+
+def _http_detail(exc: HTTPException, lang: str) -> str:
+    """werkzeug's own description of a status in ``lang`` (``problem.http.<status>``); a description
+    the application gave (already in the request's language) as it is."""
+    default = default_exceptions.get(exc.code or 0)
+    if default is not None and exc.description == default.description:
+        return _catalog_text(f"problem.http.{exc.code}", lang, exc.description or exc.name)
+    return exc.description or exc.name
+
+
 def register(app: Flask) -> None:
     """Answer a ZonasiError with its status and code, an HTTP error with its own status, and anything
     else with a logged 500, all as problem+json. A database that cannot be reached is a 503 already
@@ -31,9 +49,10 @@ def register(app: Flask) -> None:
         if exc.status >= 500:  # the server's side (database away, storage full): worth a line
             app.logger.warning("%s %s: %s", exc.status, request.path, exc.message)
         details = {k: v for k, v in exc.details.items() if v is not None}
-        s = app.extensions["zonasi"]
-        detail = exc.text(s.catalog, request.args.get("lang") or s.settings.language)
-        response = problem(exc.status, exc.code.replace("-", " ").capitalize(), detail, exc.code, **details)
+        lang = request_language()
+        detail = exc.text(services().catalog, lang)
+        title = _catalog_text(f"problem.title.{exc.code}", lang, exc.code.replace("-", " ").capitalize())
+        response = problem(exc.status, title, detail, exc.code, **details)
         retry_after = getattr(exc, "retry_after", None)  # geo.Unavailable's
         if retry_after:
             response.headers["Retry-After"] = str(retry_after)
@@ -46,7 +65,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        response = problem(exc.code or 500, exc.name, exc.description or exc.name)
+        lang = request_language()
+        title = _catalog_text(f"problem.title.http.{exc.code}", lang, exc.name)
+        response = problem(exc.code or 500, title, _http_detail(exc, lang))
         for header in ("Allow", "WWW-Authenticate", "Retry-After"):
             if exc.get_response().headers.get(header):
                 response.headers[header] = exc.get_response().headers[header]
@@ -55,4 +76,6 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         app.logger.exception("unhandled error")
-        return problem(500, "Internal Server Error", "The server failed; the error has been logged.")
+        lang = request_language()
+        return problem(500, _catalog_text("problem.title.http.500", lang, "Internal Server Error"),
+                       _catalog_text("problem.unexpected", lang, "The server failed; the error has been logged."))

@@ -70,6 +70,8 @@ def _collection(collection_id: str, *, features: bool = True):
     found = collections().get(collection_id)
     if found is None:
         raise NotFound(f"no collection {collection_id!r}; collections are {', '.join(collections().ids())}",
+                       message_id="ogc.no_collection",
+                       message_values={"collection": collection_id[:80], "known": ", ".join(collections().ids())},
                        collection=collection_id)
     if features and found.info.permission:
         auth.require(found.info.permission)
@@ -105,14 +107,19 @@ def _finite(value):
 
 
 def _check_args(allowed) -> None:
-    """Unknown query parameters are an error (OGC API - Features /req/core/query-param-unknown)."""
-    unknown = sorted(set(request.args) - set(allowed))
+    """Unknown query parameters are an error (OGC API - Features /req/core/query-param-unknown); ``lang``
+    (the language of an error's text) is taken everywhere."""
+    unknown = sorted(set(request.args) - set(allowed) - {"lang"})
     if unknown:
         raise InputError(f"unknown query parameter {unknown[0]!r}; this endpoint takes "
-                         f"{', '.join(sorted(allowed)) or 'no parameters'}", parameter=unknown[0])
+                         f"{', '.join(sorted(allowed)) or 'no parameters'}",
+                         message_id="ogc.unknown_parameter",
+                         message_values={"parameter": unknown[0][:80], "allowed": ", ".join(sorted(allowed)) or "-"},
+                         parameter=unknown[0])
     fmt = request.args.get("f")
     if fmt and fmt.lower() not in FORMATS:
-        raise InputError(f"f={fmt!r} is not offered; use f=json (HTML is not served here)", parameter="f")
+        raise InputError(f"f={fmt!r} is not offered; use f=json (HTML is not served here)", message_id="ogc.bad_f",
+                         message_values={"value": fmt[:40]}, parameter="f")
 
 
 def _link(href: str, rel: str, mimetype: str = JSON, title: str | None = None) -> dict:
@@ -246,9 +253,11 @@ def _integer(name: str, default, low: int):
     try:
         value = int(raw)
     except ValueError:
-        raise InputError(f"{name}={raw!r} is not a whole number", parameter=name) from None
+        raise InputError(f"{name}={raw!r} is not a whole number", message_id="params.not_integer",
+                         message_values={"name": name, "value": str(raw)[:40]}, parameter=name) from None
     if value < low:
-        raise InputError(f"{name}={value} must be {low} or more", parameter=name)
+        raise InputError(f"{name}={value} must be {low} or more", message_id="params.too_small",
+                         message_values={"name": name, "value": value, "low": low}, parameter=name)
     return value
 
 

@@ -21,7 +21,8 @@ def install(app: Flask, settings: Settings) -> None:
     """Wrap the app in ``ProxyFix`` for ``settings.proxy_hops`` proxies (nothing for 0)."""
     hops = settings.proxy_hops
     if hops < 0:
-        raise ConfigError(f"ZONASI_PROXY_HOPS must be 0 or more, not {hops}")
+        raise ConfigError(f"ZONASI_PROXY_HOPS must be 0 or more, not {hops}", message_id="config.proxy_hops",
+                          message_values={"value": hops})
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops,  # type: ignore[method-assign]
                                 x_prefix=0)

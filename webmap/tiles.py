@@ -168,7 +168,8 @@ def tile(collection_id: str, tms: str, z: str, row: str, col: str):
     """One Mapbox Vector Tile; a tile with nothing in it is a valid tile whose layers are empty."""
     unknown = sorted(set(request.args) - {"f", "lang"})
     if unknown:
-        raise InputError(f"unknown query parameter {unknown[0]!r}; a tile takes none", parameter=unknown[0])
+        raise InputError(f"unknown query parameter {unknown[0]!r}; a tile takes none", message_id="tiles.no_parameters",
+                         message_values={"parameter": unknown[0][:80]}, parameter=unknown[0])
     found = _tiled(collection_id, features=True)  # a token where the items need one
     _tms(tms)
     where = Tile.checked(_tile_number("tileMatrix", z), _tile_number("tileCol", col), _tile_number("tileRow", row))

@@ -24,7 +24,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs
 
 EXEMPT = ("/health",)   # paths (and their sub-paths) never refused
 
@@ -95,13 +94,15 @@ class Admit:
         return _Answer(result, self.admission.leave)
 
     def refuse(self, environ, start_response):
-        """503 problem+json in the caller's language (``?lang=``, else the server's), with
-        Retry-After; the connection stays open."""
+        """503 problem+json in the caller's language (``?lang=``, the page-language cookie, Accept-Language,
+        else the server's), with Retry-After; the connection stays open."""
+        from webmap.language import environ_language
+
         services = self.services()
-        lang = parse_qs(environ.get("QUERY_STRING", "")).get("lang", [None])[0]
-        detail = services.catalog.get("server.overloaded", lang or services.settings.language,
-                                      seconds=self.retry_after)
-        body = json.dumps({"type": "about:blank#unavailable", "title": "Unavailable", "status": 503,
+        lang = environ_language(environ, services.settings.language)
+        detail = services.catalog.get("server.overloaded", lang, seconds=self.retry_after)
+        title = services.catalog.get("problem.title.unavailable", lang)
+        body = json.dumps({"type": "about:blank#unavailable", "title": title, "status": 503,
                            "detail": detail, "instance": environ.get("PATH_INFO", "")},
                           ensure_ascii=False).encode()
         start_response("503 SERVICE UNAVAILABLE", [("Content-Type", "application/problem+json"),

@@ -22,7 +22,6 @@ import io
 import json
 import threading
 from dataclasses import dataclass
-from urllib.parse import parse_qs
 
 
 @dataclass(frozen=True)
@@ -59,11 +58,14 @@ class _Lanes:
             self._admitted[lane.name] -= 1
 
     def busy(self, environ, start_response):
-        """503 problem+json in the caller's language, with Retry-After."""
+        """503 problem+json in the caller's language (see :func:`webmap.language.language_of`), with Retry-After."""
+        from webmap.language import environ_language
+
         services = self.app.extensions["zonasi"]
-        lang = parse_qs(environ.get("QUERY_STRING", "")).get("lang", [None])[0]
-        detail = services.catalog.get("server.busy", lang or services.settings.language)
-        body = json.dumps({"type": "about:blank#unavailable", "title": "Unavailable", "status": 503,
+        lang = environ_language(environ, services.settings.language)
+        detail = services.catalog.get("server.busy", lang)
+        title = services.catalog.get("problem.title.unavailable", lang)
+        body = json.dumps({"type": "about:blank#unavailable", "title": title, "status": 503,
                            "detail": detail, "instance": environ.get("PATH_INFO", "")},
                           ensure_ascii=False).encode()
         start_response("503 SERVICE UNAVAILABLE", [("Content-Type", "application/problem+json"),

@@ -116,11 +116,13 @@ def parse_interval(text: str) -> Interval:
         start = _instant(start_text, end=False)
         end = _instant(end_text, end=True)
         if start and end and start > end:
-            raise InputError(f"datetime={text!r}: the start is after the end", parameter="datetime")
+            raise InputError(f"datetime={text!r}: the start is after the end", message_id="ogc.datetime_reversed",
+                             message_values={"value": text}, parameter="datetime")
         return start, end
     start = _instant(text, end=False)
     if start is None:
-        raise InputError("datetime needs a date, a time or an interval start/end", parameter="datetime")
+        raise InputError("datetime needs a date, a time or an interval start/end", message_id="ogc.datetime_empty",
+                         parameter="datetime")
     end = _instant(text, end=True) if len(text.strip()) == 10 else start
     return start, end
 
@@ -136,6 +138,7 @@ def _instant(text: str, *, end: bool) -> dt.datetime | None:
         value = dt.datetime.fromisoformat(text)
     except ValueError:
         raise InputError(f"datetime {text!r} is not RFC 3339; use 2024-01-05 or 2024-01-05T10:00:00Z",
+                         message_id="ogc.datetime_invalid", message_values={"value": text[:40]},
                          parameter="datetime") from None
     return utc(value)
 
@@ -274,7 +277,11 @@ class FrameCollection:
         for name, wanted in query.filters.items():
             if name not in self.info.queryables:
                 raise InputError(f"{self.info.id} cannot be filtered by {name!r}; use one of "
-                                 f"{', '.join(self.info.queryables) or '(none)'}", parameter=name)
+                                 f"{', '.join(self.info.queryables) or '(none)'}",
+                                 message_id="ogc.not_queryable",
+                                 message_values={"collection": self.info.id, "name": name,
+                                                 "known": ", ".join(self.info.queryables) or "-"},
+                                 parameter=name)
             values = set(parse_list(wanted, name))
             # a column the layers lack (or an empty cell) matches nothing
             mask &= np.fromiter((r.get(name) is not None and str(r[name]) in values for r in self._records),
@@ -295,8 +302,9 @@ class FrameCollection:
         """The feature ``fid`` as a GeoJSON dict; :class:`NotFound` when there is none."""
         i = self._index.get(str(fid))
         if i is None:
-            raise NotFound(f"no feature {fid!r} in collection {self.info.id!r}", collection=self.info.id,
-                           feature=str(fid))
+            raise NotFound(f"no feature {fid!r} in collection {self.info.id!r}", message_id="ogc.no_feature",
+                           message_values={"feature": str(fid), "collection": self.info.id},
+                           collection=self.info.id, feature=str(fid))
         return self._feature(i, None, None)
 
     def _feature(self, i: int, properties: tuple[str, ...] | None, zoom: int | None) -> dict:
@@ -365,7 +373,10 @@ def check_properties(info: CollectionInfo, properties: tuple[str, ...] | None) -
     unknown = [p for p in properties if p not in info.properties]
     if unknown:
         raise InputError(f"{info.id} has no property {unknown[0]!r}; it has "
-                         f"{', '.join(info.properties)}", parameter="properties")
+                         f"{', '.join(info.properties)}", message_id="ogc.unknown_property",
+                         message_values={"collection": info.id, "name": unknown[0],
+                                         "known": ", ".join(info.properties)},
+                         parameter="properties")
 
 
 def frame_bbox(frame) -> tuple[float, float, float, float] | None:

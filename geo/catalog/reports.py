@@ -56,8 +56,9 @@ class StoreCollection:
         """The report ``fid`` as a GeoJSON feature; :class:`NotFound` when there is none."""
         rows, _ = self._list(ReportFilter(ids=(str(fid),)), 1, 0, private)
         if not rows:
-            raise NotFound(f"no feature {fid!r} in collection {self.info.id!r}", collection=self.info.id,
-                           feature=str(fid))
+            raise NotFound(f"no feature {fid!r} in collection {self.info.id!r}", message_id="ogc.no_feature",
+                           message_values={"feature": str(fid), "collection": self.info.id},
+                           collection=self.info.id, feature=str(fid))
         return self._feature(rows[0], None)
 
     def _feature(self, row: dict, properties) -> dict:

@@ -71,7 +71,11 @@ class SiteCollection:
         for name, wanted in query.filters.items():
             if name not in self.info.queryables:
                 raise InputError(f"{self.info.id} cannot be filtered by {name!r}; use one of "
-                                 f"{', '.join(self.info.queryables) or '(none)'}", parameter=name)
+                                 f"{', '.join(self.info.queryables) or '(none)'}",
+                                 message_id="ogc.not_queryable",
+                                 message_values={"collection": self.info.id, "name": name,
+                                                 "known": ", ".join(self.info.queryables) or "-"},
+                                 parameter=name)
             values = pa.array(sorted(set(parse_list(wanted, name))), pa.string())
             if name not in table.column_names:  # a column the layers lack matches nothing
                 return np.empty(0, dtype="int64")
@@ -90,8 +94,9 @@ class SiteCollection:
         """The feature ``fid`` as a GeoJSON dict; :class:`NotFound` when there is none."""
         at = pc.index(self._ids, str(fid)).as_py()
         if at < 0:
-            raise NotFound(f"no feature {fid!r} in collection {self.info.id!r}", collection=self.info.id,
-                           feature=str(fid))
+            raise NotFound(f"no feature {fid!r} in collection {self.info.id!r}", message_id="ogc.no_feature",
+                           message_values={"feature": str(fid), "collection": self.info.id},
+                           collection=self.info.id, feature=str(fid))
         return self._features_at(np.array([at]), None)[0]
 
     def _features_at(self, index: np.ndarray, properties: tuple[str, ...] | None) -> list[dict]:
@@ -118,7 +123,8 @@ def features_bbox(features: Features) -> tuple[float, float, float, float] | Non
     if not ok.any():
         return None
     b = bounds[ok]
-    return tuple(round(float(v), DECIMALS) for v in (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()))
+    return (round(float(b[:, 0].min()), DECIMALS), round(float(b[:, 1].min()), DECIMALS),
+            round(float(b[:, 2].max()), DECIMALS), round(float(b[:, 3].max()), DECIMALS))
 
 
 def features_geometry_types(features: Features) -> tuple[str, ...]:

@@ -323,7 +323,8 @@ class VectorTiles:
     def tile(self, collection: str, tile: Tile) -> bytes:
         """The MVT bytes of a static collection's tile (built once, then from the LRU)."""
         if collection not in ("sites", "regencies", "zones", "coverage"):
-            raise NotFound(f"collection {collection!r} has no static tiles", collection=collection)
+            raise NotFound(f"collection {collection!r} has no static tiles", message_id="tiles.no_static",
+                           message_values={"collection": collection}, collection=collection)
         key = (collection, self.version, tile.z, tile.x, tile.y)
         with self._lock:
             found = self._cache.get(key)

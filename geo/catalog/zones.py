@@ -83,6 +83,7 @@ class ZonesCollection:
             unknown = [c for c in asked if self.engine.regency_index(c) is None]
             if unknown:
                 raise InputError(f"regency_code {unknown[0]!r} is not loaded; use a Kemendagri code like 32.12",
+                                 message_id="regency.not_loaded", message_values={"code": unknown[0]},
                                  parameter="regency_code")
             codes = [c for c in codes if c in set(asked)]
         if query.bbox is not None:
@@ -128,11 +129,15 @@ class ZonesCollection:
         for name in query.filters:
             if name not in QUERYABLES:
                 raise InputError(f"zones cannot be filtered by {name!r}; use one of {', '.join(QUERYABLES)}",
+                                 message_id="ogc.not_queryable",
+                                 message_values={"collection": "zones", "name": name, "known": ", ".join(QUERYABLES)},
                                  parameter=name)
         unknown = [c for c in parse_list(query.filters.get("category"), "category")
                    if c not in (*CATEGORIES, "allowed_zone")]
         if unknown:
             raise InputError(f"unknown category {unknown[0]!r}; known: {', '.join(CATEGORIES)}",
+                             message_id="category.unknown",
+                             message_values={"name": unknown[0], "known": ", ".join(CATEGORIES)},
                              parameter="category")
         found: list[tuple[dict, int]] = []
         codes = self._regencies(query)
@@ -166,4 +171,5 @@ class ZonesCollection:
                 if feature["id"] == fid:
                     return feature
         raise NotFound(f"no feature {fid!r} in collection 'zones' (ids look like 32.12-school)",
+                       message_id="zones.no_feature", message_values={"feature": str(fid)},
                        collection="zones", feature=str(fid))

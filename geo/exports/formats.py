@@ -68,7 +68,8 @@ def get_format(fmt: str | Format) -> Format:
     key = str(fmt).lower().lstrip(".")
     if key not in _BY_NAME:
         raise InputError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}",
-                         parameter="format")
+                         message_id="export.unknown_format",
+                         message_values={"format": str(fmt)[:40], "known": ", ".join(FORMATS)}, parameter="format")
     return _BY_NAME[key]
 
 

@@ -35,7 +35,7 @@ def to_frame(data: Any) -> gpd.GeoDataFrame:
     lon = first_column(data, ("lon", "longitude", "lng"))
     lat = first_column(data, ("lat", "latitude"))
     if lon is None or lat is None:
-        raise InputError("features need a geometry or lon and lat columns")
+        raise InputError("features need a geometry or lon and lat columns", message_id="export.no_geometry")
     geometry = shapely.points(pd.to_numeric(data[lon], errors="coerce").to_numpy(dtype="float64"),
                               pd.to_numeric(data[lat], errors="coerce").to_numpy(dtype="float64"))
     return gpd.GeoDataFrame(data, geometry=geometry, crs=4326)

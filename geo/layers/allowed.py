@@ -63,11 +63,13 @@ def load_allowed(rules: Rules, directory: Path) -> dict[str, AllowedZones]:
         path = (directory / rule.allowed_zones).resolve()
         if not path.is_file():
             raise ConfigError(f"allowed-zones file {rule.allowed_zones} not found (paths are relative to "
-                              "rules.toml)", **where)
+                              "rules.toml)", message_id="config.allowed_missing",
+                              message_values={"file": str(rule.allowed_zones)}, **where)
         try:
             frame = read_vector(path)
         except ConfigError as exc:
-            raise ConfigError(exc.message, **where) from exc
+            raise ConfigError(exc.message, message_id=exc.message_id, message_values=exc.message_values,
+                              **where) from exc
         out[code] = AllowedZones(code=code, frame=_zones(frame, path, rule.allowed_radius_m, where),
                                  legal_basis=rule.allowed_basis, path=path, digest=_digest(path))
     return out
@@ -77,9 +79,12 @@ def _zones(frame: gpd.GeoDataFrame, path: Path, default_radius: float | None, wh
     geoms = frame.geometry.to_numpy()
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if empty.any():
-        raise ConfigError(f"{path.name}: feature {int(np.flatnonzero(empty)[0]) + 1} has no geometry", **where)
+        number = int(np.flatnonzero(empty)[0]) + 1
+        raise ConfigError(f"{path.name}: feature {number} has no geometry", message_id="config.allowed_no_geometry",
+                          message_values={"file": path.name, "number": number}, **where)
     if not len(frame):
-        raise ConfigError(f"{path.name} holds no zones", **where)
+        raise ConfigError(f"{path.name} holds no zones", message_id="config.allowed_empty",
+                          message_values={"file": path.name}, **where)
     geoms = shapely.force_2d(geoms)
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():
@@ -89,12 +94,15 @@ def _zones(frame: gpd.GeoDataFrame, path: Path, default_radius: float | None, wh
     if "radius_m" in frame.columns:
         own = frame["radius_m"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
         if (own < 0).any():
-            raise ConfigError(f"{path.name}: radius_m must be zero or more metres", **where)
+            raise ConfigError(f"{path.name}: radius_m must be zero or more metres", message_id="config.allowed_radius",
+                              message_values={"file": path.name}, **where)
         radius = np.where(np.isfinite(own), own, radius)
     flat = ~areal & (radius <= 0)
     if flat.any():
-        raise ConfigError(f"{path.name}: feature {int(np.flatnonzero(flat)[0]) + 1} is a point or line without "
-                          "a radius: set allowed_radius_m, or a radius_m column", **where)
+        number = int(np.flatnonzero(flat)[0]) + 1
+        raise ConfigError(f"{path.name}: feature {number} is a point or line without "
+                          "a radius: set allowed_radius_m, or a radius_m column", message_id="config.allowed_no_radius",
+                          message_values={"file": path.name, "number": number}, **where)
     name = next((c for c in NAME_FIELDS if c in frame.columns), None)
     import geopandas as gpd
 

@@ -33,7 +33,7 @@ import shapely
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from geo.crs import Projector, utm_epsg, utm_scale
-from geo.errors import ConfigError
+from geo.errors import ConfigError, config_problem
 from geo.layers.vector import read_vector
 from geo.rules.model import CATEGORIES, CategoryKey, RegencyCode
 
@@ -275,7 +275,8 @@ def load_coverage(directory: Path, regency_codes: np.ndarray, regency_geometry: 
     try:
         text = path.read_text("utf-8")
     except OSError as exc:
-        raise ConfigError(f"cannot read the coverage file: {exc.strerror}", path=path) from exc
+        raise ConfigError(f"cannot read the coverage file: {exc.strerror}", path=path, message_id="config.unreadable",
+                          message_values={"file": path.name, "reason": str(exc.strerror)}) from exc
     model = parse_coverage(text, path)
     known = set(str(c) for c in regency_codes)
     sources, files = [], [path]
@@ -283,13 +284,15 @@ def load_coverage(directory: Path, regency_codes: np.ndarray, regency_geometry: 
         for code in entry.regencies:
             if code not in known:
                 raise ConfigError(f"regency {code} is not in the loaded regencies layer", path=path,
-                                  line=entry_line(text, index, "regencies"), key=f"complete[{index}].regencies")
+                                  line=entry_line(text, index, "regencies"), key=f"complete[{index}].regencies",
+                                  message_id="config.unknown_regency", message_values={"code": code})
         geometry = np.empty(0, dtype=object)
         if entry.area is not None:
             area_path = (Path(directory) / entry.area).resolve()
             where = {"path": path, "line": entry_line(text, index, "area"), "key": f"complete[{index}].area"}
             if not area_path.is_file():
                 raise ConfigError(f"area file {entry.area} not found (paths are relative to the layers directory)",
+                                  message_id="config.coverage_area_missing", message_values={"file": str(entry.area)},
                                   **where)
             geometry = _polygons(area_path, where)
             files.append(area_path)
@@ -306,17 +309,14 @@ def parse_coverage(text: str, path: str | Path | None = None) -> CoverageFile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"line (\d+)", str(exc))
-        raise ConfigError(f"not valid TOML: {exc}", path=path, line=int(found.group(1)) if found else None) from exc
+        raise ConfigError(f"not valid TOML: {exc}", path=path, line=int(found.group(1)) if found else None,
+                          message_id="config.not_toml", message_values={"reason": str(exc)}) from exc
     try:
         return CoverageFile.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = [p for p in err["loc"] if not str(p).startswith("function-after")]
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = f"unknown key {loc[-1]!r}"
-        elif err["type"] == "missing":
-            message = f"required key {loc[-1]!r} is missing"
+        message, message_id, values = config_problem(err, str(loc[-1]) if loc else "")
         line, key = None, ".".join(str(p) for p in loc)
         if len(loc) >= 2 and loc[0] == "complete" and isinstance(loc[1], int):
             line = entry_line(text, loc[1], str(loc[2]) if len(loc) > 2 else None)
@@ -324,7 +324,7 @@ def parse_coverage(text: str, path: str | Path | None = None) -> CoverageFile:
         elif loc:
             line = next((n for n, raw in enumerate(text.splitlines(), 1)
                          if re.match(rf"^\s*\[*\s*{re.escape(str(loc[0]))}\b", raw)), None)
-        raise ConfigError(message, path=path, line=line, key=key) from exc
+        raise ConfigError(message, path=path, line=line, key=key, message_id=message_id, message_values=values) from exc
 
 
 def entry_line(text: str, index: int, key: str | None = None) -> int | None:
@@ -346,12 +346,13 @@ def _polygons(path: Path, where: dict) -> np.ndarray:
     try:
         frame = read_vector(path)
     except ConfigError as exc:
-        raise ConfigError(exc.message, **where) from exc
+        raise ConfigError(exc.message, message_id=exc.message_id, message_values=exc.message_values, **where) from exc
     geoms = frame.geometry.to_numpy()
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
     kinds = set(shapely.get_type_id(geoms).tolist())
     if not geoms.size or not kinds <= {3, 6}:
-        raise ConfigError(f"{path.name} must hold polygons", **where)
+        raise ConfigError(f"{path.name} must hold polygons", message_id="config.not_polygons",
+                          message_values={"file": path.name}, **where)
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():
         geoms = geoms.copy()

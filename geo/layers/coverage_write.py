@@ -248,7 +248,9 @@ def _area_file(layers_dir: Path, prepared: Prepared) -> tuple[Path, bool]:
             continue
         _write_atomic(candidate, prepared.area_text)
         return candidate, True
-    raise InputError(f"too many area files named {prepared.area_name} in {folder}")
+    raise InputError(f"too many area files named {prepared.area_name} in {folder}",
+                     message_id="coverage.too_many_areas",
+                     message_values={"name": prepared.area_name, "folder": str(folder)})
 
 
 def _same(existing: dict, entry: dict) -> bool:

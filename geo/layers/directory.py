@@ -76,7 +76,7 @@ def load_layers(directory: str | Path | None = None) -> Layers:
     allowed zones; :class:`ConfigError` when it is missing or broken."""
     directory = Path(directory) if directory else bundled_layers_dir()
     if not directory.is_dir():
-        raise ConfigError("layers directory not found", path=directory)
+        raise ConfigError("layers directory not found", path=directory, message_id="config.no_layers_directory")
     rules = load_rules(directory / "rules.toml")
     warnings: list[str] = []
     regency_path, site_paths = layer_paths(directory)
@@ -106,7 +106,8 @@ def layer_paths(directory: Path) -> tuple[Path, list[Path]]:
     """The regencies file and the site files of a layers directory (what its version hashes)."""
     regency_path = next((directory / n for n in REGENCY_FILES if (directory / n).exists()), None)
     if regency_path is None:
-        raise ConfigError(f"no regencies file (one of {', '.join(REGENCY_FILES)})", path=directory)
+        raise ConfigError(f"no regencies file (one of {', '.join(REGENCY_FILES)})", path=directory,
+                          message_id="config.no_regencies", message_values={"files": ", ".join(REGENCY_FILES)})
     site_paths = sorted(p for p in (directory / "sites").glob("*") if p.suffix.lower() in SITE_SUFFIXES)
     return regency_path, site_paths
 
@@ -123,13 +124,15 @@ def read_regencies(path: Path) -> Features:
     features = read_features(path)
     for column in ("code", "name"):
         if column not in features.table.column_names:
-            raise ConfigError(f"the regencies file needs a {column!r} column", path=path)
+            raise ConfigError(f"the regencies file needs a {column!r} column", path=path,
+                              message_id="config.regencies_column", message_values={"column": column})
     features = features.where(~features.without_geometry())
     features = features.take(pc.sort_indices(features.table, [("code", "ascending")]).to_numpy())
     codes = features.column("code")
     repeated = codes[1:][codes[1:] == codes[:-1]]
     if len(repeated):
-        raise ConfigError(f"regency code {repeated[0]} appears more than once", path=path)
+        raise ConfigError(f"regency code {repeated[0]} appears more than once", path=path,
+                          message_id="config.regency_repeated", message_values={"code": str(repeated[0])})
     centre = shapely.get_coordinates(shapely.point_on_surface(features.geometry))
     epsg = pa.array(utm_epsg(centre[:, 0], centre[:, 1]), type=pa.int64())
     return features.with_table(features.table.append_column("epsg", epsg))
@@ -139,12 +142,15 @@ def _read_sites(path: Path, warnings: list[str]) -> Features:
     features = read_features(path)
     for column in ("category", "name"):
         if column not in features.table.column_names:
-            raise ConfigError(f"site files need a {column!r} column", path=path)
+            raise ConfigError(f"site files need a {column!r} column", path=path,
+                              message_id="config.sites_column", message_values={"column": column})
     category = features.table.column("category")
     unknown = sorted(set(pc.unique(category.cast(pa.string())).drop_null().to_pylist()) - set(CATEGORIES))
     if unknown or category.null_count:
         bad = unknown[0] if unknown else "(empty)"
-        raise ConfigError(f"unknown category {bad!r}; known: {', '.join(CATEGORIES)}", path=path)
+        raise ConfigError(f"unknown category {bad!r}; known: {', '.join(CATEGORIES)}", path=path,
+                          message_id="category.unknown",
+                          message_values={"name": str(bad), "known": ", ".join(CATEGORIES)})
     empty = features.without_geometry()
     if empty.any():
         warnings.append(f"{path.name}: {int(empty.sum())} features without geometry were skipped")
@@ -179,7 +185,9 @@ def _combine_sites(parts: list[Features]) -> Features:
     repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
     if len(repeated):
         first = pc.index(pc.is_in(table.column("site_id"), value_set=repeated), True).as_py()  # in file order
-        raise ConfigError(f"site_id {table.column('site_id')[first].as_py()!r} appears more than once in sites/")
+        site_id = table.column("site_id")[first].as_py()
+        raise ConfigError(f"site_id {site_id!r} appears more than once in sites/", message_id="config.site_repeated",
+                          message_values={"id": str(site_id)})
     return features
 
 

@@ -59,7 +59,7 @@ class Features:
     @cached_property
     def is_point(self) -> np.ndarray:
         """Which features are points (held as coordinates)."""
-        return np.equal(self.shapes, None)
+        return shapely.is_missing(self.shapes)
 
     @cached_property
     def geometry(self) -> np.ndarray:
@@ -127,7 +127,7 @@ def _split(geometry: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     shapes = geometry.copy()
     shapes[points] = None
     # a missing geometry stays a "shape" (None is how points are marked): an empty collection
-    missing = np.flatnonzero(np.equal(geometry, None))
+    missing = np.flatnonzero(shapely.is_missing(geometry))
     if len(missing):
         shapes[missing] = shapely.from_wkt(["GEOMETRYCOLLECTION EMPTY"] * len(missing))
     return xy, shapes
@@ -170,7 +170,7 @@ def decode_wkb(column: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarr
     rest = np.flatnonzero(~point)
     if len(rest):
         decoded = shapely.from_wkb(column.take(pa.array(rest)).to_numpy(zero_copy_only=False))
-        missing = np.equal(decoded, None)
+        missing = shapely.is_missing(decoded)
         if missing.any():
             decoded[missing] = shapely.from_wkt(["GEOMETRYCOLLECTION EMPTY"] * int(missing.sum()))
         shapes[rest] = decoded
@@ -204,7 +204,8 @@ def read_features(path: Path) -> Features:
     except ConfigError:
         raise
     except Exception as exc:  # pyogrio, pyarrow and shapely raise many kinds
-        raise ConfigError(f"cannot read vector file: {exc}", path=path) from exc
+        raise ConfigError(f"cannot read vector file: {exc}", path=path, message_id="config.vector_unreadable",
+                          message_values={"file": Path(path).name, "reason": str(exc)[:300]}) from exc
     at = table.column_names.index(name)
     if crs is not None and not crs.equals(WGS84, ignore_axis_order=True):
         transformer = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)

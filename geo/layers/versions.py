@@ -43,9 +43,12 @@ def read_manifest(directory: str | Path) -> dict:
     try:
         data = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read the layers manifest: {exc}", path=path) from exc
+        raise ConfigError(f"cannot read the layers manifest: {exc}", path=path, message_id="config.unreadable",
+                          message_values={"file": path.name, "reason": str(exc)}) from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ConfigError(f"not a zonasi layers manifest (format {FORMAT})", path=path)
+        raise ConfigError(f"not a zonasi layers manifest (format {FORMAT})", path=path,
+                          message_id="config.not_manifest",
+                          message_values={"format": FORMAT})
     data.setdefault("files", {})
     data.setdefault("versions", [])
     return data

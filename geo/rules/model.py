@@ -15,7 +15,7 @@ from typing import Annotated
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from geo.errors import ConfigError
+from geo.errors import ConfigError, config_problem
 
 CATEGORIES = ("place_of_worship", "health_facility", "school", "government_office",
               "road", "public_facility", "park")
@@ -181,7 +181,8 @@ class Rules:
             if code not in known:
                 raise ConfigError(f"regency {code} is not in the loaded regencies layer",
                                   path=self.path, line=line_of(self._text, ("regencies", code)),
-                                  key=f"regencies.{code}")
+                                  key=f"regencies.{code}",
+                                  message_id="config.unknown_regency", message_values={"code": code})
 
     @property
     def notice_hours(self) -> float:
@@ -200,7 +201,8 @@ def load_rules(path: str | Path) -> Rules:
     try:
         text = path.read_text("utf-8")
     except OSError as exc:
-        raise ConfigError(f"cannot read the rules file: {exc.strerror}", path=path) from exc
+        raise ConfigError(f"cannot read the rules file: {exc.strerror}", path=path, message_id="config.unreadable",
+                          message_values={"file": Path(path).name, "reason": str(exc.strerror)}) from exc
     return parse_rules(text, path)
 
 
@@ -211,18 +213,16 @@ def parse_rules(text: str, path: str | Path | None = None) -> Rules:
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or _toml_error_line(str(exc))
         raise ConfigError(f"not valid TOML: {exc.msg if hasattr(exc, 'msg') else exc}", path=path,
-                          line=line) from exc
+                          line=line, message_id="config.not_toml",
+                          message_values={"reason": str(getattr(exc, "msg", exc))}) from exc
     try:
         model = RulesFile.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(str(p) for p in err["loc"] if not str(p).startswith("function-after") and str(p) != "[key]")
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = f"unknown key {loc[-1]!r}"
-        elif err["type"] == "missing":
-            message = f"required key {loc[-1]!r} is missing"
-        raise ConfigError(message, path=path, line=line_of(text, loc), key=".".join(loc)) from exc
+        message, message_id, values = config_problem(err, loc[-1] if loc else "")
+        raise ConfigError(message, path=path, line=line_of(text, loc), key=".".join(loc), message_id=message_id,
+                          message_values=values) from exc
     version = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
     return Rules(model=model, version=version, path=Path(path) if path else None, _text=text)
 

@@ -96,7 +96,8 @@ class SQLite(Dialect):
     def create_engine(self, url: sa.URL) -> sa.Engine:
         """A file database in WAL mode; ``BEGIN IMMEDIATE`` for :meth:`writer` transactions."""
         if url.database in (None, "", ":memory:"):
-            raise ConfigError("SQLite needs a file (sqlite:///path.db): an in-memory database is lost on exit")
+            raise ConfigError("SQLite needs a file (sqlite:///path.db): an in-memory database is lost on exit",
+                              message_id="config.sqlite_memory")
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"timeout": 60, "check_same_thread": False},
                                   pool_size=8, max_overflow=16)
@@ -136,7 +137,8 @@ class SQLite(Dialect):
             with connection.begin():
                 yield
                 if connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
-                    raise ConfigError("the migration would break foreign keys; nothing was changed")
+                    raise ConfigError("the migration would break foreign keys; nothing was changed",
+                                      message_id="config.migration_foreign_keys")
         finally:
             raw.execute("PRAGMA foreign_keys=ON")
 
@@ -252,7 +254,8 @@ def dialect_for(engine_or_url: str | sa.URL | sa.Engine | sa.Connection | sa.eng
     try:
         return _BY_NAME[name]
     except KeyError:
-        raise ConfigError(f"database {name!r} is not supported; use sqlite:/// or postgresql+psycopg://") from None
+        raise ConfigError(f"database {name!r} is not supported; use sqlite:/// or postgresql+psycopg://",
+                          message_id="config.database_unsupported", message_values={"name": str(name)}) from None
 
 
 def parse(url: str) -> sa.URL:
@@ -261,7 +264,7 @@ def parse(url: str) -> sa.URL:
         return sa.make_url(url)
     except sa.exc.ArgumentError:
         raise ConfigError(f"database URL {url!r} is not a URL like sqlite:///path.db or "
-                          "postgresql+psycopg://user@host/db") from None
+                          "postgresql+psycopg://user@host/db", message_id="config.database_url") from None
 
 
 def row_id_type() -> sa.types.TypeEngine:

@@ -100,7 +100,9 @@ def _choices(raw, name: str, allowed) -> tuple[str, ...]:
     values = _list(raw)
     for value in values:
         if value not in allowed:
-            raise InputError(f"{name}={value!r} is not one of {', '.join(allowed)}", parameter=name)
+            raise InputError(f"{name}={value!r} is not one of {', '.join(allowed)}", message_id="params.not_one_of",
+                             message_values={"name": name, "value": value[:80], "allowed": ", ".join(allowed)},
+                             parameter=name)
     return values
 
 
@@ -113,6 +115,7 @@ def parse_bool(raw: object, name: str) -> bool | None:
         return True
     if text in FALSE:
         return False
-    raise InputError(f"{name}={raw!r} is not true or false", parameter=name)
+    raise InputError(f"{name}={raw!r} is not true or false", message_id="params.not_bool",
+                     message_values={"name": name, "value": str(raw)[:80]}, parameter=name)
 
 

@@ -45,24 +45,30 @@ def parse_report(data: dict) -> ReportInput:
     """A client's JSON report (field aliases accepted) as a :class:`ReportInput`, or an
     InputError naming the field to fix."""
     if not isinstance(data, dict):
-        raise InputError("a report is a JSON object with apk_type, lon, lat, ...")
+        raise InputError("a report is a JSON object with apk_type, lon, lat, ...", message_id="reports.bad_json")
     values = {}
     for key, value in data.items():
         name = ALIASES.get(key, key)
         if name not in FIELDS:
-            raise InputError(f"unknown field {key!r}; fields are {', '.join(FIELDS)}", field=key)
+            raise InputError(f"unknown field {key!r}; fields are {', '.join(FIELDS)}",
+                             message_id="reports.unknown_field",
+                             message_values={"field": str(key)[:80], "fields": ", ".join(FIELDS)}, field=key)
         values[name] = None if value == "" else value
     raw_type = values.get("apk_type")
     if raw_type is None:
-        raise InputError(f"field 'apk_type' is required: one of {', '.join(APK_TYPES)}", field="apk_type")
+        raise InputError(f"field 'apk_type' is required: one of {', '.join(APK_TYPES)}",
+                         message_id="reports.apk_type_missing",
+                         message_values={"types": ", ".join(APK_TYPES)}, field="apk_type")
     apk_type = normalise_apk_type(raw_type)
     if apk_type is None:
-        raise InputError(f"apk_type {raw_type!r} is not one of {', '.join(APK_TYPES)}", field="apk_type")
+        raise InputError(f"apk_type {raw_type!r} is not one of {', '.join(APK_TYPES)}",
+                         message_id="reports.apk_type_unknown",
+                         message_values={"value": str(raw_type)[:80], "types": ", ".join(APK_TYPES)}, field="apk_type")
     lon = _number(values, "lon", *RANGES["lon"])
     lat = _number(values, "lat", *RANGES["lat"])
     if (lon is None) != (lat is None):
         raise InputError("give both lon and lat, or neither (then the photo's GPS position is used)",
-                         field="lon" if lon is None else "lat")
+                         message_id="reports.lon_lat_pair", field="lon" if lon is None else "lat")
     texts = {name: _text(values, name) for name in TEXT_LIMITS}
     return ReportInput(apk_type=apk_type, lon=lon, lat=lat,
                        accuracy_m=_number(values, "accuracy_m", *RANGES["accuracy_m"]),
@@ -83,9 +89,12 @@ def _number(values: dict, name: str, low: float, high: float) -> float | None:
     try:
         value = float(str(raw).replace(",", ".")) if isinstance(raw, str) else float(raw)
     except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON integer of 400 digits
-        raise InputError(f"{name}={str(raw)[:40]!r} is not a number", field=name) from None
+        raise InputError(f"{name}={str(raw)[:40]!r} is not a number", message_id="params.not_number",
+                         message_values={"name": name, "value": str(raw)[:40]}, field=name) from None
     if isinstance(raw, bool) or not math.isfinite(value) or not low <= value <= high:
-        raise InputError(f"{name} {raw} is outside {low:g}..{high:g}", field=name)
+        raise InputError(f"{name} {raw} is outside {low:g}..{high:g}", message_id="params.out_of_range",
+                         message_values={"name": name, "value": str(raw)[:40], "low": f"{low:g}", "high": f"{high:g}"},
+                         field=name)
     return value
 
 
@@ -94,10 +103,13 @@ def _text(values: dict, name: str) -> str | None:
     if raw is None:
         return None
     if not isinstance(raw, str):
-        raise InputError(f"{name} must be text", field=name)
+        raise InputError(f"{name} must be text", message_id="reports.not_text", message_values={"field": name},
+                         field=name)
     text = storable_text(raw, name).strip()
     if len(text) > TEXT_LIMITS[name]:
-        raise InputError(f"{name} is {len(text)} characters; at most {TEXT_LIMITS[name]}", field=name)
+        raise InputError(f"{name} is {len(text)} characters; at most {TEXT_LIMITS[name]}",
+                         message_id="reports.text_too_long",
+                         message_values={"field": name, "length": len(text), "limit": TEXT_LIMITS[name]}, field=name)
     return text or None
 
 
@@ -124,7 +136,7 @@ def _uuid(raw) -> str | None:
         return str(uuid.UUID(str(raw)))
     except ValueError:
         raise InputError(f"id {raw!r} is not a UUID (like 0f8c1c9e-2b4d-4c1a-9d6e-3b2a1f0e9d8c)",
-                         field="id") from None
+                         message_id="reports.bad_id", message_values={"value": str(raw)[:80]}, field="id") from None
 
 
 def parse_time(raw, name: str, *, end_of_day: bool = False) -> dt.datetime | None:
@@ -145,6 +157,7 @@ def parse_time(raw, name: str, *, end_of_day: bool = False) -> dt.datetime | Non
                 value = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError:
             raise InputError(f"{name}={text!r} is not a date or time; use ISO 8601 like 2024-01-15T08:30:00+07:00",
+                             message_id="params.not_time", message_values={"name": name, "value": text[:40]},
                              field=name) from None
     if value.tzinfo is None:
         return value.replace(tzinfo=dt.UTC)

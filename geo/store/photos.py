@@ -52,9 +52,11 @@ def read_photo(data: bytes, max_bytes: int, max_pixels: int = DEFAULT_MAX_PIXELS
     a small file claiming a huge image is refused before any decoding) and read its EXIF GPS
     position (if any; values outside the API's ranges are dropped)."""
     if not data:
-        raise InputError("the photo is empty", field="photo")
+        raise InputError("the photo is empty", message_id="reports.photo_empty", field="photo")
     if len(data) > max_bytes:
         raise InputError(f"the photo is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB",
+                         message_id="reports.photo_too_big",
+                         message_values={"size": f"{len(data) / 1e6:.1f}", "limit": f"{max_bytes / 1e6:.0f}"},
                          field="photo")
     try:
         with warnings.catch_warnings():  # odd EXIF tags warn; they are no reason to refuse a photo
@@ -77,7 +79,8 @@ def read_photo(data: bytes, max_bytes: int, max_pixels: int = DEFAULT_MAX_PIXELS
         raise InputError("the photo is not a readable JPEG or PNG image (or it is cut short)",
                          message_id="reports.photo_unreadable", field="photo") from exc
     if fmt not in FORMATS:
-        raise InputError(f"the photo is {fmt}; send a JPEG or PNG", field="photo")
+        raise InputError(f"the photo is {fmt}; send a JPEG or PNG", message_id="reports.photo_format",
+                         message_values={"format": str(fmt)}, field="photo")
     suffix, media_type = FORMATS[fmt]
     return Photo(data, suffix, media_type, *gps)
 
@@ -162,7 +165,7 @@ class PhotoStore:
         """The file of a stored photo's relative path; an InputError if it points outside the folder."""
         path = (self.root / rel).resolve()
         if self.root.resolve() not in path.parents:
-            raise InputError(f"photo path {rel!r} is outside the photo folder")
+            raise InputError(f"photo path {rel!r} is outside the photo folder", message_id="reports.photo_path")
         return path
 
     def discard(self, rel: str | None) -> None:

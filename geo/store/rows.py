@@ -45,4 +45,5 @@ def canonical_report_id(raw) -> str:
     try:
         return str(uuid.UUID(str(raw)))
     except ValueError:
-        raise NotFound(f"there is no report {raw!r} (report ids are UUIDs)", id=str(raw)) from None
+        raise NotFound(f"there is no report {raw!r} (report ids are UUIDs)", message_id="reports.not_uuid",
+                       message_values={"id": str(raw)[:80]}, id=str(raw)) from None

@@ -158,12 +158,13 @@ class Store:
         if lon is None:
             if image is None or image.lon is None:
                 raise InputError("the report has no position: give lon and lat, or a photo with GPS "
-                                 "coordinates in its EXIF data", field="lon")
+                                 "coordinates in its EXIF data", message_id="reports.no_position", field="lon")
             lon, lat, source = image.lon, image.lat, "exif"
             accuracy = accuracy if accuracy is not None else image.accuracy_m
         for name, value in (("lon", lon), ("lat", lat), ("accuracy_m", accuracy)):
             if value is not None and not in_range(name, value):  # never a NaN or an EXIF 4e9 m in storage
-                raise InputError(f"{name} {value} is outside the accepted range", field=name)
+                raise InputError(f"{name} {value} is outside the accepted range", message_id="reports.exif_range",
+                                 message_values={"name": name, "value": value}, field=name)
         now = utcnow()
         # judged as of its report time (an instant): the local date of the point's regency, WIB/WITA/WIT
         reported_at = report.reported_at or self.clock.now()
@@ -198,7 +199,8 @@ class Store:
     def _replay(self, row, fingerprint: str, key: str) -> dict:
         if row["request_hash"] != fingerprint:
             raise Conflict(f"Idempotency-Key {key!r} was already used for a different report "
-                           f"({row['id']}); use a new key for a new report", id=row["id"])
+                           f"({row['id']}); use a new key for a new report", message_id="reports.key_reused",
+                           message_values={"key": key, "id": row["id"]}, id=row["id"])
         return report_row(row, private=True)
 
     # -- reading -------------------------------------------------------------------------------
@@ -210,7 +212,8 @@ class Store:
             row = connection.execute(sa.select(Report.__table__).where(
                 Report.id == canonical_report_id(report_id))).mappings().first()
         if row is None:
-            raise NotFound(f"there is no report {report_id}", id=str(report_id))
+            raise NotFound(f"there is no report {report_id}", message_id="reports.not_found",
+                           message_values={"id": str(report_id)}, id=str(report_id))
         out = report_row(row, private=private)
         if verdict:
             out["verdict"] = row["verdict"]
@@ -231,7 +234,8 @@ class Store:
             row = connection.execute(sa.select(Report.photo_path, Report.photo_type).where(
                 Report.id == canonical_report_id(report_id))).first()
         if row is None or row.photo_path is None:
-            raise NotFound(f"report {report_id} has no photo", id=str(report_id))
+            raise NotFound(f"report {report_id} has no photo", message_id="reports.no_photo",
+                           message_values={"id": str(report_id)}, id=str(report_id))
         return self.photos.path(row.photo_path), row.photo_type
 
     def list_reports(self, filters: ReportFilter | None = None, limit: int | None = 100, offset: int = 0,
@@ -239,7 +243,8 @@ class Store:
         """Reports matching ``filters``, newest first: (rows of this page, number matched)."""
         self.migrator.ensure()
         if limit is not None and limit < 0 or offset < 0:
-            raise InputError("limit and offset must be zero or more", parameter="limit")
+            raise InputError("limit and offset must be zero or more", message_id="params.limit_negative",
+                             parameter="limit")
         offset = min(offset, MAX_OFFSET)  # past every row anyway; larger does not fit the databases' integers
         now = utcnow()
         where = (filters or ReportFilter()).clauses(now)
@@ -308,7 +313,9 @@ class Store:
         self.migrator.ensure()
         current = self.get_report(report_id, verdict=False)["status"]
         if expected is not None and expected != current:
-            raise Conflict(f"report {report_id} is {current}, not {expected}", current=current)
+            raise Conflict(f"report {report_id} is {current}, not {expected}", message_id="workflow.not_expected",
+                           message_values={"id": str(report_id), "current": current, "expected": expected},
+                           current=current)
         check_transition(current, status)
         now = utcnow()
         values = {"status": status, "status_at": now}
@@ -325,7 +332,9 @@ class Store:
         if moved != 1:
             latest = self.get_report(report_id, verdict=False)["status"]
             check_transition(latest, status)  # names what is allowed now
-            raise Conflict(f"report {report_id} changed to {latest} meanwhile; try again", current=latest)
+            raise Conflict(f"report {report_id} changed to {latest} meanwhile; try again",
+                           message_id="workflow.changed",
+                           message_values={"id": str(report_id), "current": latest}, current=latest)
         return self.get_report(report_id, private=True)
 
 
@@ -347,7 +356,8 @@ def _key(raw: str | None) -> str | None:
     if not key:
         return None
     if len(key) > 255:
-        raise InputError("the Idempotency-Key is longer than 255 characters", header="Idempotency-Key")
+        raise InputError("the Idempotency-Key is longer than 255 characters", message_id="reports.key_too_long",
+                         message_values={"limit": 255}, header="Idempotency-Key")
     return key
 
 

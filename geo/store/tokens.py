@@ -43,10 +43,13 @@ class Tokens:
         """A new token for ``role``; the secret is returned once and never stored."""
         self._ensure()
         if role not in ROLES:
-            raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}", field="role")
+            raise InputError(f"role {role!r} is not one of {', '.join(ROLES)}", message_id="tokens.bad_role",
+                             message_values={"role": str(role), "roles": ", ".join(ROLES)}, field="role")
         name = (name or "").strip()
         if not name or len(name) > 200:
-            raise InputError("a token needs a name of 1 to 200 characters (who or what uses it)", field="name")
+            raise InputError("a token needs a name of 1 to 200 characters (who or what uses it)",
+                             message_id="tokens.bad_name",
+                             message_values={"limit": 200}, field="name")
         token = PREFIX + secrets.token_urlsafe(32)
         with self.dialect.writer(self.db).begin() as connection:
             connection.execute(sa.insert(Token.__table__).values(
@@ -81,4 +84,5 @@ class Tokens:
                 Token.id == token_id, Token.revoked_at.is_(None)).values(
                 revoked_at=dt.datetime.now(dt.UTC))).rowcount
         if not done:
-            raise NotFound(f"there is no active token with id {token_id}", id=token_id)
+            raise NotFound(f"there is no active token with id {token_id}", message_id="tokens.not_found",
+                           message_values={"id": token_id}, id=token_id)

@@ -49,12 +49,16 @@ def check_transition(current: str, new: str) -> None:
     """Raise :class:`Conflict` naming the allowed moves when ``current -> new`` is not one."""
     if new not in WORKFLOW_STATUSES:
         raise InputError(f"unknown status {new!r}; statuses are {', '.join(WORKFLOW_STATUSES)}",
+                         message_id="workflow.unknown_status",
+                         message_values={"status": str(new)[:80], "statuses": ", ".join(WORKFLOW_STATUSES)},
                          field="status", allowed=list(allowed_from(current)))
     allowed = allowed_from(current)
     if new not in allowed:
         options = ", ".join(allowed) if allowed else f"none ({current} is final)"
         raise Conflict(f"a {current} report cannot become {new}; allowed: {options}",
-                       current=current, requested=new, allowed=list(allowed))
+                       message_id="workflow.not_allowed" if allowed else "workflow.final",
+                       message_values={"current": current, "new": new, "allowed": ", ".join(allowed)}, current=current,
+                       requested=new, allowed=list(allowed))
 
 
 def normalise_apk_type(value: str) -> str | None:

@@ -37,6 +37,7 @@ class RegencyFrame:
         index = engine.regency_index(code)
         if index is None:
             raise NotFound(f"regency {code} is not loaded; use a Kemendagri code like 32.12",
+                           message_id="regency.not_loaded", message_values={"code": str(code)[:40]},
                            parameter="regency")
         self.code, self.index = code, index
         self.name = str(engine.regency_names[index])
@@ -186,7 +187,10 @@ def _categories(categories) -> list[str]:
         return list(CATEGORIES)
     unknown = [c for c in wanted if c not in CATEGORIES]
     if unknown:
-        raise InputError(f"unknown category {unknown[0]!r}; known: {', '.join(CATEGORIES)}", parameter="category")
+        raise InputError(f"unknown category {unknown[0]!r}; known: {', '.join(CATEGORIES)}",
+                         message_id="category.unknown",
+                         message_values={"name": str(unknown[0])[:80], "known": ", ".join(CATEGORIES)},
+                         parameter="category")
     return [c for c in CATEGORIES if c in wanted]
 
 

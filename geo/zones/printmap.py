@@ -39,7 +39,8 @@ def render_map(engine: Engine, code: str, path: str | Path, *, bbox=None, lang: 
     """Draw regency ``code`` (or the lon/lat ``bbox`` inside it) to ``path`` (.png or .pdf)."""
     path = Path(path)
     if path.suffix.lower() not in (".png", ".pdf"):
-        raise InputError(f"{path.name}: the map is written as .png or .pdf", parameter="output")
+        raise InputError(f"{path.name}: the map is written as .png or .pdf", message_id="zones.map_format",
+                         message_values={"file": path.name}, parameter="output")
     catalog = catalog or Catalog()
     frame = RegencyFrame(engine, code)
     zones = exclusion_zones(engine, code, categories)
@@ -95,6 +96,8 @@ def _view(frame: RegencyFrame, bbox) -> tuple[float, float, float, float]:
         box = frame.forward(shapely.box(*bbox))
         if not box.intersects(frame.metric):
             raise InputError(f"bbox {','.join(f'{v:g}' for v in bbox)} does not touch regency {frame.code}",
+                             message_id="zones.bbox_outside",
+                             message_values={"bbox": ",".join(f"{v:g}" for v in bbox), "code": frame.code},
                              parameter="bbox")
         west, south, east, north = box.bounds
     else:

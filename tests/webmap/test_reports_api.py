@@ -59,7 +59,7 @@ def test_bad_submissions_are_problems(api):
     for response, status in cases:
         assert response.status_code == status and response.mimetype == "application/problem+json"
         assert set(response.json) >= {"type", "title", "status", "detail"}
-    assert "lon 200 is outside -180..180" in cases[2][0].json["detail"]
+    assert "lon=200 di luar rentang -180..180" in cases[2][0].json["detail"]  # Indonesian by default (#18)
 
 
 def test_workflow_over_http(api):
@@ -69,7 +69,7 @@ def test_workflow_over_http(api):
                                                   json={"status": status, **kw}, headers=auth(tokens[role]))
     bad = move("bawaslu", "notified")
     assert bad.status_code == 409 and bad.json["allowed"] == ["verified", "dismissed"]
-    assert "allowed: verified, dismissed" in bad.json["detail"]
+    assert "diperbolehkan: verified, dismissed" in bad.json["detail"]
     assert move("bawaslu", "verified", note="cek lapangan").status_code == 200
     notified = move("bawaslu", "notified")
     assert notified.status_code == 200 and notified.json["deadline"]

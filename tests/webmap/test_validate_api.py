@@ -52,7 +52,7 @@ def test_bad_uploads_are_problems(client):
     missing = client.post("/api/validate", data={}, content_type="multipart/form-data")
     assert missing.status_code == 400 and missing.get_json()["parameter"] == "file"
     unreadable = upload(client, b"a,b\n1,2\n")
-    assert unreadable.status_code == 422 and "no coordinate columns" in unreadable.get_json()["detail"]
+    assert unreadable.status_code == 422 and "Tidak ada kolom koordinat" in unreadable.get_json()["detail"]
     workbook = upload(client, b"PK\x03\x04...", name="laporan.xlsx")
     # a workbook is read as it is (#18); this one is cut short: a 400 that says so
     assert workbook.status_code == 400 and "bukan buku kerja Excel" in workbook.get_json()["detail"]

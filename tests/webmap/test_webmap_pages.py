@@ -113,7 +113,7 @@ def test_geocode_errors_say_what_to_send(client):
     assert response.status_code == 400 and response.get_json()["reason"] == "swapped"
     assert "-6.33" in response.get_json()["detail"]
     response = client.get("/api/geocode", query_string={"q": "x" * 201})
-    assert response.status_code == 400 and "at most 200" in response.get_json()["detail"]
+    assert response.status_code == 400 and "paling banyak 200" in response.get_json()["detail"]
 
 
 def test_whoami_names_the_token_and_its_role(app, client):

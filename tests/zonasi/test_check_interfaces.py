@@ -39,7 +39,7 @@ def test_cli_check_words_in_indonesian_and_english():
     (("--lat", "x", "--lon", "108"), "latitude 'x' is not a number"),
     (("--lat", "-6.3",), "Missing option '--lon'"),
     (("--lat", "-6.3", "--lon", "108.3", "--at", "besok"), "'besok' does not match the formats"),
-    (("--lat", "-6.3", "--lon", "108.3", "--layers", "/nonexistent"), "layers directory not found"),
+    (("--lat", "-6.3", "--lon", "108.3", "--layers", "/nonexistent"), "direktori lapisan tidak ditemukan"),  # Indonesian by default (#18)
 ])
 def test_cli_bad_input_is_one_line_and_exit_2(args, needle):
     out = run("check", *args)
@@ -71,7 +71,7 @@ def test_api_check(client):
     ("lat=-6.3&lon=108.32&at=kemarin", "use YYYY-MM-DD"),
 ])
 def test_api_check_errors_are_problem_json(client, query, needle):
-    response = client.get(f"/api/check?{query}")
+    response = client.get(f"/api/check?{query}&lang=en")
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json"
     body = response.get_json()

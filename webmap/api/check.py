@@ -8,6 +8,7 @@ from flask import Blueprint, request
 from geo import InputError
 from geo.engine import describe
 
+from ..language import request_language
 from ..services import services
 from . import params
 
@@ -26,7 +27,7 @@ def check():
     # without ``at``: as of now (the app's clock), on the local date of the point's regency
     at = _instant("at") or s.clock.now()
     verdict = s.engine.check(lon, lat, at=at, accuracy_m=accuracy)
-    lang = s.catalog.language(request.args.get("lang") or s.settings.language)
+    lang = request_language()
     body = verdict.to_dict()
     body["message"] = describe(verdict, s.engine.rules, s.catalog, lang)
     return body
@@ -47,4 +48,5 @@ def _instant(name: str) -> dt.date | dt.datetime | None:
         return value
     except (ValueError, OverflowError):
         raise InputError(f"{name}={raw!r} is not a date; use YYYY-MM-DD or an ISO time with its zone, "
-                         "like 2024-01-15T10:00:00+07:00", parameter=name) from None
+                         "like 2024-01-15T10:00:00+07:00", message_id="params.not_date_time",
+                         message_values={"name": name, "value": raw[:40]}, parameter=name) from None

@@ -17,6 +17,7 @@ from geo.layers import RegencyNames
 from geo.validation import parse_pair_column
 
 from .. import auth
+from ..language import request_language
 from ..services import services
 
 bp = Blueprint("mapapi", __name__, url_prefix="/api")
@@ -37,8 +38,7 @@ def _cached(key: str, build):
 
 
 def _lang() -> str:
-    s = services()
-    return s.catalog.language(request.args.get("lang") or s.settings.language)
+    return request_language()
 
 
 def parse_point(text: str) -> tuple[float, float] | None:
@@ -52,11 +52,13 @@ def parse_point(text: str) -> tuple[float, float] | None:
     if problem.code in NOT_A_PAIR:
         return None
     catalog = services().catalog
-    try:
-        reason = catalog.get(f"batch.error.{problem.code}", _lang(), **problem.values)
-    except (KeyError, IndexError):
-        reason = problem.code
-    raise InputError(f"{text!r}: {reason}", parameter="q", reason=problem.code)
+    def reason(lang: str) -> str:  # the parser's reason in ``lang``, as the CSV rows say it
+        try:
+            return catalog.get(f"batch.error.{problem.code}", lang, **problem.values)
+        except (KeyError, IndexError):
+            return problem.code
+    raise InputError(f"{text!r}: {reason('en')}", message_id="geocode.bad_point",
+                     message_values={"query": text, "reason": reason(_lang())}, parameter="q", reason=problem.code)
 
 
 @bp.get("/geocode")
@@ -66,9 +68,12 @@ def geocode():
     q = (request.args.get("q") or "").strip()
     if not q:
         raise InputError("query parameter 'q' is required: coordinates such as -6.33, 108.32 or "
-                         "6°19'48\"S 108°19'12\"E, or a regency name such as Indramayu", parameter="q")
+                         "6°19'48\"S 108°19'12\"E, or a regency name such as Indramayu",
+                         message_id="geocode.required",
+                         parameter="q")
     if len(q) > MAX_QUERY:
-        raise InputError(f"q is {len(q)} characters; at most {MAX_QUERY}", parameter="q")
+        raise InputError(f"q is {len(q)} characters; at most {MAX_QUERY}", message_id="geocode.too_long",
+                         message_values={"length": len(q), "limit": MAX_QUERY}, parameter="q")
     point = parse_point(q)
     if point is not None:
         lat, lon = point

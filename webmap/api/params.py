@@ -16,14 +16,18 @@ def number(name: str, *, low: float | None = None, high: float | None = None, re
     raw = next((request.args.get(n) for n in (name, *aliases) if request.args.get(n) not in (None, "")), None)
     if raw is None:
         if required:
-            raise InputError(f"query parameter {name!r} is required", parameter=name)
+            raise InputError(f"query parameter {name!r} is required", message_id="params.required",
+                             message_values={"name": name}, parameter=name)
         return default
     try:
         value = float(raw.replace(",", "."))
     except ValueError:
-        raise InputError(f"{name}={raw!r} is not a number", parameter=name) from None
+        raise InputError(f"{name}={raw!r} is not a number", message_id="params.not_number",
+                         message_values={"name": name, "value": raw[:40]}, parameter=name) from None
     if not math.isfinite(value) or (low is not None and value < low) or (high is not None and value > high):
-        raise InputError(f"{name}={raw} is outside {low:g}..{high:g}", parameter=name)
+        raise InputError(f"{name}={raw} is outside {low:g}..{high:g}", message_id="params.out_of_range",
+                         message_values={"name": name, "value": raw[:40], "low": f"{low:g}", "high": f"{high:g}"},
+                         parameter=name)
     return value
 
 
@@ -35,4 +39,5 @@ def date(name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw[:10])
     except ValueError:
-        raise InputError(f"{name}={raw!r} is not a date; use YYYY-MM-DD", parameter=name) from None
+        raise InputError(f"{name}={raw!r} is not a date; use YYYY-MM-DD", message_id="params.not_date",
+                         message_values={"name": name, "value": raw[:40]}, parameter=name) from None

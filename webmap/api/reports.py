@@ -31,15 +31,17 @@ from geo.store import (
 )
 
 from .. import auth
+from ..language import request_language
 from ..services import services
 
 bp = Blueprint("reports", __name__, url_prefix="/api")
 PRIVATE_FIELDS = ("reporter", "submitted_by")
+TRANSITION_BODY = ('send {"status": "verified|dismissed|notified|removed", "note": "..."} as JSON (actor and note '
+                   'are text)')
 
 
 def _lang() -> str:
-    s = services()
-    return s.catalog.language(request.args.get("lang") or s.settings.language)
+    return request_language()
 
 
 def _page() -> tuple[int, int]:
@@ -48,9 +50,12 @@ def _page() -> tuple[int, int]:
         limit = int(request.args.get("limit", 100))
         offset = int(request.args.get("offset", 0))
     except ValueError:
-        raise InputError("limit and offset must be whole numbers", parameter="limit") from None
+        raise InputError("limit and offset must be whole numbers", message_id="params.limit_not_integer",
+                         parameter="limit") from None
     if not 0 <= limit <= s.settings.max_page_limit or offset < 0:
-        raise InputError(f"limit must be 0..{s.settings.max_page_limit} and offset 0 or more", parameter="limit")
+        raise InputError(f"limit must be 0..{s.settings.max_page_limit} and offset 0 or more",
+                         message_id="params.limit_range",
+                         message_values={"limit": s.settings.max_page_limit}, parameter="limit")
     return limit, offset
 
 
@@ -96,7 +101,8 @@ def submit():
             photo = upload.read(s.settings.max_photo_mb * 1024 * 1024 + 1)
         unknown = [name for name in request.files if name != "photo"]
         if unknown:
-            raise InputError(auth.message("reports.unknown_file", name=unknown[0]), field=unknown[0])
+            raise InputError(f"unknown file field {unknown[0]!r}; the only file a report takes is 'photo'",
+                             message_id="reports.unknown_file", message_values={"name": unknown[0]}, field=unknown[0])
     else:
         raise UnsupportedMediaType(auth.message("reports.media_type", got=request.mimetype or "-"))
     result = s.store.submit(data, photo=photo, idempotency_key=request.headers.get("Idempotency-Key"),
@@ -145,14 +151,14 @@ def transition(report_id: str):
     as ``actor_note``."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("status"), str):
-        raise InputError(auth.message("reports.transition_body"), field="status")
+        raise InputError(TRANSITION_BODY, message_id="reports.transition_body", field="status")
     who = auth.require_status(data["status"])
     s = services()
     texts = {}
     for name, limit in (("actor", 200), ("note", 4000), ("from", 20)):
         value = data.get(name)
         if value is not None and not isinstance(value, str):
-            raise InputError(auth.message("reports.transition_body"), field=name)
+            raise InputError(TRANSITION_BODY, message_id="reports.transition_body", field=name)
         texts[name] = storable_text(value, name)[:limit] if value else None
     report = s.store.transition(report_id, data["status"], actor=who.name, role=who.role, token_id=who.id,
                                 actor_note=texts["actor"], note=texts["note"], expected=texts["from"])
@@ -169,12 +175,14 @@ def violations(fmt: str):
     f = get_format(fmt)
     if f.name != fmt.lower():
         offered = ", ".join(other.extension for other in FORMATS.values())
-        raise InputError(f"unknown format .{fmt}; use one of {offered}", parameter="format")
+        raise InputError(f"unknown format .{fmt}; use one of {offered}", message_id="export.unknown_format",
+                         message_values={"format": fmt[:40], "known": offered}, parameter="format")
     filters = ReportFilter.from_params(request.args)
     matched = s.store.count_violations(filters)  # COUNT first: refuse before fetching any row
     if matched > s.settings.max_web_rows:
-        raise InputError(auth.message("reports.too_many", n=matched, limit=s.settings.max_web_rows),
-                         parameter="limit")
+        raise InputError(f"{matched} violations match; at most {s.settings.max_web_rows} are served on the web: "
+                         "narrow the filters (regency, since, bbox)", message_id="reports.too_many",
+                         message_values={"n": matched, "limit": s.settings.max_web_rows}, parameter="limit")
     rows, matched = s.store.violations(filters, limit=s.settings.max_web_rows)
     for row in with_current_verdicts(s.store.db, rows):
         row["name"] = f"{row['apk_type']}: {row['site_name'] or row['regency_name'] or row['id']}"

@@ -36,7 +36,9 @@ def _codes(engine, bbox) -> list[str]:
     parameter = "regency"
     if not codes:
         if bbox is None:
-            raise InputError("query parameter 'regency' (e.g. 32.12) or 'bbox' is required", parameter="regency")
+            raise InputError("query parameter 'regency' (e.g. 32.12) or 'bbox' is required",
+                             message_id="zones.regency_or_bbox",
+                             parameter="regency")
         codes, parameter = regencies_in_bbox(engine, bbox), "bbox"
     if len(codes) > MAX_REGENCIES:
         raise InputError(f"{parameter} names {len(codes)} regencies (at most {MAX_REGENCIES}): zoom in, "

@@ -99,14 +99,16 @@ def import_file(path: str | Path, layers_dir: str | Path, options: ImportOptions
     path = Path(path)
     layers_dir = Path(layers_dir)
     if not path.exists():
-        raise InputError(f"{path} does not exist", path=str(path))
+        raise InputError(f"{path} does not exist", message_id="import.no_file", message_values={"file": str(path)},
+                         path=str(path))
     regency_path, _ = layer_paths(layers_dir)
     remove_stale_partials(layers_dir / "sites")
     name = slug(options.output_name or path.name.split(".")[0])
     output = layers_dir / "sites" / f"{name}.parquet"
     if output.exists() and not options.replace:
         raise InputError(f"{output} exists: pass --replace to replace it, or --output-name to choose "
-                         "another name", path=str(output))
+                         "another name", message_id="import.output_exists", message_values={"file": str(output)},
+                         path=str(output))
     _check_category_options(options)
     regencies = read_regencies(regency_path)
     prepared = None
@@ -148,7 +150,9 @@ def import_file(path: str | Path, layers_dir: str | Path, options: ImportOptions
         "source": options.source or path.name,
     }, geometry=gpd.GeoSeries(geoms[keep], crs=4326))
     if not len(out):
-        raise InputError(_nothing_left(report), path=str(path))
+        raise InputError(_nothing_left(report), message_id="import.nothing_left", path=str(path), message_values={
+            "read": report.read, "without": len(report.without_geometry), "off_globe": len(report.off_globe),
+            "unmapped": ", ".join(f"{v!r} ({n})" for v, n in list(report.unmapped.items())[:5]) or "-"})
     out["regency_code"] = regency_codes(out.geometry.to_numpy(), regencies.to_frame())
     report.outside_regencies = int((out["regency_code"] == "").sum())
     report.written = len(out)
@@ -180,7 +184,9 @@ def read_vector(path: Path, options: ImportOptions) -> tuple[gpd.GeoDataFrame, s
     """The features of a file and the name of its CRS, with its CRS set (WGS 84 for CSV by default)."""
     suffix = path.suffix.lower()
     if suffix not in VECTOR_SUFFIXES:
-        raise InputError(f"{path.name}: unknown file type {suffix!r}; use one of {', '.join(VECTOR_SUFFIXES)}")
+        raise InputError(f"{path.name}: unknown file type {suffix!r}; use one of {', '.join(VECTOR_SUFFIXES)}",
+                         message_id="import.unknown_type",
+                         message_values={"file": path.name, "suffix": suffix, "known": ", ".join(VECTOR_SUFFIXES)})
     limits = ReadLimits(options.max_bytes, options.max_features)
     try:
         if suffix == ".csv":
@@ -196,16 +202,19 @@ def read_vector(path: Path, options: ImportOptions) -> tuple[gpd.GeoDataFrame, s
     except ZonasiError:
         raise
     except Exception as exc:  # pyogrio, pyarrow and pandas raise many kinds
-        raise InputError(f"cannot read {path.name}: {exc}", path=str(path)) from exc
+        raise InputError(f"cannot read {path.name}: {exc}", message_id="import.unreadable",
+                         message_values={"file": path.name, "reason": str(exc)[:300]}, path=str(path)) from exc
     if options.crs:
         try:
             frame = frame.set_crs(CRS.from_user_input(options.crs), allow_override=True)
         except CRSError as exc:
             raise InputError(f"--crs {options.crs!r} is not a coordinate reference system "
-                             "(use e.g. EPSG:32749)") from exc
+                             "(use e.g. EPSG:32749)", message_id="import.bad_crs",
+                             message_values={"crs": str(options.crs)[:80]}) from exc
     if frame.crs is None:
         raise InputError(f"{path.name} names no coordinate reference system (a shapefile without "
-                         ".prj?): pass --crs, e.g. --crs EPSG:4326 or --crs EPSG:32749", path=str(path))
+                         ".prj?): pass --crs, e.g. --crs EPSG:4326 or --crs EPSG:32749", message_id="import.no_crs",
+                         message_values={"file": path.name}, path=str(path))
     crs = CRS(frame.crs)
     return frame, (f"EPSG:{crs.to_epsg()}" if crs.to_epsg() else crs.name)
 
@@ -214,10 +223,13 @@ def _zip_source(path: Path) -> str:
     with zipfile.ZipFile(path) as archive:
         inner = [n for n in archive.namelist() if n.lower().endswith(ZIP_INNER) and "__MACOSX" not in n]
     if not inner:
-        raise InputError(f"{path.name} holds no .shp, .gpkg, .geojson or .fgb file", path=str(path))
+        raise InputError(f"{path.name} holds no .shp, .gpkg, .geojson or .fgb file", message_id="import.zip_empty",
+                         message_values={"file": path.name}, path=str(path))
     if len(inner) > 1:
         raise InputError(f"{path.name} holds {len(inner)} vector files ({', '.join(inner[:5])}); "
-                         "unzip it and import one", path=str(path))
+                         "unzip it and import one", message_id="import.zip_many",
+                         message_values={"file": path.name, "count": len(inner), "names": ", ".join(inner[:5])},
+                         path=str(path))
     return f"/vsizip/{path.resolve()}/{inner[0]}"
 
 
@@ -235,11 +247,13 @@ def _layer(source: str, layer: str | None) -> str | None:
     names = [str(n) for n in pyogrio.list_layers(source)[:, 0]]
     if layer is not None:
         if layer not in names:
-            raise InputError(f"no layer {layer!r}; the file has {', '.join(names)}", parameter="layer")
+            raise InputError(f"no layer {layer!r}; the file has {', '.join(names)}", message_id="import.no_layer",
+                             message_values={"layer": layer, "known": ", ".join(names)}, parameter="layer")
         return layer
     if len(names) > 1:
         raise InputError(f"the file has {len(names)} layers ({', '.join(names)}): choose one with --layer",
-                         parameter="layer")
+                         message_id="import.many_layers",
+                         message_values={"count": len(names), "names": ", ".join(names)}, parameter="layer")
     return None
 
 
@@ -273,12 +287,16 @@ def _read_csv(path: Path, options: ImportOptions, limits: ReadLimits) -> gpd.Geo
 def _column(table: pd.DataFrame, chosen: str | None, candidates, what: str, option: str) -> str:
     if chosen:
         if chosen not in table.columns:
-            raise InputError(f"no column {chosen!r}; the columns are {', '.join(table.columns)}")
+            raise InputError(f"no column {chosen!r}; the columns are {', '.join(table.columns)}",
+                             message_id="import.no_column",
+                             message_values={"column": chosen, "known": ", ".join(map(str, table.columns))})
         return chosen
     lower = {c.lower(): c for c in table.columns}
     found = next((lower[c] for c in candidates if c in lower), None)
     if found is None:
-        raise InputError(f"no {what} column (looked for {', '.join(candidates)}): name it with {option}")
+        raise InputError(f"no {what} column (looked for {', '.join(candidates)}): name it with {option}",
+                         message_id="import.column_not_found",
+                         message_values={"what": what, "looked": ", ".join(candidates), "option": option})
     return found
 
 
@@ -286,12 +304,13 @@ def _column(table: pd.DataFrame, chosen: str | None, candidates, what: str, opti
 
 def _check_category_options(options: ImportOptions) -> None:
     if options.category and options.category_field:
-        raise InputError("use either --category or --category-field, not both")
+        raise InputError("use either --category or --category-field, not both", message_id="import.category_both")
     if options.mapping and not options.category_field:
-        raise InputError("--map needs --category-field")
+        raise InputError("--map needs --category-field", message_id="import.map_alone")
     for key in [options.category, *options.mapping.values()]:
         if key and key not in CATEGORIES:
-            raise InputError(f"unknown category {key!r}; known: {', '.join(CATEGORIES)}")
+            raise InputError(f"unknown category {key!r}; known: {', '.join(CATEGORIES)}", message_id="category.unknown",
+                             message_values={"name": key, "known": ", ".join(CATEGORIES)})
 
 
 def _categories(frame, options: ImportOptions, report: ImportReport) -> tuple[np.ndarray, np.ndarray]:
@@ -301,10 +320,13 @@ def _categories(frame, options: ImportOptions, report: ImportReport) -> tuple[np
     field_name = options.category_field or ("category" if "category" in frame.columns else None)
     if field_name is None:
         raise InputError("say which category the features are: --category KEY, or "
-                         "--category-field FIELD [--map VALUE=KEY ...]")
+                         "--category-field FIELD [--map VALUE=KEY ...]", message_id="import.category_missing")
     if field_name not in frame.columns:
         raise InputError(f"no field {field_name!r}; the fields are "
-                         f"{', '.join(c for c in frame.columns if c != frame.geometry.name)}")
+                         f"{', '.join(c for c in frame.columns if c != frame.geometry.name)}",
+                         message_id="import.no_field", message_values={
+                             "field": field_name,
+                             "known": ", ".join(str(c) for c in frame.columns if c != frame.geometry.name)})
     raw = frame[field_name].astype("string").fillna("").str.strip()
     mapping = {str(k).strip().lower(): v for k, v in options.mapping.items()}
     if not mapping:
@@ -320,7 +342,10 @@ def _names(frame, options: ImportOptions) -> np.ndarray:
     if options.name_field:
         if options.name_field not in frame.columns:
             raise InputError(f"no field {options.name_field!r} for --name-field; the fields are "
-                             f"{', '.join(c for c in frame.columns if c != frame.geometry.name)}")
+                             f"{', '.join(c for c in frame.columns if c != frame.geometry.name)}",
+                             message_id="import.no_name_field", message_values={
+                                 "field": options.name_field,
+                                 "known": ", ".join(str(c) for c in frame.columns if c != frame.geometry.name)})
         field_name = options.name_field
     else:
         field_name = next((c for c in NAME_FIELDS if c in frame.columns), None)
@@ -343,7 +368,8 @@ def slug(text: str) -> str:
     """A file name made of ``text`` (lower case, underscores)."""
     slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
     if not slug:
-        raise InputError(f"cannot make a file name from {text!r}: pass --output-name")
+        raise InputError(f"cannot make a file name from {text!r}: pass --output-name", message_id="import.no_slug",
+                         message_values={"text": str(text)[:80]})
     return slug
 
 
@@ -365,6 +391,8 @@ def parse_mapping(pairs) -> dict[str, str]:
     for pair in pairs or ():
         value, sep, key = str(pair).rpartition("=")
         if not sep or not value.strip() or not key.strip():
-            raise InputError(f"--map {pair!r} is not VALUE=KEY (e.g. --map Masjid=place_of_worship)")
+            raise InputError(f"--map {pair!r} is not VALUE=KEY (e.g. --map Masjid=place_of_worship)",
+                             message_id="import.bad_map",
+                             message_values={"pair": str(pair)[:80]})
         out[value.strip()] = key.strip()
     return out

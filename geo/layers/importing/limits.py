@@ -66,7 +66,8 @@ def check_zip(path: Path, max_bytes: int) -> None:
                             raise too_many_bytes(path.name, max_bytes)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError) as exc:
         # a damaged or lying archive, an encrypted member, an unknown compression method
-        raise InputError(f"cannot read {path.name}: {exc}", path=str(path)) from exc
+        raise InputError(f"cannot read {path.name}: {exc}", message_id="import.unreadable",
+                         message_values={"file": path.name, "reason": str(exc)[:300]}, path=str(path)) from exc
 
 
 def bounded_batches(batches: Iterable[pa.RecordBatch], name: str, limits: ReadLimits,

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tqdm import tqdm
 
 from geo.crs import Projector, utm_epsg
-from geo.errors import ConfigError, InputError
+from geo.errors import ConfigError, InputError, config_problem
 from geo.layers import coverage_write, versions
 from geo.layers.directory import layer_paths, read_regencies, regency_codes, remove_stale_partials, write_sites
 from geo.layers.importing.files import slug
@@ -88,16 +88,20 @@ def load_tag_table(path: str | Path | None = None) -> TagTable:
         try:
             text = where.read_text("utf-8")
         except OSError as exc:
-            raise ConfigError(f"cannot read the tag table: {exc.strerror}", path=where) from exc
+            raise ConfigError(f"cannot read the tag table: {exc.strerror}", path=where, message_id="config.unreadable",
+                              message_values={"file": where.name, "reason": str(exc.strerror)}) from exc
     try:
         model = _TagFile.model_validate(tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", path=where) from exc
+        raise ConfigError(f"not valid TOML: {exc}", path=where, message_id="config.not_toml",
+                          message_values={"reason": str(exc)}) from exc
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(str(p) for p in err["loc"])
         message = err["msg"].removeprefix("Value error, ")
-        raise ConfigError(message, path=where, line=_entry_line(text, loc), key=".".join(loc)) from exc
+        _, message_id, values = config_problem(err, loc[-1] if loc else "")  # the log keeps pydantic's text
+        raise ConfigError(message, path=where, line=_entry_line(text, loc), key=".".join(loc), message_id=message_id,
+                          message_values=values) from exc
     return TagTable(entries=tuple(model.category), path=where)
 
 
@@ -152,7 +156,8 @@ def import_osm(path: str | Path, layers_dir: str | Path, regencies: list[str] | 
     declared; ``report.declared`` stays None)."""
     path, layers_dir = Path(path), Path(layers_dir)
     if not path.exists():
-        raise InputError(f"{path} does not exist", path=str(path))
+        raise InputError(f"{path} does not exist", message_id="import.no_file", message_values={"file": str(path)},
+                         path=str(path))
     table = load_tag_table(tags)
     regency_path, _ = layer_paths(layers_dir)
     remove_stale_partials(layers_dir / "sites")
@@ -162,7 +167,8 @@ def import_osm(path: str | Path, layers_dir: str | Path, regencies: list[str] | 
     output = layers_dir / "sites" / f"{name}.parquet"
     if output.exists() and not replace:
         raise InputError(f"{output} exists: pass --replace to replace it, or --output-name to choose "
-                         "another name", path=str(output))
+                         "another name", message_id="import.output_exists", message_values={"file": str(output)},
+                         path=str(output))
     codes = list(dict.fromkeys(regencies or []))
     if margin_m is None:
         rules = load_rules(layers_dir / "rules.toml")
@@ -186,7 +192,9 @@ def import_osm(path: str | Path, layers_dir: str | Path, regencies: list[str] | 
     report.by_geometry = frame.geometry.geom_type.value_counts().sort_index().to_dict()
     if not len(frame):
         raise InputError(f"{path.name}: no object with a tag of the tag table"
-                         + (f" in {', '.join(codes)}" if codes else ""), path=str(path))
+                         + (f" in {', '.join(codes)}" if codes else ""),
+                         message_id="osm.no_tagged" if not codes else "osm.no_tagged_in",
+                         message_values={"file": path.name, "regencies": ", ".join(codes)}, path=str(path))
     output.parent.mkdir(exist_ok=True)
     change = f"import-osm {path.name} -> sites/{output.name}"
     with coverage_write.restoring(output):
@@ -214,7 +222,8 @@ def clip_area(regencies: gpd.GeoDataFrame, codes: list[str], margin_m: float) ->
     missing = [c for c in codes if c not in known]
     if missing:
         raise InputError(f"regency {missing[0]} is not in the regencies layer (use a Kemendagri code "
-                         "like 32.12)", parameter="regency")
+                         "like 32.12)", message_id="regency.not_loaded",
+                         message_values={"code": str(missing[0])}, parameter="regency")
     projector = Projector()
     parts = []
     for geom in regencies.set_index("code").loc[codes].geometry:

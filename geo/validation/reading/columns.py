@@ -45,15 +45,18 @@ def detect(columns: list[str], at_column: str | None = None) -> Roles:
     if lat is None and pair is None:
         shown = ", ".join(f'"{c}"' for c in columns[:12]) + (", ..." if len(columns) > 12 else "")
         raise UnreadableFile(f"no coordinate columns among {shown}: name them lat and lon (or lintang "
-                             f"and bujur), or put \"lat, lon\" in one column named koordinat")
+                             f"and bujur), or put \"lat, lon\" in one column named koordinat",
+                             message_id="batch.no_coordinate_columns", message_values={"columns": shown})
     at = None
     if at_column:
         wanted = " ".join(tokens(at_column))
         at = next((c for c in columns if c == at_column), None) or \
             next((c for c in columns if " ".join(tokens(c)) == wanted), None)
         if at is None:
-            raise UnreadableFile(f"no column named \"{at_column}\" for --at-column; the columns are "
-                                 + ", ".join(f'"{c}"' for c in columns))
+            shown = ", ".join(f'"{c}"' for c in columns)
+            raise UnreadableFile(f"no column named \"{at_column}\" for --at-column; the columns are {shown}",
+                                 message_id="batch.no_at_column",
+                                 message_values={"column": at_column, "columns": shown})
     else:
         at = _find(columns, lambda t: bool(set(t) & AT_WORDS), AT_WORDS)
     apk = _find(columns, lambda t: "apk" in t and (len(t) == 1 or bool(set(t) & ID_WORDS)), set())

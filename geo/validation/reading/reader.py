@@ -97,7 +97,7 @@ class CsvFile:
             raise
         if header is None:
             self.close()
-            raise UnreadableFile("the file is empty: no header and no rows")
+            raise UnreadableFile("the file is empty: no header and no rows", message_id="batch.file_empty")
         self.header_line, raw_header = header
         if raw_header is None or sum(map(len, raw_header)) > MAX_HEADER_CHARS:
             self.close()
@@ -111,7 +111,9 @@ class CsvFile:
         self.columns = unique_column_names(raw_header)
         if not self.columns:
             self.close()
-            raise UnreadableFile(f"the header (line {self.header_line}) has no column names")
+            raise UnreadableFile(f"the header (line {self.header_line}) has no column names",
+                                 message_id="batch.no_column_names",
+                                 message_values={"line": self.header_line})
         self.raw_width = len(raw_header)
         self.header_lines = self._reader.done
         self._bom_bytes = 3 if self.codec == "utf-8-sig" else 0
@@ -375,11 +377,12 @@ def unique_column_names(header: list[str]) -> list[str]:
 def _refuse_binary(head: bytes) -> None:
     if head.startswith(b"PK\x03\x04"):
         raise UnreadableFile("this is an Excel workbook (.xlsx) or another zip file, not CSV: "
-                             "save it from Excel as \"CSV UTF-8\"")
+                             "save it from Excel as \"CSV UTF-8\"", message_id="batch.zip_not_csv")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnreadableFile("this is an old Excel workbook (.xls), not CSV: save it from Excel as \"CSV UTF-8\"")
+        raise UnreadableFile("this is an old Excel workbook (.xls), not CSV: save it from Excel as \"CSV UTF-8\"",
+                             message_id="batch.xls_not_csv")
     if head.startswith(b"%PDF"):
-        raise UnreadableFile("this is a PDF, not CSV")
+        raise UnreadableFile("this is a PDF, not CSV", message_id="batch.pdf_not_csv")
 
 
 def _size(binary: BinaryIO) -> int | None:

@@ -187,7 +187,7 @@ def test_cli_import_and_list(tmp_path, layers_dir):
     assert "Regency boundaries (3) by source" in text.output  # make_layers_dir declares its regencies complete
     bad = runner.invoke(cli, ["layers", "import", str(source), "--map", "x", "--category-field", "JENIS",
                               "--layers", str(layers_dir)])
-    assert bad.exit_code == 2 and "VALUE=KEY" in bad.output
+    assert bad.exit_code == 2 and "NILAI=KUNCI" in bad.output  # the CLI speaks Indonesian by default (#18)
 
 
 def test_bundled_layers_list_names_source_and_licence():

@@ -253,4 +253,4 @@ def test_serve_refuses_a_bad_database_url(tmp_path):
 
     result = CliRunner().invoke(cli, ["serve"], env={"ZONASI_DATABASE_URL": "mysql://u@h/db",
                                                      "ZONASI_INSTANCE": str(tmp_path)})
-    assert result.exit_code == 2 and "database 'mysql' is not supported" in result.output
+    assert result.exit_code == 2 and "basis data 'mysql' tidak didukung" in result.output  # Indonesian by default (#18)

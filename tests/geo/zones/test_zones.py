@@ -145,7 +145,7 @@ def test_api_zones_geojson(app, client):
 
 @pytest.mark.parametrize("query,status,text", [
     ("", 400, "'regency'"), ("regency=99.99", 404, "99.99"), ("regency=32.12&category=mosque", 400, "mosque"),
-    ("bbox=100,-8,110,0", 400, "(paling banyak 6)"), ("regency=32.12&bbox=1,2", 400, "west,south,east,north")])
+    ("bbox=100,-8,110,0", 400, "(paling banyak 6)"), ("regency=32.12&bbox=1,2", 400, "barat,selatan,timur,utara")])
 def test_api_zones_errors_are_problems(client, query, status, text):
     response = client.get(f"/api/zones.geojson?{query}")
     assert response.status_code == status
