@@ -44,6 +44,8 @@ def test_reports_queued_offline_are_stored_once_after_reconnecting(browser, live
         wait_js(page, "window.zonasi && window.zonasi.queue && window.zonasiMap")
         report_offline(page, "Partai Luring Satu")
         assert page.locator("#zonasi-queue-count").inner_text() == "1"
+        # the status line counts it too
+        wait_js(page, "document.getElementById('zonasi-offline-status').textContent.includes('1 laporan menunggu')")
         page.click("#zonasi-mine-button")
         page.locator("#zonasi-queue-list li[data-state=waiting]").wait_for()
         screenshot(page, "map-queue-waiting-360")
