@@ -2,6 +2,6 @@
 
 It adapts HTTP to the engine in ``geo`` and holds no geometry logic of its own.
 """
-from .app import LONG_ROUTES, create_app, warm
+from .app import LONG_ROUTES, QUICK_ROUTES, create_app, warm
 
-__all__ = ["LONG_ROUTES", "create_app", "warm"]
+__all__ = ["LONG_ROUTES", "QUICK_ROUTES", "create_app", "warm"]

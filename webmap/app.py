@@ -22,6 +22,9 @@ LONG_ROUTES = {
     "data": ("/api/violations.", "/api/zones.geojson", "/api/coverage.", "/api/stats", "/ogc/collections/",
              "/collections/"),
 }
+# Parts of a path under those prefixes that are answered at once, outside the lanes: vector tiles
+# (a map asks for dozens at a time, each built in milliseconds and kept) and the upload templates.
+QUICK_ROUTES = ("/tiles", "/api/validate/template")
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Flask:

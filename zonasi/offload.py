@@ -32,6 +32,11 @@ class Lane:
     prefixes: tuple[str, ...]
     threads: int
     queue: int
+    quick: tuple[str, ...] = ()      # parts of a path that keep it out of the lane (quick answers)
+
+    def takes(self, path: str) -> bool:
+        """Whether a request for ``path`` runs in this lane."""
+        return path.startswith(self.prefixes) and not any(part in path for part in self.quick)
 
 
 class _Lanes:
@@ -43,7 +48,7 @@ class _Lanes:
 
     def lane(self, environ) -> Lane | None:
         path = environ.get("PATH_INFO", "")
-        return next((lane for lane in self.lanes if path.startswith(lane.prefixes)), None)
+        return next((lane for lane in self.lanes if lane.takes(path)), None)
 
     def admit(self, lane: Lane) -> bool:
         """Take a place in the lane (running or waiting); False when it is full."""

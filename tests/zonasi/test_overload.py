@@ -189,3 +189,18 @@ def test_serve_refuses_past_its_requests_in_progress(tmp_path):
     finally:
         server.stop()
     assert "Traceback" not in server.log_text()
+
+
+def test_tiles_and_templates_stay_out_of_the_lanes_and_pages_go_in():
+    """Vector tiles (a map asks for dozens at once) and the upload templates are answered where
+    they arrive; OGC pages, exports and uploads run in their lanes."""
+    from webmap import LONG_ROUTES, QUICK_ROUTES
+    from zonasi.offload import Lane
+
+    data = Lane("data", LONG_ROUTES["data"], 4, 8, QUICK_ROUTES)
+    uploads = Lane("uploads", LONG_ROUTES["uploads"], 1, 8, QUICK_ROUTES)
+    assert data.takes("/ogc/collections/sites/items") and data.takes("/api/violations.geojson")
+    assert not data.takes("/ogc/collections/sites/tiles/WebMercatorQuad/15/16956/26166")
+    assert not data.takes("/ogc/collections/sites/tiles")
+    assert uploads.takes("/api/validate") and not uploads.takes("/api/validate/template.xlsx")
+    assert not data.takes("/api/check")

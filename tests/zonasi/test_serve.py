@@ -106,6 +106,10 @@ def test_a_long_request_does_not_hold_up_short_ones(tmp_path, worker_class, engi
                     assert client.get("/api/check?lat=-6.33&lon=108.32").json()["status"] == "violation"
                     page = client.get("/ogc/collections/sites/items", params={"limit": 500})
                     assert page.status_code == 200 and page.json()["numberReturned"] == 500
+                    tile = client.get("/ogc/collections/regencies/tiles/WebMercatorQuad/5/16/25")   # not in a lane
+                    assert tile.status_code == 200, tile.text
+                    template = client.get("/api/validate/template.csv")   # under the upload prefix, quick
+                    assert template.status_code == 200, template.text
                     busy = client.post("/api/validate?lang=en", files={"file": ("b.csv", b"lat,lon\n-6.3,108.3\n")})
                     assert busy.status_code == 503, busy.text
                     assert busy.headers["content-type"] == "application/problem+json"

@@ -50,7 +50,7 @@ def serve(host, port, workers, worker_class, threads, upload_threads, data_threa
         server.patch_for_gevent()  # before the app makes locks, sockets or database connections
     from gunicorn.app.base import BaseApplication
 
-    from webmap import LONG_ROUTES, create_app, warm
+    from webmap import LONG_ROUTES, QUICK_ROUTES, create_app, warm
 
     app = create_app(settings)
     store = app.extensions["zonasi"].store
@@ -67,8 +67,8 @@ def serve(host, port, workers, worker_class, threads, upload_threads, data_threa
         except OSError as exc:
             raise click.UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
         private = Path(tempfile.mkdtemp(prefix="zonasi-serve-"))
-    lanes = (Lane("uploads", LONG_ROUTES["uploads"], upload_threads, queue),
-             Lane("data", LONG_ROUTES["data"], data_threads, queue))
+    lanes = (Lane("uploads", LONG_ROUTES["uploads"], upload_threads, queue, QUICK_ROUTES),
+             Lane("data", LONG_ROUTES["data"], data_threads, queue, QUICK_ROUTES))
 
     def pre_fork(arbiter, worker):
         if listeners is not None:
