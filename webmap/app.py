@@ -22,9 +22,12 @@ LONG_ROUTES = {
     "data": ("/api/violations.", "/api/zones.geojson", "/api/coverage.", "/api/stats", "/ogc/collections/",
              "/collections/"),
 }
-# Parts of a path under those prefixes that are answered at once, outside the lanes: vector tiles
-# (a map asks for dozens at a time, each built in milliseconds and kept) and the upload templates.
-QUICK_ROUTES = ("/tiles", "/api/validate/template")
+# Parts of a path under those prefixes that are answered at once, outside the lanes: the vector
+# tiles built from indexes warmed before the fork (a map asks for dozens at a time, each built in
+# milliseconds and kept; zones and violations tiles do real work and stay in the data lane), the
+# tile matrix sets and the upload templates.
+QUICK_ROUTES = ("/collections/sites/tiles", "/collections/regencies/tiles", "/collections/coverage/tiles",
+                "/tileMatrixSets", "/api/validate/template")
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Flask:

@@ -202,5 +202,6 @@ def test_tiles_and_templates_stay_out_of_the_lanes_and_pages_go_in():
     assert data.takes("/ogc/collections/sites/items") and data.takes("/api/violations.geojson")
     assert not data.takes("/ogc/collections/sites/tiles/WebMercatorQuad/15/16956/26166")
     assert not data.takes("/ogc/collections/sites/tiles")
+    assert data.takes("/ogc/collections/zones/tiles/WebMercatorQuad/14/8480/13080")   # builds zones: a lane
     assert uploads.takes("/api/validate") and not uploads.takes("/api/validate/template.xlsx")
     assert not data.takes("/api/check")
