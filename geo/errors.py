@@ -3,6 +3,8 @@
 Each carries an HTTP status, a short machine code and a message that tells the user what to
 fix. The web layer turns them into problem+json; the CLI prints the message on one line.
 """
+from collections.abc import Mapping
+from typing import Any
 
 
 class ZonasiError(Exception):
@@ -90,7 +92,7 @@ class TooLarge(ZonasiError, ValueError):
     code = "too-large"
 
 
-def config_problem(error: dict, name: str) -> tuple[str, str, dict]:
+def config_problem(error: Mapping[str, Any], name: str) -> tuple[str, str, dict]:
     """The English text, catalog key and values of one pydantic validation ``error`` of a
     configuration file, whose offending key is ``name``."""
     if error["type"] == "extra_forbidden":
