@@ -58,8 +58,11 @@ def test_exit_codes_in_a_real_process(tmp_path):
     assert (tmp_path / "out.csv").exists()
     failed = _zonasi("validate", str(bad), "-o", str(tmp_path / "bad_out.csv"), cwd=tmp_path)
     assert failed.returncode == 2
-    assert failed.stderr.count("\n") == 1 and "no coordinate columns" in failed.stderr
+    # the reason in the command's language: Indonesian by default, English with --lang en (#18)
+    assert failed.stderr.count("\n") == 1 and "Tidak ada kolom koordinat" in failed.stderr
     assert not (tmp_path / "bad_out.csv").exists()
+    english = CliRunner().invoke(cli, ["validate", str(bad), "-o", str(tmp_path / "bad_out.csv"), "--lang", "en"])
+    assert english.exit_code == 2 and "No coordinate columns among" in english.output
 
 
 def test_missing_file_is_a_usage_error(tmp_path):

@@ -51,10 +51,10 @@ def test_a_missing_sheet_and_a_damaged_workbook_exit_2_in_a_real_process(tmp_pat
     command = [sys.executable, "-c", "from zonasi.cli import main; main()", "validate"]
     missing = subprocess.run([*command, "laporan.xlsx", "-o", "out.csv", "--sheet", "Maret"], cwd=tmp_path,
                              capture_output=True, text=True, timeout=120)
-    assert missing.returncode == 2 and 'no sheet "Maret"' in missing.stderr and '"Januari"' in missing.stderr
+    assert missing.returncode == 2 and 'tidak memuat lembar "Maret"' in missing.stderr and '"Januari"' in missing.stderr
     damaged = subprocess.run([*command, "rusak.xlsx", "-o", "out.csv"], cwd=tmp_path, capture_output=True,
                              text=True, timeout=120)
-    assert damaged.returncode == 2 and "damaged or cut short" in damaged.stderr
+    assert damaged.returncode == 2 and "rusak atau terpotong" in damaged.stderr  # Indonesian by default (#18)
     assert not (tmp_path / "out.csv").exists()
 
 

@@ -73,11 +73,11 @@ def validate(reports, output, violations, at_column, sheet, chunk_rows, jobs, pr
         try:
             get_format(violations.suffix or "?")
         except InputError as exc:
-            raise click.BadParameter(exc.message, param_hint="--geojson") from exc
+            raise click.BadParameter(exc.text(Catalog(), settings.language), param_hint="--geojson") from exc
     try:  # an unreadable file fails fast, before the layers are loaded; a workbook is read once
         table = open_table(reports, sheet)
     except InputError as exc:
-        raise click.UsageError(f"{reports}: {exc.message}") from exc
+        raise click.UsageError(f"{reports}: {exc.text(Catalog(), settings.language)}") from exc
     with table:
         _validate(table, settings, reports, output, violations, at_column, sheet, chunk_rows, jobs, processes,
                   progress)
@@ -88,7 +88,7 @@ def _validate(table, settings, reports, output, violations, at_column, sheet, ch
     try:
         detect(table.columns, at_column)
     except InputError as exc:
-        raise click.UsageError(f"{reports}: {exc.message}") from exc
+        raise click.UsageError(f"{reports}: {exc.text(Catalog(), settings.language)}") from exc
     engine = load_engine(settings)
     catalog = Catalog()
     now = Clock.from_settings(settings).now()  # rows of a file without a date column: as of now
@@ -103,7 +103,7 @@ def _validate(table, settings, reports, output, violations, at_column, sheet, ch
             summary = validator.run(table, output, violations=violations, progress=bar.update)
     except InputError as exc:
         output.unlink(missing_ok=True)
-        raise click.UsageError(f"{reports}: {exc.message}") from exc
+        raise click.UsageError(f"{reports}: {exc.text(Catalog(), settings.language)}") from exc
     except OSError as exc:
         raise click.UsageError(f"{exc.filename or reports}: {exc.strerror}") from exc
     finally:
