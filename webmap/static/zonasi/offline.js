@@ -9,7 +9,12 @@
  * the saved regency outlines are drawn as the basemap. */
 // the engine (and its libraries) imported apart: if it cannot load, the rest of the page still works
 // and an offline check says it cannot judge instead of waiting for ever
-const engine = import("./offline/engine.js").catch((error) => { console.warn("offline engine:", error); return null; });
+// (on the first offline check only: most visits never need it)
+let engine = null;
+function loadEngine() {
+  engine = engine || import("./offline/engine.js").catch((error) => { console.warn("offline engine:", error); return null; });
+  return engine;
+}
 
 const {config, t, el, api, number, withParams} = window.zonasi;
 const {map, say} = window.zonasi.mapPage;
@@ -135,7 +140,8 @@ async function checkServer() {
 
 /** A verdict from the saved bundle for map.js, with its message lines, or null with nothing saved. */
 async function judgeHere(latlng, extra) {
-  const loaded = await engine;
+  if (!saved) return null;
+  const loaded = await loadEngine();
   if (!saved || !loaded) return null;
   const {judge} = loaded;
   const options = {accuracy_m: extra && extra.accuracy !== undefined ? extra.accuracy : null};
