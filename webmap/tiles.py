@@ -26,10 +26,10 @@ from geo.catalog import (
     Tile,
     VectorTiles,
     etag,
+    tile_matrix_limits,
     tile_matrix_set,
     violations_tile,
 )
-from geo.catalog.tiles import tile_matrix_limits
 
 from . import ogc
 from .services import services, zone_cache

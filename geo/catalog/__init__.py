@@ -14,4 +14,5 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "tiles": ["CRS_3857", "MEDIA_TYPE", "POINT_ZOOM", "TILED", "TMS_ID", "TMS_URI", "Tile", "VectorTiles", "etag",
               "tile_matrix_limits", "tile_matrix_set", "violations_tile"],
     "sites": ["SiteCollection"],
+    "offline": ["bbox_bundle", "bundle_bytes", "check_size", "regency_bundle"],
 })

@@ -13,6 +13,7 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "faults": ["StorageFull", "full_is_unavailable"],
     "current": ["current_verdict_status", "missing_categories", "verdict_counts", "with_current_verdicts"],
     "filters": ["ReportFilter", "parse_bbox", "parse_bool"],
+    "mine": ["reports_of_token"],
     "inputs": ["FIELDS", "RANGES", "TEXT_LIMITS", "ReportInput", "parse_report", "parse_time", "storable_text"],
     "models": ["Report"],
     "photos": ["read_photo"],

@@ -7,12 +7,14 @@ import sqlalchemy as sa
 
 from .models import Event, Report
 from .rows import report_row
+from .store import MAX_OFFSET
 
 
 def reports_of_token(store, token_id: int, limit: int = 100, offset: int = 0) -> tuple[list[dict], int]:
     """The reports submitted with token ``token_id``: (rows of this page with their ``verdict``,
     number matched). Rows carry no ``reporter`` nor ``submitted_by``."""
     store.migrator.ensure()
+    offset = min(offset, MAX_OFFSET)  # past every row anyway; larger does not fit the databases' integers
     submitted = sa.select(Event.report_id).where(Event.to_status == "reported", Event.token_id == token_id)
     table = Report.__table__
     where = table.c.id.in_(submitted)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from geo.store.mine import reports_of_token
+from geo.store import reports_of_token
 
 from .. import auth
 from ..services import services
-from .reports import _explained, _page, for_caller
+from .reports import explained, for_caller, page_args
 
 bp = Blueprint("mine", __name__, url_prefix="/api")
 
@@ -18,9 +18,9 @@ bp = Blueprint("mine", __name__, url_prefix="/api")
 def my_reports():
     """The reports submitted with the caller's token, newest first (one page: limit, offset)."""
     who = auth.require("reports:submit")
-    limit, offset = _page()
+    limit, offset = page_args()
     rows, matched = reports_of_token(services().store, who.id, limit, offset)
-    reports = [for_caller(_explained(row)) for row in rows]
+    reports = [for_caller(explained(row)) for row in rows]
     for report in reports:  # own reports only, but never a name: the answer is the same for every role
         report.pop("reporter", None)
         report.pop("submitted_by", None)

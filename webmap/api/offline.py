@@ -15,7 +15,7 @@ import hashlib
 from flask import Blueprint, current_app, request
 
 from geo.bbox import parse_bbox
-from geo.catalog.offline import bbox_bundle, bundle_bytes, check_size, regency_bundle
+from geo.catalog import bbox_bundle, bundle_bytes, check_size, regency_bundle
 from geo.errors import InputError
 
 from ..services import services

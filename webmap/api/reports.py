@@ -44,7 +44,8 @@ def _lang() -> str:
     return request_language()
 
 
-def _page() -> tuple[int, int]:
+def page_args() -> tuple[int, int]:
+    """The request's ``limit`` and ``offset`` (400 when out of range)."""
     s = services()
     try:
         limit = int(request.args.get("limit", 100))
@@ -59,7 +60,8 @@ def _page() -> tuple[int, int]:
     return limit, offset
 
 
-def _explained(report: dict) -> dict:
+def explained(report: dict) -> dict:
+    """``report`` with its stored verdict put into words (``message``) in the caller's language."""
     s = services()
     verdict = report.get("verdict")
     if verdict:
@@ -107,7 +109,7 @@ def submit():
         raise UnsupportedMediaType(auth.message("reports.media_type", got=request.mimetype or "-"))
     result = s.store.submit(data, photo=photo, idempotency_key=request.headers.get("Idempotency-Key"),
                             submitted_by=who.name, role=who.role, token_id=who.id)
-    body = for_caller(_explained(result.report))
+    body = for_caller(explained(result.report))
     response = current_app.json.response(body)
     response.status_code = 201 if result.created else 200
     response.headers["Location"] = f"/api/reports/{body['id']}"
@@ -120,7 +122,7 @@ def submit():
 def list_reports():
     """The reports, newest first, with the reporter, one page (limit, offset) matching the filters."""
     auth.require("reports:list")
-    limit, offset = _page()
+    limit, offset = page_args()
     store = services().store
     rows, matched = store.list_reports(ReportFilter.from_params(request.args), limit, offset, private=True)
     return {"reports": with_current_verdicts(store.db, rows), "numberMatched": matched, "numberReturned": len(rows)}
@@ -131,7 +133,7 @@ def get_report(report_id: str):
     """One report with its stored verdict, explanation and history (the reporter only for roles that may see it)."""
     auth.require("reports:read")
     s = services()
-    report = _explained(s.store.get_report(report_id, private=auth.can("reports:private")))
+    report = explained(s.store.get_report(report_id, private=auth.can("reports:private")))
     report["history"] = s.store.history(report_id)
     return for_caller(report)
 
