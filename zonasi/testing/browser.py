@@ -25,7 +25,7 @@ class LiveServer:
 
     def __init__(self, app):
         self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+        self.server = make_server("127.0.0.1", 0, closing_app(app), threaded=True, request_handler=QuietHandler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -54,3 +54,22 @@ def wait_js(page, expression: str, timeout: float = 15) -> None:
     while not page.evaluate(f"!!({expression})"):
         assert time.monotonic() < deadline, f"timed out waiting for {expression}"
         page.wait_for_timeout(50)
+
+
+def closing_app(app):
+    """``app`` with every response closed as soon as its last chunk is taken. Werkzeug's server
+    closes a response only after draining the connection, and a browser that went away (a test
+    closing its page while the service worker still fetches the app shell) makes that drain raise
+    first: the file being sent stayed open, an unraisable ResourceWarning that failed a random test."""
+    def wrapped(environ, start_response):
+        inner = app(environ, start_response)
+
+        def body():
+            try:
+                yield from inner
+            finally:
+                close = getattr(inner, "close", None)
+                if close is not None:
+                    close()
+        return body()
+    return wrapped
