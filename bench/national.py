@@ -44,6 +44,7 @@ from pathlib import Path
 import api  # bench/api.py: the keep-alive GET /api/check client
 import numpy as np
 from validate import RUNNER  # bench/validate.py: the launcher that reads a child's peak RSS
+from versions import worktree  # bench/versions.py: a worktree of an earlier commit
 
 from zonasi.testing.national import FORMAT, points_near, site_coordinates, write_national_layers, write_national_reports
 from zonasi.testing.server import ZONASI, ZonasiServer
@@ -148,13 +149,7 @@ def source_env(args) -> dict:
     that commit (a git worktree under --out, like bench/versions.py's) ahead of this tree's."""
     env = {"ZONASI_NOW": NOW}
     if args.rev:
-        rev = subprocess.run(["git", "rev-parse", "--short", args.rev], cwd=ROOT, check=True,
-                             capture_output=True, text=True).stdout.strip()
-        tree = args.out / f"rev-{rev}"
-        if not tree.exists():
-            subprocess.run(["git", "worktree", "add", "--detach", "-f", str(tree), rev], cwd=ROOT, check=True,
-                           capture_output=True)
-        env["PYTHONPATH"] = str(tree)
+        env["PYTHONPATH"] = str(worktree(args.rev, args.out)[1])
     return env
 
 

@@ -40,6 +40,17 @@ def run(tree: Path, source: Path, out: Path) -> tuple[float, float, float]:
     return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
+def worktree(rev: str, out: Path) -> tuple[str, Path]:
+    """(short hash, directory) of a git worktree of commit ``rev`` under ``out``, made once."""
+    short = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, check=True,
+                           capture_output=True, text=True).stdout.strip()
+    tree = out / f"rev-{short}"
+    if not tree.exists():
+        subprocess.run(["git", "worktree", "add", "--detach", "-f", str(tree), short], cwd=ROOT, check=True,
+                       capture_output=True)
+    return short, tree
+
+
 def main() -> None:
     """Run both trees in turns and print their medians side by side."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -49,12 +60,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    rev = subprocess.run(["git", "rev-parse", "--short", args.rev], cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout.strip()
-    before = args.out / f"rev-{rev}"
-    if not before.exists():
-        subprocess.run(["git", "worktree", "add", "--detach", "-f", str(before), rev], cwd=ROOT, check=True,
-                       capture_output=True)
+    rev, before = worktree(args.rev, args.out)
     source = args.out / f"versions-{args.rows}.csv"
     if not source.exists():
         write_messy_export(source, args.rows, 7)

@@ -275,13 +275,7 @@ class FrameCollection:
         else:
             mask = np.ones(len(self), dtype=bool)
         for name, wanted in query.filters.items():
-            if name not in self.info.queryables:
-                raise InputError(f"{self.info.id} cannot be filtered by {name!r}; use one of "
-                                 f"{', '.join(self.info.queryables) or '(none)'}",
-                                 message_id="ogc.not_queryable",
-                                 message_values={"collection": self.info.id, "name": name,
-                                                 "known": ", ".join(self.info.queryables) or "-"},
-                                 parameter=name)
+            check_queryable(self.info, name)
             values = set(parse_list(wanted, name))
             # a column the layers lack (or an empty cell) matches nothing
             mask &= np.fromiter((r.get(name) is not None and str(r[name]) in values for r in self._records),
@@ -364,6 +358,17 @@ def simplified(geoms: np.ndarray, tolerance: float) -> np.ndarray:
         out = shapely.simplify(geoms, tolerance, preserve_topology=True)
     decimals = min(DECIMALS, max(0, math.ceil(-math.log10(tolerance)) + 1))
     return shapely.transform(out, lambda xy: np.round(xy, decimals))
+
+
+def check_queryable(info: CollectionInfo, name: str) -> None:
+    """Refuse (:class:`InputError`) a filter on ``name`` that the collection does not offer."""
+    if name not in info.queryables:
+        raise InputError(f"{info.id} cannot be filtered by {name!r}; use one of "
+                         f"{', '.join(info.queryables) or '(none)'}",
+                         message_id="ogc.not_queryable",
+                         message_values={"collection": info.id, "name": name,
+                                         "known": ", ".join(info.queryables) or "-"},
+                         parameter=name)
 
 
 def check_properties(info: CollectionInfo, properties: tuple[str, ...] | None) -> None:

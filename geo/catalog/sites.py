@@ -23,10 +23,11 @@ from geo.catalog.features import (
     Query,
     bbox_boxes,
     check_properties,
+    check_queryable,
     finite,
     parse_list,
 )
-from geo.errors import InputError, NotFound
+from geo.errors import NotFound
 from geo.layers.vector import Features
 
 
@@ -69,13 +70,7 @@ class SiteCollection:
             mask &= inside
         table = self._features.table
         for name, wanted in query.filters.items():
-            if name not in self.info.queryables:
-                raise InputError(f"{self.info.id} cannot be filtered by {name!r}; use one of "
-                                 f"{', '.join(self.info.queryables) or '(none)'}",
-                                 message_id="ogc.not_queryable",
-                                 message_values={"collection": self.info.id, "name": name,
-                                                 "known": ", ".join(self.info.queryables) or "-"},
-                                 parameter=name)
+            check_queryable(self.info, name)
             values = pa.array(sorted(set(parse_list(wanted, name))), pa.string())
             if name not in table.column_names:  # a column the layers lack matches nothing
                 return np.empty(0, dtype="int64")
