@@ -65,7 +65,13 @@ def test_sixty_keys_raced_on_both_nodes_store_one_report_each(nodes):
         with httpx.Client(timeout=60) as client:
             body = _report(note=f"race {key}")
             barriers[key].wait()
-            r = client.post(f"{node.url}/api/reports", json=body, headers={**headers, "Idempotency-Key": key})
+            for _ in range(10):
+                r = client.post(f"{node.url}/api/reports", json=body, headers={**headers, "Idempotency-Key": key})
+                if r.status_code != 503:
+                    break
+                # shed under load (the node stored nothing): a client retries with the same key,
+                # as told by Retry-After; how often that happens depends on the machine's speed
+                time.sleep(float(r.headers["Retry-After"]))
         return key, r.status_code, r.json().get("id", r.text)
 
     with ThreadPoolExecutor(max_workers=24) as pool:  # the two sends of a key are consecutive in the queue
