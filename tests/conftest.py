@@ -64,9 +64,13 @@ def _reset_postgis(url: str) -> None:
     engine = sa.create_engine(url)
     try:
         with engine.begin() as connection:
-            if sa.inspect(connection).has_table("reports"):
-                # CASCADE: also the tables that refer to reports (report_verdicts of reports recheck)
-                connection.exec_driver_sql("TRUNCATE report_events, reports, api_tokens RESTART IDENTITY CASCADE")
+            from geo.store.models import Base
+
+            present = set(sa.inspect(connection).get_table_names())
+            tables = [name for name in Base.metadata.tables if name in present]
+            if tables:
+                # CASCADE: also the tables that refer to these (report_verdicts of reports recheck)
+                connection.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
     finally:
         engine.dispose()
 

@@ -21,6 +21,6 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "store": ["Store", "Submission"],
     "tokens": ["Identity", "hash_token"],
     "verdicts": ["stored_verdict"],
-    "workflow": ["APK_TYPES", "FIELD_CHECK_VERDICTS", "ROLES", "STATUS_ROLES", "TRANSITIONS", "VIOLATION_VERDICTS",
+    "workflow": ["APK_TYPES", "DISMISS_REASONS", "FIELD_CHECK_VERDICTS", "ROLES", "STATUS_ROLES", "TRANSITIONS", "VIOLATION_VERDICTS",
                  "WORKFLOW_STATUSES", "allowed_from"],
 })

@@ -95,6 +95,18 @@ class Report(Base):
     legal_basis: Mapped[str | None] = mapped_column(sa.String(300))
     rules_version: Mapped[str] = mapped_column(sa.String(64))
     layers_version: Mapped[str] = mapped_column(sa.String(64))
+    # Casework (0004): why a report was dismissed, which report it repeats or brings back, the
+    # letter that notified it, the proof of its removal, a public report's tracking code.
+    dismiss_reason: Mapped[str | None] = mapped_column(sa.String(30))
+    duplicate_of: Mapped[str | None] = mapped_column(sa.String(36))
+    reinstalled_of: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    letter_number: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    storage_location: Mapped[str | None] = mapped_column(sa.String(300))
+    removal_photo_path: Mapped[str | None] = mapped_column(sa.String(300))
+    removal_photo_type: Mapped[str | None] = mapped_column(sa.String(40))
+    removal_flags: Mapped[list | None] = mapped_column(sa.JSON)
+    tracking_code: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
+    overdue_alerted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class Event(Base):
@@ -112,6 +124,7 @@ class Event(Base):
     actor_note: Mapped[str | None] = mapped_column(sa.String(200))  # who the client said it was
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(sa.Text)
+    details: Mapped[dict | None] = mapped_column(sa.JSON)  # e.g. a dismissal's reason and duplicate_of
 
 
 class Token(Base):
@@ -126,3 +139,69 @@ class Token(Base):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Letter(Base):
+    """A numbered warning letter to a campaign participant: numbered per regency and year, never
+    reused; ``annex`` keeps what the letter says of each prop as it was issued."""
+
+    __tablename__ = "letters"
+    __table_args__ = (sa.UniqueConstraint("regency_code", "year", "seq", name="uq_letters_regency_year_seq"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    regency_code: Mapped[str] = mapped_column(sa.String(16))
+    year: Mapped[int] = mapped_column(sa.Integer)
+    seq: Mapped[int] = mapped_column(sa.Integer)
+    participant: Mapped[str] = mapped_column(sa.String(200))
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    deadline: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    issued_by: Mapped[str | None] = mapped_column(sa.String(200))
+    token_id: Mapped[int | None] = mapped_column(sa.Integer)
+    report_ids: Mapped[list] = mapped_column(sa.JSON)
+    annex: Mapped[dict] = mapped_column(sa.JSON)
+    rules_version: Mapped[str] = mapped_column(sa.String(64))
+    layers_version: Mapped[str] = mapped_column(sa.String(64))
+
+
+class Webhook(Base):
+    """A receiver of events (``report.created``, ``report.transitioned``, ``report.overdue``)."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(sa.String(2000))
+    events: Mapped[list] = mapped_column(sa.JSON)
+    secret: Mapped[str] = mapped_column(sa.String(200))   # the HMAC key: kept, as the receiver holds it too
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    removed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Delivery(Base):
+    """The durable outbox: one row per event per webhook, written with the change that caused it,
+    sent later (never in the request's path) and retried with backoff until delivered."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(row_id_type(), primary_key=True, autoincrement=True)
+    webhook_id: Mapped[int] = mapped_column(sa.Integer, sa.ForeignKey("webhooks.id"), index=True)
+    event: Mapped[str] = mapped_column(sa.String(40))
+    payload: Mapped[str] = mapped_column(sa.Text)         # the exact body signed and sent
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)  # None: done
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_status: Mapped[int | None] = mapped_column(sa.Integer)
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+
+
+class IntakeHit(Base):
+    """One public report from a client (a hash of its address), for the per-client rate limit
+    shared by every node."""
+
+    __tablename__ = "public_intake_hits"
+    __table_args__ = (sa.Index("ix_public_intake_hits_client_at", "client", "at"),)
+
+    id: Mapped[int] = mapped_column(row_id_type(), primary_key=True, autoincrement=True)
+    client: Mapped[str] = mapped_column(sa.String(64))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

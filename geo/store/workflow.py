@@ -1,5 +1,6 @@
 """The takedown workflow: report types, statuses, who may move a report where.
 
+    unverified -> reported | dismissed   (a public report, until Bawaslu accepts it)
     reported -> verified | dismissed
     verified -> notified (deadline = now + rules.notice_hours) | removed
     notified -> removed
@@ -14,8 +15,11 @@ APK_TYPES = ("baliho", "spanduk", "umbul-umbul", "reklame", "poster", "bendera",
 APK_ALIASES = {"billboard": "reklame", "banner": "spanduk", "pennant": "umbul-umbul", "flag": "bendera",
                "other": "lainnya", "umbul umbul": "umbul-umbul", "umbul_umbul": "umbul-umbul"}
 
-WORKFLOW_STATUSES = ("reported", "verified", "dismissed", "notified", "removed")
+WORKFLOW_STATUSES = ("unverified", "reported", "verified", "dismissed", "notified", "removed")
+# Why a report is dismissed (a dismissal always names one; "other" needs a note).
+DISMISS_REASONS = ("duplicate", "not_a_campaign_prop", "permitted", "other")
 TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "unverified": ("reported", "dismissed"),
     "reported": ("verified", "dismissed"),
     "verified": ("notified", "removed"),
     "notified": ("removed",),
@@ -26,6 +30,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 ROLES = ("field", "bawaslu", "satpolpp", "admin")
 # Which roles may move a report INTO a status (admin may do everything).
 STATUS_ROLES: dict[str, tuple[str, ...]] = {
+    "reported": ("bawaslu", "admin"),
     "verified": ("bawaslu", "admin"),
     "dismissed": ("bawaslu", "admin"),
     "notified": ("bawaslu", "admin"),
