@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-SYSTEM_PACKAGES := postgresql postgresql-15-postgis-3 chromium gdal-bin nginx-light
+SYSTEM_PACKAGES := postgresql postgresql-15-postgis-3 chromium gdal-bin nginx-light poppler-utils
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
@@ -27,7 +27,7 @@ vendor: $(STAMP) ## the web map's front-end assets from the npm registry (quick 
 run: install ## serve the bundled layers on http://127.0.0.1:5000
 	$(VENV)/bin/zonasi serve --host $(HOST) --port $(PORT)
 
-system-deps: ## Debian packages the tests need (PostGIS, Chromium, GDAL's ogrinfo, nginx for the several-nodes test)
+system-deps: ## Debian packages the tests need (PostGIS, Chromium, GDAL's ogrinfo, nginx for the several-nodes test, pdftotext to read letters back)
 	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; }
