@@ -14,6 +14,7 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "current": ["current_verdict_status", "missing_categories", "verdict_counts", "with_current_verdicts"],
     "filters": ["ReportFilter", "parse_bbox", "parse_bool"],
     "mine": ["reports_of_token"],
+    "outbox": ["EVENTS", "enqueue", "event_body"],
     "inputs": ["FIELDS", "RANGES", "TEXT_LIMITS", "ReportInput", "parse_report", "parse_time", "storable_text"],
     "models": ["Report"],
     "photos": ["read_photo"],
@@ -21,6 +22,6 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "store": ["Store", "Submission"],
     "tokens": ["Identity", "hash_token"],
     "verdicts": ["stored_verdict"],
-    "workflow": ["APK_TYPES", "DISMISS_REASONS", "FIELD_CHECK_VERDICTS", "ROLES", "STATUS_ROLES", "TRANSITIONS", "VIOLATION_VERDICTS",
-                 "WORKFLOW_STATUSES", "allowed_from"],
+    "workflow": ["APK_TYPES", "DISMISS_REASONS", "FIELD_CHECK_VERDICTS", "ROLES", "STATUS_ROLES", "TRANSITIONS",
+                 "VIOLATION_VERDICTS", "WORKFLOW_STATUSES", "allowed_from"],
 })
