@@ -37,6 +37,12 @@ class Settings:
     now: dt.datetime | None = None          # ZONASI_NOW: judge as of this instant (ISO, offset), not the clock
     proxy_hops: int = 0                     # ZONASI_PROXY_HOPS: trust X-Forwarded-* from this many proxies (0: none)
     health_timeout_s: float = 2.0           # ZONASI_HEALTH_TIMEOUT_S: /health's database connect timeout
+    # casework (#19): webhooks and public intake
+    webhook_timeout_s: float = 5.0          # ZONASI_WEBHOOK_TIMEOUT_S: one POST to a webhook gives up after this
+    webhook_backoff_s: float = 30.0         # ZONASI_WEBHOOK_BACKOFF_S: first retry after ~this, doubling (+ jitter)
+    webhook_poll_s: float = 5.0             # ZONASI_WEBHOOK_POLL_S: how often the deliverer looks for due work
+    max_webhook_attempts: int = 8           # ZONASI_MAX_WEBHOOK_ATTEMPTS: a delivery is given up after this many
+    max_public_reports_per_hour: int = 5    # ZONASI_MAX_PUBLIC_REPORTS_PER_HOUR: per client, without a token
 
     @classmethod
     def from_env(cls, environ=None, **overrides) -> Settings:
