@@ -30,6 +30,7 @@ from geo.store.filters import ReportFilter
 from geo.store.groups import report_groups, status_counts
 from geo.store.inputs import ReportInput, in_range, parse_report, storable_text
 from geo.store.models import Event, Report
+from geo.store.moves import record_move
 from geo.store.photos import DEFAULT_MAX_PIXELS, Photo, PhotoStore, read_photo
 from geo.store.rows import canonical_report_id, iso, report_row, utcnow
 from geo.store.tokens import Tokens
@@ -226,7 +227,8 @@ class Store:
             rows = connection.execute(sa.select(Event.__table__).where(
                 Event.report_id == canonical_report_id(report_id)).order_by(Event.id)).mappings().all()
         return [{"from": r["from_status"], "to": r["to_status"], "actor": r["actor"], "role": r["role"],
-                 "actor_note": r["actor_note"], "at": iso(r["at"]), "note": r["note"]} for r in rows]
+                 "actor_note": r["actor_note"], "at": iso(r["at"]), "note": r["note"], "details": r["details"]}
+                for r in rows]
 
     def photo(self, report_id: str) -> tuple[Path, str]:
         """A report's photo file and media type; NotFound if it has none."""
@@ -322,14 +324,11 @@ class Store:
         if status == "notified":
             values["deadline"] = now + dt.timedelta(hours=float(self.engine.rules.notice_hours))
         rid = canonical_report_id(report_id)
+        values.pop("status"), values.pop("status_at")
         with full_is_unavailable(), self.dialect.writer(self.db).begin() as connection:
-            moved = connection.execute(sa.update(Report.__table__).where(
-                Report.id == rid, Report.status == current).values(**values)).rowcount
-            if moved == 1:
-                connection.execute(sa.insert(Event.__table__).values(
-                    report_id=rid, from_status=current, to_status=status, actor=actor, role=role,
-                    token_id=token_id, actor_note=actor_note, at=now, note=note))
-        if moved != 1:
+            moved = record_move(connection, rid, current, status, actor=actor, role=role, token_id=token_id,
+                                actor_note=actor_note, note=note, values=values, now=now) is not None
+        if not moved:
             latest = self.get_report(report_id, verdict=False)["status"]
             check_transition(latest, status)  # names what is allowed now
             raise Conflict(f"report {report_id} changed to {latest} meanwhile; try again",
