@@ -41,6 +41,8 @@ PACKAGES: dict[str, tuple[str, list[str]]] = {
     # UTM projections for lines and polygons (UMD files: a module import sets their global)
     "geographiclib-geodesic@2.2.0": ("geographiclib-geodesic", ["geographiclib-geodesic.min.js", "LICENSE.txt"]),
     "proj4@2.22.0": ("proj4", ["dist/proj4.js", "LICENSE.md"]),
+    # accessibility checks in the browser tests only (zonasi.testing.browser.axe_violations); no page loads it
+    "axe-core@4.14.1": ("axe-core", ["axe.min.js", "LICENSE"]),
 }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -11,6 +13,8 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 CHROMIUM = "/usr/bin/chromium"   # Debian's Chromium, driven by Playwright
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+# axe-core, vendored from npm by scripts/vendor_assets.py (make install); only the tests load it
+AXE_JS = Path(__file__).resolve().parents[2] / "webmap" / "static" / "vendor" / "axe-core" / "axe.min.js"
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -73,3 +77,34 @@ def closing_app(app):
                     close()
         return body()
     return wrapped
+
+
+def axe_violations(page, impacts: Iterable[str] = ("serious", "critical"), *,
+                   disable: Iterable[str] = ()) -> list[dict]:
+    """Run axe-core on the page as it is now and return the violations of the given impacts, each
+    ``{"id", "impact", "help", "nodes": [{"target", "html", "summary"}]}`` (an empty list means none).
+
+    axe is evaluated through the DevTools protocol, so the app's Content-Security-Policy does not
+    stop it; ``disable`` names axe rules to skip (say why where you use it). Assert on the result
+    with a message that shows it, e.g. ``assert not found, format_violations(found)``."""
+    if not page.evaluate("() => !!window.axe"):
+        page.evaluate(AXE_JS.read_text("utf-8") + "\n;0")
+    wanted = list(impacts)
+    return page.evaluate(
+        """async ([wanted, disabled]) => {
+            const rules = Object.fromEntries(disabled.map((id) => [id, {enabled: false}]));
+            const result = await window.axe.run(document, {resultTypes: ["violations"], rules});
+            return result.violations.filter((v) => wanted.includes(v.impact)).map((v) => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map((n) => ({target: n.target, html: n.html, summary: n.failureSummary})),
+            }));
+        }""", [wanted, list(disable)])
+
+
+def format_violations(violations: list[dict]) -> str:
+    """axe violations as readable lines, for an assertion message."""
+    lines = []
+    for v in violations:
+        lines.append(f"{v['impact']}: {v['id']} ({v['help']})")
+        lines.extend(f"    {n['target']}: {n['summary']}" for n in v["nodes"][:5])
+    return "\n".join(lines)
