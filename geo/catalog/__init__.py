@@ -11,8 +11,8 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "zones": ["ZonesCollection"],
     "coverage": ["CoverageView", "coverage_view"],
     "stats": ["grouped_report_counts", "report_counts", "site_counts"],
-    "tiles": ["CRS_3857", "MEDIA_TYPE", "POINT_ZOOM", "TILED", "TMS_ID", "TMS_URI", "Tile", "VectorTiles", "etag",
-              "tile_matrix_limits", "tile_matrix_set", "violations_tile"],
+    "tiles": ["MEDIA_TYPE", "POINT_ZOOM", "TILED", "VectorTiles", "etag", "violations_tile"],
+    "tilegrid": ["CRS_3857", "TMS_ID", "TMS_URI", "Tile", "mercator", "tile_matrix_limits", "tile_matrix_set"],
     "sites": ["SiteCollection"],
     "offline": ["bbox_bundle", "bundle_bytes", "check_size", "regency_bundle"],
 })

@@ -7,7 +7,9 @@ import mapbox_vector_tile
 import numpy as np
 import pytest
 
-from geo.catalog.tiles import DENSITY_MAX_ZOOM, EXTENT, ORIGIN, Tile, VectorTiles, mercator
+from geo.catalog import Tile, VectorTiles, mercator
+from geo.catalog.tilegrid import EXTENT, ORIGIN
+from geo.catalog.tiles import DENSITY_MAX_ZOOM
 from webmap import create_app
 
 from .test_ogc_reports import FAR, NEAR, bearer

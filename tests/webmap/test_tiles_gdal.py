@@ -21,7 +21,7 @@ import urllib.request
 import mapbox_vector_tile
 import pytest
 
-from geo.catalog.tiles import Tile, mercator
+from geo.catalog import Tile, mercator
 from tests.conftest import settings_for_tests
 from zonasi.testing.browser import LiveServer
 
