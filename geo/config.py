@@ -43,6 +43,9 @@ class Settings:
     webhook_poll_s: float = 5.0             # ZONASI_WEBHOOK_POLL_S: how often the deliverer looks for due work
     max_webhook_attempts: int = 8           # ZONASI_MAX_WEBHOOK_ATTEMPTS: a delivery is given up after this many
     max_public_reports_per_hour: int = 5    # ZONASI_MAX_PUBLIC_REPORTS_PER_HOUR: per client, without a token
+    # casework (#19): triage
+    removal_photo_required: bool = True     # ZONASI_REMOVAL_PHOTO_REQUIRED: moving to removed needs an after-photo
+    max_bulk_transitions: int = 1000        # ZONASI_MAX_BULK_TRANSITIONS: reports one POST /api/reports/transitions moves
 
     @classmethod
     def from_env(cls, environ=None, **overrides) -> Settings:
@@ -75,6 +78,11 @@ def _coerce(name: str, raw: str):
         return parse_instant(raw, ENV_PREFIX + "NOW")
     if name.endswith("_dir"):
         return Path(raw)
+    if name.endswith("_required"):  # yes/no
+        text = raw.strip().lower()
+        if text not in ("1", "true", "yes", "ya", "0", "false", "no", "tidak"):
+            raise ValueError(f"{ENV_PREFIX}{name.upper()} must be true or false, not {raw!r}")
+        return text in ("1", "true", "yes", "ya")
     if name.startswith("max_") or name == "proxy_hops":
         try:
             return int(raw)
