@@ -99,6 +99,7 @@ class RulesSettings(_Strict):
 
     notice_hours: float = Field(default=72, gt=0, le=24 * 60)
     border_snap_m: float = Field(default=500, ge=0, le=5000)
+    duplicate_radius_m: float = Field(default=25, ge=0, le=1000)  # a report this near an open one may repeat it
 
 
 class RulesFile(_Strict):
