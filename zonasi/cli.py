@@ -29,6 +29,7 @@ COMMANDS = {
     "reports": "reports:reports",
     "layers": "layers:layers",
     "zones": "zones:zones",
+    "webhooks": "webhooks:webhooks",
 }
 
 
