@@ -137,10 +137,10 @@ class Engine:
     def load_regency_grid(self) -> bool:
         """Use the whole regency grid saved for these layers, if there is one (memory-mapped:
         every process shares its pages); whether there was."""
-        layers = self.layers
-        if layers.regency_features.cache_key != layers.version:   # regencies not as loaded
+        key = self._grid_key
+        if key is None:
             return False
-        grid = cache.read_array(layers.directory, layers.version, self._grid_name)
+        grid = cache.read_array(self.layers.directory, key, self._grid_name)
         return grid is not None and self._locate.use_grid(grid)
 
     def build_regency_grid(self) -> None:
@@ -150,9 +150,18 @@ class Engine:
         if self.load_regency_grid():
             return
         self._locate.fill()
+        key = self._grid_key
+        if key is not None:
+            cache.write_array(self.layers.directory, key, self._grid_name, self._locate.grid)
+
+    @property
+    def _grid_key(self) -> str | None:
+        """What the saved grid is keyed by: the regencies file's own version (a sites import
+        leaves the grid as it was), or None when the regencies are not as loaded from the files."""
         layers = self.layers
-        if layers.regency_features.cache_key == layers.version:
-            cache.write_array(layers.directory, layers.version, self._grid_name, self._locate.grid)
+        if layers.regency_features.cache_key != layers.version or not layers.regencies_version:
+            return None
+        return layers.regencies_version
 
     def fill_regency_grid(self, max_cells: int = GRID_WARM_CELLS) -> None:
         """Classify the regency grid's cells where reports fall (on and around the sites), at most

@@ -59,6 +59,7 @@ class Layers:
     allowed: dict = field(default_factory=dict)   # regency code -> geo.layers.allowed.AllowedZones
     coverage: Coverage | None = None              # where the data are declared complete (coverage.toml)
     site_regency: pa.Array | None = None          # each site's regency code (null outside every one)
+    regencies_version: str = ""                   # a hash of the regencies file alone ("" unknown)
 
     @cached_property
     def regencies(self) -> gpd.GeoDataFrame:
@@ -99,7 +100,8 @@ def load_layers(directory: str | Path | None = None) -> Layers:
     # coverage files join the version only when present: a directory without them keeps its version
     return Layers(directory=directory, rules=rules, regency_features=regencies, site_features=sites,
                   version=version, warnings=warnings,
-                  allowed=allowed, coverage=coverage, site_regency=site_regency)
+                  allowed=allowed, coverage=coverage, site_regency=site_regency,
+                  regencies_version=_version([regency_path]))
 
 
 def layer_paths(directory: Path) -> tuple[Path, list[Path]]:

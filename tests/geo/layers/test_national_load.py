@@ -9,6 +9,7 @@ import struct
 import geopandas as gpd
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import shapely
 
@@ -126,3 +127,31 @@ def test_zones_and_the_regency_grid_are_saved_once_and_mapped_by_the_next_engine
     points = np.array([JAKARTA, (108.32, -6.33), (117.2, -0.65), (108.40, -6.20)])
     assert first.check_many(points[:, 0], points[:, 1]).table().equals(
         second.check_many(points[:, 0], points[:, 1]).table())
+
+
+def test_a_sites_import_keeps_the_saved_regency_grid(copied_layers):
+    """The grid depends on the regencies alone: a new sites file (a new layers version) maps the
+    grid saved before instead of classifying the country again (16 s at national scale)."""
+    first = load_layers(copied_layers)
+    Engine(first).warm(around_sites=False)
+    grid_file = next((copied_layers / CACHE_DIR).glob("regency-grid-*.npy"))
+    made = grid_file.stat().st_mtime_ns
+    extra = next((copied_layers / "sites").glob("*.parquet"))
+    shutil.copy(extra, extra.with_name("zz_more.parquet"))
+    second = load_layers(copied_layers)
+    assert second.version != first.version and second.regencies_version == first.regencies_version
+    engine = Engine(second)
+    assert engine.load_regency_grid()                          # found before anything is built
+    assert isinstance(engine._locate.grid, np.memmap)
+    engine.build_regency_grid()
+    assert grid_file.stat().st_mtime_ns == made
+
+
+def test_changed_regencies_have_a_grid_of_their_own(copied_layers):
+    first = load_layers(copied_layers)
+    Engine(first).warm(around_sites=False)
+    regencies = pq.read_table(copied_layers / "regencies.parquet")
+    pq.write_table(regencies.slice(0, regencies.num_rows - 1), copied_layers / "regencies.parquet")
+    second = load_layers(copied_layers)
+    assert second.regencies_version != first.regencies_version
+    assert not Engine(second).load_regency_grid()
