@@ -207,3 +207,24 @@ def freeze_heap() -> None:
 
     gc.collect()
     gc.freeze()
+
+
+def start_webhooks(store, settings):
+    """In a forked worker: the webhooks' sender and overdue check (:class:`geo.webhooks.Deliverer`)
+    in a background thread (a greenlet under gevent), off every request's path; returns what
+    :func:`stop_webhooks` takes."""
+    from geo.webhooks import Deliverer, DeliveryPolicy, start_background
+
+    deliverer = Deliverer(store.db, store.dialect, DeliveryPolicy.from_settings(settings),
+                          ensure=store.migrator.ensure)
+    return start_background(deliverer)
+
+
+def stop_webhooks(running, timeout: float = 10.0) -> None:
+    """Stop the sender of :func:`start_webhooks` (None: nothing runs) and wait for its round to end;
+    a delivery cut short stays leased and is sent again later (nothing is lost)."""
+    if running is None:
+        return
+    thread, stop = running
+    stop.set()
+    thread.join(timeout)

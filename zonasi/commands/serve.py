@@ -81,6 +81,13 @@ def serve(host, port, workers, worker_class, threads, upload_threads, data_threa
         sys.setswitchinterval(0.001)
         if listeners is not None:
             listeners.install(worker)
+        # The webhooks' sender and the overdue check (geo/webhooks): in one worker, after the
+        # fork (its replacement takes it over); claims are safe, so other nodes may run it too.
+        if getattr(worker, "zonasi_slot", 0) == 0:
+            worker.zonasi_webhooks = server.start_webhooks(store, settings)
+
+    def worker_exit(_arbiter, worker):
+        server.stop_webhooks(getattr(worker, "zonasi_webhooks", None))
 
     class Server(BaseApplication):
         def load_config(self):
@@ -88,7 +95,7 @@ def serve(host, port, workers, worker_class, threads, upload_threads, data_threa
             for key, value in {"bind": bind, "workers": workers, "threads": threads,
                                "worker_class": server.worker_class(worker_class, listeners), "keepalive": 5,
                                "timeout": 120, "accesslog": None, "errorlog": "-", "loglevel": "warning",
-                               "pre_fork": pre_fork, "post_fork": post_fork,
+                               "pre_fork": pre_fork, "post_fork": post_fork, "worker_exit": worker_exit,
                                "worker_tmp_dir": server.heartbeat_dir()}.items():
                 self.cfg.set(key, value)
 
