@@ -85,6 +85,11 @@ class RegencyRule(_Strict):
     allowed_zones: str | None = Field(None, min_length=1)
     allowed_radius_m: Metres | None = None
     allowed_basis: str = ""
+    # Hours a letter gives the participant before the removal deadline in this regency (default:
+    # [settings] notice_hours), e.g. 72 (3 x 24 h) for Jakarta's regencies, 24 where 1 x 24 h applies:
+    #   [regencies."31.71"]
+    #   notice_hours = 72
+    notice_hours: float | None = Field(None, gt=0, le=24 * 60)
 
     @model_validator(mode="after")
     def _allowed_needs_file(self):
@@ -189,6 +194,14 @@ class Rules:
     def notice_hours(self) -> float:
         """Hours from notification to a report's removal deadline (from the rules' settings)."""
         return self.model.settings.notice_hours
+
+    def notice_hours_for(self, regency_code: str | None) -> float:
+        """Hours from a letter to its removal deadline in ``regency_code``: the regency's own
+        ``notice_hours``, else the rules' setting."""
+        override = self.model.regencies.get(regency_code or "")
+        if override is not None and override.notice_hours is not None:
+            return float(override.notice_hours)
+        return float(self.model.settings.notice_hours)
 
     @property
     def border_snap_m(self) -> float:
