@@ -1,7 +1,9 @@
-/* Batch CSV upload: POST /api/validate, then counts, a results table and downloads. */
+/* Checking a spreadsheet (CSV, .xlsx, .ods): POST /api/validate, then counts (duplicates too), the results
+ * (a table on a desktop, cards on a phone) and downloads. */
 (function () {
   "use strict";
-  const {config, t, el, withParams, ApiError} = window.zonasi;
+  const zonasi = window.zonasi;
+  const {config, t, el, withParams, ApiError, number} = zonasi;
   const MAX_TABLE_ROWS = 500;
   const STATUSES = config.row_statuses;  // geo.validation.ROW_STATUSES, the one list
   const form = document.getElementById("batch-form");
@@ -62,50 +64,135 @@
     return t(key) === key ? status : t(key);
   }
 
+  // -- numbers: every figure on this page goes through here (#18: one format per language; the
+  //    shared formatter of common.js when it is there) --------------------------------------------
+  const fmt = {
+    number(value, digits) {
+      if (value === "" || value === null || value === undefined || isNaN(Number(value))) return String(value || "");
+      return zonasi.formatNumber ? zonasi.formatNumber(Number(value), digits) : number(Number(value), digits);
+    },
+  };
+
+  function categoryLabel(key) {
+    const category = config.categories[key];
+    return category ? category.label : key;
+  }
+
   function reason(record) {
     if (record.status === "invalid") return record.error || "";
-    if (!record.nearest_site) return "";
-    const category = config.categories[record.nearest_category];
-    if (record.status === "violation" && Number(record.violations) > 0) {
-      return t("verdict.hit", {name: record.nearest_site, category: category ? category.label : record.nearest_category,
-                               distance: record.nearest_distance_m, buffer: record.buffer_m, basis: record.legal_basis});
+    const missing = String(record.missing_categories || "").split(";").filter(Boolean);
+    if (record.status === "incomplete" && missing.length) {
+      const lower = (text) => text.charAt(0).toLocaleLowerCase(config.lang) + text.slice(1);
+      return t("ui.violations.missing", {categories: missing.map((k) => lower(categoryLabel(k))).join(", ")});
     }
-    return t("verdict.nearest", {name: record.nearest_site, category: category ? category.label : record.nearest_category,
-                                 distance: record.nearest_distance_m, buffer: record.buffer_m});
+    if (!record.nearest_site) return "";
+    const values = {name: record.nearest_site, category: categoryLabel(record.nearest_category),
+                    distance: fmt.number(record.nearest_distance_m, 1), buffer: fmt.number(record.buffer_m, 1)};
+    if (record.status === "violation" && Number(record.violations) > 0) {
+      return t("verdict.hit", Object.assign(values, {basis: record.legal_basis}));
+    }
+    return t("verdict.nearest", values);
+  }
+
+  /** A coloured badge with the status in words: colour and words together, on any row (striped or not). */
+  function badge(status) {
+    return el("span", {class: "zonasi-status-badge", "data-status": status}, statusLabel(status));
   }
 
   function showCounts(summary) {
     const box = document.getElementById("batch-counts");
     box.replaceChildren(el("div", {class: "zonasi-count", "data-status": "rows"},
-      el("strong", {}, String(summary.rows)), t("ui.batch.rows", {n: ""}).trim()));
+      el("strong", {}, fmt.number(summary.rows, 0)), t("ui.batch.rows", {n: ""}).trim()));
     for (const status of STATUSES) {
       const n = (summary.counts || {})[status] || 0;
       box.append(el("div", {class: "zonasi-count status-" + status, "data-status": status, "data-count": n},
-        el("strong", {}, String(n)), statusLabel(status)));
+        el("strong", {}, fmt.number(n, 0)), statusLabel(status)));
     }
+    // duplicates (#18): rows that repeat an earlier row; counted beside the statuses, not among them
+    const duplicates = Number(summary.duplicates || 0);
+    box.append(el("div", {class: "zonasi-count zonasi-count-duplicates", id: "batch-duplicates",
+                          "data-duplicates": duplicates},
+      el("strong", {}, fmt.number(duplicates, 0)), t("batchpage.duplicates")));
+    const note = document.getElementById("batch-duplicates-note");
+    note.hidden = !duplicates;
+    note.textContent = duplicates ? t("batchpage.duplicates_note", {n: fmt.number(duplicates, 0)}) : "";
   }
 
-  function showTable(text, delimiter) {
-    const rows = parseCsv(text, delimiter || ",");
+  /** The input's coordinate columns, as the server read them ("lat, lon" or one pair column). */
+  function coordinateColumns(header, summary) {
+    const named = String(summary.coordinate_columns || "").split(",").map((s) => s.trim()).filter(Boolean)
+      .filter((name) => header.includes(name));
+    if (named.length === 2) return named;
+    if (named.length === 1) return [named[0], null];
+    return [header.find((h) => /^(lat|latitude|lintang|y)$/i.test(h)) || null,
+            header.find((h) => /^(lon|lng|long|longitude|bujur|x)$/i.test(h)) || null];
+  }
+
+  /** One result row: a table row on a desktop, a card on a phone (zonasi.css, <= 600 px). */
+  function resultRow(record, latColumn, lonColumn) {
+    const duplicateOf = record.duplicate_of || "";
+    const status = el("td", {class: "zonasi-batch-status", "data-label": t("ui.col.status")}, badge(record.status));
+    if (duplicateOf) {
+      status.append(" ", el("span", {class: "zonasi-status-badge", "data-status": "duplicate"},
+        t("batchpage.duplicate_of", {line: duplicateOf})));
+    }
+    return el("tr", {"data-status": record.status, "data-duplicate-of": duplicateOf || null},
+      // the row's own line in the uploaded file (blank lines count)
+      el("td", {class: "zonasi-batch-line", "data-label": t("ui.col.row")}, record.line || ""),
+      el("td", {class: "zonasi-batch-lat", "data-label": t("ui.col.lat")}, latColumn ? record[latColumn] : ""),
+      el("td", {class: "zonasi-batch-lon", "data-label": t("ui.col.lon")}, lonColumn ? record[lonColumn] : ""),
+      status,
+      el("td", {class: "zonasi-batch-regency", "data-label": t("ui.col.regency")}, record.regency || ""),
+      el("td", {class: "zonasi-batch-reason", "data-label": t("ui.col.reason")}, reason(record)));
+  }
+
+  function showTable(text, summary) {
+    const rows = parseCsv(text, summary.delimiter || ",");
     const header = rows.shift() || [];
     const body = document.querySelector("#batch-table tbody");
-    body.replaceChildren();
-    const latColumn = header.find((h) => /^(lat|latitude|lintang|y)$/i.test(h));
-    const lonColumn = header.find((h) => /^(lon|lng|long|longitude|bujur|x)$/i.test(h));
-    rows.slice(0, MAX_TABLE_ROWS).forEach((values) => {
+    const [latColumn, lonColumn] = coordinateColumns(header, summary);
+    body.replaceChildren(...rows.slice(0, MAX_TABLE_ROWS).map((values) => {
       const record = {};
       header.forEach((name, j) => { record[name] = values[j]; });
-      body.append(el("tr", {"data-status": record.status},
-        el("td", {}, record.line || ""),  // the row's own line in the uploaded file (blank lines count)
-        el("td", {}, latColumn ? record[latColumn] : ""),
-        el("td", {}, lonColumn ? record[lonColumn] : ""),
-        el("td", {class: "text-nowrap status-" + record.status}, statusLabel(record.status)),
-        el("td", {}, record.regency || ""),
-        el("td", {}, reason(record))));
-    });
-    document.getElementById("batch-shown").textContent =
-      t("ui.batch.shown", {shown: Math.min(rows.length, MAX_TABLE_ROWS), total: rows.length});
+      return resultRow(record, latColumn, lonColumn);
+    }));
+    total = rows.length;
+    fillShow(summary);
+    applyShow();
   }
+
+  // -- which rows to show: all, one status, or the duplicates --------------------------------------
+  const showSelect = document.getElementById("batch-show");
+  let total = 0;
+
+  function fillShow(summary) {
+    const options = [el("option", {value: ""}, t("batchpage.show_all", {n: fmt.number(summary.rows, 0)}))];
+    for (const status of STATUSES) {
+      const n = (summary.counts || {})[status] || 0;
+      if (n) options.push(el("option", {value: status}, statusLabel(status) + " (" + fmt.number(n, 0) + ")"));
+    }
+    if (summary.duplicates) {
+      options.push(el("option", {value: "duplicate"},
+        t("batchpage.duplicates") + " (" + fmt.number(summary.duplicates, 0) + ")"));
+    }
+    showSelect.replaceChildren(...options);
+  }
+
+  function applyShow() {
+    const wanted = showSelect.value;
+    let shown = 0;
+    for (const tr of document.querySelectorAll("#batch-table tbody tr")) {
+      const match = !wanted || (wanted === "duplicate" ? tr.hasAttribute("data-duplicate-of")
+        : tr.dataset.status === wanted);
+      tr.hidden = !match;
+      if (match) shown += 1;
+    }
+    const listed = Math.min(total, MAX_TABLE_ROWS);
+    document.getElementById("batch-shown").textContent = wanted
+      ? t("batchpage.shown_filtered", {shown: fmt.number(shown, 0), total: fmt.number(listed, 0)})
+      : t("ui.batch.shown", {shown: fmt.number(listed, 0), total: fmt.number(total, 0)});
+  }
+  showSelect.addEventListener("change", applyShow);
 
   function download(blob, filename) {
     const url = URL.createObjectURL(blob);
@@ -130,7 +217,7 @@
       const dates = document.getElementById("batch-dates");
       dates.textContent = answer.summary.dates || "";
       dates.dataset.atColumn = answer.summary.at_column || "";
-      showTable(await answer.blob.text(), answer.summary.delimiter);
+      showTable(await answer.blob.text(), answer.summary);
       if (csvUrl) URL.revokeObjectURL(csvUrl);
       csvUrl = URL.createObjectURL(answer.blob);
       const link = document.getElementById("batch-download-csv");
