@@ -152,7 +152,9 @@ class SQLite(Dialect):
             return []
         _, _, distances = GEOD.inv([lon] * len(rows), [lat] * len(rows), [r["lon"] for r in rows],
                                    [r["lat"] for r in rows])
-        found = sorted((d, r) for d, r in zip(distances, rows, strict=True) if d <= radius_m)
+        # nearest first, ties by id (two reports at one spot: rows themselves do not compare)
+        found = sorted(((d, r) for d, r in zip(distances, rows, strict=True) if d <= radius_m),
+                       key=lambda pair: (pair[0], str(pair[1]["id"])))
         return [(r, float(d)) for d, r in found[:limit]]
 
     def is_full(self, error: BaseException) -> bool:
@@ -225,7 +227,7 @@ class PostgreSQL(Dialect):
         geog: sa.ColumnElement = sa.literal_column(f"{table.name}.geog")
         distance = sa.func.ST_Distance(geog, here).label("distance_from_m")
         query = (sa.select(table, distance).where(sa.func.ST_DWithin(geog, here, float(radius_m)), *where)
-                 .order_by(distance).limit(limit))
+                 .order_by(distance, table.c.id).limit(limit))
         return [(r, float(r["distance_from_m"])) for r in connection.execute(query).mappings().all()]
 
     def is_full(self, error: BaseException) -> bool:

@@ -6,6 +6,7 @@ written to a temporary name and renamed, so a half-written photo never appears u
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import os
@@ -22,6 +23,8 @@ from geo.store.inputs import in_range
 
 FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png")}
 GPS_IFD = 0x8825
+EXIF_IFD = 0x8769
+DATETIME, DATETIME_ORIGINAL, OFFSET_TIME_ORIGINAL = 0x0132, 0x9003, 0x9011
 DEFAULT_MAX_PIXELS = 40_000_000  # Settings.max_photo_pixels
 
 
@@ -40,6 +43,9 @@ class Photo:
     lon: float | None = None
     lat: float | None = None
     accuracy_m: float | None = None
+    # when it was taken (EXIF DateTimeOriginal, else DateTime): timezone-aware when the photo
+    # says its offset (OffsetTimeOriginal), else naive local time of the place
+    taken_at: dt.datetime | None = None
 
     @property
     def sha256(self) -> str:
@@ -69,7 +75,8 @@ def read_photo(data: bytes, max_bytes: int, max_pixels: int = DEFAULT_MAX_PIXELS
                 width, height = image.size
                 if width * height > max_pixels:
                     raise _too_many_pixels(width, height, max_pixels)
-                gps = _gps(image.getexif())
+                exif = image.getexif()
+                gps, taken_at = _gps(exif), _taken_at(exif)
                 image.load()  # decodes every pixel: a cut-short or corrupt image fails here
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _too_many_pixels(0, 0, max_pixels) from exc
@@ -82,7 +89,7 @@ def read_photo(data: bytes, max_bytes: int, max_pixels: int = DEFAULT_MAX_PIXELS
         raise InputError(f"the photo is {fmt}; send a JPEG or PNG", message_id="reports.photo_format",
                          message_values={"format": str(fmt)}, field="photo")
     suffix, media_type = FORMATS[fmt]
-    return Photo(data, suffix, media_type, *gps)
+    return Photo(data, suffix, media_type, *gps, taken_at=taken_at)
 
 
 def _too_many_pixels(width: int, height: int, max_pixels: int) -> PhotoTooLarge:
@@ -112,6 +119,21 @@ def _gps(exif) -> tuple[float | None, float | None, float | None]:
     except (TypeError, ValueError, ZeroDivisionError):
         accuracy = None
     return lon, lat, accuracy if accuracy is not None and in_range("accuracy_m", accuracy) else None
+
+
+def _taken_at(exif) -> dt.datetime | None:
+    """When the photo was taken, from EXIF (None when it does not say, or says nonsense)."""
+    try:
+        inner = exif.get_ifd(EXIF_IFD)
+        raw, offset = inner.get(DATETIME_ORIGINAL) or exif.get(DATETIME), inner.get(OFFSET_TIME_ORIGINAL)
+        if not raw:
+            return None
+        taken = dt.datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+        if offset:
+            taken = taken.replace(tzinfo=dt.datetime.strptime(str(offset).strip("\x00 "), "%z").tzinfo)
+        return taken
+    except Exception:  # a broken or odd EXIF time is no reason to refuse the photo
+        return None
 
 
 def _degrees(dms, ref, negative: str) -> float:

@@ -11,7 +11,8 @@ import uuid
 from geo.errors import NotFound
 
 PRIVATE = ("reporter", "submitted_by")
-HIDDEN = ("idempotency_key", "idempotency_scope", "request_hash", "photo_path", "photo_type", "verdict", "status_at")
+HIDDEN = ("idempotency_key", "idempotency_scope", "request_hash", "photo_path", "photo_type", "verdict", "status_at",
+          "removal_photo_path", "removal_photo_type")
 
 
 def utcnow() -> dt.datetime:
@@ -36,6 +37,7 @@ def report_row(row, *, private: bool, now: dt.datetime | None = None) -> dict:
     out["lon"], out["lat"] = round(row["lon"], 7), round(row["lat"], 7)
     out["overdue"] = bool(row["status"] == "notified" and row["deadline"] and row["deadline"] < now)
     out["has_photo"] = row["photo_path"] is not None
+    out["has_removal_photo"] = row.get("removal_photo_path") is not None
     out["status_at"] = iso(row["status_at"])
     return out
 

@@ -30,11 +30,15 @@ from geo.store.filters import ReportFilter
 from geo.store.groups import report_groups, status_counts
 from geo.store.inputs import ReportInput, in_range, parse_report, storable_text
 from geo.store.models import Event, Report
-from geo.store.moves import record_move
+from geo.store.moves import event_data
+from geo.store.outbox import enqueue
 from geo.store.photos import DEFAULT_MAX_PIXELS, Photo, PhotoStore, read_photo
 from geo.store.rows import canonical_report_id, iso, report_row, utcnow
 from geo.store.tokens import Tokens
-from geo.store.workflow import VIOLATION_VERDICTS, check_transition
+from geo.store.tracking import new_tracking_code
+from geo.store.transitions import transition
+from geo.store.triage import MoveDetails, intake_links
+from geo.store.workflow import VIOLATION_VERDICTS
 
 
 @dataclass(frozen=True)
@@ -49,10 +53,12 @@ class Store:
     """Reports and their workflow in one database (see the module's docstring)."""
 
     def __init__(self, url: str, engine, photo_dir: Path, *, max_photo_bytes: int = 10 * 1024 * 1024,
-                 max_photo_pixels: int = DEFAULT_MAX_PIXELS, clock: Clock | None = None):
+                 max_photo_pixels: int = DEFAULT_MAX_PIXELS, clock: Clock | None = None,
+                 removal_photo_required: bool = True):
         """A store on the database at ``url`` (a ConfigError if unsupported), judging reports
         with the geo ``engine``, keeping photos under ``photo_dir``. Nothing is migrated yet.
-        ``clock``: the time a report without its own is judged at (default: the system clock)."""
+        ``clock``: the time a report without its own is judged at (default: the system clock).
+        ``removal_photo_required``: a move to ``removed`` needs an after-photo."""
         self.url = url
         self.clock = clock or Clock()
         self.engine = engine                     # the geo Engine that computes verdicts
@@ -61,6 +67,7 @@ class Store:
         self.photos = PhotoStore(photo_dir)
         self.max_photo_bytes = max_photo_bytes
         self.max_photo_pixels = max_photo_pixels
+        self.removal_photo_required = removal_photo_required
         self.migrator = Migrator(self.db)
         self.tokens = Tokens(self.db, self.migrator.ensure)
 
@@ -69,7 +76,8 @@ class Store:
         """A store as ``settings`` say (database URL, instance folder, photo limits)."""
         return cls(settings.effective_database_url, engine, settings.instance_dir / "photos",
                    max_photo_bytes=settings.max_photo_mb * 1024 * 1024,
-                   max_photo_pixels=settings.max_photo_pixels, clock=Clock.from_settings(settings))
+                   max_photo_pixels=settings.max_photo_pixels, clock=Clock.from_settings(settings),
+                   removal_photo_required=settings.removal_photo_required)
 
     @property
     def backend(self) -> str:
@@ -96,18 +104,19 @@ class Store:
 
     def submit(self, data: dict | ReportInput, *, photo: bytes | None = None,
                idempotency_key: str | None = None, submitted_by: str | None = None,
-               role: str | None = None, token_id: int | None = None) -> Submission:
+               role: str | None = None, token_id: int | None = None, public: bool = False) -> Submission:
         """Store a report with its verdict. The same idempotency key (or client id) from the same
         token (``token_id``) again returns the first report instead of creating another; with a
         different request it is a conflict. Keys are scoped to the token: another token's key
         never finds, nor names, this token's report. ``submitted_by`` (the token's name) is the
         actor of the ``reported`` event. A full disk or database raises ``StorageFull`` (507),
-        leaving no photo behind."""
+        leaving no photo behind. ``public``: a report without an account (status ``unverified``,
+        no reporter identity, a ``tracking_code``; its keys scoped to the public)."""
         self.migrator.ensure()
         report = data if isinstance(data, ReportInput) else parse_report(data)
         image = read_photo(photo, self.max_photo_bytes, self.max_photo_pixels) if photo is not None else None
         key = _key(idempotency_key) or report.id
-        scope = f"token:{token_id}" if token_id is not None else ""
+        scope = "public" if public else f"token:{token_id}" if token_id is not None else ""
         fingerprint = report.fingerprint(image.sha256 if image else None)
         if key:
             existing = self._by_key(scope, key)
@@ -115,6 +124,8 @@ class Store:
                 return Submission(self._replay(existing, fingerprint, key), False)
         values = self._values(report, image, key, fingerprint, submitted_by)
         values["idempotency_scope"] = scope
+        if public:
+            values.update(status="unverified", reporter=None, submitted_by=None, tracking_code=new_tracking_code())
         photo_rel = None
         table = Report.__table__
         insert = self.dialect.insert(table)
@@ -123,12 +134,15 @@ class Store:
                 photo_rel = self.photos.save(values["id"], image) if image else None
                 values["photo_path"] = photo_rel
                 with self.dialect.writer(self.db).begin() as connection:
+                    nearby, values["reinstalled_of"] = intake_links(
+                        connection, self.dialect, values, self.engine.rules.model.settings.duplicate_radius_m)
                     created = connection.execute(insert.values(**values).returning(table.c.id)).first() is not None
                     if created:
                         connection.execute(sa.insert(Event.__table__).values(
-                            report_id=values["id"], from_status=None, to_status="reported",
+                            report_id=values["id"], from_status=None, to_status=values["status"],
                             actor=submitted_by, token_id=token_id, role=role,
                             at=values["received_at"], note=None))
+                        enqueue(connection, "report.created", event_data(values), now=values["received_at"])
         except BaseException:
             if photo_rel is not None and not self._photo_stored(values["id"], photo_rel):
                 self.photos.discard(photo_rel)
@@ -136,6 +150,7 @@ class Store:
         if created:
             stored = report_row(values, private=True)
             stored["verdict"] = values["verdict"]
+            stored["nearby_open_reports"] = nearby
             return Submission(stored, True)
         self.photos.discard(photo_rel)
         if not key or (existing := self._by_key(scope, key)) is None:
@@ -305,37 +320,23 @@ class Store:
 
     def transition(self, report_id: str, status: str, *, actor: str | None, role: str | None = None,
                    note: str | None = None, expected: str | None = None, token_id: int | None = None,
-                   actor_note: str | None = None) -> dict:
+                   actor_note: str | None = None, reason: str | None = None, duplicate_of: str | None = None,
+                   storage_location: str | None = None, photo: bytes | None = None) -> dict:
         """Move a report to ``status``. Illegal moves raise Conflict listing the allowed ones; a
         concurrent move by someone else is a Conflict too (nothing is overwritten). Who may make
-        which move (``workflow.STATUS_ROLES``) is checked by the caller; ``role`` is recorded, and
-        so is the caller's identity: ``actor`` (the token's name) and ``token_id``. What the client
-        said about who it is goes to ``actor_note``, never to ``actor``. Returns the report with
-        the reporter's identity (the caller shapes it for the role)."""
-        self.migrator.ensure()
-        current = self.get_report(report_id, verdict=False)["status"]
-        if expected is not None and expected != current:
-            raise Conflict(f"report {report_id} is {current}, not {expected}", message_id="workflow.not_expected",
-                           message_values={"id": str(report_id), "current": current, "expected": expected},
-                           current=current)
-        check_transition(current, status)
-        now = utcnow()
-        values = {"status": status, "status_at": now}
-        if status == "notified":
-            values["deadline"] = now + dt.timedelta(hours=float(self.engine.rules.notice_hours))
-        rid = canonical_report_id(report_id)
-        values.pop("status"), values.pop("status_at")
-        with full_is_unavailable(), self.dialect.writer(self.db).begin() as connection:
-            moved = record_move(connection, rid, current, status, actor=actor, role=role, token_id=token_id,
-                                actor_note=actor_note, note=note, values=values, now=now) is not None
-        if not moved:
-            latest = self.get_report(report_id, verdict=False)["status"]
-            check_transition(latest, status)  # names what is allowed now
-            raise Conflict(f"report {report_id} changed to {latest} meanwhile; try again",
-                           message_id="workflow.changed",
-                           message_values={"id": str(report_id), "current": latest}, current=latest)
-        return self.get_report(report_id, private=True)
-
+        which move is checked by the caller for the target status (``workflow.STATUS_ROLES``) and
+        here for moves with roles of their own (an admin reopens a dismissal): ``role`` None is a
+        trusted caller. A dismissal needs a ``reason`` (``other``: a ``note``; ``duplicate``:
+        ``duplicate_of``); a removal ``storage_location`` and, when the settings require it, an
+        after-photo ``photo`` (its EXIF position and time are checked: ``removal_flags``); see
+        :mod:`geo.store.transitions`. Recorded: ``role``, the caller's identity (``actor``, the
+        token's name, and ``token_id``), what the client said about who it is (``actor_note``,
+        never ``actor``) and the move's details. Returns the report with the reporter's identity
+        (the caller shapes it for the role)."""
+        return transition(self, report_id, status, actor=actor, role=role, expected=expected, token_id=token_id,
+                          actor_note=actor_note, photo=photo,
+                          details=MoveDetails(note=note, reason=reason, duplicate_of=duplicate_of,
+                                              storage_location=storage_location))
 
 MAX_OFFSET = 2**62
 

@@ -3,9 +3,11 @@
     unverified -> reported | dismissed   (a public report, until Bawaslu accepts it)
     reported -> verified | dismissed
     verified -> notified (deadline = now + rules.notice_hours) | removed
-    notified -> removed
+    notified -> removed (with an after-photo and where the seized prop is kept)
+    dismissed -> reported              (an admin reopens it, saying why)
 
-``dismissed`` and ``removed`` are final. Every move is appended to the report's history.
+A dismissal names its reason (:data:`DISMISS_REASONS`). ``removed`` is final. Every move is
+appended to the report's history.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "reported": ("verified", "dismissed"),
     "verified": ("notified", "removed"),
     "notified": ("removed",),
-    "dismissed": (),
+    "dismissed": ("reported",),
     "removed": (),
 }
 
@@ -36,6 +38,8 @@ STATUS_ROLES: dict[str, tuple[str, ...]] = {
     "notified": ("bawaslu", "admin"),
     "removed": ("satpolpp", "admin"),
 }
+# Moves whose roles differ from those of their target status: only an admin reopens a dismissal.
+MOVE_ROLES: dict[tuple[str, str], tuple[str, ...]] = {("dismissed", "reported"): ("admin",)}
 
 # Verdicts that make a report a violation (a prop that must come down). Not ``incomplete``: no
 # forbidden site was found, the data of a required category are just not complete there, so the
@@ -48,6 +52,11 @@ FIELD_CHECK_VERDICTS = ("incomplete",)
 def allowed_from(status: str) -> tuple[str, ...]:
     """The statuses a report in ``status`` may move to (none from a final one)."""
     return TRANSITIONS.get(status, ())
+
+
+def roles_for(current: str, new: str) -> tuple[str, ...]:
+    """The roles that may move a report from ``current`` to ``new`` (admin always may)."""
+    return MOVE_ROLES.get((current, new), STATUS_ROLES.get(new, ()))
 
 
 def check_transition(current: str, new: str) -> None:

@@ -48,7 +48,7 @@ def test_recheck_stores_new_verdicts_beside_the_old_and_lists_changes(world):
         near = _submit(store, _east(30))                 # 30 m from SD 1: violation under 50 m
         far = _submit(store, _east(0, 300))              # 300 m north: ok
         closed = _submit(store, _east(30, 5))
-        store.transition(closed, "dismissed", actor="test")
+        store.transition(closed, "dismissed", actor="test", reason="not_a_campaign_prop")
         first = store.get_report(near)
     assert first["verdict_status"] == "violation"
 

@@ -96,7 +96,7 @@ def test_incomplete_reports_are_listed_to_check_on_site_until_coverage_is_declar
 
         # dismissed: out of the list to check, as out of the violations list
         gone = _submit(store, _at(0, 400))
-        store.transition(gone, "dismissed", actor="test")
+        store.transition(gone, "dismissed", actor="test", reason="not_a_campaign_prop")
         assert _ids(store.violations(ReportFilter(current_verdict=("incomplete",)))[0]) == [far]
 
     declare_complete(directory)                   # the data of 32.12 are declared complete

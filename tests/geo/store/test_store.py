@@ -102,7 +102,8 @@ def test_workflow_moves_and_deadline(store, engine):
     deadline = dt.datetime.fromisoformat(r["deadline"].replace("Z", "+00:00"))
     expected = before + dt.timedelta(hours=engine.rules.notice_hours)
     assert abs((deadline - expected).total_seconds()) < 5
-    r = store.transition(rid, "removed", actor="Satpol PP", role="satpolpp")
+    r = store.transition(rid, "removed", actor="Satpol PP", role="satpolpp", storage_location="Kantor Kecamatan",
+                         photo=photo())  # a removal's proof (#19)
     assert r["status"] == "removed"
     history = store.history(rid)
     assert [(h["from"], h["to"]) for h in history] == [
@@ -113,13 +114,13 @@ def test_workflow_moves_and_deadline(store, engine):
 @pytest.mark.parametrize("path, bad, allowed", [
     ((), "notified", ["verified", "dismissed"]),
     ((), "removed", ["verified", "dismissed"]),
-    (("dismissed",), "verified", []),
+    (("dismissed",), "verified", ["reported"]),   # an admin may reopen it (#19)
     (("verified", "notified"), "dismissed", ["removed"]),
 ])
 def test_illegal_moves_list_the_allowed_ones(store, path, bad, allowed):
     rid = store.submit(report()).report["id"]
     for status in path:
-        store.transition(rid, status, actor="a", role="admin")
+        store.transition(rid, status, actor="a", role="admin", reason="not_a_campaign_prop")
     with pytest.raises(Conflict) as caught:
         store.transition(rid, bad, actor="a", role="admin")
     assert caught.value.details["allowed"] == allowed
@@ -185,7 +186,7 @@ def test_overdue_after_the_deadline(store):
 
 def test_dismissed_reports_are_not_violations(store):
     rid = store.submit(report()).report["id"]
-    store.transition(rid, "dismissed", actor="x", note="bukan APK")
+    store.transition(rid, "dismissed", actor="x", note="bukan APK", reason="not_a_campaign_prop")
     assert store.violations()[1] == 0
     assert store.violations(ReportFilter(status=("dismissed",)))[1] == 1
 
