@@ -1,0 +1,300 @@
+"""Numbered warning letters (surat peringatan) to a campaign participant.
+
+    letter = issue_letter(store, participant="Partai Contoh", regency="32.12", ids=[...],
+                          actor="Bawaslu Indramayu", role="bawaslu", now=clock.now())
+    letter["number"]   # "001/PP.01/32.12/I/2024"
+
+A letter numbers ``<seq>/PP.01/<regency code>/<month in Roman numerals>/<year>``: ``seq`` counts
+the regency's letters of the year (three digits, more when needed), ``PP.01`` is the
+classification of a violation's handling (penanganan pelanggaran), month and year are those of
+the letter's time in the regency's zone (WIB, WITA, WIT). A number is never reused: the table's
+unique (regency_code, year, seq) refuses a second one, and a request that lost the race takes
+the next number (the whole transaction again).
+
+Issuing is one transaction: the letter's row, and for each report the move ``verified ->
+notified`` (deadline = the letter's time + the regency's ``notice_hours``, the letter's number),
+its history row with ``{"letter": number}`` and its ``report.transitioned`` webhook event
+(:func:`geo.store.moves.record_move`). The letter's ``annex`` keeps what it says of each prop
+(place, position, photo, verdict, versions, and the little map's geometry), so the PDF drawn from
+it later is the same, byte for byte, whatever the rules or layers became.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import numpy as np
+import shapely
+import sqlalchemy as sa
+
+from geo.casework.worklists import describe_place
+from geo.clock import ZONES, zone_index
+from geo.errors import Conflict, InputError, NotFound, Unavailable
+from geo.store.faults import full_is_unavailable
+from geo.store.models import Letter, Report
+from geo.store.moves import record_move
+from geo.store.rows import iso
+from geo.zones.exclusion import RegencyFrame
+
+if TYPE_CHECKING:
+    from geo.store import Store
+
+CLASSIFICATION = "PP.01"          # penanganan pelanggaran: the handling of a violation
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+MAX_IDS = 500                     # props in one letter
+MAX_ATTEMPTS = 20                 # numbers taken by concurrent letters before giving up (503)
+INSET_MIN_M, INSET_MAX_M = 150.0, 1000.0   # half the width of a prop's little map
+NUMBER = re.compile(r"^\d{3,}/[A-Z]{2}\.\d{2}/\d{2}\.\d{2}/[IVX]{1,4}/\d{4}$")
+
+
+def letter_number(seq: int, regency_code: str, issued_at: dt.datetime) -> str:
+    """The number of letter ``seq`` of ``regency_code`` issued at ``issued_at`` (see the module)."""
+    local = local_time(issued_at, regency_code)
+    return f"{seq:03d}/{CLASSIFICATION}/{regency_code}/{ROMAN[local.month - 1]}/{local.year}"
+
+
+def local_time(instant: dt.datetime, regency_code: str) -> dt.datetime:
+    """``instant`` in the zone of ``regency_code`` (WIB, WITA or WIT)."""
+    return instant.astimezone(ZONES[int(zone_index([regency_code])[0])])
+
+
+def issue_letter(store: Store, *, participant: object, regency: object, ids: object, actor: str | None,
+                 role: str | None, token_id: int | None = None, now: dt.datetime) -> dict:
+    """Issue a letter to ``participant`` for the verified reports ``ids`` of ``regency`` (a code
+    or a name) at ``now`` and notify them (see the module). 400 for a bad field, unknown ids,
+    or reports of another regency or participant; 409 for reports that are not verified (each
+    error names the offending ids); 503 when the numbering kept losing races."""
+    store.migrate()
+    engine = store.engine
+    name = _participant(participant)
+    code = _regency(engine, regency)
+    wanted = _ids(ids)
+    rows = _reports(store, wanted)
+    _check_reports(rows, wanted, code, name)
+    hours = engine.rules.notice_hours_for(code)
+    issued_at = now.astimezone(dt.UTC)
+    deadline = issued_at + dt.timedelta(hours=hours)
+    annex = build_annex(engine, code, name, [rows[i] for i in wanted], hours)
+    year = local_time(issued_at, code).year
+    for _ in range(MAX_ATTEMPTS):
+        try:
+            number = _write(store, code, year, name, wanted, annex, issued_at, deadline, actor, role, token_id)
+        except _NumberTaken:
+            continue
+        return {"number": number, "regency_code": code, "participant": name, "issued_at": iso(issued_at),
+                "deadline": iso(deadline), "notice_hours": hours, "ids": wanted}
+    raise Unavailable(f"letter numbers of {code} were taken by {MAX_ATTEMPTS} concurrent letters; try again",
+                      retry_after=1, message_id="casework.letter_busy", message_values={"regency": code})
+
+
+class _NumberTaken(Exception):
+    """Another letter took the number meanwhile: take the next one."""
+
+
+def _write(store: Store, code: str, year: int, participant: str, ids: list[str], annex: dict,
+           issued_at: dt.datetime, deadline: dt.datetime, actor, role, token_id) -> str:
+    table = Letter.__table__
+    with full_is_unavailable(), store.dialect.writer(store.db).begin() as connection:
+        seq = connection.execute(sa.select(sa.func.coalesce(sa.func.max(Letter.seq), 0) + 1).where(
+            Letter.regency_code == code, Letter.year == year)).scalar_one()
+        number = letter_number(int(seq), code, issued_at)
+        inserted = connection.execute(store.dialect.insert(table).values(
+            number=number, regency_code=code, year=year, seq=int(seq), participant=participant,
+            issued_at=issued_at, deadline=deadline, issued_by=actor, token_id=token_id, report_ids=ids,
+            annex=annex, rules_version=store.engine.rules_version,
+            layers_version=store.engine.layers_version).returning(table.c.id)).first()
+        if inserted is None:       # ON CONFLICT DO NOTHING: the number is someone else's
+            raise _NumberTaken
+        changed = []
+        for report_id in ids:
+            row = record_move(connection, report_id, "verified", "notified", actor=actor, role=role,
+                              token_id=token_id, details={"letter": number}, now=issued_at,
+                              values={"deadline": deadline, "letter_number": number})
+            if row is None:
+                changed.append(report_id)
+        if changed:   # raising rolls the letter and every move back
+            raise Conflict(f"reports {', '.join(changed)} are no longer verified; nothing was issued",
+                           message_id="casework.letter_changed", message_values={"ids": ", ".join(changed)},
+                           ids=changed)
+    return number
+
+
+# -- checking the request --------------------------------------------------------------------------
+
+def _participant(value: object) -> str:
+    text = " ".join(value.split()) if isinstance(value, str) else ""
+    if not text or len(text) > 200:
+        raise InputError("participant must be the campaign participant's name (1 to 200 characters)",
+                         message_id="casework.participant", field="participant")
+    return text
+
+
+def _regency(engine, value: object) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if engine.regency_index(text) is not None:
+        return text
+    lowered = text.casefold()
+    for code, name in zip(engine.regency_codes, engine.regency_names, strict=True):
+        if lowered and lowered in (name.casefold(), name.casefold().removeprefix("kabupaten ").removeprefix("kota ")):
+            return str(code)
+    raise InputError(f"regency {text[:60]!r} is not loaded; give a Kemendagri code like 32.12 or a regency's name",
+                     message_id="casework.regency", message_values={"regency": text[:60]}, field="regency")
+
+
+def _ids(value: object) -> list[str]:
+    if not isinstance(value, list) or not value or len(value) > MAX_IDS:
+        raise InputError(f"ids must be a list of 1 to {MAX_IDS} report ids", message_id="casework.ids",
+                         message_values={"limit": MAX_IDS}, field="ids")
+    out: list[str] = []
+    bad = []
+    for raw in value:
+        try:
+            rid = str(uuid.UUID(str(raw))) if isinstance(raw, str) else None
+        except ValueError:
+            rid = None
+        if rid is None:
+            bad.append(str(raw)[:80])
+        elif rid not in out:
+            out.append(rid)
+    if bad:
+        raise InputError(f"these ids are no report ids: {', '.join(bad[:20])}", message_id="casework.ids_unknown",
+                         message_values={"ids": ", ".join(bad[:20])}, field="ids", ids=bad[:100])
+    return out
+
+
+def _reports(store: Store, ids: list[str]) -> dict[str, sa.RowMapping]:
+    with store.db.connect() as connection:
+        rows = connection.execute(sa.select(Report.__table__).where(Report.id.in_(ids))).mappings().all()
+    return {row["id"]: row for row in rows}
+
+
+def _check_reports(rows: dict, ids: list[str], code: str, participant: str) -> None:
+    unknown = [i for i in ids if i not in rows]
+    if unknown:
+        raise InputError(f"there are no reports {', '.join(unknown[:20])}", message_id="casework.ids_unknown",
+                         message_values={"ids": ", ".join(unknown[:20])}, field="ids", ids=unknown)
+    elsewhere = [i for i in ids if rows[i]["regency_code"] != code]
+    if elsewhere:
+        raise InputError(f"reports {', '.join(elsewhere[:20])} are not in regency {code}",
+                         message_id="casework.ids_regency",
+                         message_values={"ids": ", ".join(elsewhere[:20]), "regency": code}, field="ids",
+                         ids=elsewhere)
+    wanted = _same(participant)
+    others = [i for i in ids if _same(rows[i]["participant"] or "") != wanted]
+    if others:
+        raise InputError(f"reports {', '.join(others[:20])} are not of participant {participant}",
+                         message_id="casework.ids_participant",
+                         message_values={"ids": ", ".join(others[:20]), "participant": participant[:80]},
+                         field="ids", ids=others)
+    unverified = [i for i in ids if rows[i]["status"] != "verified"]
+    if unverified:
+        statuses = sorted({rows[i]["status"] for i in unverified})
+        raise Conflict(f"reports {', '.join(unverified[:20])} are not verified ({', '.join(statuses)}); a letter "
+                       "notifies verified reports only", message_id="casework.ids_not_verified",
+                       message_values={"ids": ", ".join(unverified[:20]), "statuses": ", ".join(statuses)},
+                       ids=unverified)
+
+
+def _same(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+# -- the annex ----------------------------------------------------------------------------------------
+
+def build_annex(engine, code: str, participant: str, rows: Iterable, notice_hours: float) -> dict:
+    """What a letter says of its props, kept with it: the regency (code, name, UTM zone and a
+    simplified outline), and per report its place, position, photo, verdict, versions and the
+    geometry of its little map (the site and the regency's border near the prop)."""
+    frame = RegencyFrame(engine, code)
+    west, south, east, north = frame.metric.bounds
+    outline = frame.metric.simplify(max(east - west, north - south) / 400)
+    return {"regency": {"code": code, "name": frame.name, "epsg": frame.epsg, "outline": _geojson(frame, outline)},
+            "participant": participant, "notice_hours": notice_hours,
+            "rules_version": engine.rules_version, "layers_version": engine.layers_version,
+            "items": [_item(engine, frame, row) for row in rows]}
+
+
+def _item(engine, frame: RegencyFrame, row) -> dict:
+    verdict = row["verdict"] or {}
+    hit = (verdict.get("hits") or [None])[0] or verdict.get("nearest") or {}
+    distance = hit.get("distance_m", row["distance_m"])
+    site_name = hit.get("name") or row["site_name"]
+    prop = frame.forward(shapely.Point(row["lon"], row["lat"]))
+    half = min(max(INSET_MIN_M, 1.4 * max(distance or 0, hit.get("buffer_m") or row["buffer_m"] or 0) + 40),
+               INSET_MAX_M)
+    box = shapely.box(prop.x - half, prop.y - half, prop.x + half, prop.y + half)
+    site = _site_geometry(engine, hit.get("site_id") or row["site_id"])
+    site_local = shapely.intersection(frame.forward(site), box) if site is not None else None
+    border = shapely.intersection(frame.metric.boundary, box)
+    place = describe_place(site_name, distance, frame.name)
+    return {
+        "id": row["id"], "apk_type": row["apk_type"], "participant": row["participant"],
+        "lon": row["lon"], "lat": row["lat"], "accuracy_m": row["accuracy_m"], "reported_at": iso(row["reported_at"]),
+        "place": place, "note": row["note"], "photo_path": row["photo_path"], "photo_type": row["photo_type"],
+        "verdict": {"status": row["verdict_status"], "site_id": hit.get("site_id") or row["site_id"],
+                    "site_name": site_name, "category": hit.get("category") or row["category"],
+                    "category_label": hit.get("category_label"), "kind": hit.get("kind"),
+                    "distance_m": distance, "buffer_m": hit.get("buffer_m", row["buffer_m"]),
+                    "legal_basis": hit.get("legal_basis") or row["legal_basis"]},
+        "rules_version": row["rules_version"], "layers_version": row["layers_version"],
+        "map": {"half_m": half,
+                "site": _geojson(frame, site_local) if site_local is not None and not site_local.is_empty else None,
+                "border": _geojson(frame, border) if not border.is_empty else None},
+    }
+
+
+def _site_geometry(engine, site_id: str | None):
+    if not site_id:
+        return None
+    sites = engine.layers.sites
+    found = np.flatnonzero(sites["site_id"].to_numpy() == site_id)
+    return sites.geometry.iloc[int(found[0])] if len(found) else None
+
+
+def _geojson(frame: RegencyFrame, metric_geometry) -> dict:
+    """A metric geometry as GeoJSON in lon/lat, coordinates rounded to 7 decimals (about 1 cm)."""
+    lonlat = shapely.transform(frame.inverse(metric_geometry), lambda xy: np.round(xy, 7))
+    return json.loads(shapely.to_geojson(lonlat))
+
+
+# -- reading ------------------------------------------------------------------------------------------
+
+def get_letter(store: Store, number: str) -> dict:
+    """The letter ``number`` with its annex; NotFound when there is none."""
+    store.migrate()
+    with store.db.connect() as connection:
+        row = connection.execute(sa.select(Letter.__table__).where(Letter.number == number)).mappings().first()
+    if row is None:
+        raise NotFound(f"there is no letter {number[:80]}", message_id="casework.letter_not_found",
+                       message_values={"number": number[:80]}, number=number[:80])
+    return {**letter_row(row), "annex": row["annex"]}
+
+
+def list_letters(store: Store, regency: str | None = None, participant: str | None = None,
+                 limit: int = 100, offset: int = 0) -> tuple[list[dict], int]:
+    """Letters, newest first (of ``regency``, a code, and ``participant`` when given): (this page, number matched)."""
+    store.migrate()
+    where = []
+    if regency:
+        where.append(Letter.regency_code == regency)
+    if participant:
+        where.append(sa.func.lower(Letter.participant) == participant.strip().lower())
+    query = (sa.select(Letter.__table__).where(*where).order_by(Letter.issued_at.desc(), Letter.id.desc())
+             .limit(limit).offset(min(offset, 2**62)))
+    with store.db.connect() as connection:
+        rows = connection.execute(query).mappings().all()
+        matched = connection.execute(sa.select(sa.func.count()).select_from(Letter.__table__)
+                                     .where(*where)).scalar_one()
+    return [letter_row(r) for r in rows], int(matched)
+
+
+def letter_row(row) -> dict:
+    """A letters row as the API shows it (without the annex)."""
+    return {"number": row["number"], "regency_code": row["regency_code"], "year": row["year"], "seq": row["seq"],
+            "participant": row["participant"], "issued_at": iso(row["issued_at"]), "deadline": iso(row["deadline"]),
+            "issued_by": row["issued_by"], "ids": list(row["report_ids"]), "rules_version": row["rules_version"],
+            "layers_version": row["layers_version"]}

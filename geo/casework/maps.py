@@ -1,0 +1,179 @@
+"""Small maps drawn without tiles (matplotlib, in a metric CRS, so the scale bar is true): a
+letter's inset for one prop, and the worklist's route. Returned as PNG bytes, the same bytes for
+the same input (no software or date stamp in the file).
+"""
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pyproj
+import shapely
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import PathPatch, Rectangle
+from matplotlib.path import Path as MplPath
+
+MM = 1 / 25.4   # inches per millimetre
+PROP, SITE, ROUTE = "#d7191c", "#2c7bb6", "#1a1a1a"
+
+
+def _to_metric(epsg: int):
+    transformer = pyproj.Transformer.from_crs(4326, int(epsg), always_xy=True)
+    return lambda geom: shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+
+
+def _png(fig: Figure, dpi: int) -> bytes:
+    FigureCanvasAgg(fig)
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=dpi, metadata={"Software": None})
+    return out.getvalue()
+
+
+def inset_png(item: dict, regency: dict, *, size_mm=(170.0, 72.0), dpi: int = 200) -> bytes:
+    """A letter's map of one prop (an annex ``item``): left the neighbourhood (the regency's
+    border, the site and its buffer, the prop, the distance, a scale bar), right the regency
+    (its simplified outline from the annex's ``regency``) with the prop."""
+    forward = _to_metric(regency["epsg"])
+    prop = forward(shapely.Point(item["lon"], item["lat"]))
+    half = float(item["map"]["half_m"])
+    fig = Figure(figsize=(size_mm[0] * MM, size_mm[1] * MM), dpi=dpi)
+    ax = fig.add_axes((0.0, 0.0, 0.68, 1.0))
+    _frame(ax)
+    ax.set_facecolor("#f7f7f4")
+    site = forward(shapely.from_geojson(_dumps(item["map"]["site"]))) if item["map"].get("site") else None
+    border = forward(shapely.from_geojson(_dumps(item["map"]["border"]))) if item["map"].get("border") else None
+    buffer_m = item["verdict"].get("buffer_m")
+    if site is not None and buffer_m:
+        _draw(ax, site.buffer(float(buffer_m), quad_segs=16), facecolor="#fdae61", edgecolor="#e66101", alpha=0.25,
+              linewidth=0.6, linestyle="--")
+    if border is not None:
+        _draw(ax, border, color="#555555", linewidth=1.2, linestyle=(0, (6, 3)))
+    if site is not None:
+        _draw(ax, site, facecolor=SITE, edgecolor=SITE, color=SITE, alpha=0.8, linewidth=1.5, markersize=6)
+        link = shapely.shortest_line(prop, site)
+        ax.plot(*np.asarray(link.coords).T, color=PROP, linewidth=0.8, linestyle=":")
+    ax.plot([prop.x], [prop.y], marker="^", markersize=8, color=PROP, markeredgecolor="black", markeredgewidth=0.5)
+    aspect = 0.68 * size_mm[0] / size_mm[1]
+    ax.set_xlim(prop.x - half * aspect, prop.x + half * aspect)
+    ax.set_ylim(prop.y - half, prop.y + half)
+    ax.set_aspect("equal")
+    scale_bar(ax, (prop.x - half * aspect, prop.y - half, prop.x + half * aspect, prop.y + half))
+    loc = fig.add_axes((0.70, 0.02, 0.30, 0.96))
+    _frame(loc)
+    outline = forward(shapely.from_geojson(_dumps(regency["outline"])))
+    _draw(loc, outline, facecolor="#eeeeee", edgecolor="#333333", linewidth=0.6)
+    loc.plot([prop.x], [prop.y], marker="o", markersize=4, color=PROP, markeredgecolor="black", markeredgewidth=0.4)
+    _fit(loc, outline.bounds, aspect=0.30 * size_mm[0] / (0.96 * size_mm[1]))
+    loc.set_title(regency["name"], fontsize=6)
+    return _png(fig, dpi)
+
+
+def route_png(points: list[tuple[float, float]], start: tuple[float, float] | None, outlines: list,
+              epsg: int, *, size_mm=(170.0, 120.0), dpi: int = 150) -> bytes:
+    """The worklist's map: regency ``outlines`` (lon/lat geometries), the route from ``start``
+    (lon, lat) through ``points`` (lon, lat, in route order), each stop numbered, a scale bar."""
+    forward = _to_metric(epsg)
+    fig = Figure(figsize=(size_mm[0] * MM, size_mm[1] * MM), dpi=dpi)
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    _frame(ax)
+    stops = np.array([forward(shapely.Point(p)).coords[0] for p in points]).reshape(-1, 2)
+    path = stops
+    if start is not None:
+        origin = np.asarray(forward(shapely.Point(start)).coords[0])
+        path = np.vstack([origin, stops])
+        ax.plot([origin[0]], [origin[1]], marker="s", markersize=7, color="#1a9641", markeredgecolor="black")
+    if len(path) > 1:
+        ax.add_collection(LineCollection([path], colors=ROUTE, linewidths=1.0, alpha=0.7))
+    ax.scatter(stops[:, 0], stops[:, 1], s=70, c=PROP, edgecolors="black", linewidths=0.5, zorder=3)
+    for number, (x, y) in enumerate(stops, start=1):
+        ax.text(x, y, str(number), fontsize=5, ha="center", va="center", color="white", weight="bold", zorder=4)
+    west, south = path.min(axis=0) if len(path) else (0, 0)
+    east, north = path.max(axis=0) if len(path) else (1, 1)
+    pad = max(east - west, north - south, 200) * 0.08
+    box = (west - pad, south - pad, east + pad, north + pad)
+    for outline in outlines:
+        _draw(ax, forward(outline), facecolor="none", edgecolor="#777777", linewidth=0.8, linestyle="--")
+    _fit(ax, box, aspect=size_mm[0] / size_mm[1])
+    (west, east), (south, north) = ax.get_xlim(), ax.get_ylim()
+    scale_bar(ax, (west, south, east, north))
+    return _png(fig, dpi)
+
+
+def scale_bar(ax, view) -> None:
+    """A scale bar in metres (or km) at the lower left of ``view`` (west, south, east, north in metres)."""
+    west, south, east, north = view
+    width, height = east - west, north - south
+    target = width / 4
+    magnitude = 10 ** np.floor(np.log10(target))
+    length = max(s * magnitude for s in (1, 2, 5) if s * magnitude <= target)
+    x0, y0, h = west + 0.05 * width, south + 0.06 * height, 0.025 * height
+    ax.add_patch(Rectangle((x0 - 0.02 * width, y0 - 0.03 * height), length + 0.06 * width, 0.12 * height,
+                           facecolor="white", edgecolor="#999999", linewidth=0.4, alpha=0.9, zorder=7))
+    for i in range(4):
+        ax.add_patch(Rectangle((x0 + i * length / 4, y0), length / 4, h, facecolor="black" if i % 2 == 0 else "white",
+                               edgecolor="black", linewidth=0.4, zorder=8))
+    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    ax.text(x0, y0 + 1.6 * h, "0", fontsize=5, ha="center", zorder=8)
+    ax.text(x0 + length, y0 + 1.6 * h, label, fontsize=5, ha="center", zorder=8)
+
+
+def _frame(ax) -> None:
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_linewidth(0.5)
+
+
+def _fit(ax, bounds, aspect: float) -> None:
+    """Limits around ``bounds`` with the axes' own ``aspect`` (width / height), so equal scales fit exactly."""
+    west, south, east, north = bounds
+    pad = 0.05 * max(east - west, north - south, 1.0)
+    west, south, east, north = west - pad, south - pad, east + pad, north + pad
+    width, height = east - west, north - south
+    if width / height < aspect:
+        grow = (height * aspect - width) / 2
+        west, east = west - grow, east + grow
+    else:
+        grow = (width / aspect - height) / 2
+        south, north = south - grow, north + grow
+    ax.set_xlim(west, east)
+    ax.set_ylim(south, north)
+    ax.set_aspect("equal")
+
+
+def _draw(ax, geom, **style) -> None:
+    """Any geometry: polygons as patches, lines as lines, points as markers."""
+    polygons, lines, points = [], [], []
+    for part in shapely.get_parts(geom):
+        kind = shapely.get_type_id(part)
+        if kind == 3:
+            polygons.append(part)
+        elif kind in (1, 2):
+            lines.append(np.asarray(part.coords))
+        elif kind == 0:
+            points.append(part.coords[0])
+        else:
+            _draw(ax, part, **style)
+    patch_style = {k: v for k, v in style.items() if k not in ("color", "markersize")}
+    for polygon in polygons:
+        vertices, codes = [], []
+        for ring in [polygon.exterior, *polygon.interiors]:
+            xy = np.asarray(ring.coords)
+            vertices.append(xy)
+            codes.append([MplPath.MOVETO] + [MplPath.LINETO] * (len(xy) - 2) + [MplPath.CLOSEPOLY])
+        ax.add_artist(PathPatch(MplPath(np.concatenate(vertices), np.concatenate(codes)), **patch_style))
+    line_colour = style.get("color", style.get("edgecolor", "black"))
+    if lines:
+        ax.add_collection(LineCollection(lines, colors=line_colour, linewidths=style.get("linewidth", 1.0),
+                                         linestyles=style.get("linestyle", "solid"), alpha=style.get("alpha")))
+    if points:
+        xy = np.asarray(points)
+        ax.plot(xy[:, 0], xy[:, 1], linestyle="none", marker="o", markersize=style.get("markersize", 5),
+                color=line_colour, markeredgecolor="black", markeredgewidth=0.4)
+
+
+def _dumps(geojson: dict) -> str:
+    return json.dumps(geojson)
