@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("geo", "webmap", "zonasi")
 FACES = {"geo", "geo.engine", "geo.rules", "geo.layers", "geo.layers.importing", "geo.validation", "geo.exports",
          "geo.zones", "geo.catalog", "geo.store", "geo.errors", "geo.config", "geo.i18n", "geo.crs", "geo.budget", "geo.bbox",
-         "geo.clock", "geo.webhooks"}
+         "geo.clock", "geo.webhooks", "geo.casework"}
 
 
 def _modules() -> dict[str, Path]:

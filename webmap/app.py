@@ -10,7 +10,7 @@ from geo.i18n import Catalog
 from geo.store import Store
 
 from . import errors, health, ogc, openapi, pages, proxy, security, tiles
-from .api import check, coverage, mapapi, mine, offline, reports, validate, zones
+from .api import check, coverage, letters, mapapi, mine, offline, reports, validate, worklist, zones
 from .services import Services, install
 
 # Paths of the requests that may compute for a while, by kind: uploads to validate (seconds of
@@ -20,7 +20,7 @@ from .services import Services, install
 LONG_ROUTES = {
     "uploads": ("/api/validate",),
     "data": ("/api/violations.", "/api/zones.geojson", "/api/coverage.", "/api/stats", "/ogc/collections/",
-             "/collections/"),
+             "/collections/", "/api/letters/", "/api/worklist"),
 }
 # Parts of a path under those prefixes that are answered at once, outside the lanes: the vector
 # tiles built from indexes warmed before the fork (a map asks for dozens at a time, each built in
@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     security.register(app)
     # in this order: the url_map's and the OpenAPI document's
     for blueprint in (check.bp, validate.bp, mine.bp, reports.bp, pages.bp, mapapi.bp, ogc.bp, tiles.bp, ogc.root,
-                      openapi.bp, zones.bp, coverage.bp, offline.bp, health.bp):
+                      openapi.bp, zones.bp, coverage.bp, offline.bp, health.bp, letters.bp, worklist.bp):
         app.register_blueprint(blueprint)
     proxy.install(app, settings)  # X-Forwarded-* trusted only with ZONASI_PROXY_HOPS
     return app
