@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 import sqlalchemy as sa
 
 from geo.bbox import parse_bbox
+from geo.catalog.regencies import RegencyNames
 from geo.engine.verdict import VERDICT_STATUSES
 from geo.errors import InputError
 from geo.rules.model import CATEGORIES
@@ -36,13 +37,17 @@ class ReportFilter:
     ids: tuple[str, ...] = field(default=())
 
     @classmethod
-    def from_params(cls, params: Mapping[str, str]) -> ReportFilter:
+    def from_params(cls, params: Mapping[str, str], regencies: RegencyNames | None = None) -> ReportFilter:
         """From query parameters: regency, category, status, verdict, current_verdict (comma
-        lists), overdue, since, until (ISO dates or times), bbox (minlon,minlat,maxlon,maxlat)."""
+        lists), overdue, since, until (ISO dates or times), bbox (minlon,minlat,maxlon,maxlat).
+        With ``regencies`` (:func:`geo.catalog.regencies.regency_names` of the engine) each regency
+        may be a code or a name ("Indramayu", "kab. indramayu", "Kota Bandung"), resolved to its
+        code; an unknown or ambiguous one is an InputError with suggestions."""
         known = {"regency", "category", "status", "verdict", "current_verdict", "overdue", "since", "until", "bbox"}
         get = {k: params.get(k) for k in known}
+        regency = _list(get["regency"])
         return cls(
-            regency=_list(get["regency"]),
+            regency=regencies.resolve_all(regency) if regencies is not None else regency,
             category=_choices(get["category"], "category", CATEGORIES),
             status=_choices(get["status"], "status", WORKFLOW_STATUSES),
             verdict=_choices(get["verdict"], "verdict", VERDICTS),

@@ -98,7 +98,9 @@ def remove(webhook_id):
 
     with _store() as store:
         Webhooks.of(store).remove(webhook_id)
-    click.echo(f"webhook {webhook_id} removed", err=True)
+    from geo.i18n import Catalog
+
+    click.echo(Catalog().get("webhooks.removed", settings_from().language, id=webhook_id), err=True)
 
 
 @webhooks.command("log")
