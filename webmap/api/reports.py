@@ -18,6 +18,7 @@ from flask import Blueprint, Response, current_app, request, send_file
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from geo import InputError
+from geo.catalog import regency_names
 from geo.engine import describe
 from geo.exports import FORMATS, get_format, to_bytes
 from geo.store import (
@@ -58,6 +59,12 @@ def page_args() -> tuple[int, int]:
                          message_id="params.limit_range",
                          message_values={"limit": s.settings.max_page_limit}, parameter="limit")
     return limit, offset
+
+
+def report_filter() -> ReportFilter:
+    """The request's report filters; ``regency`` by code or name (an unknown or ambiguous name: 400 with
+    suggestions, see :func:`geo.catalog.regency_names`)."""
+    return ReportFilter.from_params(request.args, regency_names(services().engine))
 
 
 def explained(report: dict) -> dict:
@@ -124,7 +131,7 @@ def list_reports():
     auth.require("reports:list")
     limit, offset = page_args()
     store = services().store
-    rows, matched = store.list_reports(ReportFilter.from_params(request.args), limit, offset, private=True)
+    rows, matched = store.list_reports(report_filter(), limit, offset, private=True)
     return {"reports": with_current_verdicts(store.db, rows), "numberMatched": matched, "numberReturned": len(rows)}
 
 
@@ -179,7 +186,7 @@ def violations(fmt: str):
         offered = ", ".join(other.extension for other in FORMATS.values())
         raise InputError(f"unknown format .{fmt}; use one of {offered}", message_id="export.unknown_format",
                          message_values={"format": fmt[:40], "known": offered}, parameter="format")
-    filters = ReportFilter.from_params(request.args)
+    filters = report_filter()
     matched = s.store.count_violations(filters)  # COUNT first: refuse before fetching any row
     if matched > s.settings.max_web_rows:
         raise InputError(f"{matched} violations match; at most {s.settings.max_web_rows} are served on the web: "
@@ -204,7 +211,7 @@ def violation_lists():
     ``current_verdicts``: every verdict status with its count among all reports under those filters."""
     auth.require("violations:read")
     store = services().store
-    filters = ReportFilter.from_params(request.args).but(verdict=(), current_verdict=())
+    filters = report_filter().but(verdict=(), current_verdict=())
     field_check = filters.but(current_verdict=FIELD_CHECK_VERDICTS)
     return {"lists": [
         {"key": "violations", "params": {}, "count": store.count_violations(filters)},

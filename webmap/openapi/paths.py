@@ -279,6 +279,42 @@ ENDPOINTS: dict[str, dict] = {
                       "507": dict(PROBLEM, description="The server's disk or database is full: retry later "
                                                        "(Retry-After)")},
     },
+    # -- public intake and regency names (#19) ---------------------------------------------------
+    "public.submit_public": {
+        "summary": "Report a campaign prop without an account: stored as unverified, without any identity",
+        "description": "Bawaslu accepts (to reported) or dismisses it. Limited per client (the address after "
+                       "ZONASI_PROXY_HOPS proxies, stored hashed) to ZONASI_MAX_PUBLIC_REPORTS_PER_HOUR an hour; "
+                       "over it a 429 with Retry-After. Keep the tracking_code to follow the report.",
+        "parameters": [header("Idempotency-Key", "A key per report: resubmitting with it returns the first "
+                                                 "report (200) and is not counted against the limit"), LANG],
+        "requestBody": {"required": True, "content": {
+            JSON: {"schema": ref("ReportInput")},
+            "multipart/form-data": {"schema": {
+                "type": "object", "required": ["apk_type"], "properties": {
+                    **{k: v for k, v in REPORT_FIELDS.items() if k not in ("id", "reporter")},
+                    "photo": {"type": "string", "format": "binary", "description": "JPEG or PNG"}}}}}},
+        "responses": {"201": {"description": "Stored", "content": {JSON: {"schema": ref("PublicReport")}}},
+                      "200": {"description": "Already stored with this Idempotency-Key",
+                              "content": {JSON: {"schema": ref("PublicReport")}}},
+                      "409": PROBLEM, "413": PROBLEM,
+                      "429": dict(PROBLEM, description="Too many reports from this client; Retry-After says "
+                                                       "when to try again")},
+    },
+    "public.lookup_public": {
+        "summary": "A public report's status and verdict, by its tracking code (nothing else)",
+        "parameters": [LANG],
+        "responses": {**ok(ref("PublicReport")), "404": PROBLEM},
+    },
+    "public.regencies": {
+        "summary": "Regencies matching a name, part of one or a code, best first (the pages' autocomplete)",
+        "description": "Every regency filter takes these names too: regency=Indramayu, kab. indramayu, "
+                       "Kota Bandung or 32.12; an unknown or ambiguous name is a 400 with suggestions.",
+        "parameters": [query("q", "Name (any case, with or without Kabupaten/Kab./Kota) or code prefix"),
+                       query("limit", "At most this many (1..50)", {"type": "integer", "minimum": 1,
+                                                                     "maximum": 50, "default": 10})],
+        "responses": ok({"type": "object", "properties": {"regencies": {"type": "array", "items": {
+            "type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"}}}}}}),
+    },
     "reports.list_reports": {
         "summary": "List reports, newest first, with the reporter", "roles": ["bawaslu", "admin"],
         "parameters": [*REPORT_FILTERS, query("limit", "Reports per page", {"type": "integer", "minimum": 0}),
@@ -521,6 +557,11 @@ COMPONENTS: dict = {"schemas": {
         "distance_m": {"type": "number", "nullable": True}, "buffer_m": {"type": "number", "nullable": True},
         "verdict": {"type": "object"}, "message": {"type": "string"},
         "history": {"type": "array", "items": {"type": "object"}}}},
+    "PublicReport": {"type": "object", "description": "What the public sees of its own report (#19)", "properties": {
+        "tracking_code": {"type": "string", "pattern": "^[2-9A-HJ-NP-Z]{10}$"},
+        "status": {"type": "string"}, "verdict_status": {"type": "string", "enum": list(VERDICT_STATUSES)},
+        "message": {"type": "string", "nullable": True}, "apk_type": {"type": "string"},
+        "received_at": {"type": "string"}, "status_at": {"type": "string", "nullable": True}}},
     "Hit": {"type": "object", "properties": {
         "site_id": {"type": "string"}, "name": {"type": "string"}, "category": {"type": "string"},
         "category_label": {"type": "string"}, "distance_m": {"type": "number"},
