@@ -10,7 +10,7 @@ from geo.i18n import Catalog
 from geo.store import Store
 
 from . import errors, health, ogc, openapi, pages, proxy, security, tiles
-from .api import check, coverage, letters, mapapi, mine, offline, public, reports, validate, worklist, zones
+from .api import check, coverage, letters, mapapi, mine, offline, public, reports, validate, verdicts, worklist, zones
 from .services import Services, install
 
 # Paths of the requests that may compute for a while, by kind: uploads to validate (seconds of
@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     security.register(app)
     # in this order: the url_map's and the OpenAPI document's
     for blueprint in (check.bp, validate.bp, mine.bp, reports.bp, pages.bp, mapapi.bp, ogc.bp, tiles.bp, ogc.root,
-                      openapi.bp, zones.bp, coverage.bp, offline.bp, health.bp, letters.bp, worklist.bp):
+                      openapi.bp, zones.bp, coverage.bp, offline.bp, health.bp, letters.bp, worklist.bp, verdicts.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(public.bp)  # reports without an account, regency names (#19)
     proxy.install(app, settings)  # X-Forwarded-* trusted only with ZONASI_PROXY_HOPS

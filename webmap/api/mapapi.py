@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, request
 from geo import InputError
 from geo.catalog import grouped_report_counts, site_counts
 from geo.layers import RegencyNames
+from geo.store import ReportFilter
 from geo.validation import parse_pair_column
 
 from .. import auth
@@ -101,4 +102,6 @@ def stats():
     body = {"sites": _cached(SITE_COUNTS_KEY, lambda: site_counts(s.engine.layers)), "reports": None}
     if auth.can("violations:read"):
         body["reports"] = grouped_report_counts(s.store.report_groups())  # GROUP BY in the database
+        # notified reports past their deadline (#18 dashboard): one COUNT
+        body["reports"]["overdue"] = s.store.count_reports(ReportFilter(overdue=True))
     return body

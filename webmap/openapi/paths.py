@@ -256,7 +256,8 @@ ENDPOINTS: dict[str, dict] = {
                          "sites": {"type": "object"}, "reports": {
                              "type": "object", "nullable": True,
                              "description": "total, by_status, by_verdict (current verdicts, every status, incomplete "
-                                            "included), by_category, by_apk_type, by_regency"}}})},
+                                            "included), by_category, by_apk_type, by_regency, overdue (notified "
+                                            "reports past their deadline)"}}})},
     # -- reports and the takedown workflow ------------------------------------------------------------
     "reports.submit": {
         "summary": "Submit a report of a campaign prop; its verdict is computed and stored",
@@ -335,6 +336,20 @@ ENDPOINTS: dict[str, dict] = {
     "reports.get_report": {"summary": "One report: its stored verdict, explanation and history",
                            "roles": ["field", "bawaslu", "satpolpp", "admin"], "parameters": [LANG],
                            "responses": ok(ref("Report"))},
+    "verdicts.report_verdicts": {
+        "summary": "A report's later verdicts (zonasi reports recheck), oldest first, in words; the verdict at "
+                   "submission stays in the report itself", "roles": ["field", "bawaslu", "satpolpp", "admin"],
+        "parameters": [LANG],
+        "responses": ok({"type": "object", "properties": {
+            "id": {"type": "string"}, "verdicts": {"type": "array", "items": {"type": "object", "properties": {
+                "judged_at": {"type": "string", "format": "date-time"}, "rules_version": {"type": "string"},
+                "layers_version": {"type": "string"}, "verdict_status": {"type": "string"},
+                "uncertain": {"type": "boolean"}, "site_id": {"type": "string", "nullable": True},
+                "distance_m": {"type": "number", "nullable": True}, "previous_status": {"type": "string"},
+                "changed": {"type": "boolean"}, "message": {"type": "array", "items": {"type": "string"}}}}}}})},
+    "pages.report_page": {"summary": "One report's page: its stored verdict, later verdicts, history, photos and "
+                                     "a map of its spot (the data come from the API with the browser's token)",
+                          "parameters": [LANG], "responses": HTML},
     "reports.photo": {"summary": "The photo of a report", "roles": ["field", "bawaslu", "satpolpp", "admin"],
                       "responses": binary("image/jpeg", "image/png", description="The photo")},
     "reports.transition": {

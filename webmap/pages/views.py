@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from geo.catalog import POINT_ZOOM, TMS_ID
+from geo.errors import NotFound
 from geo.exports import FORMATS
 from geo.store import APK_TYPES, STATUS_ROLES, TRANSITIONS, WORKFLOW_STATUSES
 from geo.validation import ROW_STATUSES
@@ -33,6 +34,7 @@ CATEGORY_STYLE = {
 # Zoom levels from which layers are drawn: below them they would be a smear or too heavy. Sites are
 # vector tiles at every zoom: counts per area below "sites", points from it (geo.catalog.tiles).
 ZOOM = {"sites": POINT_ZOOM, "zones": 15, "regencies": 0}
+MAX_REPORT_ID = 64  # a report id is a UUID (36 characters)
 
 
 def page_language() -> str:
@@ -130,6 +132,21 @@ def violations_page():
 def dashboard_page():
     """The dashboard page (HTML): counts by category, regency and status."""
     return render("zonasi/dashboard.html", "dashboard")
+
+
+@bp.get("/reports/<report_id>")
+def report_page(report_id: str):
+    """One report's page (HTML): its stored verdict, later verdicts, history, photos and its spot on
+    a map. A shell like the others: the report comes from the API with the browser's token."""
+    if len(report_id) > MAX_REPORT_ID:
+        raise NotFound(f"there is no report {report_id[:40]}", message_id="reports.not_found",
+                       message_values={"id": report_id[:40]}, id=report_id[:40])
+    urls = {"report": url_for("reports.get_report", report_id=report_id),
+            "photo": url_for("reports.photo", report_id=report_id),
+            "verdicts": url_for("verdicts.report_verdicts", report_id=report_id),
+            "violations_page": url_for("pages.violations_page")}
+    return render("zonasi/report.html", "report", report_id=report_id,
+                  config_extra={"report_id": report_id, "report_urls": urls})
 
 
 @bp.get("/sw.js")

@@ -12,18 +12,30 @@
     return text === prefix + key ? String(key) : text;
   }
 
-  function chart(id, type, counts, labelOf, colours) {
+  // -- numbers: every figure on this page goes through here (#18: the shared formatter when present)
+  const count = (n) => (window.zonasi.formatNumber ? window.zonasi.formatNumber(n, 0) : number(n, 0));
+
+  /** Counts as horizontal bars: one bar per key, whole-number axis (a report is never halved), every
+   *  label whole (wrapped onto lines, never skipped or cut), and the counts in words for screen readers. */
+  function chart(id, counts, labelOf, colours) {
     const keys = Object.keys(counts);
     if (charts[id]) charts[id].destroy();
     const canvas = document.getElementById(id);
     canvas.setAttribute("data-counts", JSON.stringify(counts));
+    canvas.setAttribute("role", "img");
+    canvas.setAttribute("aria-label", keys.map((k) => labelOf(k) + ": " + count(counts[k])).join("; ") || t("ui.none"));
+    // room for every bar and its label: a chart of many keys grows instead of squeezing them
+    canvas.parentElement.style.height = Math.max(180, 46 * keys.length + 40) + "px";
     charts[id] = new Chart(canvas, {
-      type: type,
+      type: "bar",
       data: {labels: keys.map((k) => wrap(labelOf(k))),
              datasets: [{data: keys.map((k) => counts[k]),
                          backgroundColor: keys.map((k, i) => (colours && colours[k]) || COLOURS[i % COLOURS.length])}]},
-      options: {maintainAspectRatio: false, animation: false, indexAxis: type === "bar" ? "y" : "x",
-                plugins: {legend: {display: type !== "bar", position: "bottom"}}},
+      options: {maintainAspectRatio: false, animation: false, indexAxis: "y",
+                plugins: {legend: {display: false},
+                          tooltip: {callbacks: {label: (item) => count(item.raw)}}},
+                scales: {x: {beginAtZero: true, ticks: {precision: 0, callback: (value) => count(value)}},
+                         y: {ticks: {autoSkip: false}}}},
     });
   }
 
@@ -41,8 +53,32 @@
   function table(id, rows) {
     const body = document.querySelector("#" + id + " tbody");
     body.replaceChildren(...rows.map((r) => el("tr", {"data-code": r.code},
-      el("td", {}, r.name), el("td", {class: "text-muted small"}, r.code),
-      el("td", {class: "text-end fw-semibold"}, number(r.count, 0)))));
+      el("td", {}, r.name), el("td", {class: "text-muted small text-nowrap"}, r.code),
+      el("td", {class: "text-end fw-semibold text-nowrap"}, count(r.count)))));
+  }
+
+  /** Notified reports past their deadline (/api/stats reports.overdue). */
+  function showOverdue(reports) {
+    const box = document.getElementById("dashboard-overdue");
+    const n = Number(reports.overdue || 0);
+    box.hidden = reports.overdue === undefined;
+    box.dataset.count = n;
+    box.classList.toggle("zonasi-count-alert", n > 0);
+    document.getElementById("dashboard-overdue-count").textContent = count(n);
+  }
+
+  /** Per campaign participant: reports, removed, reinstalled, overdue (/api/stats participants). */
+  function showParticipants(participants) {
+    const section = document.getElementById("dashboard-participants");
+    section.hidden = !Array.isArray(participants);
+    if (!Array.isArray(participants)) return;
+    const cell = (n, key, alert) => el("td", {class: "text-end" + (alert && n > 0 ? " text-danger fw-semibold" : ""),
+                                             "data-label": t("dashpage.col." + key)}, count(n || 0));
+    document.querySelector("#table-participants tbody").replaceChildren(...(participants.length
+      ? participants.map((p) => el("tr", {"data-participant": p.participant},
+        el("td", {}, p.participant), cell(p.reports, "reports"), cell(p.removed, "removed"),
+        cell(p.reinstalled, "reinstalled"), cell(p.overdue, "overdue", true)))
+      : [el("tr", {}, el("td", {colspan: 5, class: "text-muted"}, t("ui.none")))]));
   }
 
   const categoryLabel = (key) => (config.categories[key] ? config.categories[key].label : key);
@@ -50,17 +86,19 @@
   async function load() {
     try {
       const stats = await api(config.urls.stats);
-      document.getElementById("dashboard-sites-total").textContent = number(stats.sites.total, 0);
-      chart("chart-site-category", "bar", stats.sites.by_category, categoryLabel);
+      document.getElementById("dashboard-sites-total").textContent = count(stats.sites.total);
+      chart("chart-site-category", stats.sites.by_category, categoryLabel);
       table("table-site-regency", stats.sites.by_regency);
       const reports = stats.reports;
       document.getElementById("dashboard-reports").hidden = !reports;
       document.getElementById("dashboard-login").hidden = !!reports;
       if (reports) {
-        document.getElementById("dashboard-reports-total").textContent = number(reports.total, 0);
-        chart("chart-report-status", "doughnut", reports.by_status, (k) => label("ui.report_status.", k), STATUS_COLOURS);
-        chart("chart-report-type", "bar", reports.by_apk_type, (k) => label("ui.apk_type.", k));
-        chart("chart-report-category", "bar", reports.by_category, categoryLabel);
+        document.getElementById("dashboard-reports-total").textContent = count(reports.total);
+        chart("chart-report-status", reports.by_status, (k) => label("ui.report_status.", k), STATUS_COLOURS);
+        chart("chart-report-type", reports.by_apk_type, (k) => label("ui.apk_type.", k));
+        chart("chart-report-category", reports.by_category, categoryLabel);
+        showOverdue(reports);
+        showParticipants(stats.participants || reports.participants);
         table("table-report-regency", reports.by_regency);
       }
       document.getElementById("dashboard-status").textContent = "";
@@ -93,7 +131,7 @@
       el("th", {}, t("ui.dashboard.coverage_source"))));
     tableNode.querySelector("tbody").replaceChildren(...data.regencies.map((r) => el("tr", {"data-code": r.code, "data-level": r.level},
       el("td", {}, r.name, " ", el("span", {class: "text-muted small text-nowrap"}, r.code)),
-      el("td", {class: "text-end"}, number(r.sites, 0)),
+      el("td", {class: "text-end text-nowrap"}, count(r.sites)),
       el("td", {class: "text-nowrap"}, levelBadge(r.level),
         r.level === "partial" ? el("span", {class: "small text-muted ms-1"},
           number(100 * r.required_complete_fraction, 1) + " %") : null),
