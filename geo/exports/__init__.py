@@ -8,4 +8,5 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "frames": ["PRECISION", "csv_frame", "to_frame"],
     "writers": ["FeatureSink", "to_bytes", "write_features"],
     "defuse": ["defuse_formula", "defuse_formulas", "defuse_table"],
+    "dialects": ["DEFAULT_DIALECT", "DIALECTS", "CsvDialect", "dialect_names", "excel_csv", "get_dialect"],
 })

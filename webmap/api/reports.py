@@ -34,6 +34,7 @@ from geo.store import (
 from .. import auth
 from ..language import request_language
 from ..services import services
+from .dialect import dialect_arg, localised_csv
 
 bp = Blueprint("reports", __name__, url_prefix="/api")
 PRIVATE_FIELDS = ("reporter", "submitted_by")
@@ -186,6 +187,7 @@ def violations(fmt: str):
         offered = ", ".join(other.extension for other in FORMATS.values())
         raise InputError(f"unknown format .{fmt}; use one of {offered}", message_id="export.unknown_format",
                          message_values={"format": fmt[:40], "known": offered}, parameter="format")
+    dialect = dialect_arg()   # ?dialect=excel-id: CSV for Indonesian Excel
     filters = report_filter()
     matched = s.store.count_violations(filters)  # COUNT first: refuse before fetching any row
     if matched > s.settings.max_web_rows:
@@ -195,9 +197,11 @@ def violations(fmt: str):
     rows, matched = s.store.violations(filters, limit=s.settings.max_web_rows)
     for row in with_current_verdicts(s.store.db, rows):
         row["name"] = f"{row['apk_type']}: {row['site_name'] or row['regency_name'] or row['id']}"
-    body = to_bytes(rows, f, layer="violations", name_field="name")
-    response = Response(body, mimetype=f.media_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="violations{f.extension}"'
+    if f.name == "csv" and dialect.localised:
+        response = localised_csv(rows, dialect, "pelanggaran.csv")
+    else:
+        response = Response(to_bytes(rows, f, layer="violations", name_field="name"), mimetype=f.media_type)
+        response.headers["Content-Disposition"] = f'attachment; filename="violations{f.extension}"'
     response.headers["X-Total-Count"] = str(matched)
     return response
 

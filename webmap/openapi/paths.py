@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from geo import VERDICT_STATUSES
 from geo.catalog import ORDER
-from geo.exports import FORMATS
+from geo.exports import DEFAULT_DIALECT, FORMATS, dialect_names
 from geo.store import APK_TYPES, RANGES, TEXT_LIMITS
 
 from ..api.validate import FORMATS as VALIDATE_FORMATS
@@ -87,6 +87,9 @@ REPORT_FILTERS = [query("regency", "Kemendagri code(s) or name(s), comma-separat
                   query("since", "reported_at on or after (date or RFC 3339 time)"),
                   query("until", "reported_at on or before (a date includes the whole day)"),
                   query("bbox", "min lon,min lat,max lon,max lat", style="form", explode=False), LANG]
+DIALECT = query("dialect", "CSV only: machine (default: , and decimal points, codes, UTC) or excel-id (; and decimal "
+                           "commas, UTF-8 with BOM, Indonesian headers and labels, local times with WIB/WITA/WIT)",
+                {"type": "string", "enum": dialect_names(), "default": DEFAULT_DIALECT})
 COLLECTION_ID = {"name": "collection_id", "in": "path", "required": True,
                  "description": "violations, reports, sites, zones, regencies or coverage",
                  "schema": {"type": "string", "enum": list(ORDER)}}
@@ -371,7 +374,7 @@ ENDPOINTS: dict[str, dict] = {
         "roles": ["bawaslu", "satpolpp", "admin"],
         "parameters": [{"name": "fmt", "in": "path", "required": True, "description": "File format",
                         "schema": {"type": "string", "enum": list(FORMATS)}},
-                       *REPORT_FILTERS],
+                       *REPORT_FILTERS, DIALECT],
         "responses": binary(*(f.media_type for f in FORMATS.values()), description="The violations as a file"),
     },
     # -- casework: letters and Satpol PP's worklist (#19) -----------------------------------------------
