@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from geo.catalog import POINT_ZOOM, TMS_ID
 from geo.errors import NotFound
 from geo.exports import FORMATS
-from geo.store import APK_TYPES, STATUS_ROLES, TRANSITIONS, WORKFLOW_STATUSES
+from geo.store import APK_TYPES, DISMISS_REASONS, STATUS_ROLES, TRANSITIONS, WORKFLOW_STATUSES
 from geo.validation import ROW_STATUSES
 
 from ..services import services
@@ -124,8 +124,12 @@ def batch_page():
 
 @bp.get("/violations")
 def violations_page():
-    """The violations list, with a download link per export format."""
-    return render("zonasi/violations.html", "violations", export_formats=list(FORMATS.values()))
+    """The violations list, with a download link per export format, the casework dialogs (dismissal
+    reasons, the after-photo of a removal) and the bulk moves."""
+    return render("zonasi/violations.html", "violations", export_formats=list(FORMATS.values()),
+                  dismiss_reasons=list(DISMISS_REASONS),
+                  config_extra={"dismiss_reasons": list(DISMISS_REASONS),
+                                "removal_photo_required": services().settings.removal_photo_required})
 
 
 @bp.get("/dashboard")

@@ -1,37 +1,77 @@
-/* The violations list: filters, downloads (with the token), and the workflow buttons by role. */
+/* The violations list: filters, downloads (with the token), the workflow moves by role (each with a
+ * note; a dismissal with its reason, a removal with its after-photo), a report's history, bulk moves,
+ * warning letters, and Satpol PP's route of the day. A table on desktop, cards on phones (CSS). */
 (function () {
   "use strict";
-  const {config, t, el, api, auth, withParams, openLogin, number} = window.zonasi;
+  const zonasi = window.zonasi;
+  const {config, t, el, api, auth, withParams, openLogin} = zonasi;
   const MAX_ROWS = 500;  // more are in the downloads; a table of thousands helps nobody
+  const DUPLICATE_CANDIDATE_M = 200;  // other listed reports this near are offered as the original
   const form = document.getElementById("violations-filter");
   const body = document.querySelector("#violations-table tbody");
   const statusBox = document.getElementById("violations-status");
+  const countBox = document.getElementById("violations-count");
   const loginBox = document.getElementById("violations-login");
   const listSelect = document.getElementById("filter-list");
+  const regencyInput = document.getElementById("filter-regency");
   const intro = document.getElementById("violations-intro");
+  const API = config.urls.reports.replace(/\/reports$/, "");   // "/api"
+  const URLS = {
+    lists: config.urls.violations.replace(/\.geojson$/, "/lists"),
+    bulk: config.urls.reports + "/transitions",
+    letters: API + "/letters",
+    worklist: API + "/worklist",
+    regencies: API + "/regencies",
+  };
   // The lists (violations; to check on site) come from the server with the query parameters that
   // select them and their counts: the page names no verdict status of its own.
-  const LISTS_URL = config.urls.violations.replace(/\.geojson$/, "/lists");
   let lists = [];
+  let features = [];                  // every report of the last answer (the table shows MAX_ROWS)
+  const selected = new Set();         // ids picked by hand
+  let regencySuggestions = [];        // [{code, name}] from /api/regencies?q=
+
+  // -- numbers and dates: the shared formatters of common.js when present (one place to switch) --
+  const format = {
+    number: (value, digits) => (zonasi.formatNumber || zonasi.number)(value, digits),
+    distance: (metres) => zonasi.formatDistance ? zonasi.formatDistance(metres)
+      : zonasi.number(metres) + " m",
+    dateTime: (text) => {
+      if (!text) return "";
+      if (zonasi.formatDateTime) return zonasi.formatDateTime(text);
+      const date = new Date(text);
+      return isNaN(date) ? text : date.toLocaleString(config.lang === "en" ? "en-GB" : "id-ID",
+        {dateStyle: "medium", timeStyle: "short"});
+    },
+  };
 
   function label(prefix, key) {
     const text = t(prefix + key);
     return text === prefix + key ? key : text;
   }
+  const statusLabel = (status) => label("ui.report_status.", status || "");
+  const shortId = (id) => String(id || "").slice(0, 8);
 
-  function fillSelect(id, options) {
+  function fillSelect(id, options, all) {
     const select = document.getElementById(id);
-    select.append(el("option", {value: ""}, t("ui.violations.all")));
+    if (all !== false) select.append(el("option", {value: ""}, t("ui.violations.all")));
     for (const [value, text] of options) select.append(el("option", {value: value}, text));
   }
-  fillSelect("filter-status", config.report_statuses.map((s) => [s, label("ui.report_status.", s)]));
+  fillSelect("filter-status", config.report_statuses.map((s) => [s, statusLabel(s)]));
   fillSelect("filter-category", Object.entries(config.categories).map(([key, c]) => [key, c.label]));
 
-  /** The filters of the form, without the list (the server's parameters for it: see params). */
+  /** The regency as the server takes it: a suggestion's code when the text is its name. */
+  function regencyValue() {
+    const text = regencyInput.value.trim();
+    const hit = regencySuggestions.find((r) => r.name && r.name.toLowerCase() === text.toLowerCase());
+    return hit && hit.code ? hit.code : text;
+  }
+
+  /** The filters of the form, without the list (the server's parameters for it: see filters). */
   function others() {
     const data = new FormData(form);
     const out = {};
     for (const [key, value] of data.entries()) if (value && key !== "list") out[key] = String(value).trim();
+    if (out.regency) out.regency = regencyValue();
     return out;
   }
 
@@ -46,11 +86,11 @@
 
   /** The list choices with their counts under the other filters (kept as chosen). */
   async function loadLists() {
-    const body = await api(withParams(LISTS_URL, others()));
+    const answer = await api(withParams(URLS.lists, others()));
     const chosen = listSelect.value || (new URLSearchParams(location.search).get("list") || "");
-    lists = body.lists || [];
+    lists = answer.lists || [];
     listSelect.replaceChildren(...lists.map((l) => el("option", {value: l.key, "data-count": l.count},
-      t("ui.violations.list." + l.key, {n: number(l.count)}))));
+      t("ui.violations.list." + l.key, {n: format.number(l.count)}))));
     if (lists.some((l) => l.key === chosen)) listSelect.value = chosen;
   }
 
@@ -66,89 +106,156 @@
     return keys.map((key) => lower(config.categories[key] ? config.categories[key].label : key)).join(", ");
   }
 
-  function say(text, kind) {
-    statusBox.className = "small" + (kind ? " text-" + kind : "");
-    statusBox.textContent = text || "";
+  function sayIn(box, text, kind) {
+    box.className = box.className.replace(/\btext-\w+\b/g, "").trim() + (kind ? " text-" + kind : "");
+    box.textContent = text || "";
   }
+  const say = (text, kind) => sayIn(statusBox, text, kind);
+  const errorText = (error) => t("ui.error", {detail: error.message});
+
+  function role() { return auth.user && auth.user.role; }
 
   /** The moves this user's role may make from a status (the server checks again). */
   function moves(status) {
-    const role = auth.user && auth.user.role;
-    if (!role) return [];
+    const r = role();
+    if (!r) return [];
     return (config.transitions[status] || []).filter((to) =>
-      role === "admin" || (config.status_roles[to] || []).includes(role));
+      r === "admin" || (config.status_roles[to] || []).includes(r));
   }
+  const mayMove = (to) => role() === "admin" || (config.status_roles[to] || []).includes(role());
 
-  function when(text) {
-    if (!text) return "";
-    const date = new Date(text);
-    return isNaN(date) ? text : date.toLocaleString(config.lang === "en" ? "en-GB" : "id-ID",
-      {dateStyle: "medium", timeStyle: "short"});
-  }
+  // -- the rows ---------------------------------------------------------------------------------
 
-  /** The reason: wide enough to read at 360 px (the table scrolls sideways instead of a column
-   *  of one word per line); set through the CSSOM, which the page's CSP allows. */
+  /** The reason (zonasi.css keeps it wide enough to read: no column of one word per line). */
   function reasonCell(text) {
-    const cell = el("td", {class: "small zonasi-reason"}, text);
-    cell.style.minWidth = "15rem";
+    return el("td", {class: "small zonasi-reason", "data-label": t("ui.col.reason")}, text);
+  }
+
+  function reasonText(p) {
+    const category = config.categories[p.category];
+    const missing = (p.missing_categories || "").split(";").filter(Boolean);
+    if (missing.length && toCheck().includes(p.current_verdict)) {
+      return t("ui.violations.missing", {categories: categoryLabels(missing)});
+    }
+    return p.site_name ? t("ui.violations.reason", {
+      distance: format.number(p.distance_m), name: p.site_name,
+      category: category ? category.label : (p.category || ""), buffer: format.number(p.buffer_m)})
+      : label("status.", p.verdict_status || "");
+  }
+
+  /** The duplicate marks of a report: near an open one at intake, dismissed as a duplicate, put back. */
+  function duplicateMarks(p) {
+    const marks = [];
+    const nearby = Array.isArray(p.nearby_open_reports) ? p.nearby_open_reports : [];
+    if (p.duplicate_of) marks.push(["of", t("ui.violations.dup_of", {id: shortId(p.duplicate_of)})]);
+    else if (nearby.length) marks.push(["nearby", t("ui.violations.dup_nearby", {n: nearby.length})]);
+    if (p.reinstalled_of) marks.push(["reinstalled", t("ui.violations.reinstalled", {id: shortId(p.reinstalled_of)})]);
+    return marks.map(([kind, text]) => el("span", {class: "badge zonasi-v-dup", "data-dup": kind}, text));
+  }
+
+  function statusCell(p) {
+    const cell = el("td", {class: "zonasi-v-status", "data-label": t("ui.col.report_status")},
+      el("span", {class: "badge zonasi-vstatus zonasi-vstatus-" + p.status}, statusLabel(p.status)),
+      ...duplicateMarks(p));
+    if (p.deadline) {
+      cell.append(el("div", {class: "small zonasi-v-deadline" + (p.overdue ? " zonasi-v-overdue" : "")},
+        t("ui.col.deadline") + ": " + format.dateTime(p.deadline)));
+    }
     return cell;
+  }
+
+  function actionsCell(p) {
+    const actions = el("td", {class: "zonasi-v-actions", "data-label": t("ui.col.actions")});
+    const button = (cls, attrs, text) => el("button", Object.assign({type: "button", class: "btn btn-sm " + cls},
+      attrs), text);
+    for (const to of moves(p.status)) {
+      actions.append(button("btn-outline-dark", {"data-report": p.id, "data-to": to,
+        onclick: () => openMove(p, to)}, label("ui.action.", to)));
+    }
+    actions.append(button("btn-outline-secondary zonasi-history", {onclick: () => showHistory(p.id)},
+      t("ui.violations.history")));
+    if (p.has_photo) {
+      actions.append(button("btn-outline-secondary zonasi-photo", {onclick: () => showPhoto(p.id)},
+        t("map.report.photo")));
+    }
+    actions.append(el("a", {class: "btn btn-sm btn-link", href: withParams("/", {lat: p.lat, lon: p.lon})},
+      t("ui.violations.map")));
+    return actions;
   }
 
   function row(feature) {
     const p = feature.properties || {};
-    const category = config.categories[p.category];
     const missing = (p.missing_categories || "").split(";").filter(Boolean);
-    const reason = missing.length && toCheck().includes(p.current_verdict)
-      ? t("ui.violations.missing", {categories: categoryLabels(missing)})
-      : p.site_name ? t("ui.violations.reason", {
-      distance: number(p.distance_m), name: p.site_name, category: category ? category.label : (p.category || ""),
-      buffer: number(p.buffer_m)}) : label("status.", p.verdict_status || "");
-    const status = el("td", {class: "text-nowrap"}, label("ui.report_status.", p.status));
-    if (p.deadline) status.append(el("div", {class: "small " + (p.overdue ? "text-danger fw-semibold" : "text-muted")},
-      t("ui.col.deadline") + ": " + when(p.deadline)));
-    const actions = el("td", {class: "text-nowrap"});
-    for (const to of moves(p.status)) {
-      actions.append(el("button", {type: "button", class: "btn btn-sm btn-outline-dark me-1 mb-1",
-                                   "data-report": p.id, "data-to": to,
-                                   onclick: () => move(p.id, p.status, to)}, label("ui.action.", to)));
-    }
-    if (p.has_photo) {
-      actions.append(el("button", {type: "button", class: "btn btn-sm btn-outline-secondary me-1 mb-1 zonasi-photo",
-                                   onclick: () => showPhoto(p.id)}, t("map.report.photo")));
-    }
-    actions.append(el("a", {class: "btn btn-sm btn-link", href: withParams("/", {lat: p.lat, lon: p.lon})},
-      t("ui.violations.map")));
+    const pick = el("input", {type: "checkbox", class: "form-check-input zonasi-v-pick-box", value: p.id,
+                              "aria-label": t("ui.violations.select_row", {id: shortId(p.id)})});
+    pick.checked = selected.has(p.id);
+    pick.addEventListener("change", () => { if (pick.checked) selected.add(p.id); else selected.delete(p.id);
+                                            matching.checked = false; showSelection(); });
     return el("tr", {"data-id": p.id, "data-status": p.status, "data-verdict": p.current_verdict || p.verdict_status,
                      "data-missing": missing.join(";")},
-      el("td", {class: "text-nowrap small"}, when(p.reported_at)),
-      el("td", {class: "text-nowrap"}, label("ui.apk_type.", p.apk_type || "")),
-      el("td", {class: "zonasi-participant"}, p.participant || ""),
-      status,
-      el("td", {}, p.regency_name || ""),
-      reasonCell(reason),
-      el("td", {class: "zonasi-note small"}, p.note || ""),
-      actions);
+      el("td", {class: "zonasi-v-pick"}, el("label", {class: "zonasi-v-pick-label"}, pick)),
+      el("td", {class: "text-nowrap small", "data-label": t("ui.col.reported_at")}, format.dateTime(p.reported_at)),
+      el("td", {class: "text-nowrap", "data-label": t("ui.col.type")}, label("ui.apk_type.", p.apk_type || "")),
+      el("td", {class: "zonasi-participant", "data-label": t("ui.col.participant")}, p.participant || ""),
+      statusCell(p),
+      el("td", {class: "zonasi-v-place", "data-label": t("ui.col.regency")}, p.regency_name || ""),
+      reasonCell(reasonText(p)),
+      el("td", {class: "zonasi-note small", "data-label": t("ui.col.note")}, p.note || ""),
+      actionsCell(p));
   }
 
   async function load() {
     if (!auth.token) { loginBox.hidden = false; body.replaceChildren(); return; }
     loginBox.hidden = true;
     say(t("ui.loading"));
+    showPanels();
     try {
       await loadLists();
       const list = chosenList();
       intro.hidden = !list || list.key !== "field_check";
       const collection = await api(withParams(config.urls.violations, filters()));
-      const features = collection.features || [];
+      features = collection.features || [];
+      const ids = new Set(features.map((f) => f.properties.id));
+      for (const id of [...selected]) if (!ids.has(id)) selected.delete(id);
       body.replaceChildren(...features.slice(0, MAX_ROWS).map(row));
-      document.getElementById("violations-count").textContent = t("ui.violations.count", {n: features.length});
+      countBox.textContent = t("ui.violations.count", {n: format.number(features.length)});
       say(!features.length ? t("ui.none")
         : features.length > MAX_ROWS ? t("ui.batch.shown", {shown: MAX_ROWS, total: features.length}) : "");
     } catch (error) {
+      // a typo in the regency is the server's problem+json, never an empty list that looks real
+      features = [];
       body.replaceChildren();
+      countBox.textContent = "";
       if (error.status === 401 || error.status === 403) loginBox.hidden = false;
-      say(t("ui.error", {detail: error.message}), "danger");
+      say(errorText(error), "danger");
     }
+    showSelection();
+  }
+
+  // -- downloads (they need the token, so they are fetched, then saved from a blob) -------------
+
+  async function save(url, filename, box) {
+    try {
+      const headers = auth.token ? {Authorization: "Bearer " + auth.token} : {};
+      const response = await fetch(url, {headers: headers});
+      if (!response.ok) {
+        const problem = await response.json().catch(() => null);
+        throw new Error((problem && (problem.detail || problem.title)) || response.statusText);
+      }
+      const blobUrl = URL.createObjectURL(await response.blob());
+      const link = el("a", {href: blobUrl, download: filename});
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(blobUrl), 10000);
+    } catch (error) {
+      sayIn(box || statusBox, errorText(error), "danger");
+    }
+  }
+
+  function download(ext, params) {
+    const url = config.urls.violations.replace(/\.geojson$/, "." + ext);
+    return save(withParams(url, Object.assign(filters(), params || {})), "violations." + ext);
   }
 
   /** The report's photo (it needs the token, so it is fetched, then shown from a blob). */
@@ -163,48 +270,388 @@
       dialog.showModal();
       dialog.addEventListener("close", () => URL.revokeObjectURL(url), {once: true});
     } catch (error) {
-      say(t("ui.error", {detail: error.message}), "danger");
+      say(errorText(error), "danger");
     }
   }
 
-  async function move(id, from, to) {
-    try {
-      await api(config.urls.reports + "/" + encodeURIComponent(id) + "/transitions", {
-        method: "POST", headers: {"Content-Type": "application/json"},
-        body: JSON.stringify({status: to, from: from})});
-      await load();
-      say(t("ui.violations.done", {id: id.slice(0, 8), status: label("ui.report_status.", to)}), "success");
-    } catch (error) {
-      say(t("ui.error", {detail: error.message}), "danger");
-    }
+  // -- one report's move: a note always; a dismissal's reason (confirmed); a removal's proof -----
+
+  const moveDialog = document.getElementById("violations-move");
+  const moveForm = document.getElementById("violations-move-form");
+  const moveError = document.getElementById("violations-move-error");
+  const moveConfirm = document.getElementById("violations-move-confirm");
+  const moveFields = document.getElementById("violations-move-fields");
+  const duplicateSelect = document.getElementById("violations-duplicate-of");
+  const backButton = document.getElementById("violations-move-back");
+  const submitButton = document.getElementById("violations-move-submit");
+  let moving = null;   // {report, to, confirming}
+
+  function metres(a, b) {
+    const rad = Math.PI / 180;
+    const dLat = (b.lat - a.lat) * rad;
+    const dLon = (b.lon - a.lon) * rad;
+    const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+    return 2 * 6371008.8 * Math.asin(Math.sqrt(h));
   }
 
-  async function download(format) {
-    try {
-      const headers = auth.token ? {Authorization: "Bearer " + auth.token} : {};
-      const response = await fetch(withParams(config.urls.violations.replace(/\.geojson$/, "." + format), filters()),
-                                   {headers: headers});
-      if (!response.ok) {
-        const problem = await response.json().catch(() => null);
-        throw new Error((problem && (problem.detail || problem.title)) || response.statusText);
+  /** The reports a duplicate may be of: the server's nearby open reports, else the listed reports
+   *  of the same prop type nearest to it. */
+  function duplicateCandidates(p) {
+    if (Array.isArray(p.nearby_open_reports) && p.nearby_open_reports.length) return p.nearby_open_reports;
+    return features.map((f) => f.properties)
+      .filter((o) => o.id !== p.id && o.status !== "dismissed" && o.apk_type === p.apk_type)
+      .map((o) => Object.assign({}, o, {distance_m: metres(p, o)}))
+      .filter((o) => o.distance_m <= DUPLICATE_CANDIDATE_M)
+      .sort((a, b) => a.distance_m - b.distance_m).slice(0, 10);
+  }
+
+  function reasonChosen() {
+    const checked = moveForm.querySelector("input[name=reason]:checked");
+    return checked ? checked.value : "";
+  }
+
+  function showReasonFields() {
+    const duplicate = reasonChosen() === "duplicate";
+    document.getElementById("violations-move-duplicate").hidden = !duplicate;
+    document.getElementById("violations-duplicate-none").hidden = !duplicate || duplicateSelect.options.length > 0;
+  }
+
+  function confirming(on) {
+    moving.confirming = on;
+    moveFields.hidden = on;
+    moveConfirm.hidden = !on;
+    backButton.hidden = !on;
+    submitButton.textContent = on ? t("ui.violations.confirm_yes") : t("ui.violations.save");
+  }
+
+  function openMove(report, to) {
+    moving = {report: report, to: to, confirming: false};
+    moveForm.reset();
+    moveError.textContent = "";
+    document.getElementById("violations-move-title").textContent =
+      t("ui.violations.move_title", {action: label("ui.action.", to), id: shortId(report.id)});
+    document.getElementById("violations-move-dismiss").hidden = to !== "dismissed";
+    document.getElementById("violations-move-removal").hidden = to !== "removed";
+    document.getElementById("violations-removal-photo").required = to === "removed" && config.removal_photo_required;
+    duplicateSelect.replaceChildren(...duplicateCandidates(report).map((o) => el("option", {value: o.id},
+      t("ui.violations.duplicate_option", {id: shortId(o.id), type: label("ui.apk_type.", o.apk_type || ""),
+        participant: o.participant || "-", status: statusLabel(o.status), distance: format.distance(o.distance_m)}))));
+    showReasonFields();
+    confirming(false);
+    moveDialog.showModal();
+  }
+
+  /** What the form says, or an error message (the reason, a duplicate's original, the photo). */
+  function moveRequest() {
+    const note = document.getElementById("violations-move-note").value.trim();
+    const out = {status: moving.to, from: moving.report.status};
+    if (note) out.note = note;
+    if (moving.to === "dismissed") {
+      out.reason = reasonChosen();
+      if (!out.reason) return {error: t("ui.violations.reason_needed")};
+      if (out.reason === "other" && !note) return {error: t("ui.violations.note_required")};
+      if (out.reason === "duplicate") {
+        if (!duplicateSelect.value) return {error: t("ui.violations.duplicate_needed")};
+        out.duplicate_of = duplicateSelect.value;
       }
-      const url = URL.createObjectURL(await response.blob());
-      const link = el("a", {href: url, download: "violations." + format});
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    }
+    if (moving.to === "removed") {
+      const photo = document.getElementById("violations-removal-photo").files[0];
+      if (!photo && config.removal_photo_required) return {error: t("ui.violations.photo_required")};
+      const storage = document.getElementById("violations-storage").value.trim();
+      if (storage) out.storage_location = storage;
+      if (photo) out.photo = photo;
+    }
+    return out;
+  }
+
+  async function sendMove(request) {
+    const url = config.urls.reports + "/" + encodeURIComponent(moving.report.id) + "/transitions";
+    if (request.photo) {   // the removal's proof: multipart, the photo as "photo"
+      const data = new FormData();
+      for (const [key, value] of Object.entries(request)) data.append(key, value);
+      return api(url, {method: "POST", body: data});
+    }
+    return api(url, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(request)});
+  }
+
+  moveForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const request = moveRequest();
+    moveError.textContent = request.error || "";
+    if (request.error) return;
+    if (moving.to === "dismissed" && !moving.confirming) {
+      moveConfirm.textContent = t("ui.violations.confirm_dismiss", {id: shortId(moving.report.id),
+        reason: t("ui.dismiss_reason." + request.reason)});
+      confirming(true);
+      return;
+    }
+    submitButton.disabled = true;
+    try {
+      await sendMove(request);
+      const done = moving;
+      moveDialog.close();
+      await load();
+      say(t("ui.violations.done", {id: shortId(done.report.id), status: statusLabel(done.to)}), "success");
     } catch (error) {
-      say(t("ui.error", {detail: error.message}), "danger");
+      moveError.textContent = errorText(error);
+      if (moving.confirming) confirming(false);
+    } finally {
+      submitButton.disabled = false;
+    }
+  });
+  moveForm.addEventListener("change", (event) => { if (event.target.name === "reason") showReasonFields(); });
+  backButton.addEventListener("click", () => confirming(false));
+  document.getElementById("violations-move-cancel").addEventListener("click", () => moveDialog.close());
+
+  // -- a report's history -----------------------------------------------------------------------
+
+  function eventLine(e) {
+    const details = e.details || {};
+    const head = [format.dateTime(e.at), (e.from ? statusLabel(e.from) + " → " : "") + statusLabel(e.to)];
+    const item = el("li", {"data-to": e.to || ""}, el("strong", {}, head.join(" · ")));
+    if (e.actor || e.role) {
+      item.append(" ", t("ui.violations.history_by", {actor: e.actor || "-", role: label("ui.role.", e.role || "-")}));
+    }
+    if (details.reason) item.append(el("div", {}, t("ui.violations.history_reason",
+      {reason: label("ui.dismiss_reason.", details.reason)})));
+    if (details.duplicate_of) item.append(el("div", {}, t("ui.violations.dup_of", {id: shortId(details.duplicate_of)})));
+    if (details.letter) item.append(el("div", {}, t("ui.violations.history_letter", {number: details.letter})));
+    if (details.storage_location) item.append(el("div", {}, t("ui.violations.storage_location") + ": "
+      + details.storage_location));
+    if (e.note) item.append(el("div", {class: "zonasi-note"}, e.note));
+    return item;
+  }
+
+  async function showHistory(id) {
+    const dialog = document.getElementById("violations-history");
+    const list = document.getElementById("violations-history-list");
+    document.getElementById("violations-history-title").textContent = t("ui.violations.history_title", {id: shortId(id)});
+    list.replaceChildren(el("li", {}, t("ui.loading")));
+    if (!dialog.open) dialog.showModal();
+    try {
+      const report = await api(config.urls.reports + "/" + encodeURIComponent(id));
+      const history = report.history || [];
+      list.replaceChildren(...(history.length ? history.map(eventLine) : [el("li", {}, t("ui.violations.history_empty"))]));
+    } catch (error) {
+      list.replaceChildren(el("li", {class: "text-danger"}, errorText(error)));
     }
   }
 
-  form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
+  // -- bulk: rows by hand or all matching the filter, then a move or a warning letter -----------
+
+  const bulkPanel = document.getElementById("violations-bulk");
+  const bulkStatus = document.getElementById("violations-bulk-status");
+  const bulkLine = document.getElementById("violations-bulk-status-line");
+  const bulkResults = document.getElementById("violations-bulk-results");
+  const letterBox = document.getElementById("violations-letter-result");
+  const matching = document.getElementById("violations-select-matching");
+  const pagePick = document.getElementById("violations-select-page");
+  const bulkReason = document.getElementById("violations-bulk-reason");
+  const bulkDetails = document.getElementById("violations-bulk-details");
+  if (window.matchMedia("(max-width: 600px)").matches) bulkDetails.open = false;
+  // a dismissal in bulk names its reason; "duplicate" needs each report's original: one at a time
+  const BULK_MOVES = ["reported", "verified", "notified", "dismissed"];
+  fillSelect("violations-bulk-reason", config.dismiss_reasons.filter((r) => r !== "duplicate")
+    .map((r) => [r, t("ui.dismiss_reason." + r)]), false);
+  bulkStatus.addEventListener("change", () => {
+    document.getElementById("violations-bulk-reason-box").hidden = bulkStatus.value !== "dismissed";
+  });
+
+  function chosenIds() {
+    return matching.checked ? features.map((f) => f.properties.id) : [...selected];
+  }
+
+  function showSelection() {
+    document.getElementById("violations-select-matching-label").textContent =
+      t("ui.violations.select_matching", {n: format.number(features.length)});
+    document.getElementById("violations-selected").textContent =
+      t("ui.violations.selected", {n: format.number(chosenIds().length)});
+    if (chosenIds().length) bulkDetails.open = true;
+    const boxes = body.querySelectorAll(".zonasi-v-pick-box");
+    pagePick.checked = boxes.length > 0 && [...boxes].every((b) => b.checked);
+  }
+
+  function showPanels() {
+    const r = role();
+    const moving = BULK_MOVES.filter(mayMove);
+    bulkPanel.hidden = !moving.length;
+    if (bulkStatus.options.length !== moving.length) {
+      bulkStatus.replaceChildren(...moving.map((s) => el("option", {value: s}, label("ui.action.", s))));
+      bulkStatus.dispatchEvent(new Event("change"));
+    }
+    document.getElementById("violations-letter").hidden = !mayMove("notified");
+    document.getElementById("violations-route").hidden = !(r === "satpolpp" || r === "admin");
+  }
+
+  pagePick.addEventListener("change", () => {
+    for (const box of body.querySelectorAll(".zonasi-v-pick-box")) {
+      box.checked = pagePick.checked;
+      if (box.checked) selected.add(box.value); else selected.delete(box.value);
+    }
+    matching.checked = false;
+    showSelection();
+  });
+  matching.addEventListener("change", showSelection);
+
+  function resultText(result) {
+    if (result.ok) return shortId(result.id) + ": " + statusLabel(result.status);
+    const error = result.error;
+    const text = error && typeof error === "object" ? (error.detail || error.title || JSON.stringify(error)) : error;
+    return shortId(result.id) + ": " + (text || t("ui.violations.failed"));
+  }
+
+  async function bulkMove() {
+    const ids = chosenIds();
+    bulkResults.replaceChildren();
+    if (!ids.length) { sayIn(bulkLine, t("ui.violations.bulk_none"), "danger"); return; }
+    const note = document.getElementById("violations-bulk-note").value.trim();
+    const request = Object.assign({ids: ids, status: bulkStatus.value}, note ? {note: note} : {});
+    if (request.status === "dismissed") {
+      request.reason = bulkReason.value;
+      if (request.reason === "other" && !note) { sayIn(bulkLine, t("ui.violations.note_required"), "danger"); return; }
+    }
+    sayIn(bulkLine, t("ui.loading"));
+    try {
+      const answer = await api(URLS.bulk, {method: "POST", headers: {"Content-Type": "application/json"},
+        body: JSON.stringify(request)});
+      const results = answer.results || [];
+      const ok = results.filter((r) => r.ok).length;
+      await load();
+      bulkResults.replaceChildren(...results.map((r) => el("li", {"data-id": r.id, "data-ok": r.ok ? "true" : "false",
+        class: r.ok ? "zonasi-v-ok" : "zonasi-v-failed"}, resultText(r))));
+      sayIn(bulkLine, t("ui.violations.bulk_summary", {ok: ok, failed: results.length - ok}),
+        ok === results.length ? "success" : "danger");
+    } catch (error) {
+      sayIn(bulkLine, errorText(error), "danger");
+    }
+  }
+
+  /** A warning letter for the chosen reports: verified, one participant, one regency. */
+  async function issueLetter() {
+    letterBox.hidden = true;
+    bulkResults.replaceChildren();
+    const ids = new Set(chosenIds());
+    const chosen = features.map((f) => f.properties).filter((p) => ids.has(p.id));
+    const participants = new Set(chosen.map((p) => (p.participant || "").trim()));
+    const regencies = new Set(chosen.map((p) => p.regency_code));
+    if (!chosen.length || chosen.some((p) => p.status !== "verified") || participants.size !== 1
+        || regencies.size !== 1 || participants.has("") || regencies.has(null)) {
+      sayIn(bulkLine, t("ui.violations.letter_needs"), "danger");
+      return;
+    }
+    sayIn(bulkLine, t("ui.loading"));
+    try {
+      const letter = await api(URLS.letters, {method: "POST", headers: {"Content-Type": "application/json"},
+        body: JSON.stringify({participant: [...participants][0], regency: [...regencies][0],
+                              ids: chosen.map((p) => p.id)})});
+      const pdf = el("a", {href: letter.pdf, id: "violations-letter-pdf", class: "ms-1"}, t("ui.violations.letter_pdf"));
+      pdf.addEventListener("click", (event) => {
+        event.preventDefault();
+        save(letter.pdf, String(letter.number).replace(/[^\w.-]+/g, "-") + ".pdf", bulkLine);
+      });
+      letterBox.replaceChildren(el("span", {id: "violations-letter-text"}, t("ui.violations.letter_done",
+        {number: letter.number, n: (letter.ids || []).length, deadline: format.dateTime(letter.deadline)})), " ", pdf);
+      letterBox.dataset.number = letter.number;
+      letterBox.hidden = false;
+      selected.clear();
+      matching.checked = false;
+      sayIn(bulkLine, "");
+      await load();
+    } catch (error) {
+      sayIn(bulkLine, errorText(error), "danger");
+    }
+  }
+
+  document.getElementById("violations-bulk-apply").addEventListener("click", bulkMove);
+  document.getElementById("violations-letter").addEventListener("click", issueLetter);
+
+  // -- Satpol PP's route of the day -------------------------------------------------------------
+
+  const routeLine = document.getElementById("violations-route-status");
+  const routeList = document.getElementById("violations-route-list");
+
+  function routeParams() {
+    const regency = others().regency;
+    return regency ? {regency: regency, status: "notified"} : null;
+  }
+
+  function routeLinks() {
+    const params = routeParams();
+    for (const link of document.querySelectorAll("[data-route]")) {
+      link.href = params ? withParams(URLS.worklist + "." + link.dataset.route, params) : "#";
+      link.classList.toggle("disabled", !params);
+      link.setAttribute("aria-disabled", params ? "false" : "true");
+    }
+  }
+
+  function stopText(p) {
+    const where = p.place || p.site_name || p.regency_name || "";
+    return [label("ui.apk_type.", p.apk_type || ""), p.participant, where,
+            p.deadline ? t("ui.col.deadline") + ": " + format.dateTime(p.deadline) : ""].filter(Boolean).join(" · ");
+  }
+
+  async function showRoute() {
+    routeList.replaceChildren();
+    const params = routeParams();
+    if (!params) { sayIn(routeLine, t("ui.violations.route_needs_regency"), "danger"); return; }
+    sayIn(routeLine, t("ui.loading"));
+    try {
+      const route = await api(withParams(URLS.worklist, params));
+      const items = (route.items || []).map((item) => item.properties || item);
+      routeList.replaceChildren(...items.map((p) => el("li", {"data-id": p.id}, stopText(p),
+        " ", el("a", {href: withParams("/", {lat: p.lat, lon: p.lon})}, t("ui.violations.map")))));
+      sayIn(routeLine, items.length ? t("ui.violations.route_length",
+        {n: format.number(items.length), distance: format.distance(route.length_m || 0)}) : t("ui.violations.route_empty"));
+    } catch (error) {
+      sayIn(routeLine, errorText(error), "danger");
+    }
+  }
+
+  document.getElementById("violations-route-show").addEventListener("click", showRoute);
+  for (const link of document.querySelectorAll("[data-route]")) {
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      const params = routeParams();
+      if (!params) { sayIn(routeLine, t("ui.violations.route_needs_regency"), "danger"); return; }
+      save(link.href, "rute." + link.dataset.route, routeLine);
+    });
+  }
+
+  // -- the regency's suggestions (names, from the server) ----------------------------------------
+
+  let suggestTimer = 0;
+  function regencyList(answer) {
+    const items = Array.isArray(answer) ? answer : (answer.regencies || answer.items || answer.features || []);
+    return items.map((r) => typeof r === "string" ? {name: r} : (r.properties || r))
+      .map((r) => ({code: r.code || r.regency_code || r.id, name: r.name || r.regency_name}));
+  }
+  regencyInput.addEventListener("input", () => {
+    clearTimeout(suggestTimer);
+    routeLinks();
+    const text = regencyInput.value.trim();
+    if (text.length < 2) return;
+    suggestTimer = setTimeout(async () => {
+      try {
+        regencySuggestions = regencyList(await api(withParams(URLS.regencies, {q: text})));
+        document.getElementById("filter-regency-options").replaceChildren(...regencySuggestions
+          .filter((r) => r.name).map((r) => el("option", {value: r.name}, r.code || "")));
+      } catch (error) {
+        regencySuggestions = [];  // no suggestions: the filter still takes what is typed
+      }
+    }, 200);
+  });
+
+  form.addEventListener("submit", (event) => { event.preventDefault(); routeLinks(); load(); });
   listSelect.addEventListener("change", () => load());
   document.querySelectorAll("[data-format]").forEach((button) =>
     button.addEventListener("click", () => download(button.dataset.format)));
+  document.getElementById("violations-csv-excel").addEventListener("click",
+    () => download("csv", {dialect: "excel-id"}));
   document.getElementById("violations-login-button").addEventListener("click", openLogin);
   document.addEventListener("zonasi:user", load);
+  routeLinks();
+  window.zonasi.violationsPage = {format: format};
   // the token check may have finished before this script ran: then its event is gone
   if (!auth.token || auth.checked) load();
 })();
