@@ -10,7 +10,8 @@ The in-browser judge (``webmap/static/zonasi/offline/engine.js``) reproduces
   they decide which regency a point near a border is in, where a point off every polygon snaps
   to, and where a category's data are incomplete. Each carries its rules: metres per category,
   required categories, campaign periods, its time zone, its UTM zone (EPSG) and what the
-  coverage declares there;
+  coverage declares there; a judged regency in allowed-zones mode (rules.toml
+  ``allowed_zones``) carries its designated zones (``allowed``);
 - ``sites``: every site whose bounding box lies within ``snap + reach`` metres of the judged area
   (``reach`` = the largest distance of any rule + ``max_accuracy_m``), in the layers' order (the
   engine's order for equally close sites);
@@ -160,8 +161,22 @@ def _regency(engine, i: int, geometry, judged: bool) -> dict:
         "declared": [bool(coverage.declared_regencies(c)[i]) for c in CATEGORIES],
         "complete_whole": [code in coverage.complete_regencies(c) for c in CATEGORIES],
         "allowed_zones": code in engine.layers.allowed,
+        "allowed": _allowed(engine, code) if judged else None,
         "geometry": _round(geometry),
     }
+
+
+def _allowed(engine, code: str) -> dict | None:
+    """The designated zones of an allowed-zones regency (all of them, as the engine judges by
+    them all) as columns: zone_id, name, radius_m, geometry (GeoJSON); None in other regencies."""
+    zones = engine.layers.allowed.get(code)
+    if zones is None:
+        return None
+    frame = zones.frame
+    return {"label": zones.label, "label_en": zones.label_en, "legal_basis": zones.legal_basis,
+            "zone_id": [str(v) for v in frame["zone_id"]], "name": [str(v) for v in frame["name"]],
+            "radius_m": [float(v) for v in frame["radius_m"]],
+            "geometry": [_round(g) for g in frame.geometry.to_numpy()]}
 
 
 def _coverage(engine, context: np.ndarray, clipped: dict, epsgs: list[int], box) -> dict:

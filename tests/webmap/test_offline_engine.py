@@ -270,3 +270,91 @@ def test_offline_bundle_over_the_limit_is_413(offline_client):
     assert answer.status_code == 413
     assert answer.get_json()["parameter"] == "bbox"
     assert offline_client(max_offline_bytes=size).get("/api/offline/regency/31.71.json").status_code == 200
+
+
+# allowed-zones mode (rules.toml allowed_zones): Indramayu designates where props may stand
+ALLOWED_CENTRE = (108.3200, -6.3300)
+ALLOWED_RULES = ('\n[regencies."32.12"]\nname = "Kabupaten Indramayu"\nallowed_zones = "allowed/indramayu.geojson"\n'
+                 'allowed_radius_m = 15\nallowed_basis = "Keputusan KPU Kabupaten Indramayu (uji)"\n')
+
+
+def _at(east_m: float, north_m: float = 0.0, origin=ALLOWED_CENTRE):
+    lon, lat, _ = GEOD.fwd(*origin, 90, east_m)
+    lon, lat, _ = GEOD.fwd(lon, lat, 0, north_m)
+    return lon, lat
+
+
+@pytest.fixture(scope="module")
+def allowed_engine(tmp_path_factory) -> Engine:
+    import geopandas as gpd
+
+    from zonasi.testing.layers import make_layers_dir
+
+    rules = (bundled_layers_dir() / "rules.toml").read_text("utf-8") + ALLOWED_RULES
+    directory = make_layers_dir(tmp_path_factory.mktemp("allowed"), rules=rules)
+    shutil.copy(bundled_layers_dir() / "sites" / "indramayu.parquet", directory / "sites" / "indramayu.parquet")
+    (directory / "allowed").mkdir()
+    square = shapely.box(*_at(1000, 0), *_at(1100, 100))
+    street = shapely.LineString([_at(-500, -500), _at(-300, -450), _at(-100, -600)])
+    gpd.GeoDataFrame({"name": ["Titik A", "Titik B", "Lapangan", "Alun-alun", "Jalan pasar"],
+                      "radius_m": [None, None, None, 40.0, 10.0]},
+                     geometry=[shapely.Point(ALLOWED_CENTRE), shapely.Point(_at(0, 500)), square,
+                               shapely.Point(_at(-1000)), street], crs=4326).to_file(
+        directory / "allowed" / "indramayu.geojson")
+    return Engine(load_layers(directory))
+
+
+def _around_zones(engine: Engine, code: str, rng) -> list:
+    """Points in, at and beyond the designated zones of regency ``code``: at the radius +- 0.3 m
+    of points and lines, 0.3 m inside and outside the polygons' edges (along rings grown and
+    shrunk in the UTM zone), inside them, and 0-300 m away."""
+    zones = engine.layers.allowed[code].frame
+    epsg = int(engine.regency_epsg[engine.regency_index(code)])
+    fwd = Transformer.from_crs(4326, epsg, always_xy=True)
+    inv = Transformer.from_crs(epsg, 4326, always_xy=True)
+    out = []
+    for geometry, radius in zip(zones.geometry, zones["radius_m"]):
+        if geometry.geom_type == "Polygon":
+            projected = shapely.transform(geometry, lambda xy: np.column_stack(fwd.transform(xy[:, 0], xy[:, 1])))
+            for metres in (-0.3, 0.3):
+                ring = projected.buffer(metres * 0.9996, join_style="mitre").exterior
+                for _ in range(12):
+                    p = ring.interpolate(rng.random(), normalized=True)
+                    lon, lat = inv.transform(p.x, p.y)
+                    out.append((lon, lat, f"zone{metres:+.1f}"))
+            inside = geometry.representative_point()
+            out.append((inside.x, inside.y, "zone-inside"))
+            continue
+        for _ in range(12):
+            on = geometry.interpolate(rng.random(), normalized=True) if geometry.geom_type != "Point" else geometry
+            for metres in (radius - 0.3, radius + 0.3, rng.uniform(0, 300)):
+                lon, lat, _ = GEOD.fwd(on.x, on.y, rng.uniform(0, 360), metres)
+                out.append((lon, lat, f"zone{metres - radius:+.1f}"))
+    return out
+
+
+def test_offline_judge_agrees_with_engine_in_allowed_zones_mode(allowed_engine, tmp_path):
+    """The bundle of an allowed-zones regency carries its designated zones, and the browser judges
+    them as the engine does: inside a zone ok (unless a forbidden site is near), outside every
+    zone a violation whose first hit is the nearest zone, at the same distance."""
+    node = _node()
+    rng = np.random.default_rng(1717)
+    engine = allowed_engine
+    bundle = regency_bundle(engine, "32.12")
+    [saved] = [r for r in bundle["regencies"] if r["judged"]]
+    assert saved["allowed_zones"] and len(saved["allowed"]["zone_id"]) == 5
+    assert all(r["allowed"] is None for r in bundle["regencies"] if not r["judged"])
+    points = _around_zones(engine, "32.12", rng) + _points(engine, bundle, rng, n_random=60)
+    cases = _expected(engine, bundle, points, rng)
+    zone_ids = set(saved["allowed"]["zone_id"])
+    outside = [c for c in cases if c["hits"] and c["hits"][0][0] in zone_ids]
+    inside_ok = [c for c in cases if c["status"] == "ok" and c["kind"].startswith("zone")]
+    assert len(outside) > 20 and len(inside_ok) > 10, (len(outside), len(inside_ok))
+    (tmp_path / "indramayu_allowed.bundle.json").write_bytes(bundle_bytes(bundle))
+    (tmp_path / "indramayu_allowed.cases.json").write_text(json.dumps(cases))
+    result = subprocess.run([node, "--test", str(JS_TEST)], cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, "ZONASI_OFFLINE_FIXTURES": str(tmp_path)}, timeout=600)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["indramayu_allowed"]["compared"] > len(outside)
+    assert summary["indramayu_allowed"]["max_diff_m"] <= 0.5

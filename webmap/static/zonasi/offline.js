@@ -5,8 +5,11 @@
  * press, refusing one above LIMIT_BYTES. The bundle is kept in IndexedDB (queue.js's database,
  * store "bundles"). The status line says what is saved, its versions and date, the reports
  * waiting and the last sync, and offers a refresh when the server's /health names other versions.
- * Offline, map.js asks judgeHere() for a verdict (engine.js, the engine's method); without tiles
- * the saved regency outlines are drawn as the basemap. */
+ * Offline, map.js asks judgeHere() for a verdict (engine.js, the engine's method). Without a tile
+ * server the map draws a basemap of its own (offline/basemap.js): the app's vector tiles online,
+ * the saved regency (land, roads, outline) offline. */
+import {createBasemap} from "./offline/basemap.js";
+
 // the engine (and its libraries) imported apart: if it cannot load, the rest of the page still works
 // and an offline check says it cannot judge instead of waiting for ever
 // (on the first offline check only: most visits never need it)
@@ -159,6 +162,10 @@ async function judgeHere(latlng, extra) {
 }
 
 function hitLine(hit) {
+  if (hit.kind === "outside_allowed_zone") {  // allowed-zones mode: beyond the nearest designated zone
+    return t("verdict.outside_allowed", {distance: number(hit.distance_m - hit.buffer_m, 1),
+                                         name: hit.name || t("verdict.unnamed"), basis: hit.legal_basis || "-"});
+  }
   return t("verdict.hit", {distance: number(hit.distance_m, 1), name: hit.name || t("verdict.unnamed"),
                            category: hit.category_label, buffer: number(hit.buffer_m, 0),
                            basis: hit.legal_basis || ""});
@@ -186,50 +193,35 @@ function messageLines(v) {
   return lines;
 }
 
-// -- the basemap without tiles: the saved regency outlines ------------------------------------
+// -- the basemap without tiles (offline/basemap.js) and the saved sites as dots -----------------
 
+const basemap = createBasemap(map, {tilesUrl: config.urls.tiles, roadsZoom: config.zoom.sites});
+let dots = null;
+
+/** The saved bundle as the basemap (used when no tile server answers) and its point sites as
+ *  small dots from zoom DOTS_ZOOM while the saved basemap is drawn (the vector tiles' pins are
+ *  not there either). */
 function drawOutlines() {
-  if (outlines) { outlines.remove(); outlines = null; }
-  if (!saved) return;
-  const features = saved.bundle.regencies.filter((r) => r.judged).map((r) => ({
-    type: "Feature", properties: {code: r.code, name: r.name}, geometry: r.geometry}));
-  outlines = L.featureGroup();
-  L.geoJSON({type: "FeatureCollection", features}, {
-    interactive: false, className: "zonasi-offline-outline",
-    style: {color: "#3d3d7a", weight: 2, fill: true, fillColor: "#eef0e6", fillOpacity: 0.6},
-    onEachFeature: (feature, layer) => layer.bindTooltip(feature.properties.name, {
-      permanent: true, direction: "center", className: "zonasi-offline-label"}),
-  }).addTo(outlines);
-  // the saved point sites as small dots from zoom DOTS_ZOOM (the vector tiles' pins are not there either)
+  outlines = basemap.setSaved(saved ? saved.bundle : null);
+  if (dots) { dots.remove(); dots = null; }
+  if (!outlines) return;
+  dots = L.layerGroup();
   const sites = saved.bundle.sites;
-  const dots = L.layerGroup();
-  outlines.on("add", () => { map.on("zoomend", showDots); showDots(); });
-  outlines.on("remove", () => { map.off("zoomend", showDots); dots.remove(); });
-  function showDots() {
-    if (map.getZoom() >= DOTS_ZOOM && map.hasLayer(outlines)) dots.addTo(map); else dots.remove();
-  }
   if (sites.site_id.length <= MAX_SITE_DOTS) {
-    sites.geometry.forEach((g, i) => {
+    sites.geometry.forEach((g) => {
       if (!Array.isArray(g)) return;
       L.circleMarker([g[1], g[0]], {radius: 4, weight: 1, color: "#fff", fillOpacity: 0.9, interactive: false,
-                                    fillColor: "#b02a37", className: "zonasi-offline-site"})
-        .addTo(dots);
+                                    fillColor: "#b02a37", className: "zonasi-offline-site"}).addTo(dots);
     });
   }
-  if (tilesMissing || navigator.onLine === false) outlines.addTo(map);
+  showDots();
 }
 
-// without the tile server (offline, or none reachable) the outlines stand in for the basemap
-let tilesMissing = false;
-map.eachLayer((layer) => {
-  if (layer instanceof L.TileLayer && !(layer instanceof L.GridLayer && layer._zonasiTiles)) {
-    layer.on("tileerror", () => {
-      if (tilesMissing) return;
-      tilesMissing = true;
-      if (outlines && !map.hasLayer(outlines)) outlines.addTo(map).bringToBack();
-    });
-  }
-});
+function showDots() {
+  if (!dots) return;
+  if (map.getZoom() >= DOTS_ZOOM && outlines && map.hasLayer(outlines)) dots.addTo(map); else dots.remove();
+}
+map.on("zoomend layeradd layerremove", (event) => { if (!event.layer || event.layer === outlines) showDots(); });
 
 async function load() {
   try {
@@ -242,5 +234,5 @@ async function load() {
 
 document.addEventListener("zonasi:queue", () => showStatus());
 window.addEventListener("online", () => checkServer().then(showStatus));
-window.zonasi.offline = {judgeHere, ready: load(), showStatus, saved: () => saved};
+window.zonasi.offline = {judgeHere, ready: load(), showStatus, saved: () => saved, basemap: () => basemap.state()};
 window.zonasi.mapPage.offlineLoaded(window.zonasi.offline);

@@ -15,7 +15,10 @@
 //    equally close sites keep the layers' order;
 // 3. never "ok" from absence: a required category whose data are not declared complete within
 //    its distance (plus the accuracy) of the point makes the verdict "incomplete";
-// 4. a date outside every campaign period of the regency: outside_period.
+// 4. a date outside every campaign period of the regency: outside_period;
+// 5. in a regency in allowed-zones mode (its designated zones in the bundle), a point outside
+//    every zone (its distance to a zone's edge minus the zone's radius, in the regency's UTM
+//    zone) is a violation by itself; inside one the forbidden sites still apply.
 //
 // Every verdict is provisional: the server re-judges a report when it arrives.
 import { geodesic, proj4 } from "./deps.js";
@@ -189,7 +192,10 @@ export function prepare(bundle) {
   let ready = prepared.get(bundle);
   if (ready) return ready;
   if (bundle.format !== 1) throw new Error(`offline engine: unknown bundle format ${bundle.format}`);
-  const regencies = bundle.regencies.map((r, index) => ({ ...r, index, shape: parseGeometry(r.geometry) }));
+  const regencies = bundle.regencies.map((r, index) => ({
+    ...r, index, shape: parseGeometry(r.geometry),
+    zones: r.allowed ? r.allowed.geometry.map((g) => ({ shape: parseGeometry(g), projected: null })) : null,
+  }));
   const byCode = new Map(regencies.map((r) => [r.code, r]));
   const s = bundle.sites;
   const sites = s.site_id.map((id, i) => {
@@ -332,6 +338,44 @@ function complete(ready, j, radius, lon, lat, regency, epsg, x, y, k) {
   return true;
 }
 
+/** Distance from (x, y) to the boundary of a projected geometry (shapely.boundary: a polygon's
+ *  rings, a line's end points; a point has none: 0). */
+function boundaryDistance(x, y, geom) {
+  let best = Infinity;
+  for (const rings of geom.polygons) for (const ring of rings) best = Math.min(best, pathDistance(x, y, ring));
+  for (const line of geom.lines) {
+    for (const [px, py] of [line[0], line[line.length - 1]]) best = Math.min(best, Math.hypot(x - px, y - py));
+  }
+  return Number.isFinite(best) ? best : 0;
+}
+
+/** Allowed-zones mode (geo/engine/allowed.py, AllowedIndex.check): whether the point is outside
+ *  every designated zone of its regency, the zone judged by (index) and how far the point is
+ *  beyond that zone's edge in metres (negative inside). Among the zones within reach (the
+ *  largest radius), the one whose edge is nearest; none within reach: the nearest zone. */
+function allowedAt(regency, x, y, k) {
+  const radius = regency.allowed.radius_m;
+  const reach = Math.max(...radius) * k * (1 + 1e-9) + 1e-6;
+  let best = Infinity;
+  let chosen = -1;
+  let nearest = -1;
+  let nearestM = Infinity;
+  regency.zones.forEach((zone, i) => {
+    const geom = projectedShape(zone, regency.epsg);
+    const d = planarDistance(x, y, geom);
+    if (d < nearestM) { nearest = i; nearestM = d; }
+    if (d > reach) return;
+    const signed = d === 0 ? -boundaryDistance(x, y, geom) : d;  // inside: the distance to its edge
+    const edge = signed / k - radius[i];
+    if (edge <= best) { best = edge; chosen = i; }
+  });
+  if (chosen < 0 && nearest >= 0) {
+    chosen = nearest;
+    best = nearestM / k - radius[nearest];
+  }
+  return { outside: best > 0, zone: chosen, beyond: best };
+}
+
 /** The local date judged: "YYYY-MM-DD" as given, or an instant's date in the regency's zone. */
 function localDate(at, offsetH) {
   if (at === undefined || at === null || at === "") return null;
@@ -387,7 +431,7 @@ export function judge(point, bundle, options = {}) {
     also_in: other ? { code: other.code, name: other.name } : null,
     crs: `EPSG:${regency.epsg}`, timezone: regency.timezone,
   };
-  if (regency.allowed_zones || other?.allowed_zones) {
+  if (regency.allowed_zones && !regency.zones) {  // a bundle saved without its designated zones
     return { ...verdictBase, status: "outside_area", saved_area: false, reason: "allowed_zones" };
   }
   const categories = bundle.categories;
@@ -421,6 +465,23 @@ export function judge(point, bundle, options = {}) {
     const limit = buffer[bundle.sites.category[i]];
     if (d <= limit) hits.push(hit(i, d, limit));
     margin = margin === null ? Math.abs(d - limit) : Math.min(margin, Math.abs(d - limit));
+  }
+  // allowed-zones mode: outside every designated zone is a violation by itself (first of the hits)
+  if (regency.zones) {
+    const zoned = allowedAt(regency, x, y, k);
+    if (zoned.outside) {
+      const a = regency.allowed;
+      const r = a.radius_m[zoned.zone];
+      const d = zoned.beyond + r;
+      hits.unshift({
+        site_id: a.zone_id[zoned.zone], name: a.name[zoned.zone], category: "allowed_zone", category_label: a.label,
+        distance_m: Math.round(d * 100) / 100, distance_exact_m: d, buffer_m: r, legal_basis: a.legal_basis,
+        kind: "outside_allowed_zone",
+      });
+    }
+    if (Number.isFinite(zoned.beyond)) {
+      margin = margin === null ? Math.abs(zoned.beyond) : Math.min(margin, Math.abs(zoned.beyond));
+    }
   }
   let nearest = null;
   let nearestExact = true;

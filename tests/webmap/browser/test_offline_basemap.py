@@ -1,0 +1,110 @@
+"""The basemap without a tile server (#17): the tests reach no tile server, so the map shows what
+a phone without one would. Online it draws land, regency outlines and roads from the app's own
+vector tiles; offline the saved regency's land, its road lines (category road) and its outline.
+The bundled layers have road lines in Sanga-Sanga (Kutai Kartanegara, 64.02)."""
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+
+from zonasi.testing.browser import wait_js
+
+from .conftest import DESKTOP, PHONE, new_page, screenshot
+from .test_offline_shell import wait_controlled
+
+pytestmark = pytest.mark.browser
+ROADS = (-0.70, 117.22)        # Sanga-Sanga, Kutai Kartanegara: road lines in the bundled layers
+ROADS_CODE = "64.02"
+
+
+def basemap(page) -> dict:
+    return page.evaluate("window.zonasi.offline.basemap()")
+
+
+def drawn(page, selector: str) -> int:
+    return page.evaluate(f"document.querySelectorAll({selector!r}).length")
+
+
+def save_regency(page, server, lat, lon, code):
+    """Press "Simpan untuk luring" on the map centred at (lat, lon), confirm, wait until saved."""
+    page.goto(f"{server.url}/?lat={lat}&lon={lon}")
+    wait_controlled(page)
+    wait_js(page, "window.zonasi.offline && document.getElementById('zonasi-offline-status').textContent")
+    # the verdict's popup pans the map: centre it again on the spot (the regency saved is the centre's)
+    page.evaluate(f"window.zonasiMap.closePopup(); window.zonasiMap.setView([{lat}, {lon}], 15, {{animate: false}})")
+    page.click("#zonasi-offline-save")
+    page.locator("#zonasi-offline-confirm").click()
+    wait_js(page, f"document.getElementById('zonasi-offline-status').dataset.saved === {code!r}", timeout=60)
+
+
+def road_lines(server, code) -> int:
+    with urllib.request.urlopen(f"{server.url}/api/offline/regency/{code}.json") as answer:
+        bundle = json.loads(answer.read())
+    road = bundle["categories"].index("road")
+    return sum(1 for c, g in zip(bundle["sites"]["category"], bundle["sites"]["geometry"])
+               if c == road and isinstance(g, dict) and g["type"].endswith("LineString"))
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360", "1280"])
+def test_online_without_tiles_the_apps_own_tiles_draw_land_and_roads(browser, live, viewport):
+    page = new_page(browser, viewport, is_mobile=viewport is PHONE, has_touch=viewport is PHONE)
+    try:
+        page.goto(f"{live.url}/")
+        wait_js(page, "window.zonasi && window.zonasi.offline && window.zonasi.offline.basemap().missing", timeout=60)
+        page.evaluate(f"window.zonasiMap.setView({list(ROADS)}, 8, {{animate: false}})")
+        wait_js(page, "window.zonasi.offline.basemap().source === 'tiles'"
+                      " && document.querySelectorAll('.zonasi-basemap-land path').length > 0")
+        assert drawn(page, ".zonasi-basemap-roads path") == 0   # below the zoom of the sites' lines
+        page.evaluate(f"window.zonasiMap.setView({list(ROADS)}, 14, {{animate: false}})")
+        wait_js(page, "document.querySelectorAll('.zonasi-basemap-roads path').length > 20")
+        # the basemap lies below the tile pane: tiles that do load cover it
+        assert page.evaluate("+getComputedStyle(window.zonasiMap.getPane('zonasiBasemap')).zIndex"
+                             " < +getComputedStyle(window.zonasiMap.getPane('tilePane')).zIndex")
+        # the roads are there with the sites' layer switched off too: they are the basemap's own
+        page.evaluate("window.zonasiMap.removeLayer(window.zonasi.mapPage.groups.sites)")
+        page.wait_for_timeout(300)
+        assert drawn(page, ".zonasi-basemap-roads path") > 20
+        page.evaluate("window.zonasiMap.addLayer(window.zonasi.mapPage.groups.sites)")
+        screenshot(page, f"map-basemap-online-roads-{viewport['width']}")
+        assert page.js_errors == []
+    finally:
+        page.context.close()
+
+
+def test_offline_the_saved_regency_is_the_basemap_with_its_roads(browser, live):
+    expected = road_lines(live, ROADS_CODE)
+    assert expected > 100
+    page = new_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        save_regency(page, live, *ROADS, ROADS_CODE)
+        page.context.set_offline(True)
+        page.reload()
+        wait_js(page, "window.zonasi.offline && document.getElementById('zonasi-offline-status').dataset.saved")
+        page.evaluate(f"window.zonasiMap.closePopup(); window.zonasiMap.setView({list(ROADS)}, 14, {{animate: false}})")
+        wait_js(page, "window.zonasi.offline.basemap().source === 'saved'")
+        state = basemap(page)
+        assert state["roads"] == expected                                 # every road line of the bundle
+        assert drawn(page, "path.zonasi-basemap-road") == expected
+        assert drawn(page, "path.zonasi-basemap-land") >= 1
+        assert drawn(page, "path.zonasi-offline-outline") >= 1
+        assert drawn(page, ".zonasi-basemap-roads path") == 0             # the online tiles are not used
+        # the roads lie under the outline: land, then roads, then the outline in the pane
+        order = page.evaluate("""() => [...window.zonasiMap.getPane('zonasiBasemap').querySelectorAll('path')]
+            .map((p) => p.getAttribute('class').match(/zonasi-[a-z-]+/)[0])
+            .filter((c, i, all) => i === 0 || all[i - 1] !== c)""")
+        assert order == ["zonasi-basemap-land", "zonasi-basemap-road", "zonasi-offline-outline"]
+        screenshot(page, "map-offline-basemap-roads-360")
+        page.set_viewport_size(DESKTOP)
+        page.evaluate(f"window.zonasiMap.setView({list(ROADS)}, 13, {{animate: false}})")
+        screenshot(page, "map-offline-basemap-roads-1280")
+        # back online (the tile server still unreachable): the app's tiles again
+        page.context.set_offline(False)
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+        wait_js(page, "window.zonasi.offline.basemap().source === 'tiles'"
+                      " && document.querySelectorAll('.zonasi-basemap-roads path').length > 0")
+        assert drawn(page, "path.zonasi-basemap-road") == 0
+        assert page.js_errors == []
+    finally:
+        page.context.close()
