@@ -3,17 +3,15 @@ from __future__ import annotations
 
 from geo.engine.verdict import Hit, Verdict
 from geo.i18n import Catalog
-
-
-def _num(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".") if value < 100 else f"{value:.0f}"
+from geo.numformat import format_distance, format_metres
 
 
 def _hit_values(hit: Hit, catalog: Catalog, lang: str | None, rules) -> dict:
+    language = catalog.language(lang)
     category = rules.category(hit.category)
-    label = category.label_en if catalog.language(lang) == "en" and category.label_en else category.label
-    return {"distance": _num(hit.distance_m), "buffer": _num(hit.buffer_m), "category": label,
-            "name": hit.name or catalog.get("verdict.unnamed", lang), "basis": hit.legal_basis}
+    label = category.label_en if language == "en" and category.label_en else category.label
+    return {"distance": format_distance(hit.distance_m, language), "buffer": format_metres(hit.buffer_m, language),
+            "category": label, "name": hit.name or catalog.get("verdict.unnamed", lang), "basis": hit.legal_basis}
 
 
 def headline(verdict: Verdict, catalog: Catalog, lang: str | None = None) -> str:
@@ -97,20 +95,22 @@ def describe(verdict: Verdict, rules, catalog: Catalog, lang: str | None = None)
         lines.append(catalog.get("verdict.outside_period_rule", lang))
     for hit in verdict.hits:
         if hit.kind == "outside_allowed_zone":
-            lines.append(catalog.get("verdict.outside_allowed", lang, distance=_num(hit.distance_m - hit.buffer_m),
+            lines.append(catalog.get("verdict.outside_allowed_at", lang,
+                                     distance=format_distance(hit.distance_m - hit.buffer_m, catalog.language(lang)),
                                      name=hit.name or catalog.get("verdict.unnamed", lang),
                                      basis=hit.legal_basis or "-"))
             continue
-        lines.append(catalog.get("verdict.hit", lang, **_hit_values(hit, catalog, lang, rules)))
+        lines.append(catalog.get("verdict.hit_at", lang, **_hit_values(hit, catalog, lang, rules)))
     if not verdict.hits:
         lines.append(catalog.get("verdict.ok" if verdict.status == "ok" else "verdict.none_loaded", lang))
         if verdict.nearest:
-            lines.append(catalog.get("verdict.nearest", lang, **_hit_values(verdict.nearest, catalog, lang, rules)))
+            lines.append(catalog.get("verdict.nearest_at", lang, **_hit_values(verdict.nearest, catalog, lang, rules)))
         else:
             lines.append(catalog.get("verdict.no_sites", lang))
     lines += _coverage_lines(verdict, rules, catalog, lang)
     if verdict.uncertain:
         assert verdict.accuracy_m is not None and verdict.margin_m is not None  # uncertain compares them
-        lines.append(catalog.get("verdict.uncertain", lang, accuracy=_num(verdict.accuracy_m),
-                                 margin=_num(verdict.margin_m)))
+        language = catalog.language(lang)
+        lines.append(catalog.get("verdict.uncertain", lang, accuracy=format_metres(verdict.accuracy_m, language),
+                                 margin=format_metres(verdict.margin_m, language)))
     return lines

@@ -13,6 +13,7 @@ from geo.exports import FORMATS
 from geo.store import APK_TYPES, DISMISS_REASONS, STATUS_ROLES, TRANSITIONS, WORKFLOW_STATUSES
 from geo.validation import ROW_STATUSES
 
+from ..language import request_language
 from ..services import services
 from . import mapview, shell
 
@@ -38,10 +39,9 @@ MAX_REPORT_ID = 64  # a report id is a UUID (36 characters)
 
 
 def page_language() -> str:
-    """?lang= first (and remembered in a cookie), then the cookie, then the configured default."""
-    s = services()
-    asked = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
-    return s.catalog.language(asked or s.settings.language)
+    """?lang= first (and remembered in a cookie), then the cookie, then the browser's
+    Accept-Language, then the configured default (webmap.language.language_of, as the API)."""
+    return request_language()
 
 
 def categories(lang: str) -> dict:

@@ -33,9 +33,78 @@
     return node;
   }
 
+  // -- one number format per language (geo/numformat.py is the same rule on the server; both are
+  // tested on tests/data/number_format_cases.json): Indonesian "1.234,5", English "1,234.5", at
+  // most `digits` decimals, rounded half away from zero on the shortest decimal form ("22,15" ->
+  // "22,2" here and in the server's words alike), trailing zeros dropped.
+  const LOCALES = {id: "id-ID", en: "en-GB"};
+  const formatters = new Map();
+
+  function formatNumber(value, digits, lang) {
+    const places = digits === undefined || digits === null ? 1 : digits;
+    const locale = LOCALES[lang || config.lang] || LOCALES.id;
+    const key = locale + "/" + places;
+    if (!formatters.has(key)) {
+      formatters.set(key, new Intl.NumberFormat(locale, {maximumFractionDigits: places, useGrouping: true}));
+    }
+    const number = Number(value);
+    // a string is formatted as the exact decimal it says (Number's shortest form, as Python's repr)
+    return formatters.get(key).format(Number.isFinite(number) ? String(number) : number);
+  }
+
+  /** A length in metres without its unit: one decimal under 100 m, none from there on. */
+  function formatMetres(metres, lang) {
+    return formatNumber(metres, Math.abs(Number(metres)) < 100 ? 1 : 0, lang);
+  }
+
+  /** A distance with its unit: "22,1 m", "436 m", and from 1,000 m on in km: "436,8 km". */
+  function formatDistance(metres, lang) {
+    const m = Number(metres);
+    if (Math.abs(m) >= 999.5) return formatNumber(m / 1000, 1, lang) + " km";
+    return formatMetres(m, lang) + " m";
+  }
+
+  // Indonesia's three zones: WIB UTC+7, WITA UTC+8, WIT UTC+9 (geo/clock.py LABELS)
+  const ZONES = {WIB: 7, WITA: 8, WIT: 9};
+  const ZONE_OF_OFFSET = {7: "WIB", 8: "WITA", 9: "WIT"};
+
+  /** An instant (ISO 8601 text or Date) as the local date and time of a regency: "6 Des 2026 14.05 WIB"
+   * (en: "6 Dec 2026, 14:05 WIB"). The zone is an offset in hours or its label (WIB/WITA/WIT);
+   * without one, WIB. */
+  function formatDateTime(iso, zone, lang) {
+    const instant = iso instanceof Date ? iso : new Date(iso);
+    if (Number.isNaN(instant.getTime())) return iso === null || iso === undefined ? "" : String(iso);
+    const hours = typeof zone === "string" && ZONES[zone.toUpperCase()] ? ZONES[zone.toUpperCase()]
+      : (Number.isFinite(Number(zone)) && zone !== null && zone !== "" ? Number(zone) : 7);
+    const locale = LOCALES[lang || config.lang] || LOCALES.id;
+    // Etc/GMT-8 is UTC+8 (POSIX signs); whole hours only, as Indonesia's zones are
+    const text = new Intl.DateTimeFormat(locale, {timeZone: "Etc/GMT" + (hours >= 0 ? "-" : "+") + Math.abs(hours),
+      day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23"})
+      .format(instant);
+    return text + " " + (ZONE_OF_OFFSET[hours] || ("UTC" + (hours >= 0 ? "+" : "") + hours));
+  }
+
+  /** A date only (no time), in the regency's zone: "6 Des 2026". */
+  function formatDate(iso, zone, lang) {
+    const instant = iso instanceof Date ? iso : new Date(iso);
+    if (Number.isNaN(instant.getTime())) return iso === null || iso === undefined ? "" : String(iso);
+    const hours = typeof zone === "string" && ZONES[zone.toUpperCase()] ? ZONES[zone.toUpperCase()]
+      : (Number.isFinite(Number(zone)) && zone !== null && zone !== "" ? Number(zone) : 7);
+    const locale = LOCALES[lang || config.lang] || LOCALES.id;
+    return new Intl.DateTimeFormat(locale, {timeZone: "Etc/GMT" + (hours >= 0 ? "-" : "+") + Math.abs(hours),
+      day: "numeric", month: "short", year: "numeric"}).format(instant);
+  }
+
+  /** The old name: a number in the page's language (see formatNumber). */
   function number(value, digits) {
-    return Number(value).toLocaleString(config.lang === "en" ? "en-GB" : "id-ID",
-      {maximumFractionDigits: digits === undefined ? 1 : digits});
+    return formatNumber(value, digits);
+  }
+
+  /** A role's name in the page's language ("field" -> "Petugas lapangan"). */
+  function roleLabel(role) {
+    const key = "ui.role." + role;
+    const text = t(key);
+    return text === key ? String(role) : text;
   }
 
   const auth = {
@@ -98,7 +167,8 @@
   function showUser() {
     if (!userBox) return;
     const user = auth.user;
-    userBox.textContent = user ? t("ui.login.signed_in", {name: user.name || user.id || "?", role: user.role || "?"})
+    userBox.textContent = user ? t("ui.login.signed_in", {name: user.name || user.id || "?",
+                                                           role: user.role ? roleLabel(user.role) : "?"})
       : (auth.token ? t("ui.login.token_saved") : "");
   }
 
@@ -147,6 +217,7 @@
     other.querySelectorAll("[data-close]").forEach((b) => b.addEventListener("click", () => other.close()));
   }
 
-  window.zonasi = {config, t, el, api, ApiError, auth, number, withParams, requireLogin, whoami, openLogin};
+  window.zonasi = {config, t, el, api, ApiError, auth, number, withParams, requireLogin, whoami, openLogin,
+                   formatNumber, formatMetres, formatDistance, formatDateTime, formatDate, roleLabel};
   whoami();
 })();

@@ -2,8 +2,38 @@
  * Uses what map.js exposes as window.zonasi.mapPage. */
 (function () {
   "use strict";
-  const {config, t, el, api, number, withParams, requireLogin} = window.zonasi;
+  const {config, t, el, api, formatMetres, formatDistance, withParams, requireLogin} = window.zonasi;
   const {map, checkAt, loadLayer, say, label, POOR_ACCURACY_M} = window.zonasi.mapPage;
+
+  // -- Leaflet's own controls in the page's language (#18): zoom, layers, attribution -----------
+  function retitle(node, text) {
+    if (!node) return;
+    node.title = text;
+    node.setAttribute("aria-label", text);
+  }
+  if (map.zoomControl) {
+    map.zoomControl.options.zoomInTitle = t("map.zoom_in");
+    map.zoomControl.options.zoomOutTitle = t("map.zoom_out");
+    retitle(map.zoomControl._zoomInButton, t("map.zoom_in"));
+    retitle(map.zoomControl._zoomOutButton, t("map.zoom_out"));
+  }
+  const layersToggle = map.getContainer().querySelector(".leaflet-control-layers-toggle");
+  retitle(layersToggle, t("map.layers"));
+  if (layersToggle) layersToggle.setAttribute("role", "button");
+  const layersList = map.getContainer().querySelector(".leaflet-control-layers-list");
+  if (layersList) layersList.setAttribute("aria-label", t("map.layers"));
+  if (map.attributionControl) {
+    // Leaflet's prefix (an English tooltip and a flag) as one plain link; the OpenStreetMap credit in words
+    map.attributionControl.setPrefix(el("a", {href: "https://leafletjs.com", rel: "noopener"}, t("map.attribution")).outerHTML);
+    map.eachLayer((layer) => {
+      const credit = layer instanceof L.TileLayer && layer.getAttribution && layer.getAttribution();
+      if (!credit || !/OpenStreetMap/.test(credit)) return;
+      map.attributionControl.removeAttribution(credit);
+      layer.options.attribution = el("span", {}, "© ",
+        el("a", {href: "https://www.openstreetmap.org/copyright", rel: "noopener"}, t("map.attribution.osm"))).innerHTML;
+      map.attributionControl.addAttribution(layer.options.attribution);
+    });
+  }
 
   // -- "Lokasi saya": the device's position, its accuracy circle, and a check ------------------
   let accuracyCircle = null;
@@ -18,9 +48,16 @@
     positionMarker = L.circleMarker(latlng, {radius: 6, color: "#fff", weight: 2, fillColor: "#0d6efd",
                                              fillOpacity: 1, interactive: false}).addTo(map);
     map.setView(latlng, Math.max(map.getZoom(), 17));
-    say(accuracy > POOR_ACCURACY_M ? t("map.locate.poor", {accuracy: number(accuracy, 0)}) : "",
+    say(accuracy > POOR_ACCURACY_M ? t("map.locate.poor", {accuracy: formatMetres(accuracy)}) : "",
         "warning");
     return checkAt(latlng, {accuracy: accuracy});
+  }
+
+  /** A geolocation failure in the catalog's words (the browser's own text is English: "User denied
+   * Geolocation"), by its code: 1 denied (or an insecure page), 2 no position, 3 too slow. */
+  function locateFailure(error) {
+    const key = {1: "map.locate.denied", 2: "map.locate.unavailable", 3: "map.locate.timeout"}[error && error.code];
+    return key ? t(key) : t("map.locate.failed", {detail: t("map.locate.unavailable")});
   }
 
   document.getElementById("zonasi-locate").addEventListener("click", () => {
@@ -28,7 +65,7 @@
     say(t("map.locate.waiting"), "info");
     navigator.geolocation.getCurrentPosition(
       (position) => showPosition(position.coords.latitude, position.coords.longitude, position.coords.accuracy),
-      (error) => say(t("map.locate.failed", {detail: error.message || error.code}), "warning"),
+      (error) => say(locateFailure(error), "warning"),
       {enableHighAccuracy: true, timeout: 20000, maximumAge: 0});
   });
 
@@ -142,7 +179,7 @@
     const head = (report.message && report.message[0]) || label("verdict.status.", (report.verdict || {}).status || "");
     const parts = [head];
     if (report.site_name && report.distance_m !== null && report.distance_m !== undefined) {
-      parts.push(t("map.report.stored_site", {site: report.site_name, distance: number(report.distance_m, 0)}));
+      parts.push(t("map.report.stored_site_at", {site: report.site_name, distance: formatDistance(report.distance_m)}));
     }
     return parts.join(" — ");
   }
@@ -207,7 +244,7 @@
     }
   });
 
-  window.zonasi.reports = {postReport, storedVerdictText, showStored, newKey};
+  window.zonasi.reports = {postReport, storedVerdictText, showStored, newKey, locateFailure};
   window.zonasi.mapPage.openReport = openReport;
   window.zonasi.mapPage.showPosition = showPosition;
   // /?lat=..&lon=.. (links from the violations list): go there and check.

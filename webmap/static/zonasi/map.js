@@ -4,7 +4,7 @@
  * config.names); this script puts a vector tile layer (OGC API - Tiles) in each of them. */
 (function () {
   "use strict";
-  const {config, t, el, api, auth, number, withParams} = window.zonasi;
+  const {config, t, el, api, auth, formatMetres, withParams} = window.zonasi;
   const names = config.names;
   const map = window[names.map];
   const groups = {};
@@ -55,15 +55,93 @@
 
   // -- the point check: every tap on the map, markers included --------------------------------
   let checkSeq = 0;
-  // One popup for every check: a new tap moves it (never two verdicts on screen at once).
-  // the popup opens below the zoom buttons and the layer switch (top corners), so on a phone
-  // neither covers its headline or its close button
-  // A long verdict (many sites in reach) scrolls inside the popup instead of panning the map away.
-  const checkPopup = L.popup({maxWidth: Math.min(300, window.innerWidth - 70), minWidth: 200,
-                              maxHeight: Math.max(200, Math.round(window.innerHeight * 0.55)),
-                              className: "zonasi-check-popup",
-                              autoPanPaddingTopLeft: [10, 64], autoPanPaddingBottomRight: [10, 20]});
+  // The verdict card (#18): one for every check (a new tap replaces it, never two verdicts at once),
+  // outside Leaflet's panes so no map control covers it: a bottom sheet on a phone, a panel beside
+  // the zoom buttons on a desktop (zonasi.css). Its body is an aria-live region: a screen reader
+  // says the verdict when it arrives. The checked spot keeps a ring on the map, and the map moves
+  // when the card would cover it.
+  const card = document.getElementById("zonasi-verdict-card");
+  const cardBody = document.getElementById("zonasi-verdict-live");
+  const spotRing = L.circleMarker([0, 0], {radius: 9, color: "#212529", weight: 3, fillColor: "#ffc107",
+                                            fillOpacity: 0.9, interactive: false, className: "zonasi-check-spot"});
   let lastVerdict = null;
+  let cardSpot = null;
+
+  function cardOpen() { return !card.hidden; }
+
+  /** The card is placed over the map (the map's box moves as the message lines show and hide). */
+  function placeCard() {
+    const box = map.getContainer().getBoundingClientRect();
+    card.style.setProperty("--zonasi-map-top", box.top + "px");
+    card.style.setProperty("--zonasi-map-left", box.left + "px");
+    card.style.setProperty("--zonasi-map-height", box.height + "px");
+  }
+
+  function openCard(latlng, content, busy) {
+    cardSpot = latlng;
+    const opening = card.hidden;
+    placeCard();
+    card.hidden = false;
+    cardBody.setAttribute("aria-busy", busy ? "true" : "false");
+    cardBody.replaceChildren(content);
+    spotRing.setLatLng(latlng);
+    if (!map.hasLayer(spotRing)) spotRing.addTo(map);
+    if (opening || !busy) keepSpotInView();
+  }
+
+  function closeCard() {
+    checkSeq += 1;  // an answer still on its way is not shown
+    card.hidden = true;
+    cardBody.replaceChildren();
+    cardSpot = null;
+    spotRing.remove();
+  }
+
+  /** Moves the map when the card covers the checked spot: the spot to the middle of what is left. */
+  function keepSpotInView() {
+    if (!cardSpot || card.hidden) return;
+    const box = map.getContainer().getBoundingClientRect();
+    const cover = card.getBoundingClientRect();
+    const spot = map.latLngToContainerPoint(cardSpot).add([box.left, box.top]);
+    const margin = 24;
+    const covered = spot.x > cover.left - margin && spot.x < cover.right + margin
+      && spot.y > cover.top - margin && spot.y < cover.bottom + margin;
+    if (!covered) return;
+    if (cover.width >= box.width * 0.8) {  // a bottom sheet: the spot to the middle of the map above it
+      const free = Math.max(cover.top - box.top, 60);
+      map.panBy([0, Math.round(spot.y - box.top - free / 2)], {animate: false});
+    } else {  // a side panel: the spot to the middle of the map beside it
+      const left = cover.right - box.left;
+      map.panBy([Math.round(spot.x - box.left - (left + (box.width - left) / 2)), 0], {animate: false});
+    }
+  }
+
+  card.querySelector(".zonasi-card-close").addEventListener("click", () => {
+    closeCard();
+    map.getContainer().focus({preventScroll: true});
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && cardOpen() && !document.querySelector("dialog[open]")) closeCard();
+  });
+  // automation and bench/map_page.py closed the old popup with map.closePopup(): it closes the card too
+  const closePopup = map.closePopup.bind(map);
+  map.closePopup = function (popup) {
+    if (popup === undefined) { closeCard(); return closePopup(); }
+    return closePopup(popup);
+  };
+
+  /** "Laporkan APK di sini" is offered where a prop could break a rule: not outside the regencies
+   * the service covers (nobody there to act on it). */
+  function reportable(verdict) {
+    return !verdict || verdict.status !== "outside_area";
+  }
+
+  function reportButton(point, extra, primary) {
+    return el("button", {type: "button",
+                         class: "btn " + (primary ? "btn-danger" : "btn-outline-danger") + " zonasi-report-here",
+                         onclick: () => window.zonasi.mapPage.openReport(point, extra)},
+      el("i", {class: "fa fa-bullhorn", "aria-hidden": "true"}), " ", t("map.report.here"));
+  }
 
   function verdictNode(v, extra) {
     const lines = (v.message || []).slice();
@@ -76,22 +154,22 @@
                            "data-provisional": v.provisional ? "true" : null,
                            "data-saved-area": v.provisional ? String(!!v.saved_area) : null,
                            "data-distance": v.provisional && v.hits && v.hits.length ? String(v.hits[0].distance_exact_m) : null},
-      el("div", {class: "zonasi-verdict-head text-" + tone}, head));
+      el("h2", {class: "zonasi-verdict-head text-" + tone}, head));
+    // the action right under the headline (one tap, no scrolling), where a report makes sense
+    if (reportable(v)) box.append(reportButton(v, extra, v.status !== "ok" || uncertain));
     const list = el("ul", {class: "zonasi-verdict-lines"});
     for (const line of lines) list.append(el("li", {}, line));
     if (extra && extra.accuracy !== undefined && extra.accuracy !== null) {
-      list.append(el("li", {class: "zonasi-accuracy"}, t("map.locate.accuracy", {accuracy: number(extra.accuracy, 0)})));
+      list.append(el("li", {class: "zonasi-accuracy"}, t("map.locate.accuracy", {accuracy: formatMetres(extra.accuracy)})));
       if (extra.accuracy > POOR_ACCURACY_M || v.uncertain) {
         list.append(el("li", {class: "zonasi-accuracy-poor text-warning-emphasis fw-semibold"},
-          t("map.locate.poor", {accuracy: number(extra.accuracy, 0)})));
+          t("map.locate.poor", {accuracy: formatMetres(extra.accuracy)})));
       }
     }
     box.append(list);
     if (extra && extra.report) box.append(reportNode(extra.report));
-    box.append(el("div", {class: "zonasi-verdict-point text-muted small"},
+    box.append(el("div", {class: "zonasi-verdict-point small"},
       t("map.check.point", {lat: v.lat.toFixed(6), lon: v.lon.toFixed(6)})));
-    box.append(el("button", {type: "button", class: "btn btn-sm btn-danger mt-1 zonasi-report-here",
-                             onclick: () => window.zonasi.mapPage.openReport(v, extra)}, t("map.report.here")));
     return box;
   }
 
@@ -123,9 +201,7 @@
   async function checkAt(latlng, extra) {
     const seq = ++checkSeq;
     if (messageBox.dataset.hint) say("");
-    const popup = checkPopup.setLatLng(latlng)
-      .setContent(el("div", {class: "zonasi-verdict-loading"}, t("map.check.checking")));
-    if (!map.hasLayer(popup)) popup.openOn(map);
+    openCard(latlng, el("div", {class: "zonasi-verdict-loading"}, t("map.check.checking")), true);
     const params = {lat: latlng.lat.toFixed(7), lon: latlng.lng.toFixed(7), lang: config.lang};
     if (extra && extra.accuracy !== undefined && extra.accuracy !== null) params.accuracy = Math.round(extra.accuracy);
     const day = checkDate();  // one clock (#15): the chosen date, else the server's now
@@ -140,16 +216,16 @@
       if (!verdict) throw new Error(t("map.offline.unavailable"));
       if (seq !== checkSeq) return verdict;
       lastVerdict = verdict;
-      popup.setContent(verdictNode(verdict, extra));
+      openCard(latlng, verdictNode(verdict, extra), false);
       return verdict;
     } catch (error) {
       if (seq === checkSeq) {
         // no answer (no signal): the report can still be made here and waits in the device's queue
         const point = {lat: latlng.lat, lon: latlng.lng};
-        popup.setContent(el("div", {class: "zonasi-verdict", "data-status": "unavailable"},
-          el("div", {class: "text-danger"}, error.status ? t("ui.error", {detail: error.message}) : t("map.offline.unavailable")),
-          el("button", {type: "button", class: "btn btn-sm btn-danger mt-1 zonasi-report-here",
-                        onclick: () => window.zonasi.mapPage.openReport(point, extra)}, t("map.report.here"))));
+        openCard(latlng, el("div", {class: "zonasi-verdict", "data-status": "unavailable"},
+          el("h2", {class: "zonasi-verdict-head text-danger"},
+            error.status ? t("ui.error", {detail: error.message}) : t("map.offline.unavailable")),
+          reportButton(point, extra, true)), false);
       }
       return null;
     }
@@ -166,6 +242,7 @@
     new ResizeObserver(() => {
       const now = box.getBoundingClientRect().top;
       map.invalidateSize({pan: false});
+      placeCard();
       if (now !== top) map.panBy([0, now - top], {animate: false});
       top = now;
     }).observe(box);
@@ -179,7 +256,7 @@
   }
   if (dateInput) {
     const recheck = () => {  // the open verdict again, on the new date
-      if (lastVerdict && map.hasLayer(checkPopup)) checkAt(L.latLng(lastVerdict.lat, lastVerdict.lon));
+      if (lastVerdict && cardOpen()) checkAt(L.latLng(lastVerdict.lat, lastVerdict.lon));
     };
     dateInput.addEventListener("change", () => {
       if (!dateInput.value) dateInput.value = dateInput.dataset.today || "";
@@ -496,7 +573,7 @@
   // What tests and map-controls.js use.
   window.zonasiMap = map;
   window.zonasi.mapPage = {map, groups, checkAt, refresh, loadLayer, state, say, label, POOR_ACCURACY_M,
-                           lastVerdict: () => lastVerdict, openReport: null, offlineLoaded};
+                           lastVerdict: () => lastVerdict, openReport: null, offlineLoaded, closeCard};
   updateLegend();
   refresh();
   say(t("map.hint"), "secondary");
