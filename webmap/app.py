@@ -10,7 +10,21 @@ from geo.i18n import Catalog
 from geo.store import Store
 
 from . import errors, health, ogc, openapi, pages, proxy, security, tiles
-from .api import check, coverage, letters, mapapi, mine, offline, public, reports, validate, verdicts, worklist, zones
+from .api import (
+    check,
+    coverage,
+    letters,
+    mapapi,
+    mine,
+    offline,
+    public,
+    reports,
+    triage,
+    validate,
+    verdicts,
+    worklist,
+    zones,
+)
 from .services import Services, install
 
 # Paths of the requests that may compute for a while, by kind: uploads to validate (seconds of
@@ -50,6 +64,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                       openapi.bp, zones.bp, coverage.bp, offline.bp, health.bp, letters.bp, worklist.bp, verdicts.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(public.bp)  # reports without an account, regency names (#19)
+    app.register_blueprint(triage.bp)  # bulk moves, removal photos (#19)
     proxy.install(app, settings)  # X-Forwarded-* trusted only with ZONASI_PROXY_HOPS
     return app
 

@@ -2,12 +2,14 @@
 checking a point needs no token; `zonasi token create` prints only the token."""
 from __future__ import annotations
 
+import io
+
 import pytest
 from click.testing import CliRunner
 
 from webmap import create_app
 from zonasi.cli import cli
-from zonasi.testing.reports import report
+from zonasi.testing.reports import photo, report
 
 ROLES = ("field", "bawaslu", "satpolpp", "admin")
 
@@ -34,7 +36,7 @@ def _requests(rid):
         ("list", "get", "/api/reports", None),
         ("read", "get", f"/api/reports/{rid}", None),
         ("verify", "post", f"/api/reports/{rid}/transitions", {"status": "verified"}),
-        ("dismiss", "post", f"/api/reports/{rid}/transitions", {"status": "dismissed"}),
+        ("dismiss", "post", f"/api/reports/{rid}/transitions", {"status": "dismissed", "reason": "permitted"}),
         ("violations", "get", "/api/violations.geojson", None),
         ("violations_csv", "get", "/api/violations.csv", None),
     ]
@@ -93,7 +95,9 @@ def test_only_satpolpp_and_admin_mark_removed(world):
     for role in ("field", "bawaslu"):
         _assert_problem(client.post(f"/api/reports/{rid}/transitions", json={"status": "removed"},
                                     headers=_h(tokens[role])), 403)
-    assert client.post(f"/api/reports/{rid}/transitions", json={"status": "removed"},
+    proof = {"status": "removed", "storage_location": "Kantor Kecamatan",   # a removal's proof (#19)
+             "photo": (io.BytesIO(photo()), "after.jpg", "image/jpeg")}
+    assert client.post(f"/api/reports/{rid}/transitions", data=proof, content_type="multipart/form-data",
                        headers=_h(tokens["satpolpp"])).status_code == 200
 
 

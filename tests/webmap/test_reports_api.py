@@ -74,7 +74,11 @@ def test_workflow_over_http(api):
     notified = move("bawaslu", "notified")
     assert notified.status_code == 200 and notified.json["deadline"]
     assert move("bawaslu", "removed").status_code == 403           # Satpol PP's move
-    done = move("satpolpp", "removed", note="diturunkan")
+    assert move("satpolpp", "removed", note="diturunkan").status_code == 400   # no proof (#19)
+    done = client.post(f"/api/reports/{rid}/transitions", headers=auth(tokens["satpolpp"]),
+                       content_type="multipart/form-data",
+                       data={"status": "removed", "note": "diturunkan", "storage_location": "Kantor Kecamatan",
+                             "photo": (io.BytesIO(photo()), "after.jpg", "image/jpeg")})
     assert done.status_code == 200 and done.json["status"] == "removed"
     history = client.get(f"/api/reports/{rid}", headers=auth(tokens["bawaslu"])).json["history"]
     assert [(h["to"], h["role"]) for h in history] == [

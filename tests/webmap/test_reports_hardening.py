@@ -81,8 +81,10 @@ def test_write_answers_carry_no_reporter_identity_for_satpolpp(world):
     verified = client.post(f"/api/reports/{rid}/transitions", json={"status": "verified"},
                            headers=h(tokens["bawaslu"]))
     assert verified.json["reporter"] == "Ani Rahasia"      # bawaslu may read it
-    removed = client.post(f"/api/reports/{rid}/transitions", json={"status": "removed", "note": "turun"},
-                          headers=h(tokens["satpolpp"]))
+    removed = client.post(f"/api/reports/{rid}/transitions", headers=h(tokens["satpolpp"]),  # with its proof (#19)
+                          data={"status": "removed", "note": "turun", "storage_location": "Kantor Kecamatan",
+                                "photo": (io.BytesIO(photo()), "after.jpg", "image/jpeg")},
+                          content_type="multipart/form-data")
     assert removed.status_code == 200 and removed.json["status"] == "removed"
     text = removed.get_data(as_text=True)
     assert "reporter" not in removed.json and "submitted_by" not in removed.json

@@ -5,16 +5,19 @@
                           regency name
     GET /api/whoami       the token's name and role (the pages show the workflow buttons by role)
     GET /api/stats        counts for the dashboard: sites per category and regency; with a token
-                          that may read violations, reports per status, regency, category and type
+                          that may read violations, reports per status, regency, category and type,
+                          and per campaign participant (reports, removed, reinstalled, overdue)
 """
 from __future__ import annotations
+
+import datetime as dt
 
 from flask import Blueprint, current_app, request
 
 from geo import InputError
 from geo.catalog import grouped_report_counts, site_counts
 from geo.layers import RegencyNames
-from geo.store import ReportFilter
+from geo.store import ReportFilter, participant_counts
 from geo.validation import parse_pair_column
 
 from .. import auth
@@ -99,9 +102,12 @@ def whoami():
 def stats():
     """Counts for the dashboard (reports only for tokens that may read violations)."""
     s = services()
-    body = {"sites": _cached(SITE_COUNTS_KEY, lambda: site_counts(s.engine.layers)), "reports": None}
+    body = {"sites": _cached(SITE_COUNTS_KEY, lambda: site_counts(s.engine.layers)), "reports": None,
+            "participants": None}
     if auth.can("violations:read"):
         body["reports"] = grouped_report_counts(s.store.report_groups())  # GROUP BY in the database
         # notified reports past their deadline (#18 dashboard): one COUNT
         body["reports"]["overdue"] = s.store.count_reports(ReportFilter(overdue=True))
+        # per campaign participant: reports, removed, reinstalled (came back), overdue (#19)
+        body["participants"] = participant_counts(s.store.db, dt.datetime.now(dt.UTC))
     return body

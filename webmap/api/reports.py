@@ -4,7 +4,8 @@
     GET  /api/reports                      list (bawaslu, admin)
     GET  /api/reports/<id>                 one report, its verdict, explanation and history
     GET  /api/reports/<id>/photo           its photo
-    POST /api/reports/<id>/transitions     {"status": ..., "note": ..., "actor": ...}
+    POST /api/reports/<id>/transitions     {"status": ..., "note": ..., "actor": ..., "reason": ...}
+                                           (a removal as multipart with its after-photo; see triage)
     GET  /api/violations.<format>          for Satpol PP's routes (no reporter identity), in every
                                            format of :data:`geo.exports.FORMATS`
     GET  /api/violations/lists             the lists the violations page offers (violations; to check
@@ -25,7 +26,6 @@ from geo.store import (
     FIELD_CHECK_VERDICTS,
     ReportFilter,
     full_is_unavailable,
-    storable_text,
     stored_verdict,
     verdict_counts,
     with_current_verdicts,
@@ -35,11 +35,10 @@ from .. import auth
 from ..language import request_language
 from ..services import services
 from .dialect import dialect_arg, localised_csv
+from .triage import move_request
 
 bp = Blueprint("reports", __name__, url_prefix="/api")
 PRIVATE_FIELDS = ("reporter", "submitted_by")
-TRANSITION_BODY = ('send {"status": "verified|dismissed|notified|removed", "note": "..."} as JSON (actor and note '
-                   'are text)')
 
 
 def _lang() -> str:
@@ -156,22 +155,18 @@ def photo(report_id: str):
 
 @bp.post("/reports/<report_id>/transitions")
 def transition(report_id: str):
-    """Move a report on: {"status": "verified", "note": "...", "actor": "..."} (see workflow).
-    The history records the token's name as the actor; a client's ``actor`` is kept beside it
-    as ``actor_note``."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict) or not isinstance(data.get("status"), str):
-        raise InputError(TRANSITION_BODY, message_id="reports.transition_body", field="status")
-    who = auth.require_status(data["status"])
+    """Move a report on: {"status": "verified", "note": "...", "actor": "..."} (see workflow); a
+    dismissal with its ``reason`` (and ``duplicate_of``), a removal as multipart with its
+    after-``photo`` and ``storage_location`` (see :mod:`webmap.api.triage`). The history records
+    the token's name as the actor; a client's ``actor`` is kept beside it as ``actor_note``."""
+    move = move_request()
+    who = auth.require_status(move.status)
     s = services()
-    texts = {}
-    for name, limit in (("actor", 200), ("note", 4000), ("from", 20)):
-        value = data.get(name)
-        if value is not None and not isinstance(value, str):
-            raise InputError(TRANSITION_BODY, message_id="reports.transition_body", field=name)
-        texts[name] = storable_text(value, name)[:limit] if value else None
-    report = s.store.transition(report_id, data["status"], actor=who.name, role=who.role, token_id=who.id,
-                                actor_note=texts["actor"], note=texts["note"], expected=texts["from"])
+    details, texts = move.details, move.texts
+    report = s.store.transition(report_id, move.status, actor=who.name, role=who.role, token_id=who.id,
+                                actor_note=texts["actor"], note=details.note, expected=texts["from"],
+                                reason=details.reason, duplicate_of=details.duplicate_of,
+                                storage_location=details.storage_location, photo=move.photo)
     report["history"] = s.store.history(report_id)
     return for_caller(report)
 

@@ -260,7 +260,9 @@ ENDPOINTS: dict[str, dict] = {
                              "type": "object", "nullable": True,
                              "description": "total, by_status, by_verdict (current verdicts, every status, incomplete "
                                             "included), by_category, by_apk_type, by_regency, overdue (notified "
-                                            "reports past their deadline)"}}})},
+                                            "reports past their deadline)"},
+                         "participants": {"type": "array", "nullable": True, "items": ref("ParticipantCounts"),
+                                          "description": "Per campaign participant, most reports first (#19)"}}})},
     # -- reports and the takedown workflow ------------------------------------------------------------
     "reports.submit": {
         "summary": "Submit a report of a campaign prop; its verdict is computed and stored",
@@ -356,17 +358,45 @@ ENDPOINTS: dict[str, dict] = {
     "reports.photo": {"summary": "The photo of a report", "roles": ["field", "bawaslu", "satpolpp", "admin"],
                       "responses": binary("image/jpeg", "image/png", description="The photo")},
     "reports.transition": {
-        "summary": "Move a report through the workflow (verify, dismiss, notify, remove)",
-        "description": "reported -> verified | dismissed; verified -> notified (deadline set by the rules) | "
-                       "removed; notified -> removed. An illegal move is 409 listing the allowed ones. "
-                       "verify/dismiss/notify: bawaslu; removed: satpolpp; admin: all.",
+        "summary": "Move a report through the workflow (accept, verify, dismiss, reopen, notify, remove)",
+        "description": "unverified -> reported | dismissed; reported -> verified | dismissed; verified -> notified "
+                       "(deadline set by the rules) | removed; notified -> removed; dismissed -> reported (an admin "
+                       "reopens it, with a note). An illegal move is 409 listing the allowed ones. A dismissal needs "
+                       "a reason (other: a note; duplicate: duplicate_of). A removal needs storage_location and, "
+                       "unless ZONASI_REMOVAL_PHOTO_REQUIRED=false, an after-photo (multipart 'photo'); its EXIF "
+                       "GPS and time are checked (removal_flags). accept/verify/dismiss/notify: bawaslu; removed: "
+                       "satpolpp; reopen: admin; admin: all. Every move is audited and sent to the webhooks "
+                       "(report.transitioned).",
         "roles": ["bawaslu", "satpolpp", "admin"],
-        "requestBody": {"required": True, "content": {JSON: {"schema": {
-            "type": "object", "required": ["status"], "properties": {
-                "status": {"type": "string", "enum": ["verified", "dismissed", "notified", "removed"]},
-                "note": {"type": "string"}, "actor": {"type": "string"},
-                "from": {"type": "string", "description": "The status you saw (a concurrent move is 409)"}}}}}},
+        "requestBody": {"required": True, "content": {JSON: {"schema": ref("Move")},
+                                                      "multipart/form-data": {"schema": {"allOf": [ref("Move"), {
+                                                          "type": "object", "properties": {
+                                                              "photo": {"type": "string", "format": "binary"}}}]}}}},
         "responses": {**ok(ref("Report")), "409": {"$ref": "#/components/responses/Conflict"}},
+    },
+    "triage.transitions": {
+        "summary": "Move many reports at once (by ids or by the filters of GET /api/reports)",
+        "description": "Each report is moved, checked and audited on its own: an illegal move (or one missing what "
+                       "it needs) is reported for that report with its message, the others proceed. At most "
+                       "ZONASI_MAX_BULK_TRANSITIONS reports per call (413 past it). A filter must name at least one "
+                       "filter. Takes no photo: removals that need one are refused per report.",
+        "roles": ["bawaslu", "satpolpp", "admin"],
+        "requestBody": {"required": True, "content": {JSON: {"schema": {"allOf": [ref("Move"), {
+            "type": "object", "properties": {
+                "ids": {"type": "array", "items": {"type": "string"}},
+                "filter": {"type": "object", "description": "regency, category, status, verdict, current_verdict "
+                                                            "(strings or lists), overdue (boolean), since, until, "
+                                                            "bbox"}}}]}}}},
+        "responses": {**ok({"type": "object", "properties": {
+            "results": {"type": "array", "items": {"type": "object", "required": ["id", "ok"], "properties": {
+                "id": {"type": "string"}, "ok": {"type": "boolean"}, "status": {"type": "string"},
+                "error": {"type": "string"}, "code": {"type": "string"}, "http_status": {"type": "integer"}}}},
+            "moved": {"type": "integer"}, "failed": {"type": "integer"}}}),
+            "413": dict(PROBLEM, description="More reports than one call moves")},
+    },
+    "triage.removal_photo_file": {
+        "summary": "The after-photo of a report's removal", "roles": ["field", "bawaslu", "satpolpp", "admin"],
+        "responses": {**binary("image/jpeg", "image/png"), "404": dict(PROBLEM, description="No removal photo")},
     },
     "reports.violations": {
         "summary": ("Violations for Satpol PP: " + ", ".join(f.title for f in FORMATS.values())
@@ -574,7 +604,39 @@ COMPONENTS: dict = {"schemas": {
         "regency_code": {"type": "string", "nullable": True}, "site_id": {"type": "string", "nullable": True},
         "distance_m": {"type": "number", "nullable": True}, "buffer_m": {"type": "number", "nullable": True},
         "verdict": {"type": "object"}, "message": {"type": "string"},
-        "history": {"type": "array", "items": {"type": "object"}}}},
+        "history": {"type": "array", "items": {"type": "object"},
+                    "description": "from, to, actor, role, at, note, details (a dismissal's reason, a removal's "
+                                   "storage_location and removal_flags, a reopening's previous reason)"},
+        # casework (#19)
+        "nearby_open_reports": {"type": "array", "items": ref("NearbyReport"),
+                                "description": "At submission only: open reports of the same prop type (and "
+                                               "participant) within [settings] duplicate_radius_m, nearest first"},
+        "dismiss_reason": {"type": "string", "nullable": True,
+                           "enum": ["duplicate", "not_a_campaign_prop", "permitted", "other", None]},
+        "duplicate_of": {"type": "string", "nullable": True, "description": "The report a duplicate repeats"},
+        "reinstalled_of": {"type": "string", "nullable": True,
+                           "description": "The removed report of the same participant this prop brings back"},
+        "storage_location": {"type": "string", "nullable": True, "description": "Where the seized prop is kept"},
+        "removal_flags": {"type": "array", "nullable": True,
+                          "items": {"type": "string", "enum": ["photo_far", "photo_before_notice"]},
+                          "description": "What the after-photo's own EXIF contradicts: GPS farther than 100 m, "
+                                         "taken before the notice"},
+        "has_removal_photo": {"type": "boolean"}}},
+    "Move": {"type": "object", "required": ["status"], "properties": {
+        "status": {"type": "string", "enum": ["reported", "verified", "dismissed", "notified", "removed"]},
+        "note": {"type": "string"}, "actor": {"type": "string"},
+        "from": {"type": "string", "description": "The status you saw (a concurrent move is 409)"},
+        "reason": {"type": "string", "enum": ["duplicate", "not_a_campaign_prop", "permitted", "other"],
+                   "description": "Why a report is dismissed (dismissed only)"},
+        "duplicate_of": {"type": "string", "description": "The report a duplicate repeats (reason duplicate)"},
+        "storage_location": {"type": "string", "description": "Where the seized prop is kept (removed only)"}}},
+    "NearbyReport": {"type": "object", "properties": {
+        "id": {"type": "string"}, "distance_m": {"type": "number", "description": "Geodesic metres"},
+        "status": {"type": "string"}, "apk_type": {"type": "string"},
+        "participant": {"type": "string", "nullable": True}}},
+    "ParticipantCounts": {"type": "object", "properties": {
+        "participant": {"type": "string"}, "reports": {"type": "integer", "description": "Not dismissed"},
+        "removed": {"type": "integer"}, "reinstalled": {"type": "integer"}, "overdue": {"type": "integer"}}},
     "PublicReport": {"type": "object", "description": "What the public sees of its own report (#19)", "properties": {
         "tracking_code": {"type": "string", "pattern": "^[2-9A-HJ-NP-Z]{10}$"},
         "status": {"type": "string"}, "verdict_status": {"type": "string", "enum": list(VERDICT_STATUSES)},
