@@ -86,6 +86,7 @@ def test_report_from_the_map_then_verify_and_take_down(browser, own_live):
         page.click("#violations-photo [data-close]")
         screenshot(page, "violations-bawaslu")
         row.locator("[data-to=verified]").click()
+        page.click("#violations-move-submit")     # every move asks for an optional note (#19)
         page.locator("#violations-table tbody tr[data-status=verified]", has_text="Partai X").wait_for()
         with page.expect_download() as download:
             page.click("[data-format=geojson]")
@@ -100,6 +101,11 @@ def test_report_from_the_map_then_verify_and_take_down(browser, own_live):
         row.wait_for()
         assert row.locator("[data-to]").evaluate_all("bs => bs.map(b => b.dataset.to)") == ["removed"]
         row.locator("[data-to=removed]").click()
+        # the removal's proof (#19): the after-photo and where the seized prop is kept
+        page.set_input_files("#violations-removal-photo", files=[{"name": "after.png", "mimeType": "image/png",
+                                                                   "buffer": png_bytes()}])
+        page.fill("#violations-storage", "Kantor Kecamatan Sindang")
+        page.click("#violations-move-submit")
         page.locator("#violations-table tbody tr[data-status=removed]", has_text="Partai X").wait_for()
         page.select_option("#filter-status", "verified")
         page.click("#violations-filter button[type=submit]")
