@@ -640,7 +640,8 @@ COMPONENTS: dict = {"schemas": {
     "PublicReport": {"type": "object", "description": "What the public sees of its own report (#19)", "properties": {
         "tracking_code": {"type": "string", "pattern": "^[2-9A-HJ-NP-Z]{10}$"},
         "status": {"type": "string"}, "verdict_status": {"type": "string", "enum": list(VERDICT_STATUSES)},
-        "message": {"type": "string", "nullable": True}, "apk_type": {"type": "string"},
+        "message": {"type": "array", "items": {"type": "string"}, "nullable": True,
+                    "description": "The verdict in words, headline first"}, "apk_type": {"type": "string"},
         "received_at": {"type": "string"}, "status_at": {"type": "string", "nullable": True}}},
     "Hit": {"type": "object", "properties": {
         "site_id": {"type": "string"}, "name": {"type": "string"}, "category": {"type": "string"},
