@@ -85,3 +85,58 @@ def test_reports_queued_offline_are_stored_once_after_reconnecting(browser, live
         screenshot(page, "map-queue-sent-360")
     finally:
         page.context.close()
+
+
+def test_a_new_app_version_keeps_the_reports_still_waiting(browser, live, monkeypatch):
+    """The service worker updates (new shell cache, the old one deleted, the page claimed) while a
+    report made offline still waits (the connection back, but the reports endpoint unreachable):
+    the report, its key and its photo survive, and it is stored once when the endpoint answers."""
+    secret = token(live, "field", "Wulan")
+    page = new_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page.goto(live.url + "/")
+        page.evaluate("(t) => localStorage.setItem('zonasi.token', t)", secret)
+        wait_controlled(page)
+        page.reload()
+        wait_js(page, "window.zonasi && window.zonasi.auth.checked")
+        old = page.evaluate("caches.keys()")
+        page.context.set_offline(True)
+        page.reload()
+        wait_js(page, "window.zonasi && window.zonasi.queue && window.zonasiMap")
+        report_offline(page, "Partai Versi Baru")
+        before = page.evaluate("window.zonasi.queue.list().then((l) => l.map((e) => ({key: e.key, state: e.state,"
+                               " photo: e.photo ? e.photo.size : null})))")
+        assert len(before) == 1 and before[0]["state"] == "waiting" and before[0]["photo"] > 0
+        # the connection returns, the reports endpoint does not answer (a flaky link): still waiting
+        blocked: list[str] = []
+
+        def refuse(route):
+            blocked.append(route.request.method)
+            route.abort()
+
+        page.route("**/api/reports", refuse)
+        from webmap.pages import shell
+
+        monkeypatch.setattr(shell, "shell_version", lambda static, files: "waiting-test-version")
+        page.context.set_offline(False)
+        page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+        wait_js(page, "caches.keys().then((k) => window.__keys = k) && (window.__keys || [])"
+                      ".join() === 'zonasi-shell-waiting-test-version'")
+        assert not set(old) & set(page.evaluate("caches.keys()"))          # the old shell is gone
+        page.evaluate("window.zonasi.queue.sync()")
+        assert "POST" in blocked and reports_by(live, "Partai Versi Baru") == []
+        after = page.evaluate("window.zonasi.queue.list().then((l) => l.map((e) => ({key: e.key, state: e.state,"
+                              " photo: e.photo ? e.photo.size : null})))")
+        assert after == before                                                # same key, same photo, waiting
+        # a reload under the new worker, the endpoint back: sent once, and not again on demand
+        page.unroute("**/api/reports", refuse)
+        page.reload()
+        wait_js(page, "window.zonasi.queue && window.zonasi.queue.waitingCount().then((n) => window.__n = n)"
+                      " !== null && window.__n === 0")
+        page.evaluate("window.zonasi.queue.sync()")
+        stored = reports_by(live, "Partai Versi Baru")
+        assert len(stored) == 1 and stored[0]["has_photo"]
+        assert page.evaluate("navigator.serviceWorker.controller.scriptURL").endswith("/sw.js")
+        assert page.js_errors == []
+    finally:
+        page.context.close()
