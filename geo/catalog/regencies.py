@@ -64,7 +64,7 @@ class Entry:
 class RegencyNames:
     """Every regency's code and name, normalised once (see the module's docstring)."""
 
-    def __init__(self, codes, names):
+    def __init__(self, codes, names) -> None:
         """From parallel sequences of Kemendagri codes and full names."""
         self.entries: list[Entry] = []
         for code, name in zip(codes, names, strict=True):

@@ -184,6 +184,7 @@ class Deliverer:
 
     def _record(self, row: dict, attempt: Attempt, now: dt.datetime, done: Round) -> None:
         d = Delivery
+        values: dict[str, object]
         if attempt.ok:
             values = {"delivered_at": now, "next_attempt_at": None, "last_status": attempt.status,
                       "last_error": None}

@@ -70,27 +70,6 @@ class Webhooks:
             return int(connection.execute(sa.insert(Webhook.__table__).values(**values)
                                           .returning(Webhook.id)).scalar_one())
 
-    def list(self, *, removed: bool = False) -> list[dict]:
-        """The webhooks (without their secrets), with how many deliveries are delivered, pending, failed."""
-        self.ensure()
-        d = Delivery
-        counts = (sa.select(d.webhook_id,
-                            sa.func.count(d.delivered_at).label("delivered"),
-                            sa.func.count(d.next_attempt_at).label("pending"),
-                            sa.func.sum(sa.case((sa.and_(d.delivered_at.is_(None), d.next_attempt_at.is_(None)), 1),
-                                                else_=0)).label("failed"))
-                  .group_by(d.webhook_id).subquery())
-        query = (sa.select(Webhook.id, Webhook.url, Webhook.events, Webhook.created_at, Webhook.removed_at,
-                           counts.c.delivered, counts.c.pending, counts.c.failed)
-                 .outerjoin(counts, counts.c.webhook_id == Webhook.id).order_by(Webhook.id))
-        if not removed:
-            query = query.where(Webhook.removed_at.is_(None))
-        with self.db.connect() as connection:
-            rows = connection.execute(query).mappings().all()
-        return [{"id": r["id"], "url": r["url"], "events": list(r["events"] or ()), "created_at": iso(r["created_at"]),
-                 "removed_at": iso(r["removed_at"]), "delivered": int(r["delivered"] or 0),
-                 "pending": int(r["pending"] or 0), "failed": int(r["failed"] or 0)} for r in rows]
-
     def remove(self, hook_id: int, *, now: dt.datetime | None = None) -> None:
         """Stop sending to webhook ``hook_id`` (its log stays; what it had pending is not sent)."""
         self.ensure()
@@ -120,3 +99,24 @@ class Webhooks:
                  "attempts": r["attempts"], "created_at": iso(r["created_at"]),
                  "next_attempt_at": iso(r["next_attempt_at"]), "delivered_at": iso(r["delivered_at"]),
                  "last_status": r["last_status"], "last_error": r["last_error"]} for r in rows]
+
+    def list(self, *, removed: bool = False) -> list[dict]:
+        """The webhooks (without their secrets), with how many deliveries are delivered, pending, failed."""
+        self.ensure()
+        d = Delivery
+        counts = (sa.select(d.webhook_id,
+                            sa.func.count(d.delivered_at).label("delivered"),
+                            sa.func.count(d.next_attempt_at).label("pending"),
+                            sa.func.sum(sa.case((sa.and_(d.delivered_at.is_(None), d.next_attempt_at.is_(None)), 1),
+                                                else_=0)).label("failed"))
+                  .group_by(d.webhook_id).subquery())
+        query = (sa.select(Webhook.id, Webhook.url, Webhook.events, Webhook.created_at, Webhook.removed_at,
+                           counts.c.delivered, counts.c.pending, counts.c.failed)
+                 .outerjoin(counts, counts.c.webhook_id == Webhook.id).order_by(Webhook.id))
+        if not removed:
+            query = query.where(Webhook.removed_at.is_(None))
+        with self.db.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [{"id": r["id"], "url": r["url"], "events": list(r["events"] or ()), "created_at": iso(r["created_at"]),
+                 "removed_at": iso(r["removed_at"]), "delivered": int(r["delivered"] or 0),
+                 "pending": int(r["pending"] or 0), "failed": int(r["failed"] or 0)} for r in rows]
