@@ -276,11 +276,12 @@ def get_letter(store: Store, number: str) -> dict:
 
 def list_letters(store: Store, regency: str | None = None, participant: str | None = None,
                  limit: int = 100, offset: int = 0) -> tuple[list[dict], int]:
-    """Letters, newest first (of ``regency``, a code, and ``participant`` when given): (this page, number matched)."""
+    """Letters, newest first (of ``regency``, a code or a name, and ``participant`` when given):
+    (this page, number matched). An unknown regency is an InputError naming ``regency``."""
     store.migrate()
     where = []
     if regency:
-        where.append(Letter.regency_code == regency)
+        where.append(Letter.regency_code == _regency(store.engine, regency))
     if participant:
         where.append(sa.func.lower(Letter.participant) == participant.strip().lower())
     query = (sa.select(Letter.__table__).where(*where).order_by(Letter.issued_at.desc(), Letter.id.desc())

@@ -40,7 +40,7 @@ def inset_png(item: dict, regency: dict, *, size_mm=(170.0, 72.0), dpi: int = 20
     prop = forward(shapely.Point(item["lon"], item["lat"]))
     half = float(item["map"]["half_m"])
     fig = Figure(figsize=(size_mm[0] * MM, size_mm[1] * MM), dpi=dpi)
-    ax = fig.add_axes((0.0, 0.0, 0.68, 1.0))
+    ax = fig.add_axes((0.003, 0.005, 0.68, 0.99))
     _frame(ax)
     ax.set_facecolor("#f7f7f4")
     site = forward(shapely.from_geojson(_dumps(item["map"]["site"]))) if item["map"].get("site") else None
@@ -56,17 +56,17 @@ def inset_png(item: dict, regency: dict, *, size_mm=(170.0, 72.0), dpi: int = 20
         link = shapely.shortest_line(prop, site)
         ax.plot(*np.asarray(link.coords).T, color=PROP, linewidth=0.8, linestyle=":")
     ax.plot([prop.x], [prop.y], marker="^", markersize=8, color=PROP, markeredgecolor="black", markeredgewidth=0.5)
-    aspect = 0.68 * size_mm[0] / size_mm[1]
+    aspect = 0.68 * size_mm[0] / (0.99 * size_mm[1])
     ax.set_xlim(prop.x - half * aspect, prop.x + half * aspect)
     ax.set_ylim(prop.y - half, prop.y + half)
     ax.set_aspect("equal")
     scale_bar(ax, (prop.x - half * aspect, prop.y - half, prop.x + half * aspect, prop.y + half))
-    loc = fig.add_axes((0.70, 0.02, 0.30, 0.96))
+    loc = fig.add_axes((0.70, 0.02, 0.295, 0.96))
     _frame(loc)
     outline = forward(shapely.from_geojson(_dumps(regency["outline"])))
     _draw(loc, outline, facecolor="#eeeeee", edgecolor="#333333", linewidth=0.6)
     loc.plot([prop.x], [prop.y], marker="o", markersize=4, color=PROP, markeredgecolor="black", markeredgewidth=0.4)
-    _fit(loc, outline.bounds, aspect=0.30 * size_mm[0] / (0.96 * size_mm[1]))
+    _fit(loc, outline.bounds, aspect=0.295 * size_mm[0] / (0.96 * size_mm[1]))
     loc.set_title(regency["name"], fontsize=6)
     return _png(fig, dpi)
 
@@ -77,7 +77,7 @@ def route_png(points: list[tuple[float, float]], start: tuple[float, float] | No
     (lon, lat) through ``points`` (lon, lat, in route order), each stop numbered, a scale bar."""
     forward = _to_metric(epsg)
     fig = Figure(figsize=(size_mm[0] * MM, size_mm[1] * MM), dpi=dpi)
-    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    ax = fig.add_axes((0.003, 0.004, 0.994, 0.992))
     _frame(ax)
     stops = np.array([forward(shapely.Point(p)).coords[0] for p in points]).reshape(-1, 2)
     path = stops
@@ -96,7 +96,7 @@ def route_png(points: list[tuple[float, float]], start: tuple[float, float] | No
     box = (west - pad, south - pad, east + pad, north + pad)
     for outline in outlines:
         _draw(ax, forward(outline), facecolor="none", edgecolor="#777777", linewidth=0.8, linestyle="--")
-    _fit(ax, box, aspect=size_mm[0] / size_mm[1])
+    _fit(ax, box, aspect=0.994 * size_mm[0] / (0.992 * size_mm[1]))
     (west, east), (south, north) = ax.get_xlim(), ax.get_ylim()
     scale_bar(ax, (west, south, east, north))
     return _png(fig, dpi)

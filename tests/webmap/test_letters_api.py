@@ -53,6 +53,9 @@ def test_issue_list_and_download(world, tmp_path):
     assert listed["numberMatched"] == 1 and listed["letters"][0]["number"] == number
     assert listed["letters"][0]["pdf"] == r.json["pdf"] and listed["letters"][0]["ids"] == ids
     assert client.get("/api/letters?regency=32.09", headers=auth(tokens["admin"])).json["numberMatched"] == 0
+    assert client.get("/api/letters?regency=indramayu", headers=auth(tokens["admin"])).json["numberMatched"] == 1
+    unknown = client.get("/api/letters?regency=Atlantis", headers=auth(tokens["admin"]))
+    assert unknown.status_code == 400 and unknown.json["field"] == "regency"
 
     first = client.get(r.json["pdf"], headers=auth(tokens["satpolpp"]))
     assert first.status_code == 200 and first.mimetype == "application/pdf"
