@@ -432,7 +432,7 @@ ENDPOINTS: dict[str, dict] = {
     },
     "letters.letters": {
         "summary": "The letters, newest first", "roles": ["bawaslu", "satpolpp", "admin"],
-        "parameters": [query("regency", "Kemendagri code"), query("participant", "The participant (any case)"),
+        "parameters": [query("regency", "Kemendagri code or name"), query("participant", "The participant (any case)"),
                        query("limit", "Letters per page", {"type": "integer", "minimum": 0}),
                        query("offset", "Letters to skip", {"type": "integer", "minimum": 0})],
         "responses": ok({"type": "object", "properties": {
