@@ -15,8 +15,15 @@ from dataclasses import dataclass
 from flask import Blueprint, request, send_file
 
 from geo import InputError
-from geo.store import MoveDetails, ReportFilter, bulk_ids, full_is_unavailable, removal_photo, storable_text
-from geo.store.transitions import transition_many
+from geo.store import (
+    MoveDetails,
+    ReportFilter,
+    bulk_ids,
+    full_is_unavailable,
+    removal_photo,
+    storable_text,
+    transition_many,
+)
 
 from .. import auth
 from ..language import request_language
