@@ -36,6 +36,7 @@ CATEGORY_STYLE = {
 # vector tiles at every zoom: counts per area below "sites", points from it (geo.catalog.tiles).
 ZOOM = {"sites": POINT_ZOOM, "zones": 15, "regencies": 0}
 MAX_REPORT_ID = 64  # a report id is a UUID (36 characters)
+REMOVAL_PHOTO = "triage.removal_photo_file"
 
 
 def page_language() -> str:
@@ -149,6 +150,8 @@ def report_page(report_id: str):
             "photo": url_for("reports.photo", report_id=report_id),
             "verdicts": url_for("verdicts.report_verdicts", report_id=report_id),
             "violations_page": url_for("pages.violations_page")}
+    if REMOVAL_PHOTO in current_app.view_functions:  # the after-photo of a removal (#19 triage)
+        urls["removal_photo"] = url_for(REMOVAL_PHOTO, report_id=report_id)
     return render("zonasi/report.html", "report", report_id=report_id,
                   config_extra={"report_id": report_id, "report_urls": urls})
 

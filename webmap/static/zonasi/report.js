@@ -24,6 +24,12 @@
       const m = Number(metres);
       return Math.abs(m) >= 999.5 ? fmt.number(m / 1000, 1) + " km" : fmt.number(m, Math.abs(m) < 100 ? 1 : 0) + " m";
     },
+    /** A local date ("2024-01-10", the regency's own day) in words. */
+    date(day) {
+      const date = new Date(String(day) + "T12:00:00Z");
+      return isNaN(date) ? String(day) : date.toLocaleDateString(config.lang === "en" ? "en-GB" : "id-ID",
+        {day: "numeric", month: "long", year: "numeric", timeZone: "UTC"});
+    },
     dateTime(iso, zone) {
       if (!iso) return "";
       if (zonasi.formatDateTime) return zonasi.formatDateTime(iso, zone || "WIB");
@@ -102,7 +108,7 @@
     const lines = report.message || [];
     const box = document.getElementById("report-verdict");
     const hit = (verdict.hits || [])[0] || verdict.nearest || null;
-    const rule = hit ? t("reportpage.rule_text", {category: hit.category_label || categoryLabel(hit.category),
+    const rule = hit ? t("reportpage.rule_text", {category: categoryLabel(hit.category),
                                                   buffer: fmt.distance(hit.buffer_m)}) : "";
     const parts = el("dl", {class: "zonasi-facts", id: "report-verdict-facts"});
     facts(parts, [
@@ -111,7 +117,7 @@
         : fmt.distance(report.distance_m)],
       ["reportpage.rule", rule],
       ["reportpage.legal_basis", report.legal_basis || (hit && hit.legal_basis)],
-      ["reportpage.judged_for", verdict.at ? verdict.at + (verdict.timezone ? " (" + verdict.timezone + ")" : "") : ""],
+      ["reportpage.judged_for", verdict.at ? fmt.date(verdict.at) + (verdict.timezone ? " (" + verdict.timezone + ")" : "") : ""],
       ["reportpage.rules_version", report.rules_version],
       ["reportpage.layers_version", report.layers_version],
     ]);
@@ -215,6 +221,7 @@
       L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
         maxZoom: 19, attribution: "© OpenStreetMap"}).addTo(map);
     }
+    map.setView(spot, 17);  // a view first: circles are measured on the map
     map.eachLayer((layer) => { if (!(layer instanceof L.TileLayer)) map.removeLayer(layer); });
     const marker = L.circleMarker(spot, {radius: 9, color: "#fff", weight: 2, fillColor: "#b02a37", fillOpacity: 1});
     marker.bindTooltip(label("ui.apk_type.", report.apk_type || "") + (report.participant ? ": " + report.participant : ""));

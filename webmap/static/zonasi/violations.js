@@ -178,7 +178,8 @@
       actions.append(button("btn-outline-secondary zonasi-photo", {onclick: () => showPhoto(p.id)},
         t("map.report.photo")));
     }
-    actions.append(el("a", {class: "btn btn-sm btn-link", href: withParams("/", {lat: p.lat, lon: p.lon})},
+    // the report's own page: its stored verdict and its spot, not a fresh check under today's rules (#19)
+    actions.append(el("a", {class: "btn btn-sm btn-link zonasi-report-link", href: "/reports/" + encodeURIComponent(p.id)},
       t("ui.violations.map")));
     return actions;
   }
@@ -600,7 +601,7 @@
       const route = await api(withParams(URLS.worklist, params));
       const items = (route.items || []).map((item) => item.properties || item);
       routeList.replaceChildren(...items.map((p) => el("li", {"data-id": p.id}, stopText(p),
-        " ", el("a", {href: withParams("/", {lat: p.lat, lon: p.lon})}, t("ui.violations.map")))));
+        " ", el("a", {class: "zonasi-report-link", href: "/reports/" + encodeURIComponent(p.id)}, t("ui.violations.map")))));
       sayIn(routeLine, items.length ? t("ui.violations.route_length",
         {n: format.number(items.length), distance: format.distance(route.length_m || 0)}) : t("ui.violations.route_empty"));
     } catch (error) {
