@@ -88,6 +88,9 @@ def test_only_an_admin_reopens_a_dismissal_with_a_note(api):
     last = back.json["history"][-1]
     assert (last["from"], last["to"], last["role"]) == ("dismissed", "reported", "admin")
     assert last["details"]["previous_reason"] == "permitted"
+    # the reopening stays named for every role; only the submission's actor is the reporter's
+    seen = client.get(f"/api/reports/{rid}", headers=auth(tokens["satpolpp"])).json["history"]
+    assert seen[0]["actor"] is None and seen[-1]["actor"] == "admin test"
 
 
 def test_bawaslu_accepts_or_dismisses_a_public_report(api):

@@ -79,13 +79,13 @@ def explained(report: dict) -> dict:
 def for_caller(report: dict) -> dict:
     """``report`` (and its ``history``, if any) as the caller's role may see it: without
     ``reports:private`` no reporter identity (``reporter``, ``submitted_by``, and the actor of
-    the ``reported`` event). Every answer that carries a report goes through here."""
+    the submission's event). Every answer that carries a report goes through here."""
     if auth.can("reports:private"):
         return report
     for name in PRIVATE_FIELDS:
         report.pop(name, None)
     for event in report.get("history") or ():
-        if event.get("to") == "reported":
+        if event.get("from") is None:  # the submission (an officer's later move to reported stays named)
             event["actor"] = None
             event["actor_note"] = None
     return report
