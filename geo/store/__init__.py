@@ -29,6 +29,7 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "participants": ["participant_counts"],
     "removal": ["removal_photo"],
     "verdicts": ["stored_verdict"],
-    "workflow": ["APK_TYPES", "DISMISS_REASONS", "FIELD_CHECK_VERDICTS", "ROLES", "STATUS_ROLES", "TRANSITIONS",
+    "workflow": ["APK_TYPES", "DISMISS_REASONS", "FIELD_CHECK_VERDICTS", "MOVE_ROLES", "ROLES", "STATUS_ROLES",
+                 "TRANSITIONS",
                  "VIOLATION_VERDICTS", "WORKFLOW_STATUSES", "allowed_from"],
 })

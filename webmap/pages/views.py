@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from geo.catalog import POINT_ZOOM, TMS_ID
 from geo.errors import NotFound
 from geo.exports import FORMATS
-from geo.store import APK_TYPES, DISMISS_REASONS, STATUS_ROLES, TRANSITIONS, WORKFLOW_STATUSES
+from geo.store import APK_TYPES, DISMISS_REASONS, MOVE_ROLES, STATUS_ROLES, TRANSITIONS, WORKFLOW_STATUSES
 from geo.validation import ROW_STATUSES
 
 from ..language import request_language
@@ -130,7 +130,9 @@ def violations_page():
     return render("zonasi/violations.html", "violations", export_formats=list(FORMATS.values()),
                   dismiss_reasons=list(DISMISS_REASONS),
                   config_extra={"dismiss_reasons": list(DISMISS_REASONS),
-                                "removal_photo_required": services().settings.removal_photo_required})
+                                "removal_photo_required": services().settings.removal_photo_required,
+                                # moves whose roles are not their target's (only an admin reopens a dismissal)
+                                "move_roles": {f"{a}>{b}": list(r) for (a, b), r in MOVE_ROLES.items()}})
 
 
 @bp.get("/dashboard")

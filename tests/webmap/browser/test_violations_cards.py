@@ -41,12 +41,17 @@ class Site:
         self.store.transition(report_id, status, actor="Budi", role="bawaslu", **extra)
 
 
-@pytest.fixture()
-def site(tmp_path, engine):
+def serve_site(tmp_path, engine):
+    """A :class:`Site` on a server of its own, for the fixtures (a generator)."""
     from webmap import create_app
 
     with serve(create_app(settings_for_tests(instance_dir=tmp_path / "instance"), engine=engine)) as server:
         yield Site(server)
+
+
+@pytest.fixture()
+def site(tmp_path, engine):
+    yield from serve_site(tmp_path, engine)
 
 
 def open_page(browser, site, role, viewport, lang="id", query=""):
@@ -111,6 +116,8 @@ def test_cards_on_phones_table_on_desktop(browser, site, viewport, name, lang):
             assert card.evaluate("r => getComputedStyle(r).display") == "table-row"
         assert_accessible(page, f"{name} {lang}")
         screenshot(page, f"violations-cards-{name}-{lang}")
+        card.scroll_into_view_if_needed()
+        screenshot(page, f"violations-cards-{name}-{lang}-rows")
         assert page.js_errors == []
     finally:
         page.context.close()
@@ -153,6 +160,8 @@ def test_dismiss_asks_for_the_reason_confirms_and_shows_in_the_history(browser, 
         page.click("#violations-filter button[type=submit]")
         row = page.locator(f"#violations-table tbody tr[data-id='{twin}']")
         row.wait_for()
+        # only an admin reopens a dismissal: Bawaslu is offered no move (it was "Terima laporan")
+        assert row.locator("[data-to]").count() == 0
         report = site.store.get_report(twin)
         assert report["status"] == "dismissed"
         history = site.store.history(twin)
@@ -161,15 +170,31 @@ def test_dismiss_asks_for_the_reason_confirms_and_shows_in_the_history(browser, 
             assert report["dismiss_reason"] == "duplicate" and report["duplicate_of"] == original
             assert row.locator(".zonasi-v-dup[data-dup=of]").inner_text() == f"Duplikat dari {original[:8]}"
         # the history: both moves, the note and who made them
-        row.locator(".zonasi-history").click()
+        row.locator(".zonasi-v-history-button").click()
         items = page.locator("#violations-history-list li")
         wait_js(page, "document.querySelectorAll('#violations-history-list li[data-to]').length === 2")
         assert "Dilaporkan → Ditolak" in items.nth(1).inner_text()
         assert "foto sama, sudut lain" in items.nth(1).inner_text()
         assert "oleh Budi (Bawaslu)" in items.nth(1).inner_text()
+        assert page.locator("#violations-history-page").get_attribute("href") == f"/reports/{twin}"
         screenshot(page, f"violations-history-{name}")
         page.click("#violations-history [data-close]")
         assert page.js_errors == []
+    finally:
+        page.context.close()
+    # the admin reopens it
+    page = open_page(browser, site, "admin", viewport, query="?status=dismissed")
+    try:
+        page.select_option("#filter-status", "dismissed")
+        page.click("#violations-filter button[type=submit]")
+        reopen = page.locator(f"[data-report='{twin}'][data-to=reported]")
+        reopen.wait_for()
+        assert reopen.inner_text() == "Buka lagi"
+        reopen.click()
+        page.fill("#violations-move-note", "ternyata bukan duplikat")
+        page.click("#violations-move-submit")
+        page.locator("#violations-move").wait_for(state="hidden")
+        assert site.store.get_report(twin)["status"] == "reported"
     finally:
         page.context.close()
 

@@ -12,9 +12,14 @@ from zonasi.testing.browser import axe_violations, format_violations, wait_js
 
 from .conftest import DESKTOP, PHONE, screenshot
 from .test_reports import png_bytes
-from .test_violations_cards import HERE, TWIN, open_page, rows, site, wait_rows  # noqa: F401 (fixture)
+from .test_violations_cards import TWIN, open_page, serve_site, wait_rows
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture()
+def site(tmp_path, engine):
+    yield from serve_site(tmp_path, engine)
 
 VIEWS = [(PHONE, "phone"), (DESKTOP, "desktop")]
 NEAR = (-6.33001, 108.32001)

@@ -16,6 +16,7 @@
   const regencyInput = document.getElementById("filter-regency");
   const intro = document.getElementById("violations-intro");
   const API = config.urls.reports.replace(/\/reports$/, "");   // "/api"
+  const REPORT_PAGE = "/reports/";   // a report's own page: its history, photos and stored verdict
   const URLS = {
     lists: config.urls.violations.replace(/\.geojson$/, "/lists"),
     bulk: config.urls.reports + "/transitions",
@@ -115,13 +116,19 @@
 
   function role() { return auth.user && auth.user.role; }
 
+  /** The roles that may move a report from ``from`` to ``to`` (as geo.store.workflow.roles_for). */
+  function rolesFor(from, to) {
+    return (config.move_roles || {})[from + ">" + to] || config.status_roles[to] || [];
+  }
+
   /** The moves this user's role may make from a status (the server checks again). */
   function moves(status) {
     const r = role();
     if (!r) return [];
-    return (config.transitions[status] || []).filter((to) =>
-      r === "admin" || (config.status_roles[to] || []).includes(r));
+    return (config.transitions[status] || []).filter((to) => r === "admin" || rolesFor(status, to).includes(r));
   }
+  /** A move's button: "Buka lagi" for a dismissal reopened, else the target's action. */
+  const moveLabel = (from, to) => from === "dismissed" ? t("ui.violations.reopen") : label("ui.action.", to);
   const mayMove = (to) => role() === "admin" || (config.status_roles[to] || []).includes(role());
 
   // -- the rows ---------------------------------------------------------------------------------
@@ -170,9 +177,9 @@
       attrs), text);
     for (const to of moves(p.status)) {
       actions.append(button("btn-outline-dark", {"data-report": p.id, "data-to": to,
-        onclick: () => openMove(p, to)}, label("ui.action.", to)));
+        onclick: () => openMove(p, to)}, moveLabel(p.status, to)));
     }
-    actions.append(button("btn-outline-secondary zonasi-history", {onclick: () => showHistory(p.id)},
+    actions.append(button("btn-outline-primary zonasi-v-history-button", {onclick: () => showHistory(p.id)},
       t("ui.violations.history")));
     if (p.has_photo) {
       actions.append(button("btn-outline-secondary zonasi-photo", {onclick: () => showPhoto(p.id)},
@@ -330,7 +337,7 @@
     moveForm.reset();
     moveError.textContent = "";
     document.getElementById("violations-move-title").textContent =
-      t("ui.violations.move_title", {action: label("ui.action.", to), id: shortId(report.id)});
+      t("ui.violations.move_title", {action: moveLabel(report.status, to), id: shortId(report.id)});
     document.getElementById("violations-move-dismiss").hidden = to !== "dismissed";
     document.getElementById("violations-move-removal").hidden = to !== "removed";
     document.getElementById("violations-removal-photo").required = to === "removed" && config.removal_photo_required;
@@ -429,6 +436,7 @@
     const list = document.getElementById("violations-history-list");
     document.getElementById("violations-history-title").textContent = t("ui.violations.history_title", {id: shortId(id)});
     list.replaceChildren(el("li", {}, t("ui.loading")));
+    document.getElementById("violations-history-page").href = REPORT_PAGE + encodeURIComponent(id);
     if (!dialog.open) dialog.showModal();
     try {
       const report = await api(config.urls.reports + "/" + encodeURIComponent(id));
