@@ -237,3 +237,34 @@ def test_bulk_ids_by_filter_and_the_cap(store):
         bulk_ids(store, ids, ReportFilter(), 10)
     with pytest.raises(InputError):
         bulk_ids(store, [1, 2], None, 10)
+
+
+def test_odd_exif_times_raise_no_flag_and_refuse_nothing(store):
+    rid = store.submit(report()).report["id"]
+    done = _to_removed(store, rid, storage_location="Kantor", photo=exif_photo(NEAR, taken="not a time"))
+    assert done["status"] == "removed" and done["removal_flags"] == []
+
+
+def test_a_radius_of_zero_turns_the_intake_links_off(store):
+    from geo.store.triage import intake_links
+
+    store.submit(report())
+    values = {"id": "new", "lon": VIOLATION[0], "lat": VIOLATION[1], "apk_type": "baliho", "participant": "Partai Contoh"}
+    with store.db.connect() as connection:
+        assert intake_links(connection, store.dialect, values, 0) == ([], None)
+        assert len(intake_links(connection, store.dialect, values, 25)[0]) == 1
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("false", False), ("tidak", False), ("1", True), ("ya", True)])
+def test_removal_photo_required_from_the_environment(raw, expected):
+    from geo.config import Settings
+
+    assert Settings.from_env({"ZONASI_REMOVAL_PHOTO_REQUIRED": raw}).removal_photo_required is expected
+    assert Settings.from_env({}).removal_photo_required is True and Settings().max_bulk_transitions == 1000
+
+
+def test_removal_photo_required_refuses_nonsense():
+    from geo.config import Settings
+
+    with pytest.raises(ValueError, match="true or false"):
+        Settings.from_env({"ZONASI_REMOVAL_PHOTO_REQUIRED": "maybe"})
