@@ -140,3 +140,36 @@ def test_a_new_app_version_keeps_the_reports_still_waiting(browser, live, monkey
         assert page.js_errors == []
     finally:
         page.context.close()
+
+
+def test_two_tabs_reconnecting_store_each_report_once(browser, live):
+    """Two tabs of the map share the queue (one IndexedDB): both see the connection return and
+    both sync, at once and again on demand; each report queued offline is stored once."""
+    secret = token(live, "field", "Sari")
+    first = new_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        first.goto(live.url + "/")
+        first.evaluate("(t) => localStorage.setItem('zonasi.token', t)", secret)
+        wait_controlled(first)
+        second = first.context.new_page()
+        second.on("pageerror", lambda exc: first.js_errors.append(str(exc)))
+        second.goto(live.url + "/")
+        wait_js(second, "window.zonasi && window.zonasi.queue && window.zonasi.auth.checked")
+        first.context.set_offline(True)
+        first.reload()
+        wait_js(first, "window.zonasi && window.zonasi.queue && window.zonasiMap")
+        for n, participant in enumerate(("Partai Dua Tab A", "Partai Dua Tab B"), start=1):
+            report_offline(first, participant)   # (the first's "queued" line may still show: count them)
+            wait_js(first, f"window.zonasi.queue.waitingCount().then((n) => window.__n = n) && window.__n === {n}")
+        assert second.evaluate("window.zonasi.queue.waitingCount()") == 2   # the other tab sees them
+        first.context.set_offline(False)        # both tabs get "online" and sync
+        for tab in (first, second):
+            tab.evaluate("Promise.all([window.zonasi.queue.sync(), window.zonasi.queue.sync()])")
+            assert tab.evaluate("window.zonasi.queue.waitingCount()") == 0
+        assert len(reports_by(live, "Partai Dua Tab A")) == 1
+        assert len(reports_by(live, "Partai Dua Tab B")) == 1
+        states = first.evaluate("window.zonasi.queue.list().then((l) => l.map((e) => e.state))")
+        assert states == ["sent", "sent"]
+        assert first.js_errors == []
+    finally:
+        first.context.close()
