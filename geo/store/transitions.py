@@ -105,13 +105,13 @@ def bulk_ids(store, ids: list | None, filters: ReportFilter | None, limit: int) 
         return unique
     store.migrator.ensure()
     where = filters.clauses(utcnow()) if filters else []
-    with store.db.connect() as connection:
-        count = sa.select(sa.func.count()).select_from(Report.__table__).where(*where)
-        matched = connection.execute(count).scalar_one()
-        if matched > limit:
-            raise _too_many(int(matched), limit)
-        return list(connection.execute(sa.select(Report.id).where(*where)
-                                       .order_by(Report.reported_at, Report.id)).scalars())
+    with store.db.connect() as connection:  # one more than the limit: enough to refuse, never all of them
+        found = list(connection.execute(sa.select(Report.id).where(*where).order_by(Report.reported_at, Report.id)
+                                        .limit(limit + 1)).scalars())
+        if len(found) > limit:
+            matched = connection.execute(sa.select(sa.func.count()).select_from(Report.__table__).where(*where))
+            raise _too_many(int(matched.scalar_one()), limit)
+        return found
 
 
 def _too_many(n: int, limit: int) -> TooLarge:
