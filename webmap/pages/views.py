@@ -132,7 +132,9 @@ def violations_page():
                   config_extra={"dismiss_reasons": list(DISMISS_REASONS),
                                 "removal_photo_required": services().settings.removal_photo_required,
                                 # moves whose roles are not their target's (only an admin reopens a dismissal)
-                                "move_roles": {f"{a}>{b}": list(r) for (a, b), r in MOVE_ROLES.items()}})
+                                "move_roles": {f"{a}>{b}": list(r) for (a, b), r in MOVE_ROLES.items()},
+                                # the intake's radius for a possible duplicate (rows are marked by it)
+                                "duplicate_radius_m": services().engine.rules.model.settings.duplicate_radius_m})
 
 
 @bp.get("/dashboard")

@@ -14,6 +14,7 @@ from tests.conftest import settings_for_tests
 from zonasi.testing.browser import axe_violations, format_violations, wait_js
 
 from .conftest import DESKTOP, PHONE, new_page, screenshot, serve
+from .test_reports import png_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -82,13 +83,29 @@ def assert_accessible(page, label: str) -> None:
 @pytest.mark.parametrize("viewport,name", VIEWS)
 def test_cards_on_phones_table_on_desktop(browser, site, viewport, name, lang):
     first = site.report(note="di depan gerbang sekolah")
-    site.report(at=TWIN)
+    twin = site.report(at=TWIN)
     notified = site.report(at=(-6.33001, 108.32001), participant="Partai Y")
     site.move(notified, "verified")
     site.move(notified, "notified")
+    gone = site.report(participant="Partai Z")          # taken down, then put back at the same spot
+    for status in ("verified", "notified"):
+        site.move(gone, status)
+    site.store.transition(gone, "removed", actor="Citra", role="satpolpp", photo=png_bytes(),
+                          storage_location="Kantor Kecamatan Sindang")
+    back = site.report(at=TWIN, participant="Partai Z")
+    assert site.store.get_report(back)["reinstalled_of"] == gone
     page = open_page(browser, site, "bawaslu", viewport, lang)
     try:
-        wait_rows(page, 3)
+        wait_rows(page, 5)
+        # duplicate marks: the two open reports of Partai X a few metres apart, the prop put back
+        nearby = "Mungkin duplikat (1 di dekatnya)" if lang == "id" else "Possible duplicate (1 nearby)"
+        marked = page.locator(".zonasi-v-dup[data-dup=nearby]")
+        assert marked.all_inner_texts() == [nearby, nearby]
+        assert sorted(marked.evaluate_all("ms => ms.map(m => m.closest('tr').dataset.id)")) == sorted([first, twin])
+        again = page.locator(f"tr[data-id='{back}'] .zonasi-v-dup[data-dup=reinstalled]")
+        assert again.inner_text() == ("Dipasang lagi (sebelumnya " if lang == "id" else "Put back up (earlier ") \
+            + gone[:8] + ")"
+        assert page.locator(f"tr[data-id='{notified}'] .zonasi-v-dup").count() == 0   # another participant
         card = rows(page).filter(has=page.locator(f"[data-report='{first}']"))
         status = card.locator(".zonasi-vstatus")
         assert status.inner_text() == ("Dilaporkan" if lang == "id" else "Reported")

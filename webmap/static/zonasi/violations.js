@@ -28,6 +28,7 @@
   // select them and their counts: the page names no verdict status of its own.
   let lists = [];
   let features = [];                  // every report of the last answer (the table shows MAX_ROWS)
+  let shown = [];                     // the properties of the reports in the table
   const selected = new Set();         // ids picked by hand
   let regencySuggestions = [];        // [{code, name}] from /api/regencies?q=
 
@@ -150,10 +151,24 @@
       : label("status.", p.verdict_status || "");
   }
 
-  /** The duplicate marks of a report: near an open one at intake, dismissed as a duplicate, put back. */
+  const OPEN = (p) => p.status !== "dismissed" && p.status !== "removed";
+  const sameParticipant = (a, b) => !a.participant || !b.participant
+    || a.participant.trim().toLowerCase() === b.participant.trim().toLowerCase();
+
+  /** Listed open reports of the same prop type (and participant, when both name one) within the
+   *  rules' duplicate_radius_m of ``p``: the intake's rule for ``nearby_open_reports``, which the
+   *  list's rows do not carry. */
+  function nearbyOpen(p) {
+    if (Array.isArray(p.nearby_open_reports)) return p.nearby_open_reports;
+    if (!OPEN(p) || !(config.duplicate_radius_m > 0)) return [];
+    return shown.filter((o) => o.id !== p.id && OPEN(o) && o.apk_type === p.apk_type && sameParticipant(p, o)
+      && metres(p, o) <= config.duplicate_radius_m);
+  }
+
+  /** The duplicate marks of a report: near an open one, dismissed as a duplicate, put back. */
   function duplicateMarks(p) {
     const marks = [];
-    const nearby = Array.isArray(p.nearby_open_reports) ? p.nearby_open_reports : [];
+    const nearby = nearbyOpen(p);
     if (p.duplicate_of) marks.push(["of", t("ui.violations.dup_of", {id: shortId(p.duplicate_of)})]);
     else if (nearby.length) marks.push(["nearby", t("ui.violations.dup_nearby", {n: nearby.length})]);
     if (p.reinstalled_of) marks.push(["reinstalled", t("ui.violations.reinstalled", {id: shortId(p.reinstalled_of)})]);
@@ -225,6 +240,7 @@
       features = collection.features || [];
       const ids = new Set(features.map((f) => f.properties.id));
       for (const id of [...selected]) if (!ids.has(id)) selected.delete(id);
+      shown = features.slice(0, MAX_ROWS).map((f) => f.properties || {});
       body.replaceChildren(...features.slice(0, MAX_ROWS).map(row));
       countBox.textContent = t("ui.violations.count", {n: format.number(features.length)});
       say(!features.length ? t("ui.none")
