@@ -88,6 +88,9 @@ def test_a_table_on_a_desktop_whose_status_colours_survive_the_stripes(browser, 
         # rows 2 and 4 of the file land on an odd and an even (striped) table row: the same colour on both
         colours = {violations.nth(i).evaluate("b => getComputedStyle(b).backgroundColor") for i in range(violations.count())}
         assert colours == {"rgb(176, 42, 55)"}
+        # distances through the shared formatter: decimal comma, the unit once
+        assert page.locator("#batch-table tbody tr").first.locator("td").last.inner_text().startswith(
+            "11,1 m dari SMAN 1 SINDANG")
         stripes = {page.locator("#batch-table tbody tr").nth(i).locator("td").first.evaluate(
             "td => getComputedStyle(td).boxShadow") for i in range(2)}
         assert len(stripes) == 2   # the stripes are still there (odd and even rows differ)

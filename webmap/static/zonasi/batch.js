@@ -71,6 +71,18 @@
       if (value === "" || value === null || value === undefined || isNaN(Number(value))) return String(value || "");
       return zonasi.formatNumber ? zonasi.formatNumber(Number(value), digits) : number(Number(value), digits);
     },
+    /** A distance with its unit, in km from 1,000 m on ("436,8 km"). */
+    distance(metres) {
+      if (metres === "" || metres === null || metres === undefined || isNaN(Number(metres))) return "";
+      if (zonasi.formatDistance) return zonasi.formatDistance(Number(metres));
+      const m = Number(metres);
+      return Math.abs(m) >= 999.5 ? fmt.number(m / 1000, 1) + " km" : fmt.number(m, Math.abs(m) < 100 ? 1 : 0) + " m";
+    },
+    /** Metres without their unit (a message says "m" itself). */
+    metres(value) {
+      if (value === "" || value === null || value === undefined || isNaN(Number(value))) return String(value || "");
+      return zonasi.formatMetres ? zonasi.formatMetres(Number(value)) : fmt.number(value, 1);
+    },
   };
 
   function categoryLabel(key) {
@@ -87,11 +99,11 @@
     }
     if (!record.nearest_site) return "";
     const values = {name: record.nearest_site, category: categoryLabel(record.nearest_category),
-                    distance: fmt.number(record.nearest_distance_m, 1), buffer: fmt.number(record.buffer_m, 1)};
+                    distance: fmt.distance(record.nearest_distance_m), buffer: fmt.metres(record.buffer_m)};
     if (record.status === "violation" && Number(record.violations) > 0) {
-      return t("verdict.hit", Object.assign(values, {basis: record.legal_basis}));
+      return t("verdict.hit_at", Object.assign(values, {basis: record.legal_basis}));
     }
-    return t("verdict.nearest", values);
+    return t("verdict.nearest_at", values);
   }
 
   /** A coloured badge with the status in words: colour and words together, on any row (striped or not). */
