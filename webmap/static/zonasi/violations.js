@@ -35,11 +35,13 @@
   // -- numbers and dates: the shared formatters of common.js when present (one place to switch) --
   const format = {
     number: (value, digits) => (zonasi.formatNumber || zonasi.number)(value, digits),
+    metres: (metres) => (zonasi.formatMetres || zonasi.number)(metres),   // before a catalog's " m"
     distance: (metres) => zonasi.formatDistance ? zonasi.formatDistance(metres)
       : zonasi.number(metres) + " m",
-    dateTime: (text) => {
+    /** An instant in the regency's own zone (WIB/WITA/WIT), else this device's. */
+    dateTime: (text, regency) => {
       if (!text) return "";
-      if (zonasi.formatDateTime) return zonasi.formatDateTime(text);
+      if (zonasi.formatDateTime) return zonasi.formatDateTime(text, zonasi.zoneOfRegency(regency));
       const date = new Date(text);
       return isNaN(date) ? text : date.toLocaleString(config.lang === "en" ? "en-GB" : "id-ID",
         {dateStyle: "medium", timeStyle: "short"});
@@ -146,8 +148,8 @@
       return t("ui.violations.missing", {categories: categoryLabels(missing)});
     }
     return p.site_name ? t("ui.violations.reason", {
-      distance: format.number(p.distance_m), name: p.site_name,
-      category: category ? category.label : (p.category || ""), buffer: format.number(p.buffer_m)})
+      distance: format.metres(p.distance_m), name: p.site_name,
+      category: category ? category.label : (p.category || ""), buffer: format.metres(p.buffer_m)})
       : label("status.", p.verdict_status || "");
   }
 
@@ -181,7 +183,7 @@
       ...duplicateMarks(p));
     if (p.deadline) {
       cell.append(el("div", {class: "small zonasi-v-deadline" + (p.overdue ? " zonasi-v-overdue" : "")},
-        t("ui.col.deadline") + ": " + format.dateTime(p.deadline)));
+        t("ui.col.deadline") + ": " + format.dateTime(p.deadline, p.regency_code)));
     }
     return cell;
   }
@@ -194,7 +196,7 @@
       actions.append(button("btn-outline-dark", {"data-report": p.id, "data-to": to,
         onclick: () => openMove(p, to)}, moveLabel(p.status, to)));
     }
-    actions.append(button("btn-outline-primary zonasi-v-history-button", {onclick: () => showHistory(p.id)},
+    actions.append(button("btn-outline-primary zonasi-v-history-button", {onclick: () => showHistory(p.id, p.regency_code)},
       t("ui.violations.history")));
     if (p.has_photo) {
       actions.append(button("btn-outline-secondary zonasi-photo", {onclick: () => showPhoto(p.id)},
@@ -217,7 +219,8 @@
     return el("tr", {"data-id": p.id, "data-status": p.status, "data-verdict": p.current_verdict || p.verdict_status,
                      "data-missing": missing.join(";")},
       el("td", {class: "zonasi-v-pick"}, el("label", {class: "zonasi-v-pick-label"}, pick)),
-      el("td", {class: "text-nowrap small", "data-label": t("ui.col.reported_at")}, format.dateTime(p.reported_at)),
+      el("td", {class: "text-nowrap small", "data-label": t("ui.col.reported_at")},
+        format.dateTime(p.reported_at, p.regency_code)),
       el("td", {class: "text-nowrap", "data-label": t("ui.col.type")}, label("ui.apk_type.", p.apk_type || "")),
       el("td", {class: "zonasi-participant", "data-label": t("ui.col.participant")}, p.participant || ""),
       statusCell(p),
@@ -430,9 +433,9 @@
 
   // -- a report's history -----------------------------------------------------------------------
 
-  function eventLine(e) {
+  function eventLine(e, regency) {
     const details = e.details || {};
-    const head = [format.dateTime(e.at), (e.from ? statusLabel(e.from) + " → " : "") + statusLabel(e.to)];
+    const head = [format.dateTime(e.at, regency), (e.from ? statusLabel(e.from) + " → " : "") + statusLabel(e.to)];
     const item = el("li", {"data-to": e.to || ""}, el("strong", {}, head.join(" · ")));
     if (e.actor || e.role) {
       item.append(" ", t("ui.violations.history_by", {actor: e.actor || "-", role: label("ui.role.", e.role || "-")}));
@@ -447,7 +450,7 @@
     return item;
   }
 
-  async function showHistory(id) {
+  async function showHistory(id, regency) {
     const dialog = document.getElementById("violations-history");
     const list = document.getElementById("violations-history-list");
     document.getElementById("violations-history-title").textContent = t("ui.violations.history_title", {id: shortId(id)});
@@ -457,7 +460,7 @@
     try {
       const report = await api(config.urls.reports + "/" + encodeURIComponent(id));
       const history = report.history || [];
-      list.replaceChildren(...(history.length ? history.map(eventLine) : [el("li", {}, t("ui.violations.history_empty"))]));
+      list.replaceChildren(...(history.length ? history.map((e) => eventLine(e, regency)) : [el("li", {}, t("ui.violations.history_empty"))]));
     } catch (error) {
       list.replaceChildren(el("li", {class: "text-danger"}, errorText(error)));
     }
@@ -476,7 +479,7 @@
   const bulkDetails = document.getElementById("violations-bulk-details");
   if (window.matchMedia("(max-width: 600px)").matches) bulkDetails.open = false;
   // a dismissal in bulk names its reason; "duplicate" needs each report's original: one at a time
-  const BULK_MOVES = ["reported", "verified", "notified", "dismissed"];
+  const BULK_MOVES = ["verified", "notified", "dismissed", "reported"];   // the usual move first
   fillSelect("violations-bulk-reason", config.dismiss_reasons.filter((r) => r !== "duplicate")
     .map((r) => [r, t("ui.dismiss_reason." + r)]), false);
   bulkStatus.addEventListener("change", () => {
@@ -576,7 +579,8 @@
         save(letter.pdf, String(letter.number).replace(/[^\w.-]+/g, "-") + ".pdf", bulkLine);
       });
       letterBox.replaceChildren(el("span", {id: "violations-letter-text"}, t("ui.violations.letter_done",
-        {number: letter.number, n: (letter.ids || []).length, deadline: format.dateTime(letter.deadline)})), " ", pdf);
+        {number: letter.number, n: (letter.ids || []).length,
+         deadline: format.dateTime(letter.deadline, [...regencies][0])})), " ", pdf);
       letterBox.dataset.number = letter.number;
       letterBox.hidden = false;
       selected.clear();
@@ -613,7 +617,7 @@
   function stopText(p) {
     const where = p.place || p.site_name || p.regency_name || "";
     return [label("ui.apk_type.", p.apk_type || ""), p.participant, where,
-            p.deadline ? t("ui.col.deadline") + ": " + format.dateTime(p.deadline) : ""].filter(Boolean).join(" · ");
+            p.deadline ? t("ui.col.deadline") + ": " + format.dateTime(p.deadline, p.regency_code) : ""].filter(Boolean).join(" · ");
   }
 
   async function showRoute() {
