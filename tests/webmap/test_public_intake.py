@@ -212,3 +212,35 @@ def test_regency_suggestions(client):
     assert client.get("/api/regencies?q=").get_json()["regencies"] == []
     assert client.get("/api/regencies?q=" + "x" * 5000).status_code == 200
     assert client.get("/api/regencies?q=a&limit=0").status_code == 400
+
+
+def test_two_nodes_admitting_one_client_at_once_keep_the_limit(store, store_settings, engine):
+    """The count and the new hit are one transaction per client (SQLite: one writer; PostgreSQL: an
+    advisory lock), so 16 requests raced over two nodes admit exactly the limit."""
+    import threading
+
+    from geo.store import Store
+
+    store.migrate()
+    nodes = [Store.from_settings(store_settings, engine) for _ in range(2)]
+    now = dt.datetime(2024, 1, 10, 3, 0, tzinfo=dt.UTC)
+    start = threading.Barrier(16)
+    admitted, refused = [], []
+
+    def work(i):
+        intake = PublicIntake(nodes[i % 2], per_hour=5)
+        start.wait()
+        try:
+            intake.admit("198.51.100.77", now)
+            admitted.append(i)
+        except TooManyRequests:
+            refused.append(i)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for node in nodes:
+        node.dispose()
+    assert (len(admitted), len(refused)) == (5, 11)
