@@ -149,6 +149,7 @@ def test_satpol_route_of_the_day_and_removal_with_proof(browser, site, viewport,
         assert page.locator("#violations-move-error").inner_text() == "Ambil foto sesudah APK dicopot."
         page.set_input_files("#violations-removal-photo", files=[{"name": "after.png", "mimeType": "image/png",
                                                                    "buffer": png_bytes()}])
+        assert page.locator("#violations-move-error").inner_text() == ""    # the photo is there now
         page.fill("#violations-storage", "Kantor Kecamatan Sindang")
         no_axe_issue(page, f"removal dialog {name}")
         screenshot(page, f"violations-removal-{name}")

@@ -427,7 +427,10 @@
       submitButton.disabled = false;
     }
   });
-  moveForm.addEventListener("change", (event) => { if (event.target.name === "reason") showReasonFields(); });
+  moveForm.addEventListener("change", (event) => {
+    moveError.textContent = "";   // what was missing may just have been given
+    if (event.target.name === "reason") showReasonFields();
+  });
   backButton.addEventListener("click", () => confirming(false));
   document.getElementById("violations-move-cancel").addEventListener("click", () => moveDialog.close());
 
