@@ -8,7 +8,7 @@ A4 PDFs, and Satpol PP's worklist (the outstanding props in a short route, as JS
 from geo.lazy import lazy_exports
 
 __all__, __getattr__ = lazy_exports(__name__, {
-    "letters": ["MAX_IDS", "get_letter", "issue_letter", "letter_number", "list_letters"],
+    "letters": ["MAX_IDS", "get_letter", "issue_letter", "letter_number", "letter_pdf_file", "list_letters"],
     "pdf": ["letter_pdf"],
     "route": ["geodesic_matrix", "nearest_neighbour", "path_length", "plan_route", "two_opt"],
     "worklists": ["MAX_STOPS", "parse_start", "to_gpx", "to_kml", "to_pdf", "worklist"],

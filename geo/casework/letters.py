@@ -21,10 +21,14 @@ it later is the same, byte for byte, whatever the rules or layers became.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import os
 import re
+import threading
 import uuid
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -272,6 +276,26 @@ def get_letter(store: Store, number: str) -> dict:
         raise NotFound(f"there is no letter {number[:80]}", message_id="casework.letter_not_found",
                        message_values={"number": number[:80]}, number=number[:80])
     return {**letter_row(row), "annex": row["annex"]}
+
+
+def letter_pdf_file(store: Store, number: str, directory: Path) -> Path:
+    """The PDF of letter ``number`` as a file under ``directory``, drawn on the first download and
+    kept (its bytes never change: :func:`geo.casework.pdf.letter_pdf`); NotFound when there is no
+    such letter. Written whole or not at all (a temporary file renamed), so a concurrent download
+    never reads half a file."""
+    letter = get_letter(store, number)
+    path = Path(directory) / (hashlib.sha256(number.encode("utf-8")).hexdigest()[:32] + ".pdf")
+    if path.is_file():
+        return path
+    from geo.casework.pdf import letter_pdf
+
+    data = letter_pdf(letter, store.photos.path)
+    with full_is_unavailable():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    return path
 
 
 def list_letters(store: Store, regency: str | None = None, participant: str | None = None,

@@ -1,10 +1,9 @@
 """Small maps drawn without tiles (matplotlib, in a metric CRS, so the scale bar is true): a
-letter's inset for one prop, and the worklist's route. Returned as PNG bytes, the same bytes for
-the same input (no software or date stamp in the file).
+letter's inset for one prop, and the worklist's route. Returned as RGB Pillow images (the PDF
+writer takes them as they are: no PNG to encode and decode again), the same pixels for the same input.
 """
 from __future__ import annotations
 
-import io
 import json
 
 import numpy as np
@@ -15,6 +14,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
+from PIL import Image
 
 MM = 1 / 25.4   # inches per millimetre
 PROP, SITE, ROUTE = "#d7191c", "#2c7bb6", "#1a1a1a"
@@ -25,14 +25,13 @@ def _to_metric(epsg: int):
     return lambda geom: shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
 
 
-def _png(fig: Figure, dpi: int) -> bytes:
-    FigureCanvasAgg(fig)
-    out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=dpi, metadata={"Software": None})
-    return out.getvalue()
+def _image(fig: Figure) -> Image.Image:
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy(), mode="RGB")
 
 
-def inset_png(item: dict, regency: dict, *, size_mm=(170.0, 72.0), dpi: int = 200) -> bytes:
+def inset_image(item: dict, regency: dict, *, size_mm=(170.0, 72.0), dpi: int = 150) -> Image.Image:
     """A letter's map of one prop (an annex ``item``): left the neighbourhood (the regency's
     border, the site and its buffer, the prop, the distance, a scale bar), right the regency
     (its simplified outline from the annex's ``regency``) with the prop."""
@@ -68,11 +67,11 @@ def inset_png(item: dict, regency: dict, *, size_mm=(170.0, 72.0), dpi: int = 20
     loc.plot([prop.x], [prop.y], marker="o", markersize=4, color=PROP, markeredgecolor="black", markeredgewidth=0.4)
     _fit(loc, outline.bounds, aspect=0.295 * size_mm[0] / (0.96 * size_mm[1]))
     loc.set_title(regency["name"], fontsize=6)
-    return _png(fig, dpi)
+    return _image(fig)
 
 
-def route_png(points: list[tuple[float, float]], start: tuple[float, float] | None, outlines: list,
-              epsg: int, *, size_mm=(170.0, 120.0), dpi: int = 150) -> bytes:
+def route_image(points: list[tuple[float, float]], start: tuple[float, float] | None, outlines: list,
+                epsg: int, *, size_mm=(170.0, 120.0), dpi: int = 150) -> Image.Image:
     """The worklist's map: regency ``outlines`` (lon/lat geometries), the route from ``start``
     (lon, lat) through ``points`` (lon, lat, in route order), each stop numbered, a scale bar."""
     forward = _to_metric(epsg)
@@ -99,7 +98,7 @@ def route_png(points: list[tuple[float, float]], start: tuple[float, float] | No
     _fit(ax, box, aspect=0.994 * size_mm[0] / (0.992 * size_mm[1]))
     (west, east), (south, north) = ax.get_xlim(), ax.get_ylim()
     scale_bar(ax, (west, south, east, north))
-    return _png(fig, dpi)
+    return _image(fig)
 
 
 def scale_bar(ax, view) -> None:

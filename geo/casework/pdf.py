@@ -8,7 +8,6 @@ bytes whenever it is downloaded. Letters are official documents and stay in Indo
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import matplotlib
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from geo.casework.maps import inset_png, route_png
+from geo.casework.maps import inset_image, route_image
 
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
@@ -174,7 +173,7 @@ def _annex_item(pdf: _Document, letter: dict, regency: dict, item: dict, number:
     pdf.line_text(f"{number}/{total}. {APK_LABELS.get(item['apk_type'], item['apk_type'])}: {item['place']}",
                   10, bold=True)
     top = pdf.get_y()
-    pdf.image(io.BytesIO(inset_png(item, regency)), x=pdf.l_margin, y=top, w=120, h=120 * 72 / 170)
+    pdf.image(inset_image(item, regency), x=pdf.l_margin, y=top, w=120, h=120 * 72 / 170)
     photo = photo_file(item["photo_path"]) if item.get("photo_path") else None
     if photo is not None and photo.is_file():
         pdf.image(str(photo), x=pdf.l_margin + 123, y=top, w=47, h=120 * 72 / 170, keep_aspect_ratio=True)
@@ -215,8 +214,8 @@ def worklist_pdf(title: str, subtitle: str, items: list[dict], length_m: float, 
     pdf.line_text(subtitle, 9)
     pdf.ln(2)
     if items:
-        png = route_png([(i["lon"], i["lat"]) for i in items], start, outlines, epsg)
-        pdf.image(io.BytesIO(png), x=pdf.l_margin, w=170, h=120)
+        image = route_image([(i["lon"], i["lat"]) for i in items], start, outlines, epsg)
+        pdf.image(image, x=pdf.l_margin, w=170, h=120)
     pdf.ln(3)
     widths = (10, 22, 34, 58, 30, 16)
     headers = ("No", "Jenis", "Peserta", "Tempat", "Batas waktu", "Jarak")

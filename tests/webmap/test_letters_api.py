@@ -70,11 +70,14 @@ def test_issue_list_and_download(world, tmp_path):
     (directory / "rules.toml").write_text(
         NOTICE_RULES.replace(basis.split(";")[0], "Perbup Contoh 1/2025") + '\n[regencies."32.12"]\nnotice_hours = 12\n',
         "utf-8")
+    kept = list((settings.instance_dir / "letters").glob("*.pdf"))
+    assert len(kept) == 1 and kept[0].read_bytes() == first.data
+    kept[0].unlink()                       # drawn again (a new node): from the letter's snapshot
     later = create_app(settings, engine=Engine(load_layers(directory)))
     try:
         assert later.extensions["zonasi"].engine.rules.version != store.engine.rules.version
         redo = later.test_client().get(r.json["pdf"], headers=auth(tokens["admin"]))
-        assert redo.status_code == 200 and redo.data == first.data
+        assert redo.status_code == 200 and redo.data == first.data and kept[0].is_file()
     finally:
         later.extensions["zonasi"].store.dispose()
 

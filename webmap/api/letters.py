@@ -12,7 +12,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, request
 
 from geo import InputError
-from geo.casework import get_letter, issue_letter, letter_pdf, list_letters
+from geo.casework import issue_letter, letter_pdf_file, list_letters
 
 from .. import auth
 from ..services import services
@@ -58,11 +58,12 @@ def letters():
 
 @bp.get("/letters/<path:number>.pdf")
 def letter(number: str):
-    """The letter as a printable A4 PDF in Indonesian, with its annex."""
+    """The letter as a printable A4 PDF in Indonesian, with its annex (drawn once, then kept in the
+    instance folder: the same bytes at every download)."""
     auth.require("violations:read")
-    store = services().store
-    body = letter_pdf(get_letter(store, number), store.photos.path)
-    response = Response(body, mimetype="application/pdf")
+    s = services()
+    path = letter_pdf_file(s.store, number, s.settings.instance_dir / "letters")
+    response = Response(path.read_bytes(), mimetype="application/pdf")
     filename = "surat-" + "".join(c if c.isalnum() else "-" for c in number) + ".pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.headers["Cache-Control"] = "private, max-age=3600"

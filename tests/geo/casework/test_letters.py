@@ -235,3 +235,16 @@ def test_the_pdf_says_the_letter_and_stays_the_same(world, tmp_path):
     assert "18 Januari 2024 pukul 10.00 WIB" in flat and "3 x 24 jam" in flat
     assert all(rid in flat for rid in ids) and "(tanpa foto)" in flat
 
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "100000", '"soon"'])
+def test_a_bad_regency_notice_hours_is_a_config_error_naming_the_line(value):
+    from geo.errors import ConfigError
+    from geo.rules import parse_rules
+    from zonasi.testing.casework import RULES
+
+    text = RULES + f'\n[regencies."31.71"]\nnotice_hours = {value}\n'
+    with pytest.raises(ConfigError) as caught:
+        parse_rules(text)
+    assert caught.value.details.get("key", "").endswith("notice_hours") or "notice_hours" in str(caught.value)
+    assert parse_rules(RULES + '\n[regencies."31.71"]\nnotice_hours = 72\n').notice_hours_for("31.71") == 72
