@@ -130,6 +130,8 @@ def test_cards_on_phones_table_on_desktop(browser, site, viewport, name, lang):
             assert card.bounding_box()["height"] < 700   # was about 1,000 px a row
         else:
             assert page.locator("#violations-table thead").is_visible()
+            # the whole table fits 1280 px: no sideways scrolling that hides the row's checkbox or actions
+            assert page.evaluate("(w => w.scrollWidth <= w.clientWidth)(document.querySelector('.zonasi-table-wrap'))")
             assert card.evaluate("r => getComputedStyle(r).display") == "table-row"
         assert_accessible(page, f"{name} {lang}")
         screenshot(page, f"violations-cards-{name}-{lang}")

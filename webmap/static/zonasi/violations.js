@@ -181,7 +181,7 @@
     const cell = el("td", {class: "zonasi-v-status", "data-label": t("ui.col.report_status")},
       el("span", {class: "badge zonasi-vstatus zonasi-vstatus-" + p.status}, statusLabel(p.status)),
       ...duplicateMarks(p));
-    if (p.deadline) {
+    if (p.deadline && p.status === "notified") {   // once taken down the deadline is history
       cell.append(el("div", {class: "small zonasi-v-deadline" + (p.overdue ? " zonasi-v-overdue" : "")},
         t("ui.col.deadline") + ": " + format.dateTime(p.deadline, p.regency_code)));
     }
