@@ -212,6 +212,9 @@ def test_regency_suggestions(client):
     assert client.get("/api/regencies?q=").get_json()["regencies"] == []
     assert client.get("/api/regencies?q=" + "x" * 5000).status_code == 200
     assert client.get("/api/regencies?q=a&limit=0").status_code == 400
+    for limit in ("9" * 5000, "\u00b2", "-1", "1e3"):   # 5,000 digits once gave a 500 (int() refuses them)
+        refused = client.get("/api/regencies", query_string={"q": "a", "limit": limit})
+        assert refused.status_code == 400 and refused.mimetype == "application/problem+json", limit
 
 
 def test_two_nodes_admitting_one_client_at_once_keep_the_limit(store, store_settings, engine):

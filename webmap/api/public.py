@@ -104,7 +104,7 @@ def regencies():
     """Regencies matching ``q`` (a name, part of one, or a code), best first, for autocomplete."""
     q = request.args.get("q", "")
     limit = request.args.get("limit", "10")
-    if not limit.isdigit() or not 1 <= int(limit) <= 50:
+    if not (limit.isascii() and limit.isdigit() and len(limit) <= 2 and 1 <= int(limit) <= 50):
         raise InputError("limit must be 1..50", message_id="params.limit_range", message_values={"limit": 50},
                          parameter="limit")
     found = regency_names(services().engine).suggest(q[:MAX_QUERY], int(limit)) if q.strip() else []
