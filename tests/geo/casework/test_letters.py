@@ -246,5 +246,5 @@ def test_a_bad_regency_notice_hours_is_a_config_error_naming_the_line(value):
     text = RULES + f'\n[regencies."31.71"]\nnotice_hours = {value}\n'
     with pytest.raises(ConfigError) as caught:
         parse_rules(text)
-    assert caught.value.details.get("key", "").endswith("notice_hours") or "notice_hours" in str(caught.value)
+    assert caught.value.details["key"] == "regencies.31.71.notice_hours" and caught.value.details["line"]
     assert parse_rules(RULES + '\n[regencies."31.71"]\nnotice_hours = 72\n').notice_hours_for("31.71") == 72
