@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 KM_FROM_M = 999.5  # from here on a distance reads in km (it would round to "1.000 m")
+_SWAP_MARKS = str.maketrans(",.", ".,")  # English marks -> Indonesian
 
 
 def format_number(value: float, lang: str | None = "id", digits: int = 1) -> str:
@@ -24,7 +25,7 @@ def format_number(value: float, lang: str | None = "id", digits: int = 1) -> str
         text = "-0"
     if lang == "en":
         return text
-    return text.translate(str.maketrans({",": ".", ".": ","}))
+    return text.translate(_SWAP_MARKS)
 
 
 def format_metres(metres: float, lang: str | None = "id") -> str:

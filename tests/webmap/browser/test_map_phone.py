@@ -310,3 +310,49 @@ def test_no_sentence_of_the_other_language_reaches_the_map_page(browser, lang, o
         assert leaked == [], leaked
     finally:
         page.context.close()
+
+
+def test_the_zones_of_the_regencies_are_the_servers(browser):
+    """zonasi.zoneOfRegency (dates in a report list) says what geo.clock.zone_label says."""
+    from geo.clock import WIT_PROVINCES, WITA_PROVINCES, zone_label
+
+    codes = sorted(WITA_PROVINCES | WIT_PROVINCES | {"11", "31", "32", "36", "61", "62"})
+    page = open_page(browser, DESKTOP)
+    try:
+        got = page.evaluate("(codes) => codes.map((c) => window.zonasi.zoneOfRegency(c + '.01'))", codes)
+        assert got == [zone_label(c + ".01") for c in codes]
+    finally:
+        page.context.close()
+
+
+def test_a_tap_on_a_report_checks_its_stored_place_not_the_tiles_rounded_point(browser, engine, tmp_path):
+    """The map said "22.2 m" where the list said "22,1 m": a tap on a report checked the tile's point
+    (on the tile's grid, 0.6 m at zoom 15), not the report's place. Now the same place, the same digits."""
+    from tests.conftest import settings_for_tests
+    from webmap import create_app
+
+    from .conftest import serve
+
+    lat, lon = -6.3300037, 108.3200041  # off the tiles' grid at zoom 14
+    app = create_app(settings_for_tests(instance_dir=tmp_path / "instance"), engine=engine)
+    store = app.extensions["zonasi"].store
+    report = store.submit({"apk_type": "baliho", "lon": lon, "lat": lat, "participant": "Partai Q"}).report
+    secret = store.tokens.create("bawaslu", "Budi")
+    with serve(app) as server:
+        page = new_page(browser, DESKTOP)
+        try:
+            page.goto(f"{server.url}/")
+            page.evaluate("t => localStorage.setItem('zonasi.token', t)", secret)
+            page.goto(f"{server.url}/")
+            wait_js(page, "window.zonasiMap && window.zonasi && window.zonasi.mapPage")
+            page.evaluate("([lat, lon]) => window.zonasiMap.setView([lat, lon], 14, {animate: false})", [lat, lon])
+            wait_js(page, "(() => { const s = window.zonasi.mapPage.state.violations; return s && s.shown >= 1; })()")
+            page.locator(".leaflet-zonasiReports-pane path.leaflet-interactive").click()
+            page.locator("#zonasi-verdict-card .zonasi-report-info").wait_for()
+            point = page.locator("#zonasi-verdict-card .zonasi-verdict-point").inner_text()
+            assert point.endswith(f"{report['lat']:.6f}, {report['lon']:.6f}"), point
+            shown = page.locator("#zonasi-verdict-card .zonasi-verdict").inner_text()
+            distance = page.evaluate("(d) => window.zonasi.formatDistance(d)", report["distance_m"])
+            assert f"{distance} dari" in shown
+        finally:
+            page.context.close()

@@ -64,18 +64,34 @@
     return formatMetres(m, lang) + " m";
   }
 
-  // Indonesia's three zones: WIB UTC+7, WITA UTC+8, WIT UTC+9 (geo/clock.py LABELS)
+  // Indonesia's three zones: WIB UTC+7, WITA UTC+8, WIT UTC+9 (geo/clock.py LABELS), by the
+  // Kemendagri province code (geo/clock.py WITA_PROVINCES / WIT_PROVINCES; a browser test compares them)
   const ZONES = {WIB: 7, WITA: 8, WIT: 9};
   const ZONE_OF_OFFSET = {7: "WIB", 8: "WITA", 9: "WIT"};
+  const WITA_PROVINCES = ["51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"];
+  const WIT_PROVINCES = ["81", "82", "91", "92", "93", "94", "95", "96"];
+
+  /** WIB, WITA or WIT for a regency code ("64.02" -> "WITA"); null without one. */
+  function zoneOfRegency(code) {
+    if (!code) return null;
+    const province = String(code).slice(0, 2);
+    return WITA_PROVINCES.includes(province) ? "WITA" : WIT_PROVINCES.includes(province) ? "WIT" : "WIB";
+  }
+
+  /** Hours east of UTC for a zone given as hours or a label; without one, this device's own zone. */
+  function zoneHours(zone) {
+    if (typeof zone === "string" && ZONES[zone.toUpperCase()]) return ZONES[zone.toUpperCase()];
+    if (zone !== null && zone !== undefined && zone !== "" && Number.isFinite(Number(zone))) return Number(zone);
+    return Math.round(-new Date().getTimezoneOffset() / 60);
+  }
 
   /** An instant (ISO 8601 text or Date) as the local date and time of a regency: "6 Des 2026 14.05 WIB"
-   * (en: "6 Dec 2026, 14:05 WIB"). The zone is an offset in hours or its label (WIB/WITA/WIT);
-   * without one, WIB. */
+   * (en: "6 Dec 2026, 14:05 WIB"). The zone is an offset in hours or its label (WIB/WITA/WIT, see
+   * zoneOfRegency); without one, this device's zone. */
   function formatDateTime(iso, zone, lang) {
     const instant = iso instanceof Date ? iso : new Date(iso);
     if (Number.isNaN(instant.getTime())) return iso === null || iso === undefined ? "" : String(iso);
-    const hours = typeof zone === "string" && ZONES[zone.toUpperCase()] ? ZONES[zone.toUpperCase()]
-      : (Number.isFinite(Number(zone)) && zone !== null && zone !== "" ? Number(zone) : 7);
+    const hours = zoneHours(zone);
     const locale = LOCALES[lang || config.lang] || LOCALES.id;
     // Etc/GMT-8 is UTC+8 (POSIX signs); whole hours only, as Indonesia's zones are
     const text = new Intl.DateTimeFormat(locale, {timeZone: "Etc/GMT" + (hours >= 0 ? "-" : "+") + Math.abs(hours),
@@ -88,8 +104,7 @@
   function formatDate(iso, zone, lang) {
     const instant = iso instanceof Date ? iso : new Date(iso);
     if (Number.isNaN(instant.getTime())) return iso === null || iso === undefined ? "" : String(iso);
-    const hours = typeof zone === "string" && ZONES[zone.toUpperCase()] ? ZONES[zone.toUpperCase()]
-      : (Number.isFinite(Number(zone)) && zone !== null && zone !== "" ? Number(zone) : 7);
+    const hours = zoneHours(zone);
     const locale = LOCALES[lang || config.lang] || LOCALES.id;
     return new Intl.DateTimeFormat(locale, {timeZone: "Etc/GMT" + (hours >= 0 ? "-" : "+") + Math.abs(hours),
       day: "numeric", month: "short", year: "numeric"}).format(instant);
@@ -218,6 +233,6 @@
   }
 
   window.zonasi = {config, t, el, api, ApiError, auth, number, withParams, requireLogin, whoami, openLogin,
-                   formatNumber, formatMetres, formatDistance, formatDateTime, formatDate, roleLabel};
+                   formatNumber, formatMetres, formatDistance, formatDateTime, formatDate, zoneOfRegency, roleLabel};
   whoami();
 })();

@@ -410,9 +410,17 @@
     if (key === "violations") {
       // the report's info with the check of its place; stopped here, or the map's own click (a
       // check without the report) would follow and replace it
+      // The check is of the report's stored place (GET /api/reports/<id>), not of the tile's point
+      // (rounded to the tile's grid: 0.6 m at zoom 15), so the map says the same distance as the lists
       layer.on("click", (event) => {
         L.DomEvent.stopPropagation(event);
-        checkAt(eventLatLng(event), {report: (event.layer && event.layer.properties) || {}});
+        const props = (event.layer && event.layer.properties) || {};
+        const near = eventLatLng(event);
+        const exact = props.id ? api(config.urls.reports + "/" + encodeURIComponent(props.id))
+          .then((report) => (Number.isFinite(report.lat) && Number.isFinite(report.lon)
+                             ? L.latLng(report.lat, report.lon) : near), () => near) : Promise.resolve(near);
+        const seq = checkSeq;
+        exact.then((latlng) => { if (seq === checkSeq) checkAt(latlng, {report: props}); });  // no newer tap
       });
     }
     return layer;

@@ -3,7 +3,7 @@
  * Uses what map.js exposes as window.zonasi.mapPage. */
 (function () {
   "use strict";
-  const {config, t, el, api, auth, number, withParams, requireLogin} = window.zonasi;
+  const {config, t, el, api, auth, number, withParams, requireLogin, formatDateTime, zoneOfRegency} = window.zonasi;
   const {map, label} = window.zonasi.mapPage;
   const dialog = document.getElementById("zonasi-mine");
   const list = document.getElementById("zonasi-mine-list");
@@ -42,7 +42,7 @@
       queueList.append(el("li", {"data-key": entry.key, "data-state": entry.state},
         el("strong", {}, label("ui.apk_type.", entry.apk_type)), " ", entry.participant || "", el("br"),
         queueState(entry), words ? " · " + words : "",
-        el("span", {class: "text-muted"}, " · " + new Date(entry.created).toLocaleString())));
+        el("span", {class: "text-muted"}, " · " + formatDateTime(entry.created))));  // the device's zone: no regency yet
       if (entry.state !== "sent") {
         layer.addLayer(marker(entry.lat, entry.lon, QUEUE_COLOURS[entry.state] || "#fd7e14",
                               queueState(entry), "zonasi-mine-queued"));
@@ -58,7 +58,8 @@
       list.append(el("li", {"data-id": report.id, "data-status": report.status},
         el("strong", {}, label("ui.apk_type.", report.apk_type)), " ", report.participant || "", el("br"),
         label("ui.report_status.", report.status), " · ", words,
-        el("span", {class: "text-muted"}, " · " + new Date(report.reported_at).toLocaleString())));
+        el("span", {class: "text-muted"}, " · " + formatDateTime(report.reported_at,
+          (report.verdict && report.verdict.timezone) || zoneOfRegency(report.regency_code)))));
       layer.addLayer(marker(report.lat, report.lon, "#0d6efd",
                             label("ui.report_status.", report.status) + " · " + words));
     }
