@@ -519,7 +519,9 @@ def test_api_stats_fetches_no_report_rows(world):
         body = client.get("/api/stats", headers=h(tokens["bawaslu"])).json
     assert body["reports"]["total"] == 2 and body["reports"]["by_status"] == {"reported": 2}
     on_reports = [s for s in seen if "FROM reports" in s]
-    assert on_reports and all("GROUP BY" in s for s in on_reports), on_reports
+    # counted in the database: grouped counts, or one COUNT (the overdue total); never report rows
+    assert on_reports and all("GROUP BY" in s or s.startswith("SELECT count(*)") for s in on_reports), on_reports
+    assert any("GROUP BY lower(trim(reports.participant))" in s for s in on_reports)   # per participant (#19)
 
 
 # -- 10. violations exports count before they fetch ------------------------------------------------
