@@ -23,7 +23,7 @@ REMOVAL_PHOTO = "triage.removal_photo_file"
 @pytest.fixture(scope="module")
 def casework(tmp_path_factory, engine):
     """A server with one report walked through the workflow: submitted with a photo by a field
-    officer, verified with a note, notified, removed with an after-photo (where the server takes
+    officer, verified with a note, notified by a warning letter, removed with an after-photo (where the server takes
     one), and judged again under newer versions."""
     from webmap import create_app
 
@@ -41,9 +41,13 @@ def casework(tmp_path_factory, engine):
     submitted = client.post("/api/reports", data=form, headers=h("field"), content_type="multipart/form-data")
     assert submitted.status_code == 201, submitted.json
     rid = submitted.json["id"]
-    for status, note in (("verified", "Dicek di lapangan: baliho 3 x 4 m"), ("notified", None)):
-        moved = client.post(f"/api/reports/{rid}/transitions", json={"status": status, "note": note}, headers=h("bawaslu"))
-        assert moved.status_code == 200, moved.json
+    moved = client.post(f"/api/reports/{rid}/transitions", json={"status": "verified",
+                        "note": "Dicek di lapangan: baliho 3 x 4 m"}, headers=h("bawaslu"))
+    assert moved.status_code == 200, moved.json
+    # notified by a numbered warning letter (its number in the history)
+    letter = client.post("/api/letters", json={"participant": "Partai Contoh", "regency": "32.12", "ids": [rid]},
+                         headers=h("bawaslu"))
+    assert letter.status_code == 201, letter.json
     removal = REMOVAL_PHOTO in app.view_functions
     if removal:
         moved = client.post(f"/api/reports/{rid}/transitions", headers=h("satpolpp"), content_type="multipart/form-data",
@@ -53,6 +57,7 @@ def casework(tmp_path_factory, engine):
     rejudge(store, rid)
     with serve(app) as server:
         server.tokens, server.report_id, server.removal = tokens, rid, removal
+        server.letter = letter.json["number"]
         yield server
     store.dispose()
 
@@ -97,6 +102,8 @@ def test_the_stored_verdict_history_photos_and_map(browser, casework, viewport):
         assert "Dicek di lapangan: baliho 3 x 4 m" in verified
         assert "2026" in verified or "20" in verified     # a date and time in the regency's zone
         assert "WIB" in verified
+        assert f"Surat {casework.letter}" in history.nth(2).inner_text()     # notified by a numbered letter
+        assert casework.letter in page.locator("#report-facts").inner_text()
         # the photo of the report, fetched with the token and shown
         wait_js(page, "document.querySelector('#report-photo img') && document.querySelector('#report-photo img').naturalWidth > 0")
         assert page.locator("#report-photo img").evaluate("i => i.naturalWidth") == 64
@@ -106,6 +113,7 @@ def test_the_stored_verdict_history_photos_and_map(browser, casework, viewport):
                           "document.querySelector('#report-removal-photo img').naturalWidth > 0")
             assert page.locator("#report-removal-photo img").evaluate("i => i.naturalWidth") == 48
             assert "Kantor Kecamatan Sindang" in page.locator("#report-facts").inner_text()
+            assert "Kantor Kecamatan Sindang" in history.nth(3).inner_text()
         # its own spot on the map: the stored report, not a check of today
         assert page.locator("#report-map").get_attribute("data-lat") == str(VIOLATION[1])
         assert page.locator("#report-map").get_attribute("data-lon") == str(VIOLATION[0])

@@ -172,8 +172,12 @@
         event.note ? el("div", {class: "small zonasi-history-note"}, t("reportpage.note", {note: event.note})) : null,
         details.reason ? el("div", {class: "small"},
           t("reportpage.reason", {reason: label("ui.dismiss_reason.", details.reason)})) : null,
-        details.letter_number ? el("div", {class: "small"}, t("reportpage.letter_number", {number: details.letter_number}))
-          : null);
+        details.duplicate_of ? el("div", {class: "small"}, t("reportpage.duplicate_of"), ": ",
+          reportLink(details.duplicate_of)) : null,
+        details.storage_location ? el("div", {class: "small"},
+          t("reportpage.storage_location") + ": " + details.storage_location) : null,
+        (details.letter || details.letter_number) ? el("div", {class: "small"},
+          t("reportpage.letter_number", {number: details.letter || details.letter_number})) : null);
     }));
   }
 
