@@ -54,7 +54,8 @@ def _apply(connection: sa.Connection, store, row: dict, status: str, details: Mo
     """Make the checked move inside ``connection``'s transaction (see :func:`record_move`)."""
     rid = row["id"]
     if status == "notified":
-        values["deadline"] = now + dt.timedelta(hours=float(store.engine.rules.notice_hours))
+        hours = store.engine.rules.notice_hours_for(row.get("regency_code"))   # the regency's own, else the setting
+        values["deadline"] = now + dt.timedelta(hours=hours)
     more, event_details = move_values(connection, row, status, details)
     values.update(more)
     if status == "removed":

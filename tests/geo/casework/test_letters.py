@@ -248,3 +248,15 @@ def test_a_bad_regency_notice_hours_is_a_config_error_naming_the_line(value):
         parse_rules(text)
     assert caught.value.details["key"] == "regencies.31.71.notice_hours" and caught.value.details["line"]
     assert parse_rules(RULES + '\n[regencies."31.71"]\nnotice_hours = 72\n').notice_hours_for("31.71") == 72
+
+
+def test_a_single_notice_without_a_letter_takes_the_regencys_hours_too(world):
+    """POST /api/reports/<id>/transitions to notified (no letter) gives the same deadline a letter
+    would: the regency's notice_hours (24 h in 32.09), else the setting (72 h)."""
+    store = world
+    for code, hours in (("32.09", 24), ("32.12", 72)):
+        rid = verified(store, code)[0]
+        moved = store.transition(rid, "notified", actor="Bawaslu test", role="bawaslu")
+        deadline = dt.datetime.fromisoformat(moved["deadline"].replace("Z", "+00:00"))
+        status_at = dt.datetime.fromisoformat(moved["status_at"].replace("Z", "+00:00"))
+        assert deadline - status_at == dt.timedelta(hours=hours), code
