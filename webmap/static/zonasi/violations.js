@@ -230,16 +230,22 @@
       actionsCell(p));
   }
 
+  let loading = 0;   // the latest load: an earlier one's late answer must not overwrite it
+
   async function load() {
     if (!auth.token) { loginBox.hidden = false; body.replaceChildren(); return; }
+    const mine = ++loading;
     loginBox.hidden = true;
     say(t("ui.loading"));
     showPanels();
     try {
+      const params = others();   // the form as it is now, before any await
       await loadLists();
+      if (mine !== loading) return;
       const list = chosenList();
       intro.hidden = !list || list.key !== "field_check";
-      const collection = await api(withParams(config.urls.violations, filters()));
+      const collection = await api(withParams(config.urls.violations, Object.assign(params, list ? list.params : {})));
+      if (mine !== loading) return;
       features = collection.features || [];
       const ids = new Set(features.map((f) => f.properties.id));
       for (const id of [...selected]) if (!ids.has(id)) selected.delete(id);
@@ -249,6 +255,7 @@
       say(!features.length ? t("ui.none")
         : features.length > MAX_ROWS ? t("ui.batch.shown", {shown: MAX_ROWS, total: features.length}) : "");
     } catch (error) {
+      if (mine !== loading) return;
       // a typo in the regency is the server's problem+json, never an empty list that looks real
       features = [];
       body.replaceChildren();
