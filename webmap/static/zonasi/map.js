@@ -133,7 +133,8 @@
   /** "Laporkan APK di sini" is offered where a prop could break a rule: not outside the regencies
    * the service covers (nobody there to act on it). */
   function reportable(verdict) {
-    return !verdict || verdict.status !== "outside_area";
+    // offline outside the saved area (#17) nothing is known: the report is still offered (queued, judged on arrival)
+    return !verdict || verdict.status !== "outside_area" || (verdict.provisional === true && !verdict.saved_area);
   }
 
   function reportButton(point, extra, primary) {
