@@ -73,7 +73,8 @@ def date_lines(verdict: Verdict, rules, catalog: Catalog, lang: str | None = Non
     if period is None:  # a stored verdict whose period the rules no longer hold
         return [catalog.get("verdict.judged_on", lang, date=date)]
     return [catalog.get("verdict.judged_on", lang, date=date),
-            catalog.get("verdict.period", lang, label=period.label, start=long_date(period.start, catalog, lang),
+            catalog.get("verdict.period", lang, label=period.label_en if lang == "en" and period.label_en
+                        else period.label, start=long_date(period.start, catalog, lang),
                         end=long_date(period.end, catalog, lang))]
 
 

@@ -56,9 +56,11 @@ class Category(_Strict):
 
 
 class Period(_Strict):
-    """A campaign period: a label and its first and last day (inclusive)."""
+    """A campaign period: a label (Indonesian, and English when given) and its first and last day
+    (inclusive)."""
 
     label: str = ""
+    label_en: str = ""
     start: dt.date
     end: dt.date
 

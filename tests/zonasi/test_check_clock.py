@@ -30,7 +30,7 @@ def test_check_judges_as_of_now_by_default():
 def test_check_at_a_date_or_an_instant():
     out = run("check", *SPOT, "--at", "2024-01-05", "--lang", "en", now="2026-12-06T09:00:00+07:00")
     assert out.stdout.startswith("Forbidden") and "Judged for 5 January 2024 (WIB)." in out.stdout
-    assert "Masa kampanye Pemilu 2024: 28 November 2023 to 10 February 2024." in out.stdout
+    assert "2024 general election campaign: 28 November 2023 to 10 February 2024." in out.stdout
     late = json.loads(run("check", *SPOT, "--at", "2024-02-10T17:30:00Z", "--json").stdout)
     assert (late["status"], late["at"]) == ("outside_period", "2024-02-11")  # 00:30 WIB on 11 February
     bad = run("check", *SPOT, "--at", "2024-13-01T00:00")
