@@ -45,7 +45,7 @@ class Settings:
     max_public_reports_per_hour: int = 5    # ZONASI_MAX_PUBLIC_REPORTS_PER_HOUR: per client, without a token
     # casework (#19): triage
     removal_photo_required: bool = True     # ZONASI_REMOVAL_PHOTO_REQUIRED: moving to removed needs an after-photo
-    max_bulk_transitions: int = 1000        # ZONASI_MAX_BULK_TRANSITIONS: reports one POST /api/reports/transitions moves
+    max_bulk_transitions: int = 1000        # ZONASI_MAX_BULK_TRANSITIONS: reports one bulk move may move
 
     @classmethod
     def from_env(cls, environ=None, **overrides) -> Settings:

@@ -8,7 +8,6 @@ __all__, __getattr__ = lazy_exports(__name__, {
                  "geometry_description", "geometry_types", "parse_interval", "parse_list", "DECIMALS",
                  "MAX_SIMPLIFY_ZOOM"],
     "reports": ["store_collections"],
-    "regencies": ["RegencyNames", "regency_names"],
     "zones": ["ZonesCollection"],
     "coverage": ["CoverageView", "coverage_view"],
     "stats": ["grouped_report_counts", "report_counts", "site_counts"],

@@ -8,7 +8,6 @@ since/until on ``reported_at``.
 from __future__ import annotations
 
 from geo.catalog.features import CollectionInfo, Page, Query, check_properties
-from geo.catalog.regencies import regency_names
 from geo.errors import NotFound
 from geo.store import ReportFilter, with_current_verdicts
 
@@ -48,7 +47,7 @@ class StoreCollection:
         """One page of the reports matching ``query`` (filters, bbox, interval, paging)."""
         check_properties(self.info, query.properties)
         engine = getattr(self.store, "engine", None)   # regency names resolved to codes (400 for a typo)
-        filters = ReportFilter.from_params(dict(query.filters), regency_names(engine) if engine is not None else None)
+        filters = ReportFilter.from_params(dict(query.filters), engine.regency_lookup if engine is not None else None)
         since, until = query.interval or (None, None)
         filters = filters.but(bbox=query.bbox, since=since, until=until)
         rows, matched = self._list(filters, query.limit, query.offset, query.private)

@@ -36,6 +36,7 @@ from geo.errors import InputError
 from geo.layers import cache
 from geo.layers.coverage import no_coverage
 from geo.layers.directory import Layers, category_index, load_layers
+from geo.layers.places import RegencyNames
 from geo.rules.model import CATEGORIES
 
 # At most this many cells of the regency grid are classified when a server warms up (a few seconds)
@@ -97,6 +98,11 @@ class Engine:
     def layers_version(self) -> str:
         """The version of the layers directory the engine was built from."""
         return self.layers.version
+
+    @cached_property
+    def regency_lookup(self) -> RegencyNames:
+        """The regencies by code or name (filters, suggestions, the map's search), built on first use."""
+        return RegencyNames(self.regency_codes, self.regency_names, self.layers.regency_features.geometry)
 
     def regency_index(self, code: str) -> int | None:
         """The index of regency ``code`` in :attr:`regency_codes`, or None for an unknown code."""

@@ -10,6 +10,6 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "vector": ["Features", "read_features", "read_vector"],
     "allowed": ["AllowedZones", "load_allowed", "rules_version"],
     "versions": ["inventory", "read_manifest", "record"],
-    "places": ["RegencyNames"],
+    "places": ["PlaceMatch", "RegencyNames"],
     "coverage_write": ["Declaration"],
 })

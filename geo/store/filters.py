@@ -8,9 +8,9 @@ from dataclasses import dataclass, field, replace
 import sqlalchemy as sa
 
 from geo.bbox import parse_bbox
-from geo.catalog.regencies import RegencyNames
 from geo.engine.verdict import VERDICT_STATUSES
 from geo.errors import InputError
+from geo.layers.places import RegencyNames
 from geo.rules.model import CATEGORIES
 from geo.store.current import current_verdict_status
 from geo.store.inputs import parse_time
@@ -40,7 +40,7 @@ class ReportFilter:
     def from_params(cls, params: Mapping[str, str], regencies: RegencyNames | None = None) -> ReportFilter:
         """From query parameters: regency, category, status, verdict, current_verdict (comma
         lists), overdue, since, until (ISO dates or times), bbox (minlon,minlat,maxlon,maxlat).
-        With ``regencies`` (:func:`geo.catalog.regencies.regency_names` of the engine) each regency
+        With ``regencies`` (the engine's ``regency_lookup``) each regency
         may be a code or a name ("Indramayu", "kab. indramayu", "Kota Bandung"), resolved to its
         code; an unknown or ambiguous one is an InputError with suggestions."""
         known = {"regency", "category", "status", "verdict", "current_verdict", "overdue", "since", "until", "bbox"}

@@ -140,7 +140,8 @@ def test_stats_count_sites_for_everyone_and_reports_for_supervisors(app, client,
 
 
 def test_regency_names_prefer_exact_names_and_respect_the_kind(layers):
-    names = RegencyNames(layers.regencies)
+    names = RegencyNames(layers.regency_features.column("code"), layers.regency_features.column("name"),
+                         layers.regency_features.geometry)
     assert [m.name for m in names.find("kota bekasi")] == ["Kota Bekasi"]
     assert names.find("bandung")[0].name in ("Kabupaten Bandung", "Kota Bandung")
     assert all("Bandung" in m.name for m in names.find("bandung"))

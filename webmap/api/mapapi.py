@@ -16,7 +16,6 @@ from flask import Blueprint, current_app, request
 
 from geo import InputError
 from geo.catalog import grouped_report_counts, site_counts
-from geo.layers import RegencyNames
 from geo.store import ReportFilter, participant_counts
 from geo.validation import parse_pair_column
 
@@ -26,7 +25,6 @@ from ..services import services
 
 bp = Blueprint("mapapi", __name__, url_prefix="/api")
 
-NAMES_KEY = "zonasi.regency_names"
 SITE_COUNTS_KEY = "zonasi.site_counts"
 MAX_QUERY = 200
 # What the CSV parser says of text that is simply not a coordinate pair (then try a name).
@@ -82,7 +80,7 @@ def geocode():
     if point is not None:
         lat, lon = point
         return {"query": q, "results": [{"type": "point", "lat": lat, "lon": lon}]}
-    names = _cached(NAMES_KEY, lambda: RegencyNames(services().engine.layers.regencies))
+    names = services().engine.regency_lookup
     by_code = names.code(q)
     matches = [by_code] if by_code else names.find(q)
     return {"query": q, "results": [m.to_dict() for m in matches]}

@@ -17,7 +17,6 @@ from flask import Blueprint, current_app, request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from geo import InputError
-from geo.catalog import regency_names
 from geo.engine import describe
 from geo.store import PublicIntake, full_is_unavailable, stored_verdict
 
@@ -107,7 +106,7 @@ def regencies():
     if not (limit.isascii() and limit.isdigit() and len(limit) <= 2 and 1 <= int(limit) <= 50):
         raise InputError("limit must be 1..50", message_id="params.limit_range", message_values={"limit": 50},
                          parameter="limit")
-    found = regency_names(services().engine).suggest(q[:MAX_QUERY], int(limit)) if q.strip() else []
+    found = services().engine.regency_lookup.suggest(q[:MAX_QUERY], int(limit)) if q.strip() else []
     response = current_app.json.response({"regencies": found})
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response

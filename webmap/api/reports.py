@@ -19,7 +19,6 @@ from flask import Blueprint, Response, current_app, request, send_file
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from geo import InputError
-from geo.catalog import regency_names
 from geo.engine import describe
 from geo.exports import FORMATS, get_format, to_bytes
 from geo.store import (
@@ -64,7 +63,7 @@ def page_args() -> tuple[int, int]:
 def report_filter() -> ReportFilter:
     """The request's report filters; ``regency`` by code or name (an unknown or ambiguous name: 400 with
     suggestions, see :func:`geo.catalog.regency_names`)."""
-    return ReportFilter.from_params(request.args, regency_names(services().engine))
+    return ReportFilter.from_params(request.args, services().engine.regency_lookup)
 
 
 def explained(report: dict) -> dict:
