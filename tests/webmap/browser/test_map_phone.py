@@ -85,6 +85,10 @@ def test_on_a_phone_the_verdict_is_a_bottom_sheet_with_its_headline_whole_and_th
         # the checked spot is on the map above the sheet, not under it
         spot = page.locator("path.zonasi-check-spot").bounding_box()
         assert spot["y"] + spot["height"] <= card["y"]
+        # the tools above the map are short rows: a good part of the map shows above the open sheet
+        # (the whole page's tools, without a token, with the public report bar: 60 px before)
+        shown = card["y"] - page.locator("div.zonasi-map").bounding_box()["y"]
+        assert shown >= 120, shown
         # a screen reader hears the verdict: it is the content of a polite live region
         assert page.evaluate("""document.querySelector('.zonasi-verdict-head').closest('[aria-live]')
                                 .getAttribute('aria-live')""") == "polite"
