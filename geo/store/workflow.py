@@ -2,7 +2,7 @@
 
     unverified -> reported | dismissed   (a public report, until Bawaslu accepts it)
     reported -> verified | dismissed
-    verified -> notified (deadline = now + rules.notice_hours) | removed
+    verified -> notified (deadline = now + the regency's notice_hours) | removed
     notified -> removed (with an after-photo and where the seized prop is kept)
     dismissed -> reported              (an admin reopens it, saying why)
 
