@@ -8,6 +8,8 @@ import tomllib
 from functools import cached_property
 from importlib import resources
 
+from geo.numformat import format_number
+
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
 
@@ -34,12 +36,16 @@ class Catalog:
 
     def get(self, key: str, lang: str | None = None, /, **values) -> str:
         """The message ``key`` in ``lang`` (falling back to Indonesian), filled with ``values`` (which may
-        be named ``key`` or ``lang`` too)."""
+        be named ``key`` or ``lang`` too); float values are written with ``lang``'s decimal mark
+        (:func:`geo.numformat.format_number`, at most 2 decimals)."""
         lang = self.language(lang)
         text = self.messages[lang].get(key) or self.messages[DEFAULT_LANGUAGE].get(key)
         if text is None:
             raise KeyError(f"no message {key!r} in the catalog")
-        return text.format(**values) if values else text
+        if not values:
+            return text
+        # measurements (floats) in the language's own marks: "1,5 MB" in Indonesian, "1.5 MB" in English
+        return text.format(**{k: format_number(v, lang, 2) if isinstance(v, float) else v for k, v in values.items()})
 
     def table(self, lang: str | None = None) -> dict[str, str]:
         """Every message of one language (for the web front end)."""

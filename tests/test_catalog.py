@@ -317,3 +317,15 @@ def test_a_refusal_before_flask_takes_the_browsers_language():
     assert environ_language({"QUERY_STRING": "lang=id", "HTTP_ACCEPT_LANGUAGE": "en"}, "en") == "id"
     assert environ_language({"QUERY_STRING": "", "HTTP_COOKIE": f"{LANG_COOKIE}=en"}, "id") == "en"
     assert environ_language({"QUERY_STRING": ""}, "id") == "id"
+
+
+def test_measurements_are_written_with_the_languages_decimal_mark():
+    """A float value fills a message in the language's marks (as the pages' zonasi.formatNumber);
+    texts and whole numbers are left as given (a row number or a year is no measurement)."""
+    from geo.i18n import Catalog
+
+    catalog = Catalog()
+    assert catalog.get("reports.photo_too_big", "id", size=12.5, limit=10.0) == "Ukuran foto 12,5 MB; batasnya 10 MB."
+    assert catalog.get("reports.photo_too_big", "en", size=12.5, limit=10.0) == "The photo is 12.5 MB; the limit is 10 MB."
+    assert catalog.get("reports.photo_too_big", "id", size="12.5", limit=10000) == "Ukuran foto 12.5 MB; batasnya 10000 MB."
+

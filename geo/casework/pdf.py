@@ -16,6 +16,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from geo.casework.maps import inset_image, route_image
+from geo.numformat import format_distance, format_number
 
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
@@ -186,15 +187,16 @@ def _annex_item(pdf: _Document, letter: dict, regency: dict, item: dict, number:
     buffer_m = verdict.get("buffer_m")
     site = verdict.get("site_name") or "-"
     label = verdict.get("category_label") or verdict.get("category") or ""
+    accuracy = item.get("accuracy_m")
+    measured = distance is not None and buffer_m is not None
     rows = [
         ("Laporan", item["id"]),
         ("Koordinat", f"{item['lat']:.6f}, {item['lon']:.6f}"
-                      + (f" (akurasi ± {item['accuracy_m']:g} m)" if item.get("accuracy_m") is not None else "")),
+                      + (f" (akurasi ± {format_number(accuracy)} m)" if accuracy is not None else "")),
         ("Dilaporkan", long_date(dt.datetime.fromisoformat(item["reported_at"].replace("Z", "+00:00")), zone, True)
          if item.get("reported_at") else "-"),
         ("Tempat terlarang", f"{site}" + (f" ({label})" if label else "")),
-        ("Jarak", (f"{distance:.1f} m; batas {buffer_m:g} m" if distance is not None and buffer_m is not None
-                   else "-")),
+        ("Jarak", f"{format_distance(distance)}; batas {format_distance(buffer_m)}" if measured else "-"),
         ("Putusan", VERDICTS.get(verdict.get("status") or "", verdict.get("status") or "-")),
         ("Dasar hukum", verdict.get("legal_basis") or "-"),
         ("Versi", f"aturan {item['rules_version']}, lapisan {item['layers_version']} (saat laporan)"),

@@ -62,7 +62,7 @@ def read_photo(data: bytes, max_bytes: int, max_pixels: int = DEFAULT_MAX_PIXELS
     if len(data) > max_bytes:
         raise InputError(f"the photo is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB",
                          message_id="reports.photo_too_big",
-                         message_values={"size": f"{len(data) / 1e6:.1f}", "limit": f"{max_bytes / 1e6:.0f}"},
+                         message_values={"size": round(len(data) / 1e6, 1), "limit": float(max_bytes // 1_000_000)},
                          field="photo")
     try:
         with warnings.catch_warnings():  # odd EXIF tags warn; they are no reason to refuse a photo
@@ -93,10 +93,13 @@ def read_photo(data: bytes, max_bytes: int, max_pixels: int = DEFAULT_MAX_PIXELS
 
 
 def _too_many_pixels(width: int, height: int, max_pixels: int) -> PhotoTooLarge:
-    size = f"{width} x {height} px" if width else "over Pillow's decompression-bomb limit"
-    return PhotoTooLarge(f"the photo is {size}; at most {max_pixels / 1e6:g} megapixels",
-                    message_id="reports.photo_pixels",
-                    message_values={"size": size, "limit": f"{max_pixels / 1e6:g}"}, field="photo")
+    if not width:  # over Pillow's decompression-bomb limit: its size is not even read
+        return PhotoTooLarge(f"the photo has more pixels than can be read; at most {max_pixels / 1e6:g} megapixels",
+                             message_id="reports.photo_pixels_unread",
+                             message_values={"limit": max_pixels / 1e6}, field="photo")
+    return PhotoTooLarge(f"the photo is {width} x {height} px; at most {max_pixels / 1e6:g} megapixels",
+                         message_id="reports.photo_pixels",
+                         message_values={"size": f"{width} x {height} px", "limit": max_pixels / 1e6}, field="photo")
 
 
 def _gps(exif) -> tuple[float | None, float | None, float | None]:

@@ -14,7 +14,7 @@ from zonasi.testing.reports import VIOLATION, report
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # POST endpoints that change nothing (a computation like GET /api/check, public by design)
-PUBLIC_POSTS = {"batch.validate"}
+PUBLIC_POSTS = {"batch.validate", "public.submit_public"}  # the public intake: no token by design (rate-limited)
 ROLES = ("field", "bawaslu", "satpolpp", "admin")
 SECRET_REPORTER = "Ani Rahasia Pelapor"
 SECRET_TOKEN_NAME = "HP Panwascam Rahasia"
