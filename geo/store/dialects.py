@@ -81,6 +81,10 @@ class Dialect:
         """True when the driver's ``error`` says the disk or the database is full."""
         return False
 
+    def lock(self, connection: sa.Connection, key: str) -> None:
+        """Hold a lock named ``key`` until the transaction ends, across every connection and node
+        (one writer at a time already, on a backend whose writers queue)."""
+
     def __repr__(self) -> str:
         """The class name, e.g. ``SQLite()``."""
         return f"{type(self).__name__}()"
@@ -233,6 +237,10 @@ class PostgreSQL(Dialect):
     def is_full(self, error: BaseException) -> bool:
         """SQLSTATE 53100 (disk_full)."""
         return getattr(error, "sqlstate", None) == self.DISK_FULL
+
+    def lock(self, connection: sa.Connection, key: str) -> None:
+        """A transaction-scoped advisory lock on the hash of ``key``."""
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(key))))
 
 
 DIALECTS: tuple[Dialect, ...] = (SQLite(), PostgreSQL())

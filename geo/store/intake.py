@@ -58,8 +58,7 @@ class PublicIntake:
         client = client_key(address)
         h = IntakeHit
         with self.store.dialect.writer(self.store.db).begin() as connection:
-            if connection.dialect.name == "postgresql":   # one request of this client at a time, across nodes
-                connection.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(client))))
+            self.store.dialect.lock(connection, client)   # one request of this client at a time, across nodes
             since = now - WINDOW
             hits = connection.execute(sa.select(h.at).where(h.client == client, h.at > since)
                                       .order_by(h.at)).scalars().all()
