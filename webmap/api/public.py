@@ -14,15 +14,14 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, current_app, request
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from geo import InputError
 from geo.engine import describe
-from geo.store import PublicIntake, full_is_unavailable, stored_verdict
+from geo.store import PublicIntake, stored_verdict
 
-from .. import auth
 from ..language import request_language
 from ..services import services
+from .reports import report_body
 
 bp = Blueprint("public", __name__, url_prefix="/api")
 IDENTITY_FIELDS = ("reporter", "id")   # never taken from the public: no identity, no id of the client's choosing
@@ -35,25 +34,8 @@ def _intake() -> PublicIntake:
 
 
 def _body() -> tuple[dict, bytes | None]:
-    """The report's fields and photo, as POST /api/reports takes them."""
-    s = services()
-    photo = None
-    if request.mimetype == "application/json":
-        data = request.get_json(silent=True)
-        if not isinstance(data, dict):
-            raise BadRequest(auth.message("reports.bad_json"))
-    elif request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        with full_is_unavailable():
-            data = {k: v for k, v in request.form.items()}
-            upload = request.files.get("photo")
-        if upload is not None and upload.filename != "":
-            photo = upload.read(s.settings.max_photo_mb * 1024 * 1024 + 1)
-        unknown = [name for name in request.files if name != "photo"]
-        if unknown:
-            raise InputError(f"unknown file field {unknown[0]!r}; the only file a report takes is 'photo'",
-                             message_id="reports.unknown_file", message_values={"name": unknown[0]}, field=unknown[0])
-    else:
-        raise UnsupportedMediaType(auth.message("reports.media_type", got=request.mimetype or "-"))
+    """The report's fields and photo, as POST /api/reports takes them, without any identity."""
+    data, photo = report_body()
     return {k: v for k, v in data.items() if k not in IDENTITY_FIELDS}, photo
 
 

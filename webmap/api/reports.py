@@ -90,11 +90,9 @@ def for_caller(report: dict) -> dict:
     return report
 
 
-@bp.post("/reports")
-def submit():
-    """Submit a report (field, admin). ``Idempotency-Key`` header (or a client ``id``): a resubmission
-    returns the first report with 200 instead of creating another."""
-    who = auth.require("reports:submit")
+def report_body() -> tuple[dict, bytes | None]:
+    """A report's fields and its photo as POST /api/reports takes them: JSON, or a form (multipart
+    with the file ``photo``); 400/415 problems for anything else."""
     s = services()
     photo = None
     if request.mimetype == "application/json":
@@ -113,6 +111,16 @@ def submit():
                              message_id="reports.unknown_file", message_values={"name": unknown[0]}, field=unknown[0])
     else:
         raise UnsupportedMediaType(auth.message("reports.media_type", got=request.mimetype or "-"))
+    return data, photo
+
+
+@bp.post("/reports")
+def submit():
+    """Submit a report (field, admin). ``Idempotency-Key`` header (or a client ``id``): a resubmission
+    returns the first report with 200 instead of creating another."""
+    who = auth.require("reports:submit")
+    s = services()
+    data, photo = report_body()
     result = s.store.submit(data, photo=photo, idempotency_key=request.headers.get("Idempotency-Key"),
                             submitted_by=who.name, role=who.role, token_id=who.id)
     body = for_caller(explained(result.report))
