@@ -30,10 +30,9 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from zonasi.testing.browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, wait_js
 
-from zonasi.testing.browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, wait_js  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 # Jakarta's five cities, Indramayu, Kutai Kartanegara (the bundled road lines)
 REGENCIES = ("31.71", "31.72", "31.73", "31.74", "31.75", "32.12", "64.02")
