@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from zonasi.testing.browser import wait_js
 
@@ -89,7 +90,8 @@ def test_a_violation_from_the_tiles_is_drawn_at_its_place_and_a_tap_shows_its_re
                           " return s && s.shown >= 1; })()")
             assert any(TILE_PATH.format("violations") + "17/" in u for u in requests)
             point = page.locator(".leaflet-zonasiReports-pane path.leaflet-interactive")
-            assert point.count() == 1
+            # counted when the tile's features are read, drawn just after: wait for the drawing
+            expect(point).to_have_count(1)
             # drawn where the report is: the circle's centre on the map's point for its lat/lon
             box = point.bounding_box()
             where = page.evaluate("([lat, lon]) => { const p = window.zonasiMap.latLngToContainerPoint([lat, lon]);"
