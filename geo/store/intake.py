@@ -6,7 +6,10 @@
     intake.lookup("ABCDE23456")           # {"tracking_code", "status", "verdict_status", ...}
 
 The limit counts hits in ``public_intake_hits`` (so every node shares it), one row per admitted
-report, keyed by a SHA-256 of the client's address (never the address itself). The count and
+report, keyed by an HMAC-SHA256 of the client's address (never the address itself) under the
+installation's secret (:mod:`geo.store.installation`: made once, kept in the database, the same on
+every node), so the stored hashes cannot be turned back into addresses by hashing all 2^32 IPv4
+addresses, as a plain or constant-salted SHA-256 could. The count and
 the new hit are one transaction, one client at a time (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL:
 an advisory lock on the client's hash), so concurrent requests cannot pass the limit together.
 """
@@ -14,17 +17,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import math
 
 import sqlalchemy as sa
 
 from geo.errors import NotFound, ZonasiError
+from geo.store.installation import installation_secret
 from geo.store.models import IntakeHit, Report
 from geo.store.rows import iso
 from geo.store.tracking import normalise_code
 
 WINDOW = dt.timedelta(hours=1)
-SALT = "zonasi-public-intake:"
+SECRET = "public_intake_key"     # the installation value keying the client hashes
 
 
 class TooManyRequests(ZonasiError):
@@ -38,9 +43,9 @@ class TooManyRequests(ZonasiError):
         self.retry_after = retry_after
 
 
-def client_key(address: str | None) -> str:
-    """The stored form of a client's address: a SHA-256 hex digest."""
-    return hashlib.sha256((SALT + (address or "-")).encode("utf-8")).hexdigest()
+def client_key(secret: bytes, address: str | None) -> str:
+    """The stored form of a client's address: its HMAC-SHA256 under ``secret``, in hex."""
+    return hmac.new(secret, (address or "-").encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 class PublicIntake:
@@ -50,12 +55,20 @@ class PublicIntake:
         """Over ``store`` (a :class:`~geo.store.Store`); ``per_hour`` reports per client per hour."""
         self.store = store
         self.per_hour = per_hour
+        self._secret: bytes | None = None
+
+    def client_key(self, address: str | None) -> str:
+        """The stored form of the client at ``address`` (:func:`client_key` under the installation's secret)."""
+        if self._secret is None:
+            self.store.migrate()
+            self._secret = installation_secret(self.store.db, self.store.dialect, SECRET)
+        return client_key(self._secret, address)
 
     def admit(self, address: str | None, now: dt.datetime) -> None:
         """Count one public report for the client at ``address``, or raise TooManyRequests
         (Retry-After: when its oldest hit in the last hour leaves the window)."""
         self.store.migrate()
-        client = client_key(address)
+        client = self.client_key(address)
         h = IntakeHit
         with self.store.dialect.writer(self.store.db).begin() as connection:
             self.store.dialect.lock(connection, client)   # one request of this client at a time, across nodes

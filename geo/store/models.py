@@ -1,4 +1,5 @@
-"""The tables: reports, their append-only history, and API tokens (SQLAlchemy 2).
+"""The tables: reports, their append-only history, API tokens, letters, webhooks, the public
+intake's hits and the installation's own values (SQLAlchemy 2).
 
 The models are the same on SQLite and PostgreSQL. On PostgreSQL the migration adds a
 ``geog geography(Point, 4326)`` column, generated from lon/lat, with a GiST index (see
@@ -146,7 +147,10 @@ class Letter(Base):
     reused; ``annex`` keeps what the letter says of each prop as it was issued."""
 
     __tablename__ = "letters"
-    __table_args__ = (sa.UniqueConstraint("regency_code", "year", "seq", name="uq_letters_regency_year_seq"),)
+    __table_args__ = (
+        sa.UniqueConstraint("regency_code", "year", "seq", name="uq_letters_regency_year_seq"),
+        sa.Index("uq_letters_idempotency_scope_key", "idempotency_scope", "idempotency_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
     number: Mapped[str] = mapped_column(sa.String(64), unique=True)
@@ -162,6 +166,11 @@ class Letter(Base):
     annex: Mapped[dict] = mapped_column(sa.JSON)
     rules_version: Mapped[str] = mapped_column(sa.String(64))
     layers_version: Mapped[str] = mapped_column(sa.String(64))
+    # 0005: the issuing request's Idempotency-Key, whose it is ("token:<id>", "" without a token)
+    # and what it asked for (a retry with the same key and another request is refused).
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(255))
+    idempotency_scope: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    request_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 class Webhook(Base):
@@ -205,3 +214,14 @@ class IntakeHit(Base):
     id: Mapped[int] = mapped_column(row_id_type(), primary_key=True, autoincrement=True)
     client: Mapped[str] = mapped_column(sa.String(64))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Installation(Base):
+    """Values made once per installation and shared by every node (0005), e.g. the HMAC key of
+    the public intake's client hashes; see :mod:`geo.store.installation`."""
+
+    __tablename__ = "installation"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
