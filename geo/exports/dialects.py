@@ -35,11 +35,16 @@ class CsvDialect:
     decimal: str
     bom: bool
     localised: bool
+    help: str = ""          # what it is, in a line (the CLI's --help reads it)
 
 
 DIALECTS: dict[str, CsvDialect] = {d.name: d for d in (
-    CsvDialect("machine", "CSV", ",", ".", False, False),
-    CsvDialect("excel-id", "Excel (Indonesia)", ";", ",", True, True),
+    CsvDialect("machine", "CSV", ",", ".", False, False,
+               "',' between values (a results file keeps the input's separator), decimal points, the codes "
+               "as they are: what programs read"),
+    CsvDialect("excel-id", "Excel (Indonesia)", ";", ",", True, True,
+               "what Excel set to Indonesian opens by double-click: ';', decimal commas, UTF-8 with a BOM, "
+               "Indonesian headers and labels, times with WIB/WITA/WIT"),
 )}
 DEFAULT_DIALECT = "machine"
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")

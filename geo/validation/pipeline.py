@@ -37,8 +37,10 @@ from geo.budget import Deadline
 from geo.engine.verdict import VERDICT_STATUSES
 from geo.errors import InputError
 from geo.exports.defuse import defuse_formula, defuse_table
+from geo.exports.dialects import CsvDialect, get_dialect
 from geo.i18n import Catalog
 from geo.validation.coords import Coordinates, Problem, first_problems, no_problem, parse_columns, parse_pair_column
+from geo.validation.dialect import ResultsDialect
 from geo.validation.duplicates import DuplicateFinder
 from geo.validation.prefetch import prefetch
 from geo.validation.reading import Chunk, CsvFile, Roles, detect
@@ -122,7 +124,8 @@ class Validator:
                  at_column: str | None = None, sheet: str | int | None = None, chunk_rows: int = 100_000,
                  max_rows: int | None = None,
                  jobs: int = 1, processes: bool = False, time_budget_s: float | None = None,
-                 clock: Callable[[], float] = time.monotonic, now: dt.date | dt.datetime | None = None):
+                 clock: Callable[[], float] = time.monotonic, now: dt.date | dt.datetime | None = None,
+                 dialect: CsvDialect | str | None = None):
         """``time_budget_s``: each :meth:`run` stops with :class:`geo.budget.TimeBudgetSpent`
         once it has taken that long on ``clock`` (checked before every block read and every
         chunk written; 0 stops it before anything is read); None, the default, is no budget.
@@ -131,7 +134,10 @@ class Validator:
         GIL (GEOS, KD-trees, numpy, Arrow), so two threads keep two cores busy (the CLI's
         default); a web server's worker judges one chunk at a time. ``processes``: judge in
         ``jobs`` forked processes instead (for machines with many cores). ``sheet``: of a
-        workbook (.xlsx, .ods), the sheet to read (a name, or a number from 1); the first by default."""
+        workbook (.xlsx, .ods), the sheet to read (a name, or a number from 1); the first by default.
+        ``dialect``: the results CSV's form (:mod:`geo.exports.dialects`; an unknown name is an
+        InputError): ``machine`` by default, ``excel-id`` for Indonesian Excel (see
+        :mod:`geo.validation.dialect`)."""
         self.engine = engine
         self.catalog = catalog or Catalog()
         self.lang = self.catalog.language(lang)
@@ -146,6 +152,7 @@ class Validator:
         self.processes = processes
         self.time_budget_s = time_budget_s
         self.clock = clock
+        self.dialect = dialect if isinstance(dialect, CsvDialect) else get_dialect(dialect)
         west, south, east, north = shapely.total_bounds(engine.layers.regency_features.geometry)
         m = AREA_MARGIN_DEG
         self.area = (west - m, south - m, east + m, north + m)
@@ -171,23 +178,25 @@ class Validator:
                 from geo.exports.writers import FeatureSink  # GDAL and geopandas: only when asked for
 
                 sink = FeatureSink(violations)
+            form = self.results_dialect(roles, csv.columns)
+            options = form.write_options(csv.delimiter)
             out, owned = (open(results, "wb"), True) if isinstance(results, (str, Path)) else (results, False)
             writer = None
             try:
-                if csv.bom or csv.codec == "cp1252":
-                    out.write(b"\xef\xbb\xbf")  # so that Excel reads the UTF-8 output as UTF-8
+                out.write(form.bom(csv.bom or csv.codec == "cp1252"))  # so that Excel reads the UTF-8 output
                 for chunk in self.results(csv, roles, summary, deadline):
                     deadline.check()
+                    table = form.table(defuse_table(chunk.table), RESULT_COLUMNS)  # no formulas for spreadsheets
                     if writer is None:
-                        writer = pacsv.CSVWriter(out, chunk.table.schema, write_options=_write_options(csv))
-                    writer.write_table(defuse_table(chunk.table))  # no formulas for spreadsheets
+                        writer = pacsv.CSVWriter(out, table.schema, write_options=options)
+                    writer.write_table(table)
                     if sink is not None:
                         sink.write(self._violations(chunk))
                     if progress is not None:
                         progress(csv.position(), summary.rows)
                 if writer is None:  # a header without rows
-                    empty = self._empty(csv.columns)
-                    writer = pacsv.CSVWriter(out, empty.schema, write_options=_write_options(csv))
+                    empty = form.table(self._empty(csv.columns, self._reserved()), RESULT_COLUMNS)
+                    writer = pacsv.CSVWriter(out, empty.schema, write_options=options)
             finally:
                 if writer is not None:
                     writer.close()
@@ -198,6 +207,26 @@ class Validator:
                     summary.violations_written = sink.count
         summary.seconds = time.perf_counter() - started
         return summary
+
+    def results_dialect(self, roles: Roles, columns: list[str]) -> ResultsDialect:
+        """How this validator's results are written: its dialect, ``columns`` the input's, of which
+        ``roles`` names the coordinates."""
+        rules = self.engine.rules
+
+        def category_label(key: str) -> str:
+            try:
+                return rules.category(key).label
+            except (KeyError, ValueError):
+                return key
+
+        names = dict(zip(columns, _output_names(columns, self._reserved())))
+        decimals = [names[c] for c in (roles.lat, roles.lon) if c in names]
+        return ResultsDialect(self.dialect, self.catalog, category_label=category_label, decimal_columns=decimals)
+
+    def _reserved(self) -> set[str]:
+        """Names an input column may not keep (lower case): the result columns' headers."""
+        form = ResultsDialect(self.dialect, self.catalog)
+        return set(RESULT_COLUMNS) | {form.header(c).lower() for c in RESULT_COLUMNS}
 
     def open(self, source: str | Path | bytes | BinaryIO) -> CsvFile | SheetFile:
         """``source`` opened as a table: a workbook's sheet (this validator's ``sheet``) or a CSV.
@@ -217,7 +246,7 @@ class Validator:
         """
         summary = summary if summary is not None else Summary()
         duplicates = DuplicateFinder(DUPLICATE_TOLERANCE_M)
-        names = _output_names(csv.columns)
+        names = _output_names(csv.columns, self._reserved())
         pending: deque[tuple[Chunk, Future[Judged]]] = deque()
         with self._judging(roles) as judge:
             tick = deadline.check if deadline is not None else None
@@ -343,8 +372,8 @@ class Validator:
         return gpd.GeoDataFrame(attrs, geometry=shapely.points(chunk.lon[hit], chunk.lat[hit]), crs=4326)
 
     @staticmethod
-    def _empty(columns: list[str]) -> pa.Table:
-        names = _output_names(columns)
+    def _empty(columns: list[str], reserved: set[str]) -> pa.Table:
+        names = _output_names(columns, reserved)
         fields = [pa.field(n, pa.string()) for n in names] + list(RESULT_SCHEMA)
         return pa.Table.from_pylist([], schema=pa.schema(fields))
 
@@ -390,10 +419,11 @@ def pc_count_valid(column) -> int:
     return len(column) - column.null_count
 
 
-def _output_names(columns: list[str]) -> list[str]:
-    """Input columns keep their names, except those that clash with a result column and those
-    a spreadsheet would run as a formula (they get an apostrophe, see :mod:`geo.exports.defuse`)."""
-    taken = {c.lower() for c in columns} | set(RESULT_COLUMNS)
+def _output_names(columns: list[str], reserved: set[str] | frozenset[str] = frozenset(RESULT_COLUMNS)) -> list[str]:
+    """Input columns keep their names, except those that clash with a result column's header
+    (``reserved``, lower case) and those a spreadsheet would run as a formula (they get an
+    apostrophe, see :mod:`geo.exports.defuse`)."""
+    taken = {c.lower() for c in columns} | set(reserved)
     out = []
     for name in columns:
         safe = defuse_formula(name)
@@ -403,7 +433,7 @@ def _output_names(columns: list[str]) -> list[str]:
                 new, n = f"{safe}_{n}", n + 1
             taken.add(new.lower())
             name = new
-        if name.lower() in RESULT_COLUMNS:
+        if name.lower() in reserved:
             new, n = f"input_{name}", 2
             while new.lower() in taken:
                 new, n = f"input_{name}_{n}", n + 1
@@ -411,11 +441,6 @@ def _output_names(columns: list[str]) -> list[str]:
             name = new
         out.append(name)
     return out
-
-
-def _write_options(csv: CsvFile | SheetFile) -> pacsv.WriteOptions:
-    return pacsv.WriteOptions(include_header=True, delimiter=csv.delimiter if csv.delimiter in ",;\t|" else ",",
-                              quoting_style="needed")
 
 
 def validate_bytes(engine, data: bytes, **options) -> tuple[bytes, Summary]:
