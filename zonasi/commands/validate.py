@@ -10,7 +10,7 @@ import click
 from geo import InputError
 from geo.clock import Clock
 from geo.engine import long_date
-from geo.exports import FORMATS, get_format
+from geo.exports import DEFAULT_DIALECT, DIALECTS, FORMATS, get_format
 from geo.i18n import Catalog
 from geo.validation import ROW_STATUSES, Summary, Validator, detect, open_table
 
@@ -27,6 +27,11 @@ DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
 @click.option("--geojson", "violations", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the violations as a map layer (RFC 7946 GeoJSON; "
                    + "/".join(f.extension for f in FORMATS.values() if f.name != "geojson") + " by suffix).")
+@click.option("--dialect", type=click.Choice(list(DIALECTS), case_sensitive=False), default=DEFAULT_DIALECT,
+              show_default=True,
+              help="Form of the results CSV. " + "; ".join(f"{d.name}: {d.help}" for d in DIALECTS.values())
+                   + ". Decimal numbers (distances, and plain decimals in the coordinate columns) take the "
+                   "dialect's decimal mark; every other input value is written as it was read.")
 @click.option("--at-column", metavar="NAME",
               help="Column with the date the prop stood (YYYY-MM-DD, DD/MM/YYYY, 5 Januari 2024): "
                    "outside every campaign period is a violation by itself. Default: a column named "
@@ -45,7 +50,8 @@ DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
               help="Progress bar (default: on a terminal only).")
 @layers_option
 @lang_option
-def validate(reports, output, violations, at_column, sheet, chunk_rows, jobs, processes, progress, layers_dir, lang):
+def validate(reports, output, violations, dialect, at_column, sheet, chunk_rows, jobs, processes, progress, layers_dir,
+             lang):
     """Check every row of REPORTS.csv (or a sheet of REPORTS.xlsx / .ods) and write RESULTS.csv.
 
     REPORTS.csv may use ',' ';' or tab, UTF-8 (with or without BOM) or Windows-1252, quoted values
@@ -63,6 +69,7 @@ def validate(reports, output, violations, at_column, sheet, chunk_rows, jobs, pr
     \b
     Examples:
       zonasi validate laporan.csv -o hasil.csv
+      zonasi validate laporan.csv -o hasil.csv --dialect excel-id     # for Indonesian Excel
       zonasi validate laporan.csv -o hasil.csv --geojson pelanggaran.geojson --at-column tanggal
       zonasi validate laporan.xlsx --sheet Januari -o hasil.csv
     """
@@ -79,11 +86,11 @@ def validate(reports, output, violations, at_column, sheet, chunk_rows, jobs, pr
     except InputError as exc:
         raise click.UsageError(f"{reports}: {exc.text(Catalog(), settings.language)}") from exc
     with table:
-        _validate(table, settings, reports, output, violations, at_column, sheet, chunk_rows, jobs, processes,
-                  progress)
+        _validate(table, settings, reports, output, violations, dialect, at_column, sheet, chunk_rows, jobs,
+                  processes, progress)
 
 
-def _validate(table, settings, reports, output, violations, at_column, sheet, chunk_rows, jobs, processes,
+def _validate(table, settings, reports, output, violations, dialect, at_column, sheet, chunk_rows, jobs, processes,
               progress):
     try:
         detect(table.columns, at_column)
@@ -93,7 +100,7 @@ def _validate(table, settings, reports, output, violations, at_column, sheet, ch
     catalog = Catalog()
     now = Clock.from_settings(settings).now()  # rows of a file without a date column: as of now
     validator = Validator(engine, catalog, settings.language, at_column=at_column, sheet=sheet,
-                          chunk_rows=chunk_rows, jobs=jobs, processes=processes, now=now)
+                          chunk_rows=chunk_rows, jobs=jobs, processes=processes, now=now, dialect=dialect)
     show = sys.stderr.isatty() if progress is None else progress
     # The ~180,000 objects of the layers and modules out of the collector's sight for the run:
     # its full collections then walk only what the run allocates (0.26 -> 0.07 s per 1M rows).
