@@ -1,8 +1,9 @@
 """Numbered warning letters (surat peringatan) to a campaign participant.
 
     letter = issue_letter(store, participant="Partai Contoh", regency="32.12", ids=[...],
-                          actor="Bawaslu Indramayu", role="bawaslu", now=clock.now())
+                          actor="Bawaslu Indramayu", role="bawaslu", now=clock.now(), idempotency_key="k-1")
     letter["number"]   # "001/PP.01/32.12/I/2024"
+    letter["replayed"] # True: the key had issued this letter before (nothing new was issued)
 
 A letter numbers ``<seq>/PP.01/<regency code>/<month in Roman numerals>/<year>``: ``seq`` counts
 the regency's letters of the year (three digits, more when needed), ``PP.01`` is the
@@ -17,6 +18,13 @@ its history row with ``{"letter": number}`` and its ``report.transitioned`` webh
 (:func:`geo.store.moves.record_move`). The letter's ``annex`` keeps what it says of each prop
 (place, position, photo, verdict, versions, and the little map's geometry), so the PDF drawn from
 it later is the same, byte for byte, whatever the rules or layers became.
+
+An ``idempotency_key`` makes a retry safe (as for reports): the same key from the same token
+with the same request (participant, regency, ids) answers the letter it issued, even after its
+reports were notified by it, and never issues a second letter nor takes a second number; with
+another request it is a Conflict naming the letter. The key is unique per token in the table
+(``uq_letters_idempotency_scope_key``), so of two requests racing with one key one issues the
+letter and the other finds it.
 """
 from __future__ import annotations
 
@@ -28,6 +36,7 @@ import re
 import threading
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,6 +47,7 @@ import sqlalchemy as sa
 from geo.casework.worklists import describe_place
 from geo.clock import ZONES, zone_index
 from geo.errors import Conflict, InputError, NotFound, Unavailable
+from geo.store import storable_text
 from geo.store.faults import full_is_unavailable
 from geo.store.models import Letter, Report
 from geo.store.moves import record_move
@@ -67,18 +77,29 @@ def local_time(instant: dt.datetime, regency_code: str) -> dt.datetime:
 
 
 def issue_letter(store: Store, *, participant: object, regency: object, ids: object, actor: str | None,
-                 role: str | None, token_id: int | None = None, now: dt.datetime) -> dict:
+                 role: str | None, token_id: int | None = None, now: dt.datetime,
+                 idempotency_key: str | None = None) -> dict:
     """Issue a letter to ``participant`` for the verified reports ``ids`` of ``regency`` (a code
     or a name) at ``now`` and notify them (see the module). 400 for a bad field, unknown ids,
     or reports of another regency or participant; 409 for reports that are not verified (each
-    error names the offending ids); 503 when the numbering kept losing races."""
+    error names the offending ids) or an ``idempotency_key`` already used for another request;
+    503 when the numbering kept losing races. ``replayed`` in the answer: the key had issued
+    this letter before (the same answer again, nothing issued)."""
     store.migrate()
     engine = store.engine
     name = _participant(participant)
     code = _regency(engine, regency)
     wanted = _ids(ids)
-    rows = _reports(store, wanted)
-    _check_reports(rows, wanted, code, name)
+    key = Key.of(idempotency_key, token_id, name, code, wanted)
+    if key is not None and (found := key.find(store)) is not None:
+        return key.replay(found)
+    try:
+        rows = _reports(store, wanted)
+        _check_reports(rows, wanted, code, name)
+    except Conflict:   # not verified (any more): notified by this key's letter meanwhile?
+        if key is not None and (found := key.find(store)) is not None:
+            return key.replay(found)
+        raise
     hours = engine.rules.notice_hours_for(code)
     issued_at = now.astimezone(dt.UTC)
     deadline = issued_at + dt.timedelta(hours=hours)
@@ -86,22 +107,82 @@ def issue_letter(store: Store, *, participant: object, regency: object, ids: obj
     year = local_time(issued_at, code).year
     for _ in range(MAX_ATTEMPTS):
         try:
-            number = _write(store, code, year, name, wanted, annex, issued_at, deadline, actor, role, token_id)
+            number = _write(store, code, year, name, wanted, annex, issued_at, deadline, actor, role, token_id, key)
         except _NumberTaken:
             continue
-        return {"number": number, "regency_code": code, "participant": name, "issued_at": iso(issued_at),
-                "deadline": iso(deadline), "notice_hours": hours, "ids": wanted}
+        except _KeyTaken as taken:
+            assert key is not None
+            return key.replay(taken.row)
+        return _answer(number, code, name, issued_at, deadline, hours, wanted, replayed=False)
     raise Unavailable(f"letter numbers of {code} were taken by {MAX_ATTEMPTS} concurrent letters; try again",
                       retry_after=1, message_id="casework.letter_busy", message_values={"regency": code})
+
+
+def _answer(number: str, code: str, participant: str, issued_at: dt.datetime, deadline: dt.datetime,
+            hours: float, ids: list[str], *, replayed: bool) -> dict:
+    return {"number": number, "regency_code": code, "participant": participant, "issued_at": iso(issued_at),
+            "deadline": iso(deadline), "notice_hours": hours, "ids": ids, "replayed": replayed}
+
+
+@dataclass(frozen=True)
+class Key:
+    """A request's Idempotency-Key: the key, whose it is (``token:<id>``, ``""`` without a token)
+    and a hash of what the request asks for (participant, regency code, ids)."""
+
+    key: str
+    scope: str
+    request_hash: str
+
+    @classmethod
+    def of(cls, raw: str | None, token_id: int | None, participant: str, code: str, ids: list[str]) -> Key | None:
+        """The key of a request (None without one, or with only spaces); an InputError when it
+        cannot be stored (over 255 characters, a NUL)."""
+        if raw is None or not (key := storable_text(str(raw), "Idempotency-Key").strip()):
+            return None
+        if len(key) > 255:
+            raise InputError("the Idempotency-Key is longer than 255 characters", message_id="reports.key_too_long",
+                             message_values={"limit": 255}, header="Idempotency-Key")
+        asked = json.dumps([participant, code, ids], ensure_ascii=False, separators=(",", ":"))
+        return cls(key, f"token:{token_id}" if token_id is not None else "",
+                   hashlib.sha256(asked.encode("utf-8")).hexdigest())
+
+    def where(self) -> sa.ColumnElement[bool]:
+        """The condition on :class:`Letter` selecting this key's letter."""
+        return sa.and_(Letter.idempotency_scope == self.scope, Letter.idempotency_key == self.key)
+
+    def find(self, store: Store) -> sa.RowMapping | None:
+        """The letter this key issued, if any."""
+        with store.db.connect() as connection:
+            return connection.execute(sa.select(Letter.__table__).where(self.where())).mappings().first()
+
+    def replay(self, row) -> dict:
+        """The answer this key's letter ``row`` was issued with; a Conflict when the key came with
+        another request."""
+        if row["request_hash"] != self.request_hash:
+            raise Conflict(f"Idempotency-Key {self.key!r} was already used for another letter ({row['number']}); "
+                           "use a new key for a new letter", message_id="casework.letter_key_reused",
+                           message_values={"key": self.key[:80], "number": row["number"]}, number=row["number"])
+        return _answer(row["number"], row["regency_code"], row["participant"], row["issued_at"], row["deadline"],
+                       row["annex"]["notice_hours"], list(row["report_ids"]), replayed=True)
 
 
 class _NumberTaken(Exception):
     """Another letter took the number meanwhile: take the next one."""
 
 
+class _KeyTaken(Exception):
+    """Another request with the same key issued its letter meanwhile: answer that one."""
+
+    def __init__(self, row):
+        super().__init__()
+        self.row = row
+
+
 def _write(store: Store, code: str, year: int, participant: str, ids: list[str], annex: dict,
-           issued_at: dt.datetime, deadline: dt.datetime, actor, role, token_id) -> str:
+           issued_at: dt.datetime, deadline: dt.datetime, actor, role, token_id, key: Key | None) -> str:
     table = Letter.__table__
+    keyed = {"idempotency_key": key.key, "idempotency_scope": key.scope,
+             "request_hash": key.request_hash} if key is not None else {}
     with full_is_unavailable(), store.dialect.writer(store.db).begin() as connection:
         seq = connection.execute(sa.select(sa.func.coalesce(sa.func.max(Letter.seq), 0) + 1).where(
             Letter.regency_code == code, Letter.year == year)).scalar_one()
@@ -110,8 +191,12 @@ def _write(store: Store, code: str, year: int, participant: str, ids: list[str],
             number=number, regency_code=code, year=year, seq=int(seq), participant=participant,
             issued_at=issued_at, deadline=deadline, issued_by=actor, token_id=token_id, report_ids=ids,
             annex=annex, rules_version=store.engine.rules_version,
-            layers_version=store.engine.layers_version).returning(table.c.id)).first()
-        if inserted is None:       # ON CONFLICT DO NOTHING: the number is someone else's
+            layers_version=store.engine.layers_version, **keyed).returning(table.c.id)).first()
+        if inserted is None:       # ON CONFLICT DO NOTHING: the number or the key is someone else's
+            # (PostgreSQL waited for that transaction: its letter is committed, seen by the next statement)
+            if key is not None and (row := connection.execute(sa.select(table).where(key.where())
+                                                              ).mappings().first()) is not None:
+                raise _KeyTaken(row)
             raise _NumberTaken
         changed = []
         for report_id in ids:

@@ -1,7 +1,9 @@
 """Warning letters: thin handlers over :mod:`geo.casework`.
 
     POST /api/letters                {"participant", "regency", "ids"} (bawaslu, admin): 201
-                                     {"number", "deadline", "ids", "pdf", ...}
+                                     {"number", "deadline", "ids", "pdf", ...}; with an
+                                     Idempotency-Key a retry answers the same letter (200,
+                                     Idempotent-Replayed: true), never a second one
     GET  /api/letters?regency=..     the letters, newest first (bawaslu, satpolpp, admin)
     GET  /api/letters/<number>.pdf   the printable letter, the same bytes at every download
 """
@@ -28,7 +30,9 @@ def pdf_url(number: str) -> str:
 
 @bp.post("/letters")
 def issue():
-    """Issue a numbered letter for verified reports of one regency and participant; they become notified."""
+    """Issue a numbered letter for verified reports of one regency and participant; they become notified.
+    ``Idempotency-Key`` header: a retry with the same key and body answers the letter issued the
+    first time (200, ``Idempotent-Replayed: true``) instead of a 409 on its now notified reports."""
     who = auth.require_status("notified")
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
@@ -36,11 +40,15 @@ def issue():
                          message_id="casework.letter_body", field="participant")
     s = services()
     letter = issue_letter(s.store, participant=data.get("participant"), regency=data.get("regency"),
-                          ids=data.get("ids"), actor=who.name, role=who.role, token_id=who.id, now=s.clock.now())
+                          ids=data.get("ids"), actor=who.name, role=who.role, token_id=who.id, now=s.clock.now(),
+                          idempotency_key=request.headers.get("Idempotency-Key"))
+    replayed = letter.pop("replayed")
     letter["pdf"] = pdf_url(letter["number"])
     response = current_app.json.response(letter)
-    response.status_code = 201
+    response.status_code = 200 if replayed else 201
     response.headers["Location"] = letter["pdf"]
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     return response
 
 

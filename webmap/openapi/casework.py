@@ -1,7 +1,7 @@
 """OpenAPI entries of the casework (#19): warning letters (/api/letters) and Satpol PP's worklist."""
 from __future__ import annotations
 
-from .common import JSON, REPORT_FILTERS, binary, ok, query
+from .common import JSON, REPORT_FILTERS, binary, header, ok, query
 
 CASEWORK: dict[str, dict] = {
     # -- casework: letters and Satpol PP's worklist (#19) -----------------------------------------------
@@ -11,8 +11,13 @@ CASEWORK: dict[str, dict] = {
         "description": "Numbered <seq>/PP.01/<regency code>/<month in Roman numerals>/<year>, per regency and year, "
                        "never reused. The deadline is the letter's time + the regency's notice_hours (rules.toml). "
                        "Unknown ids, another regency or participant: 400; reports not verified: 409 (each names "
-                       "the offending ids).",
+                       "the offending ids). With an Idempotency-Key a retry (the answer was lost) gets the "
+                       "same letter again instead of a 409 on its now notified reports; the key with another "
+                       "body: 409.",
         "roles": ["bawaslu", "admin"],
+        "parameters": [header("Idempotency-Key", "A key per letter (per token): sending the same body with it again "
+                                                 "returns the first letter (200, Idempotent-Replayed: true), never "
+                                                 "a second letter or number")],
         "requestBody": {"required": True, "content": {JSON: {"schema": {
             "type": "object", "required": ["participant", "regency", "ids"], "properties": {
                 "participant": {"type": "string"},
@@ -25,6 +30,8 @@ CASEWORK: dict[str, dict] = {
             "regency_code": {"type": "string"}, "participant": {"type": "string"},
             "ids": {"type": "array", "items": {"type": "string"}},
             "pdf": {"type": "string", "description": "URL of the letter's PDF"}}}}}},
+            "200": {"description": "Already issued with this Idempotency-Key: the same answer as the first time "
+                                   "(Idempotent-Replayed: true)", "content": {JSON: {"schema": {"type": "object"}}}},
             "409": {"$ref": "#/components/responses/Conflict"}},
     },
     "letters.letters": {
