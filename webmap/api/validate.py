@@ -2,6 +2,9 @@
 
     POST /api/validate                    multipart/form-data, the CSV, .xlsx or .ods in a file field ("file")
          ?format=csv|geojson              results CSV (default) or the violations as GeoJSON
+         &dialect=machine|excel-id        of the results CSV (geo.exports.dialects): machine (default: the
+                                          input's separator, decimal points, codes) or excel-id (';',
+                                          decimal commas, a BOM, Indonesian headers and labels)
          &at_column=NAME                  column with the date each prop stood (default: a column
                                           named tanggal/date/waktu..., else every row as of now)
          &sheet=NAME|NUMBER               of a workbook, the sheet to read (default: the first visible one)
@@ -25,7 +28,7 @@ from flask import Blueprint, Response, request
 from geo import InputError
 from geo.clock import Clock
 from geo.engine import long_date
-from geo.exports import get_format
+from geo.exports import get_dialect, get_format
 from geo.validation import XLSX_MEDIA_TYPE, Validator, template_csv, template_xlsx
 
 from ..services import services
@@ -47,18 +50,23 @@ def validate():
     if fmt not in FORMATS:
         raise InputError(f"format={fmt!r}: use csv or geojson", message_id="batch.bad_format",
                          message_values={"format": fmt[:40]}, parameter="format")
+    dialect = get_dialect(request.args.get("dialect") or request.form.get("dialect"))  # 400 for an unknown one
     lang = s.catalog.language(request.args.get("lang") or request.form.get("lang") or s.settings.language)
     at_column = request.args.get("at_column") or request.form.get("at_column") or None
     sheet = request.args.get("sheet") or request.form.get("sheet") or None
     now = s.clock.now()  # rows of a file without a date column are judged as of now
     validator = Validator(s.engine, s.catalog, lang, at_column=at_column, sheet=sheet, max_rows=s.settings.max_web_rows,
-                          chunk_rows=WEB_CHUNK_ROWS, time_budget_s=s.settings.validate_time_budget_s, now=now)
+                          chunk_rows=WEB_CHUNK_ROWS, time_budget_s=s.settings.validate_time_budget_s, now=now,
+                          dialect=dialect)
     stem = Path(upload.filename or "laporan.csv").stem or "laporan"
     if fmt == "csv":
         out = io.BytesIO()
         summary = validator.run(upload.stream, out)
         response = Response(out.getvalue(), mimetype="text/csv")
-        response.headers["Content-Disposition"] = f'attachment; filename="{_safe(stem)}-hasil.csv"'
+        if dialect.localised:
+            response.headers["Content-Type"] = "text/csv; charset=utf-8"
+        suffix = "" if dialect.name == "machine" else "-" + dialect.name.split("-")[0]  # laporan-hasil-excel.csv
+        response.headers["Content-Disposition"] = f'attachment; filename="{_safe(stem)}-hasil{suffix}.csv"'
     else:
         export = get_format(fmt)
         with tempfile.TemporaryDirectory(prefix="zonasi-") as tmp:
