@@ -42,12 +42,13 @@
     document.getElementById("batch-sheet-field").hidden = !(file && isWorkbook(file));
   });
 
-  async function post(file, format) {
+  /** POST the file; ``params``: more of the query (e.g. {dialect: "excel-id"}). */
+  async function post(file, format, params) {
     const data = new FormData();
     data.append("file", file, file.name);
     const sheet = document.getElementById("batch-sheet");
     if (sheet && isWorkbook(file) && sheet.value.trim()) data.append("sheet", sheet.value.trim());
-    const response = await fetch(withParams(config.urls.validate, {lang: config.lang, format: format}),
+    const response = await fetch(withParams(config.urls.validate, Object.assign({lang: config.lang, format: format}, params || {})),
                                  {method: "POST", body: data});
     if (!response.ok) {
       const body = await response.json().catch(() => null);
@@ -246,15 +247,24 @@
     }
   });
 
-  document.getElementById("batch-download-geojson").addEventListener("click", async () => {
+  /** A download checked again by the server in another form: the violations as GeoJSON, or the
+   *  results CSV in a dialect (excel-id: ";", decimal commas, Indonesian headers and labels). */
+  async function downloadAgain(button, format, params) {
     const file = fileInput.files[0];
     if (!file) return;
+    button.disabled = true;
     try {
-      const answer = await post(file, "geojson");
+      const answer = await post(file, format, params);
       download(answer.blob, answer.filename);
     } catch (error) {
       statusBox.className = "small text-danger";
       statusBox.textContent = t("ui.error", {detail: error.message});
+    } finally {
+      button.disabled = false;
     }
-  });
+  }
+  const geojsonButton = document.getElementById("batch-download-geojson");
+  geojsonButton.addEventListener("click", () => downloadAgain(geojsonButton, "geojson"));
+  const excelButton = document.getElementById("batch-download-excel");
+  excelButton.addEventListener("click", () => downloadAgain(excelButton, "csv", {dialect: excelButton.dataset.dialect}));
 })();
