@@ -13,8 +13,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch, Rectangle
-from matplotlib.path import Path as MplPath
 from PIL import Image
+
+from geo.mapframe import fitted_view, polygon_path
 
 MM = 1 / 25.4   # inches per millimetre
 PROP, SITE, ROUTE = "#d7191c", "#2c7bb6", "#1a1a1a"
@@ -128,16 +129,7 @@ def _frame(ax) -> None:
 
 def _fit(ax, bounds, aspect: float) -> None:
     """Limits around ``bounds`` with the axes' own ``aspect`` (width / height), so equal scales fit exactly."""
-    west, south, east, north = bounds
-    pad = 0.05 * max(east - west, north - south, 1.0)
-    west, south, east, north = west - pad, south - pad, east + pad, north + pad
-    width, height = east - west, north - south
-    if width / height < aspect:
-        grow = (height * aspect - width) / 2
-        west, east = west - grow, east + grow
-    else:
-        grow = (width / aspect - height) / 2
-        south, north = south - grow, north + grow
+    west, south, east, north = fitted_view(bounds, aspect, margin=0.05, min_extent=1.0)
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
     ax.set_aspect("equal")
@@ -158,12 +150,9 @@ def _draw(ax, geom, **style) -> None:
             _draw(ax, part, **style)
     patch_style = {k: v for k, v in style.items() if k not in ("color", "markersize")}
     for polygon in polygons:
-        vertices, codes = [], []
-        for ring in [polygon.exterior, *polygon.interiors]:
-            xy = np.asarray(ring.coords)
-            vertices.append(xy)
-            codes.append([MplPath.MOVETO] + [MplPath.LINETO] * (len(xy) - 2) + [MplPath.CLOSEPOLY])
-        ax.add_artist(PathPatch(MplPath(np.concatenate(vertices), np.concatenate(codes)), **patch_style))
+        path = polygon_path(polygon)
+        if path is not None:
+            ax.add_artist(PathPatch(path, **patch_style))
     line_colour = style.get("color", style.get("edgecolor", "black"))
     if lines:
         ax.add_collection(LineCollection(lines, colors=line_colour, linewidths=style.get("linewidth", 1.0),

@@ -19,10 +19,10 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, PathPatch, Rectangle
-from matplotlib.path import Path as MplPath
 
 from geo.errors import InputError
 from geo.i18n import Catalog
+from geo.mapframe import fitted_view, polygon_path
 from geo.zones.exclusion import RegencyFrame, exclusion_zones, nearby_sites
 
 if TYPE_CHECKING:
@@ -102,35 +102,16 @@ def _view(frame: RegencyFrame, bbox) -> tuple[float, float, float, float]:
         west, south, east, north = box.bounds
     else:
         west, south, east, north = frame.metric.bounds
-    pad = 0.04 * max(east - west, north - south)
-    west, south, east, north = west - pad, south - pad, east + pad, north + pad
-    aspect = (PAGE[0] * 0.66) / (PAGE[1] * 0.82)
-    width, height = east - west, north - south
-    if width / height < aspect:
-        grow = (height * aspect - width) / 2
-        west, east = west - grow, east + grow
-    else:
-        grow = (width / aspect - height) / 2
-        south, north = south - grow, north + grow
-    return west, south, east, north
+    return fitted_view((west, south, east, north), (PAGE[0] * 0.66) / (PAGE[1] * 0.82), margin=0.04)
 
 
 def _polygon(ax, geom, **style) -> None:
     """A (multi)polygon with holes as one compound path."""
-    vertices, codes = [], []
-    for part in shapely.get_parts(geom):
-        if shapely.get_type_id(part) != 3:
-            continue
-        for ring in [part.exterior, *part.interiors]:
-            xy = np.asarray(ring.coords)
-            if len(xy) < 3:
-                continue
-            vertices.append(xy)
-            codes.append([MplPath.MOVETO] + [MplPath.LINETO] * (len(xy) - 2) + [MplPath.CLOSEPOLY])
-    if vertices:
+    path = polygon_path(geom)
+    if path is not None:
         # add_artist, not add_patch: the limits are set explicitly, and add_patch walks every
         # vertex of a big regency polygon to update them
-        ax.add_artist(PathPatch(MplPath(np.concatenate(vertices), np.concatenate(codes)), **style))
+        ax.add_artist(PathPatch(path, **style))
 
 
 def _neighbours(ax, engine, frame: RegencyFrame, view) -> None:
