@@ -19,11 +19,11 @@ import sqlalchemy as sa
 from pyproj import Geod
 
 from geo.clock import ZONES, zone_index
-from geo.errors import InputError, NotFound
+from geo.errors import InputError
 from geo.store.inputs import storable_text
-from geo.store.models import Event, Report
+from geo.store.models import Event
+from geo.store.photofiles import REMOVAL_PHOTO, stored_photo
 from geo.store.photos import Photo
-from geo.store.rows import canonical_report_id
 
 FAR_M = 100.0
 GEOD = Geod(ellps="WGS84")
@@ -76,10 +76,4 @@ def removal_flags(photo: Photo | None, report: Mapping, notice: dt.datetime | No
 
 def removal_photo(store, report_id: str):
     """A report's after-photo file and media type; NotFound if it has none."""
-    with store.db.connect() as connection:
-        row = connection.execute(sa.select(Report.removal_photo_path, Report.removal_photo_type).where(
-            Report.id == canonical_report_id(report_id))).first()
-    if row is None or row.removal_photo_path is None:
-        raise NotFound(f"report {report_id} has no removal photo", message_id="removal.no_photo",
-                       message_values={"id": str(report_id)}, id=str(report_id))
-    return store.photos.path(row.removal_photo_path), row.removal_photo_type
+    return stored_photo(store, report_id, REMOVAL_PHOTO)

@@ -32,6 +32,7 @@ from geo.store.inputs import ReportInput, in_range, parse_report, storable_text
 from geo.store.models import Event, Report
 from geo.store.moves import event_data
 from geo.store.outbox import enqueue
+from geo.store.photofiles import REPORT_PHOTO, stored_photo
 from geo.store.photos import DEFAULT_MAX_PIXELS, Photo, PhotoStore, read_photo
 from geo.store.rows import canonical_report_id, iso, report_row, utcnow
 from geo.store.tokens import Tokens
@@ -247,13 +248,7 @@ class Store:
 
     def photo(self, report_id: str) -> tuple[Path, str]:
         """A report's photo file and media type; NotFound if it has none."""
-        with self.db.connect() as connection:
-            row = connection.execute(sa.select(Report.photo_path, Report.photo_type).where(
-                Report.id == canonical_report_id(report_id))).first()
-        if row is None or row.photo_path is None:
-            raise NotFound(f"report {report_id} has no photo", message_id="reports.no_photo",
-                           message_values={"id": str(report_id)}, id=str(report_id))
-        return self.photos.path(row.photo_path), row.photo_type
+        return stored_photo(self, report_id, REPORT_PHOTO)
 
     def list_reports(self, filters: ReportFilter | None = None, limit: int | None = 100, offset: int = 0,
                      *, private: bool = False) -> tuple[list[dict], int]:
