@@ -1,6 +1,10 @@
 /* One report's page (#19): the verdict stored when it was reported (never a fresh check under
  * today's rules), its later re-judgements, its history, its photos and its own spot on a map.
- * Everything comes from the API with the browser's token; every string goes in as text. */
+ * Everything comes from the API with the browser's token; every string goes in as text.
+ * A module: without a tile server the map draws the app's own basemap (land, roads, outlines:
+ * offline/basemap.js, the map page's code). */
+import {createBasemap} from "./offline/basemap.js";
+
 (function () {
   "use strict";
   const zonasi = window.zonasi;
@@ -10,6 +14,8 @@
   const body = document.getElementById("report-body");
   const loginBox = document.getElementById("report-login");
   let map = null;
+  let basemap = null;    // the app's own basemap, drawn when the raster tiles fail (offline/basemap.js)
+  let overlays = null;   // the report's marker and circles
   let photoUrls = [];
 
   // -- numbers and times: every figure on this page goes through here (#18: one format per
@@ -224,22 +230,24 @@
       map.attributionControl.setPrefix(false);
       L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
         maxZoom: 19, attribution: "© OpenStreetMap"}).addTo(map);
+      // as the map page: the app's vector tiles (land, regency outlines, roads) under failed tiles
+      basemap = createBasemap(map, {tilesUrl: config.urls.tiles, roadsZoom: config.zoom.sites});
     }
     map.setView(spot, 17);  // a view first: circles are measured on the map
-    map.eachLayer((layer) => { if (!(layer instanceof L.TileLayer)) map.removeLayer(layer); });
+    if (overlays) overlays.remove();
+    overlays = L.featureGroup().addTo(map);
     const marker = L.circleMarker(spot, {radius: 9, color: "#fff", weight: 2, fillColor: "#b02a37", fillOpacity: 1});
     marker.bindTooltip(label("ui.apk_type.", report.apk_type || "") + (report.participant ? ": " + report.participant : ""));
-    marker.addTo(map);
-    const layers = [marker];
+    marker.addTo(overlays);
     if (report.accuracy_m) {
-      layers.push(L.circle(spot, {radius: report.accuracy_m, color: "#b02a37", weight: 1, fillOpacity: 0.1}).addTo(map));
+      L.circle(spot, {radius: report.accuracy_m, color: "#b02a37", weight: 1, fillOpacity: 0.1}).addTo(overlays);
     }
     if (report.buffer_m && report.verdict_status === "violation" && report.distance_m !== null) {
       // the forbidden distance around the report: the site it names lies within this circle
-      layers.push(L.circle(spot, {radius: report.distance_m, color: "#5a32a3", weight: 1, dashArray: "4 4",
-                                  fill: false}).addTo(map));
+      L.circle(spot, {radius: report.distance_m, color: "#5a32a3", weight: 1, dashArray: "4 4",
+                      fill: false}).addTo(overlays);
     }
-    map.fitBounds(L.featureGroup(layers).getBounds(), {maxZoom: 18, padding: [20, 20]});
+    map.fitBounds(overlays.getBounds(), {maxZoom: 18, padding: [20, 20]});
     document.getElementById("report-map-note").textContent = t("reportpage.map_note", {
       distance: report.site_name && report.distance_m !== null ? fmt.distance(report.distance_m) : "-",
       site: report.site_name || "-"});
@@ -269,6 +277,8 @@
     }
   }
 
+  // what the browser tests read: the map and what its basemap draws
+  zonasi.reportPage = {map: () => map, basemap: () => (basemap ? basemap.state() : null)};
   document.getElementById("report-login-button").addEventListener("click", openLogin);
   document.addEventListener("zonasi:user", load);
   // the token check may have finished before this script ran: then its event is gone
