@@ -4,9 +4,9 @@ from geo.lazy import lazy_exports
 
 __all__, __getattr__ = lazy_exports(__name__, {
     "served": ["Collections", "ORDER"],
-    "features": ["CRS84", "Collection", "CollectionInfo", "FrameCollection", "Page", "Query", "frame_bbox",
-                 "geometry_description", "geometry_types", "parse_interval", "parse_list", "DECIMALS",
-                 "MAX_SIMPLIFY_ZOOM"],
+    "features": ["CRS84", "Collection", "CollectionInfo", "FrameCollection", "Page", "Query"],
+    "params": ["parse_interval", "parse_list"],
+    "geometry": ["DECIMALS", "MAX_SIMPLIFY_ZOOM", "frame_bbox", "geometry_description", "geometry_types"],
     "reports": ["store_collections"],
     "zones": ["ZonesCollection"],
     "coverage": ["CoverageView", "coverage_view"],

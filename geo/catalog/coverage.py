@@ -21,16 +21,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geo.catalog.features import (
-    CollectionInfo,
-    FrameCollection,
-    bbox_boxes,
-    frame_bbox,
-    lonlat_ok,
-    rounded,
-    simplified,
-    zoom_tolerance,
-)
+from geo.catalog.features import CollectionInfo, FrameCollection
+from geo.catalog.geometry import bbox_boxes, frame_bbox, lonlat_ok, rounded, simplified, zoom_tolerance
 from geo.catalog.stats import regency_category_counts
 from geo.errors import InputError
 from geo.rules.model import CATEGORIES

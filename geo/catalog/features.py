@@ -10,10 +10,12 @@ Features are plain GeoJSON dicts (RFC 7946: WGS 84 lon/lat, at most 7 decimals).
 collections (sites, regencies, zones) index their WGS 84 geometries in an STRtree for bbox
 queries; regencies can be simplified for a web map zoom level (display only: verdicts never use
 these geometries).
+
+The query parameters are parsed by :mod:`geo.catalog.params`, the geometries prepared by
+:mod:`geo.catalog.geometry`.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 import threading
@@ -25,15 +27,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.catalog.geometry import bbox_boxes, frame_bbox, lonlat_ok, rounded, simplified, zoom_tolerance
+from geo.catalog.params import Interval, parse_interval, parse_list
 from geo.errors import InputError, NotFound
 
-DECIMALS = 7                     # RFC 7946 recommends about 7 decimals (1 cm)
-MAX_SIMPLIFY_ZOOM = 12           # above this zoom, regencies are drawn at full detail
-MAX_LIST_VALUES = 50             # values of one comma-separated (or repeated) list parameter
+__all__ = [  # its own names, and (for callers of old) the parsers and frame_bbox that moved out
+    "CRS84", "MAX_PAGE_VERTICES", "Collection", "CollectionInfo", "FrameCollection", "Page", "Query",
+    "check_properties", "check_queryable", "finite", "within_budget", "frame_bbox", "parse_interval", "parse_list",
+]
+
 MAX_PAGE_VERTICES = 250_000      # a page ends early past this many vertices (about 6 MB of GeoJSON)
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-
-Interval = tuple[dt.datetime | None, dt.datetime | None]
 
 
 @dataclass(frozen=True)
@@ -106,105 +110,7 @@ class Collection(Protocol):
         """The feature ``fid`` as a GeoJSON dict; :class:`NotFound` when there is none."""
 
 
-# -- query parsing helpers (shared by every front end) -----------------------------------------
-
-def parse_interval(text: str) -> Interval:
-    """An RFC 3339 instant or interval: ``2024-01-05``, ``2024-01-05T10:00:00Z``,
-    ``2024-01-01/2024-02-01``, ``../2024-02-01``, ``2024-01-01/..``. Dates cover the whole day."""
-    if "/" in text:
-        start_text, _, end_text = text.partition("/")
-        start = _instant(start_text, end=False)
-        end = _instant(end_text, end=True)
-        if start and end and start > end:
-            raise InputError(f"datetime={text!r}: the start is after the end", message_id="ogc.datetime_reversed",
-                             message_values={"value": text}, parameter="datetime")
-        return start, end
-    start = _instant(text, end=False)
-    if start is None:
-        raise InputError("datetime needs a date, a time or an interval start/end", message_id="ogc.datetime_empty",
-                         parameter="datetime")
-    end = _instant(text, end=True) if len(text.strip()) == 10 else start
-    return start, end
-
-
-def _instant(text: str, *, end: bool) -> dt.datetime | None:
-    text = text.strip()
-    if text in ("", ".."):
-        return None
-    try:
-        if len(text) == 10:
-            day = dt.date.fromisoformat(text)
-            return dt.datetime.combine(day, dt.time.max if end else dt.time.min, dt.UTC)
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"datetime {text!r} is not RFC 3339; use 2024-01-05 or 2024-01-05T10:00:00Z",
-                         message_id="ogc.datetime_invalid", message_values={"value": text[:40]},
-                         parameter="datetime") from None
-    return utc(value)
-
-
-_UTC_MIN = dt.datetime.min.replace(tzinfo=dt.UTC)
-_UTC_MAX = dt.datetime.max.replace(tzinfo=dt.UTC)
-
-
-def utc(value: dt.datetime) -> dt.datetime:
-    """An instant in UTC (naive = UTC). One that UTC cannot hold (``0001-01-01T00:00+01:00`` is
-    in year 0) becomes the first or last instant Python can hold: no timestamp lies between."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    try:
-        return value.astimezone(dt.UTC)
-    except OverflowError:
-        return _UTC_MIN if value.year == dt.MINYEAR else _UTC_MAX
-
-
-def parse_list(values, parameter: str, limit: int = MAX_LIST_VALUES) -> list[str]:
-    """Values of a list parameter (a comma-separated text, or several of them): stripped, empty
-    ones dropped, repeats removed (first order kept), at most ``limit`` distinct ones."""
-    if values is None:
-        return []
-    if isinstance(values, str):
-        values = [values]
-    found = dict.fromkeys(v.strip() for text in values for v in str(text).split(",") if v.strip())
-    if len(found) > limit:
-        raise InputError(f"{parameter} lists {len(found)} different values; at most {limit} are allowed",
-                         message_id="params.too_many",
-                         message_values={"parameter": parameter, "count": len(found), "limit": limit},
-                         parameter=parameter)
-    return list(found)
-
-
-def in_interval(stamps: Sequence[dt.datetime | None], interval: Interval | None) -> np.ndarray:
-    """Which timestamps (naive = UTC) fall in the inclusive interval; unknown ones never do."""
-    if interval is None:
-        return np.ones(len(stamps), dtype=bool)
-    start, end = interval
-    out = np.zeros(len(stamps), dtype=bool)
-    for i, stamp in enumerate(stamps):
-        if stamp is None:
-            continue
-        if stamp.tzinfo is None:
-            stamp = stamp.replace(tzinfo=dt.UTC)
-        out[i] = (start is None or stamp >= start) and (end is None or stamp <= end)
-    return out
-
-
-def lonlat_ok(geoms: np.ndarray) -> np.ndarray:
-    """Which geometries are non-empty with every coordinate finite and inside -180..180, -90..90
-    (the others are written with a null geometry and left out of extents)."""
-    geoms = np.asarray(geoms, dtype=object)
-    if not len(geoms):
-        return np.zeros(0, dtype=bool)
-    with np.errstate(invalid="ignore"):
-        bounds = shapely.bounds(geoms)
-        ok = np.isfinite(bounds).all(axis=1) & ~shapely.is_missing(geoms)
-        ok &= (bounds[:, 0] >= -180) & (bounds[:, 2] <= 180) & (bounds[:, 1] >= -90) & (bounds[:, 3] <= 90)
-    if ok.any():  # a NaN inside a line or ring does not show in the bounds
-        coords, owner = shapely.get_coordinates(geoms[ok], return_index=True)
-        bad = np.unique(owner[~np.isfinite(coords).all(axis=1)])
-        ok[np.flatnonzero(ok)[bad]] = False
-    return ok
-
+# -- property values ------------------------------------------------------------------------------
 
 def finite(value):
     """A property value JSON can hold: NaN and infinities become None (JSON has no such numbers)."""
@@ -213,27 +119,6 @@ def finite(value):
     if isinstance(value, np.generic):
         return value.item()
     return value
-
-
-def rounded(geoms: np.ndarray) -> np.ndarray:
-    """Geometries with coordinates rounded to :data:`DECIMALS` (for output only)."""
-    return shapely.transform(geoms, lambda xy: np.round(xy, DECIMALS))
-
-
-def bbox_boxes(bbox) -> list:
-    """Shapely boxes for a lon/lat ``bbox``: two when it crosses the antimeridian (west > east)."""
-    west, south, east, north = bbox
-    if west <= east:
-        return [shapely.box(west, south, east, north)]
-    return [shapely.box(west, south, 180, north), shapely.box(-180, south, east, north)]
-
-
-def zoom_tolerance(zoom: int | None) -> float | None:
-    """Display simplification tolerance for a web map zoom: about one 256-px tile pixel, in
-    degrees (drawing only), or None for full detail."""
-    if zoom is None or zoom > MAX_SIMPLIFY_ZOOM:
-        return None
-    return 360.0 / (256 * 2 ** max(zoom, 0))
 
 
 # -- a collection held in memory as a GeoDataFrame ----------------------------------------------
@@ -340,26 +225,6 @@ def within_budget(vertices, budget: int = MAX_PAGE_VERTICES) -> int:
     return max(1, int(np.searchsorted(total, budget, side="right"))) if len(total) else 0
 
 
-def simplified(geoms: np.ndarray, tolerance: float) -> np.ndarray:
-    """Polygons for drawing at ``tolerance`` degrees per pixel: parts smaller than a pixel are
-    dropped (but each feature keeps its largest part), outlines are simplified and coordinates
-    keep only the decimals the tolerance needs. For display only; verdicts never use these."""
-    parts, owner = shapely.get_parts(geoms, return_index=True)
-    area = shapely.area(parts)
-    keep = area >= tolerance * tolerance
-    order = np.lexsort((-area, owner))
-    keep[order[np.unique(owner[order], return_index=True)[1]]] = True
-    thin = shapely.simplify(parts[keep], tolerance, preserve_topology=True)
-    polygonal = np.isin(shapely.get_type_id(thin), (3, 6))
-    out = np.array(geoms, copy=True)
-    if polygonal.all():
-        out = shapely.multipolygons(thin, indices=owner[keep])
-    else:  # lines or points: simplify whole geometries
-        out = shapely.simplify(geoms, tolerance, preserve_topology=True)
-    decimals = min(DECIMALS, max(0, math.ceil(-math.log10(tolerance)) + 1))
-    return shapely.transform(out, lambda xy: np.round(xy, decimals))
-
-
 def check_queryable(info: CollectionInfo, name: str) -> None:
     """Refuse (:class:`InputError`) a filter on ``name`` that the collection does not offer."""
     if name not in info.queryables:
@@ -384,48 +249,3 @@ def check_properties(info: CollectionInfo, properties: tuple[str, ...] | None) -
                          parameter="properties")
 
 
-def frame_bbox(frame) -> tuple[float, float, float, float] | None:
-    """The extent of a frame's geometries in lon/lat range (others are left out); None if none."""
-    geoms = frame.geometry.to_numpy() if len(frame) else np.empty(0, dtype=object)
-    ok = lonlat_ok(geoms)
-    if not ok.any():
-        return None
-    west, south, east, north = (round(float(v), DECIMALS) for v in shapely.total_bounds(geoms[ok]))
-    return west, south, east, north
-
-
-# -- the geometry a collection holds, declared as OGC API - Features Part 5 (Schemas) does ----------
-
-GEOJSON_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
-                 "GeometryCollection")
-_SHAPELY_TYPES = {0: "Point", 1: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
-                  6: "MultiPolygon", 7: "GeometryCollection"}
-
-
-def geometry_types(geoms) -> tuple[str, ...]:
-    """The GeoJSON types of the geometries present (nulls and empties left out), in
-    :data:`GEOJSON_TYPES` order: what a collection of these geometries holds."""
-    geoms = np.asarray(geoms, dtype=object)
-    if not len(geoms):
-        return ()
-    present = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-    found = {_SHAPELY_TYPES.get(int(t)) for t in np.unique(shapely.get_type_id(present))}
-    return tuple(t for t in GEOJSON_TYPES if t in found)
-
-
-def geometry_format(types: Sequence[str]) -> str:
-    """The Part 5 ``format`` of a geometry property that holds ``types``: ``geometry-point``,
-    ``geometry-polygon-or-multipolygon``, ... and ``geometry-any`` when the kinds are mixed (points
-    and lines) or unknown. Clients such as QGIS take the layer's geometry type from it."""
-    kinds = set(types)
-    if len(kinds) == 1:
-        return "geometry-" + next(iter(kinds)).lower()
-    for single in ("Point", "LineString", "Polygon"):
-        if kinds == {single, "Multi" + single}:
-            return f"geometry-{single.lower()}-or-multi{single.lower()}"
-    return "geometry-any"
-
-
-def geometry_description(types: Sequence[str]) -> dict:
-    """The collection's primary geometry as a Part 5 schema property, with the GeoJSON types it holds."""
-    return {"format": geometry_format(types), "x-ogc-role": "primary-geometry", "geometryTypes": list(types)}

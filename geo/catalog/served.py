@@ -6,7 +6,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 
-from geo.catalog.features import Collection, CollectionInfo, FrameCollection, frame_bbox, geometry_types
+from geo.catalog.features import Collection, CollectionInfo, FrameCollection
+from geo.catalog.geometry import frame_bbox, geometry_types
 from geo.catalog.sites import SiteCollection, features_bbox, features_geometry_types
 
 # The order collections are listed in.

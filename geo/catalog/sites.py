@@ -16,17 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from geo.catalog.features import (
-    DECIMALS,
-    CollectionInfo,
-    Page,
-    Query,
-    bbox_boxes,
-    check_properties,
-    check_queryable,
-    finite,
-    parse_list,
-)
+from geo.catalog.features import CollectionInfo, Page, Query, check_properties, check_queryable, finite
+from geo.catalog.geometry import DECIMALS, bbox_boxes
+from geo.catalog.params import parse_list
 from geo.errors import NotFound
 from geo.layers.vector import Features
 
@@ -123,9 +115,9 @@ def features_bbox(features: Features) -> tuple[float, float, float, float] | Non
 
 
 def features_geometry_types(features: Features) -> tuple[str, ...]:
-    """The GeoJSON types the features hold (as :func:`~geo.catalog.features.geometry_types`),
+    """The GeoJSON types the features hold (as :func:`~geo.catalog.geometry.geometry_types`),
     without a shapely object per point."""
-    from geo.catalog.features import GEOJSON_TYPES, geometry_types
+    from geo.catalog.geometry import GEOJSON_TYPES, geometry_types
 
     found = set(geometry_types(features.shapes[~features.is_point]))
     if features.is_point.any():

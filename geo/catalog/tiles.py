@@ -31,7 +31,8 @@ import numpy as np
 import pyarrow as pa
 import shapely
 
-from geo.catalog.features import Query, lonlat_ok
+from geo.catalog.features import Query
+from geo.catalog.geometry import lonlat_ok
 from geo.catalog.tilegrid import EXTENT, ORIGIN, Tile, mercator, to_mercator
 from geo.errors import NotFound
 

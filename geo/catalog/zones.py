@@ -14,18 +14,9 @@ import json
 import numpy as np
 import shapely
 
-from geo.catalog.features import (
-    CollectionInfo,
-    Page,
-    Query,
-    bbox_boxes,
-    check_properties,
-    finite,
-    lonlat_ok,
-    parse_list,
-    rounded,
-    within_budget,
-)
+from geo.catalog.features import CollectionInfo, Page, Query, check_properties, finite, within_budget
+from geo.catalog.geometry import bbox_boxes, lonlat_ok, rounded
+from geo.catalog.params import parse_list
 from geo.catalog.sites import features_bbox
 from geo.errors import InputError, NotFound, TooLarge
 from geo.rules.model import CATEGORIES

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.catalog.features import parse_list
+from geo.catalog.params import parse_list
 from geo.crs import Projector, utm_scale
 from geo.errors import InputError, NotFound
 from geo.rules.model import CATEGORIES

@@ -4,7 +4,7 @@ The zones are made by :mod:`geo.zones.exclusion` (buffers in the regency's UTM z
 and kept in the app's services. They are drawings: verdicts come from ``/api/check``.
 
 An answer is bounded: at most :data:`MAX_REGENCIES` regencies (named or touched by the bbox),
-:data:`~geo.catalog.features.MAX_LIST_VALUES` values per list parameter (repeats count once) and
+:data:`~geo.catalog.params.MAX_LIST_VALUES` values per list parameter (repeats count once) and
 ``Settings.max_zone_vertices`` vertices (1,000,000 by default: about 25 MB); it is written
 feature by feature (a stream), one regency at a time.
 """
