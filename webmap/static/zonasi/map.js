@@ -273,6 +273,8 @@
   // -- data layers: vector tiles (OGC API - Tiles, Mapbox Vector Tiles) --------------------------
   // One Leaflet.VectorGrid layer per overlay group (the layer control switches the group). Sites are
   // counts per area (layer sites_density) at low zooms and points (sites, roads) from config.zoom.sites.
+  // The roads (the sites collection's road lines) are their own group: "Jalan protokol" switches them,
+  // and is listed only when the layers hold road sites (see roadsSwitch).
   function siteColour(category) {
     const style = config.categories[category];
     return cssColour(style ? style.color : "cadetblue");
@@ -297,6 +299,12 @@
             fillOpacity: Math.min(0.9, 0.55 + 0.12 * steps)};
   }
 
+  const ROAD_STYLE = {color: "#6c757d", weight: 4, opacity: 0.7};
+  /** A feature of the road lines the roads layer draws (category "road" of the tiles' roads layer). */
+  function isRoad(props) {
+    return (props || {}).category === "road";
+  }
+
   const layerSpecs = {
     regencies: {
       minZoom: config.zoom.regencies,
@@ -310,8 +318,14 @@
         sites_density: densityStyle,
         sites: (props) => ({radius: 6, fill: true, fillColor: siteColour(props.category), fillOpacity: 0.9,
                             color: "#ffffff", weight: 1.5}),
-        roads: {color: "#6c757d", weight: 4, opacity: 0.7},
+        // lines and shapes of other categories; the roads are the roads layer's
+        roads: (props) => (isRoad(props) ? [] : ROAD_STYLE),
       },
+    },
+    roads: {
+      collection: "sites", minZoom: config.zoom.sites, zIndex: 2, className: "zonasi-roads",
+      styles: {sites_density: [], sites: [], roads: (props) => (isRoad(props) ? ROAD_STYLE : [])},
+      count: (summary) => summary.roads,
     },
     zones: {
       minZoom: config.zoom.zones,
@@ -338,7 +352,8 @@
   const ZonasiTiles = L.VectorGrid.Protobuf.extend({
     _getVectorTilePromise(coords, tileBounds) {
       return L.VectorGrid.Protobuf.prototype._getVectorTilePromise.call(this, coords, tileBounds).then((json) => {
-        const summary = {z: coords.z, x: coords.x, y: coords.y, layers: {}, categories: new Set(), density: 0};
+        const summary = {z: coords.z, x: coords.x, y: coords.y, layers: {}, categories: new Set(), density: 0,
+                         roads: 0};
         for (const [name, layer] of Object.entries(json.layers || {})) {
           const features = layer.features || [];
           summary.layers[name] = features.length;
@@ -347,6 +362,7 @@
             const props = feature.properties || {};
             if (props.category) summary.categories.add(props.category);
             if (name === "sites_density") summary.density += Number(props.count) || 0;
+            if (name === "roads" && isRoad(props)) summary.roads += 1;
           }
         }
         this._zonasiTiles[this._tileCoordsToKey(coords)] = summary;
@@ -381,6 +397,7 @@
                      maxNativeZoom: 18, maxZoom: 22, rendererFactory: L.svg.tile, keepBuffer: 1,
                      fetchOptions: {credentials: "same-origin"}};
     if (spec.interactive) options.className = "zonasi-tiles-interactive";  // zonasi.css: taps reach its paths
+    if (spec.className) options.className = spec.className;
     if (spec.zIndex) options.zIndex = spec.zIndex;
     if (spec.pane) options.pane = spec.pane;
     if (spec.needsToken) options.fetchOptions.headers = {Authorization: "Bearer " + auth.token};
@@ -388,7 +405,8 @@
   }
 
   function makeTileLayer(key) {
-    const layer = new ZonasiTiles(config.urls.tiles.replace("{collection}", key), tileOptions(key));
+    const layer = new ZonasiTiles(config.urls.tiles.replace("{collection}", layerSpecs[key].collection || key),
+                                  tileOptions(key));
     layer._zonasiTiles = {};
     layer.zonasiToken = auth.token;  // the token its tiles were fetched with
     layer.on("tileunload", (event) => { delete layer._zonasiTiles[layer._tileCoordsToKey(event.coords)]; });
@@ -445,10 +463,12 @@
     const lo = pixels.min.unscaleBy(size).floor();
     const hi = pixels.max.unscaleBy(size).floor();
     const counted = {shown: 0, density: 0, tiles: 0, categories: new Set()};
+    const count = layerSpecs[key].count;
     for (const summary of Object.values(layer._zonasiTiles)) {
       if (summary.z !== zoom || summary.x < lo.x || summary.x > hi.x || summary.y < lo.y || summary.y > hi.y) continue;
       counted.tiles += 1;
-      for (const [name, n] of Object.entries(summary.layers)) if (name !== "sites_density") counted.shown += n;
+      if (count) counted.shown += count(summary);
+      else for (const [name, n] of Object.entries(summary.layers)) if (name !== "sites_density") counted.shown += n;
       counted.density += summary.density;
       summary.categories.forEach((c) => counted.categories.add(c));
     }
@@ -526,6 +546,11 @@
       notes.push(t("map.legend.regencies_hint", {zoom: config.zoom.regencies}));
     }
     if (state.zones && state.zones.hidden) notes.push(t("map.legend.zones_hint", {zoom: config.zoom.zones}));
+    // the roads switched on but none drawn: say why (too far out, or none in this area)
+    if (map.hasLayer(groups.roads) && state.roads) {
+      if (state.roads.hidden) notes.push(t("map.legend.roads_hint", {zoom: config.zoom.sites}));
+      else if (state.roads.shown === 0 && state.roads.tiles) notes.push(t("map.legend.no_roads"));
+    }
     if (state.violations && state.violations.locked) notes.push(t("map.legend.violations_locked"));
     for (const key of Object.keys(layerSpecs)) {
       if (state[key] && state[key].error) notes.push(t("map.layer.failed", {layer: t("map.layer." + key), detail: state[key].error}));
@@ -533,7 +558,9 @@
     for (const note of notes.reverse()) legendBody.prepend(el("div", {class: "zonasi-legend-note"}, note));
     // the categories of the sites drawn in view (none while the sites are hidden or off)
     const inView = state.sites && state.sites.categories ? state.sites.categories : new Set();
-    const shownCategories = Object.entries(config.categories).filter(([key]) => inView.has(key));
+    // (the road lines are the roads layer's: their category only while it is on)
+    const shownCategories = Object.entries(config.categories)
+      .filter(([key]) => inView.has(key) && (key !== "road" || map.hasLayer(groups.roads)));
     if (shownCategories.length) {
       legendBody.append(el("div", {class: "zonasi-legend-section"}, t("map.layer.sites")));
     } else if (state.sites && state.sites.shown === 0 && !state.sites.density && state.sites.tiles) {
@@ -578,6 +605,31 @@
     legendBody.append(section);
   }
   // -- end of coverage ---------------------------------------------------------------------------
+
+  // -- "Jalan protokol": a switch only when the layers hold road sites ---------------------------
+  // The layer control (map.html keeps Folium's as window.zonasiLayerControl) lists the roads only
+  // when the public site counts (GET /api/stats, no token) name some; without an answer (offline)
+  // it stays out: the saved basemap draws the saved roads (offline/basemap.js).
+  const layerControl = window.zonasiLayerControl;
+  const AFTER_ROADS = ["zones", "violations"];  // the switches below the roads' (the control lists in order)
+  /** The roads' switch listed (and the roads on) or not; ``known``: the answer came (tests wait for it). */
+  function roadsSwitch(show, known = true) {
+    if (!layerControl) return;
+    layerControl.removeLayer(groups.roads);
+    if (show) {
+      AFTER_ROADS.forEach((key) => layerControl.removeLayer(groups[key]));
+      for (const key of ["roads", ...AFTER_ROADS]) layerControl.addOverlay(groups[key], t("map.layer." + key));
+      if (!map.hasLayer(groups.roads)) map.addLayer(groups.roads);
+    } else if (map.hasLayer(groups.roads)) {
+      map.removeLayer(groups.roads);
+    }
+    if (known) map.getContainer().dataset.roads = show ? "1" : "0";
+  }
+  roadsSwitch(false, false);
+  fetch(config.urls.stats, {credentials: "omit"})
+    .then((response) => (response.ok ? response.json() : null))
+    .then((body) => roadsSwitch(Number((((body || {}).sites || {}).by_category || {}).road) > 0))
+    .catch(() => roadsSwitch(false));
 
   // What tests and map-controls.js use.
   window.zonasiMap = map;
