@@ -44,3 +44,13 @@ def test_an_unknown_dialect_is_a_400(client):
     response = upload(client, "?dialect=excel-fr&lang=en")
     assert response.status_code == 400 and response.mimetype == "application/problem+json"
     assert response.get_json()["parameter"] == "dialect" and "excel-id" in response.get_json()["detail"]
+
+
+def test_openapi_documents_the_dialect_from_the_one_list(client):
+    from geo.exports import dialect_names
+
+    operation = client.get("/openapi.json").get_json()["paths"]["/api/validate"]["post"]
+    [dialect] = [p for p in operation["parameters"] if p["name"] == "dialect"]
+    assert dialect["schema"]["enum"] == dialect_names() and dialect["schema"]["default"] == "machine"
+    form = operation["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
+    assert form["dialect"]["enum"] == dialect_names()

@@ -2,7 +2,7 @@
 spreadsheet check, geocoding, whoami, stats and regency names."""
 from __future__ import annotations
 
-from geo.exports import FORMATS
+from geo.exports import DEFAULT_DIALECT, FORMATS, dialect_names
 
 from ..api.validate import FORMATS as VALIDATE_FORMATS
 from .common import GEOJSON, LANG, PROBLEM, binary, ok, query, ref
@@ -101,6 +101,10 @@ CHECK: dict[str, dict] = {
                        "summary travels in the X-Zonasi-Summary header (JSON).",
         "parameters": [query("format", "csv (every row with its verdict, default) or geojson (the violations)",
                              {"type": "string", "enum": list(VALIDATE_FORMATS), "default": "csv"}),
+                       query("dialect", "Of the results CSV: machine (default: the input's separator, decimal "
+                                        "points, codes) or excel-id (; and decimal commas, UTF-8 with BOM, "
+                                        "Indonesian headers and labels); also a form field",
+                             {"type": "string", "enum": dialect_names(), "default": DEFAULT_DIALECT}),
                        query("at_column", "Column with the date each prop stood"),
                        query("sheet", "Of a workbook: the sheet to read, by name or number from 1 (default: the "
                                       "first visible one)"), LANG],
@@ -109,6 +113,7 @@ CHECK: dict[str, dict] = {
             "properties": {"file": {"type": "string", "format": "binary",
                                     "description": "The CSV, or an Excel (.xlsx) or OpenDocument (.ods) workbook"},
                            "at_column": {"type": "string"}, "sheet": {"type": "string"},
+                           "dialect": {"type": "string", "enum": dialect_names()},
                            "lang": {"type": "string"}}}}}},
         "responses": {**binary(*dict.fromkeys(FORMATS[f].media_type for f in VALIDATE_FORMATS),
                                description="The results"),
