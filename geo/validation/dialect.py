@@ -81,7 +81,8 @@ class ResultsDialect:
             column = table.column(i)
             if i >= len(names) - len(result_columns):
                 column = self._result_cell(name, column)
-            elif name in self.decimal_columns and pa.types.is_string(column.type):
+            elif name in self.decimal_columns and (pa.types.is_string(column.type)
+                                                   or pa.types.is_large_string(column.type)):
                 column = pc.replace_substring_regex(column, PLAIN_DECIMAL, r"\1" + self.dialect.decimal + r"\2")
             columns.append(column)
         headers = [*names[:len(names) - len(result_columns)], *(self.header(n) for n in result_columns)]

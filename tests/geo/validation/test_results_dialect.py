@@ -136,3 +136,14 @@ def test_every_dialect_streams_chunk_by_chunk(engine, dialect):
     # each chunk was in the output when it was reported: header + its rows, the rest not yet
     assert out.seen == [1 + chunk * (i + 1) for i in range(rows // chunk)]
     assert out.getvalue().count(b"\n") == 1 + rows
+
+
+def test_a_workbooks_numbers_take_the_decimal_comma(engine):
+    from tests.geo.validation.sheets import xlsx_bytes
+
+    data = xlsx_bytes({"Laporan": [["A1", -6.327, 108.325, None, "angka"], ["A2", "-6,3301", "108,3212", None, "teks"]]})
+    body = results(engine, data, "excel-id")
+    assert body.startswith(BOM)
+    typed, text = csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=";")
+    assert typed["lat"] == "-6,327" and typed["lon"] == "108,325"          # typed cells, written for Excel
+    assert text["lat"] == "-6,3301" and text["Baris"] == "3"               # already with a comma: as it was
