@@ -40,8 +40,6 @@ TILES_KEY = "zonasi.tiles"
 TILING_SCHEME = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
 TILING_SCHEMES = "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"
 TILESETS_VECTOR = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
-CONFORMANCE = tuple(f"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/{c}"
-                    for c in ("core", "tileset", "tilesets-list", "geodata-tilesets", "mvt"))
 PUBLIC_CACHE = "public, max-age=600"          # layers change seldom; the ETag revalidates after
 PRIVATE_CACHE = "private, no-cache"           # violations change with every report
 DIMENSION = {"points": 0, "lines": 1, "polygons": 2}

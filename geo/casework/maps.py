@@ -12,13 +12,15 @@ import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from matplotlib.patches import PathPatch, Rectangle
+from matplotlib.patches import PathPatch
 from PIL import Image
 
-from geo.mapframe import fitted_view, polygon_path
+from geo.mapframe import ScaleBarStyle, fitted_view, polygon_path, scale_bar
 
 MM = 1 / 25.4   # inches per millimetre
 PROP, SITE, ROUTE = "#d7191c", "#2c7bb6", "#1a1a1a"
+SCALE = ScaleBarStyle(parts=4, left=0.05, bottom=0.06, thickness=0.025, box_below=1.2, box_height=4.8,
+                      box_line=0.4, box_alpha=0.9, bar_line=0.4, label_above=1.6, font_size=5)
 
 
 def _to_metric(epsg: int):
@@ -60,7 +62,7 @@ def inset_image(item: dict, regency: dict, *, size_mm=(170.0, 72.0), dpi: int = 
     ax.set_xlim(prop.x - half * aspect, prop.x + half * aspect)
     ax.set_ylim(prop.y - half, prop.y + half)
     ax.set_aspect("equal")
-    scale_bar(ax, (prop.x - half * aspect, prop.y - half, prop.x + half * aspect, prop.y + half))
+    scale_bar(ax, (prop.x - half * aspect, prop.y - half, prop.x + half * aspect, prop.y + half), SCALE)
     loc = fig.add_axes((0.70, 0.02, 0.295, 0.96))
     _frame(loc)
     outline = forward(shapely.from_geojson(_dumps(regency["outline"])))
@@ -98,26 +100,8 @@ def route_image(points: list[tuple[float, float]], start: tuple[float, float] | 
         _draw(ax, forward(outline), facecolor="none", edgecolor="#777777", linewidth=0.8, linestyle="--")
     _fit(ax, box, aspect=0.994 * size_mm[0] / (0.992 * size_mm[1]))
     (west, east), (south, north) = ax.get_xlim(), ax.get_ylim()
-    scale_bar(ax, (west, south, east, north))
+    scale_bar(ax, (west, south, east, north), SCALE)
     return _image(fig)
-
-
-def scale_bar(ax, view) -> None:
-    """A scale bar in metres (or km) at the lower left of ``view`` (west, south, east, north in metres)."""
-    west, south, east, north = view
-    width, height = east - west, north - south
-    target = width / 4
-    magnitude = 10 ** np.floor(np.log10(target))
-    length = max(s * magnitude for s in (1, 2, 5) if s * magnitude <= target)
-    x0, y0, h = west + 0.05 * width, south + 0.06 * height, 0.025 * height
-    ax.add_patch(Rectangle((x0 - 0.02 * width, y0 - 0.03 * height), length + 0.06 * width, 0.12 * height,
-                           facecolor="white", edgecolor="#999999", linewidth=0.4, alpha=0.9, zorder=7))
-    for i in range(4):
-        ax.add_patch(Rectangle((x0 + i * length / 4, y0), length / 4, h, facecolor="black" if i % 2 == 0 else "white",
-                               edgecolor="black", linewidth=0.4, zorder=8))
-    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    ax.text(x0, y0 + 1.6 * h, "0", fontsize=5, ha="center", zorder=8)
-    ax.text(x0 + length, y0 + 1.6 * h, label, fontsize=5, ha="center", zorder=8)
 
 
 def _frame(ax) -> None:

@@ -18,11 +18,11 @@ from matplotlib.artist import Artist
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, PathPatch, Rectangle
+from matplotlib.patches import Patch, PathPatch
 
 from geo.errors import InputError
 from geo.i18n import Catalog
-from geo.mapframe import fitted_view, polygon_path
+from geo.mapframe import ScaleBarStyle, fitted_view, polygon_path, scale_bar
 from geo.zones.exclusion import RegencyFrame, exclusion_zones, nearby_sites
 
 if TYPE_CHECKING:
@@ -32,6 +32,8 @@ COLOURS = {"place_of_worship": "#7b3294", "health_facility": "#d7191c", "school"
            "government_office": "#2c7bb6", "road": "#636363", "public_facility": "#1a9641",
            "park": "#a6d96a", "allowed_zone": "#00a884"}
 PAGE = (11.69, 8.27)     # A4 landscape, inches
+SCALE = ScaleBarStyle(parts=5, left=0.04, bottom=0.04, thickness=0.012, box_below=3.2, box_height=6.4,
+                      box_line=0.5, box_alpha=0.85, bar_line=0.6, label_above=1.8, font_size=7)
 
 
 def render_map(engine: Engine, code: str, path: str | Path, *, bbox=None, lang: str | None = None,
@@ -146,23 +148,9 @@ def _sites(ax, engine, frame: RegencyFrame, view) -> None:
 
 
 def _scale_bar(ax, view, catalog, lang) -> None:
-    width = view[2] - view[0]
-    target = width / 5
-    magnitude = 10 ** np.floor(np.log10(target))
-    length = max(s * magnitude for s in (1, 2, 5) if s * magnitude <= target)
-    x0 = view[0] + 0.04 * width
-    y0 = view[1] + 0.04 * (view[3] - view[1])
-    h = 0.012 * (view[3] - view[1])
-    ax.add_patch(Rectangle((x0 - 0.02 * width, y0 - 3.2 * h), length + 0.06 * width, 6.4 * h, facecolor="white",
-                           edgecolor="#999999", linewidth=0.5, alpha=0.85, zorder=7))
-    for i in range(4):
-        ax.add_patch(Rectangle((x0 + i * length / 4, y0), length / 4, h, facecolor="black" if i % 2 == 0 else "white",
-                               edgecolor="black", linewidth=0.6, zorder=8))
-    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    ax.text(x0, y0 + 1.8 * h, "0", fontsize=7, ha="center", zorder=8)
-    ax.text(x0 + length, y0 + 1.8 * h, label, fontsize=7, ha="center", zorder=8)
-    ax.text(x0 + length / 2, y0 - 1.2 * h, catalog.get("zones.scale", lang), fontsize=6, ha="center",
-            va="top", zorder=8)
+    bar = scale_bar(ax, view, SCALE)
+    ax.text(bar.x0 + bar.length / 2, bar.y0 - 1.2 * bar.h, catalog.get("zones.scale", lang), fontsize=6,
+            ha="center", va="top", zorder=8)
 
 
 def _north_arrow(ax, frame: RegencyFrame, view, catalog, lang) -> None:

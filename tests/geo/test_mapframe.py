@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 
-from geo.mapframe import fitted_view, polygon_path
+from geo.mapframe import ScaleBarStyle, fitted_view, polygon_path, scale_bar
 
 
 @pytest.mark.parametrize("bounds", [(0, 0, 1000, 100), (0, 0, 100, 1000), (500, 500, 700, 700)])
@@ -51,3 +51,16 @@ def test_lines_points_and_empty_polygons_draw_nothing():
     parts = shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(2, 2, 3, 3)])
     path = polygon_path(parts)
     assert path is not None and list(path.codes).count(MplPath.MOVETO) == 2
+
+
+@pytest.mark.parametrize(("width", "length", "label"), [(1000.0, 200.0, "200 m"), (9000.0, 2000.0, "2 km"),
+                                                        (120.0, 20.0, "20 m")])
+def test_the_scale_bar_is_a_round_length_within_its_share_of_the_view(width, length, label):
+    style = ScaleBarStyle(parts=4, left=0.05, bottom=0.06, thickness=0.025, box_below=1.2, box_height=4.8,
+                          box_line=0.4, box_alpha=0.9, bar_line=0.4, label_above=1.6, font_size=5)
+    fig = Figure(figsize=(2, 1))
+    ax = fig.add_axes((0, 0, 1, 1))
+    bar = scale_bar(ax, (0.0, 0.0, width, width / 2), style)
+    assert bar.length == length and bar.x0 == pytest.approx(0.05 * width)
+    assert [t.get_text() for t in ax.texts] == ["0", label]
+    assert len(ax.patches) == 5    # the white box and four segments
