@@ -25,7 +25,7 @@ def reports_of_token(store, token_id: int, limit: int = 100, offset: int = 0) ->
         matched = connection.execute(sa.select(sa.func.count()).select_from(table).where(where)).scalar_one()
     out = []
     for row in rows:
-        report = report_row(row, private=False)
+        report = report_row(row, private=False, now=store.clock.now())
         report["verdict"] = row["verdict"]
         out.append(report)
     return out, int(matched)

@@ -16,7 +16,8 @@ HIDDEN = ("idempotency_key", "idempotency_scope", "request_hash", "photo_path", 
 
 
 def utcnow() -> dt.datetime:
-    """Now, timezone-aware UTC."""
+    """Now by the system clock, timezone-aware UTC (when a row was written; what is overdue is
+    judged by the app's clock instead, ``store.clock``: see :func:`report_row`)."""
     return dt.datetime.now(dt.UTC)
 
 
@@ -25,10 +26,10 @@ def iso(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
-def report_row(row, *, private: bool, now: dt.datetime | None = None) -> dict:
+def report_row(row, *, private: bool, now: dt.datetime) -> dict:
     """A reports row (a mapping) as the API shows it, with ``overdue`` (a notice past its
-    deadline at ``now``) and ``has_photo``."""
-    now = now or utcnow()
+    deadline at ``now``: the app's clock, ``store.clock.now()``, never the system's behind its
+    back) and ``has_photo``."""
     out = {}
     for key, value in row.items():
         if key in HIDDEN or key == "geog" or (key in PRIVATE and not private):

@@ -149,7 +149,7 @@ class Store:
                 self.photos.discard(photo_rel)
             raise
         if created:
-            stored = report_row(values, private=True)
+            stored = report_row(values, private=True, now=self.clock.now())
             stored["verdict"] = values["verdict"]
             stored["nearby_open_reports"] = nearby
             return Submission(stored, True)
@@ -218,7 +218,7 @@ class Store:
             raise Conflict(f"Idempotency-Key {key!r} was already used for a different report "
                            f"({row['id']}); use a new key for a new report", message_id="reports.key_reused",
                            message_values={"key": key, "id": row["id"]}, id=row["id"])
-        return report_row(row, private=True)
+        return report_row(row, private=True, now=self.clock.now())
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -231,7 +231,7 @@ class Store:
         if row is None:
             raise NotFound(f"there is no report {report_id}", message_id="reports.not_found",
                            message_values={"id": str(report_id)}, id=str(report_id))
-        out = report_row(row, private=private)
+        out = report_row(row, private=private, now=self.clock.now())
         if verdict:
             out["verdict"] = row["verdict"]
         return out
@@ -258,7 +258,7 @@ class Store:
             raise InputError("limit and offset must be zero or more", message_id="params.limit_negative",
                              parameter="limit")
         offset = min(offset, MAX_OFFSET)  # past every row anyway; larger does not fit the databases' integers
-        now = utcnow()
+        now = self.clock.now()   # the app's clock (ZONASI_NOW) decides what is overdue
         where = (filters or ReportFilter()).clauses(now)
         table = Report.__table__
         query = sa.select(table).where(*where).order_by(Report.reported_at.desc(), Report.id).offset(offset)
@@ -272,7 +272,7 @@ class Store:
     def count_reports(self, filters: ReportFilter | None = None) -> int:
         """How many reports match ``filters`` (one COUNT, no rows fetched)."""
         self.migrator.ensure()
-        where = (filters or ReportFilter()).clauses(utcnow())
+        where = (filters or ReportFilter()).clauses(self.clock.now())
         with self.db.connect() as connection:
             return int(connection.execute(sa.select(sa.func.count()).select_from(Report.__table__)
                                           .where(*where)).scalar_one())
@@ -293,7 +293,7 @@ class Store:
         with ``distance_from_m``: e.g. other reports of the same prop. PostGIS answers with
         ST_DWithin on the geography column (GiST index); SQLite with a box pre-filter and pyproj."""
         self.migrator.ensure()
-        now = utcnow()
+        now = self.clock.now()   # the app's clock (ZONASI_NOW) decides what is overdue
         where = (filters or ReportFilter()).clauses(now)
         with self.db.connect() as connection:
             found = self.dialect.near(connection, Report.__table__, lon, lat, radius_m, where, limit)

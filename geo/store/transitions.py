@@ -20,7 +20,7 @@ from geo.store.models import Report
 from geo.store.moves import record_move
 from geo.store.photos import Photo, read_photo
 from geo.store.removal import notified_at, removal_flags, require_photo, storage_location
-from geo.store.rows import canonical_report_id, report_row, utcnow
+from geo.store.rows import canonical_report_id, report_row
 from geo.store.triage import MoveDetails, check_role, move_values
 from geo.store.workflow import check_transition
 
@@ -96,7 +96,8 @@ def transition(store, report_id: str, status: str, *, actor: str | None, role: s
                 values.update(removal_photo_path=photo_rel, removal_photo_type=image.media_type)
             with store.dialect.writer(store.db).begin() as connection:
                 moved = _apply(connection, store, row, status, details, values, image, actor=actor, role=role,
-                               token_id=token_id, actor_note=actor_note, now=now or utcnow()) is not None
+                               token_id=token_id, actor_note=actor_note,
+                               now=now or store.clock.now()) is not None
     except BaseException:
         store.photos.discard(photo_rel)
         raise
@@ -120,7 +121,7 @@ def bulk_ids(store, ids: list | None, filters: ReportFilter | None, limit: int) 
             raise _too_many(len(unique), limit)
         return unique
     store.migrator.ensure()
-    where = filters.clauses(utcnow()) if filters else []
+    where = filters.clauses(store.clock.now()) if filters else []
     with store.db.connect() as connection:  # one more than the limit: enough to refuse, never all of them
         found = list(connection.execute(sa.select(Report.id).where(*where).order_by(Report.reported_at, Report.id)
                                         .limit(limit + 1)).scalars())
@@ -156,12 +157,13 @@ def transition_many(store, ids: list[str], status: str, *, actor: str | None, ro
                         if found is None:
                             raise NotFound(f"there is no report {report_id}", message_id="reports.not_found",
                                            message_values={"id": str(report_id)[:80]}, id=str(report_id)[:80])
-                        row = report_row(found, private=True)
+                        row = report_row(found, private=True, now=store.clock.now())
                         values = _check(store, row, status, details, role, None)
                         if status == "removed":
                             require_photo(None, store.removal_photo_required)
                         moved = _apply(connection, store, row, status, details, values, None, actor=actor,
-                                       role=role, token_id=token_id, actor_note=actor_note, now=utcnow())
+                                       role=role, token_id=token_id, actor_note=actor_note,
+                                       now=store.clock.now())
                         if moved is None:
                             raise Conflict(f"report {report_id} changed meanwhile; try again",
                                            message_id="workflow.changed",
@@ -171,5 +173,5 @@ def transition_many(store, ids: list[str], status: str, *, actor: str | None, ro
                         raise
                     out.append(Outcome(str(report_id), error=error))
                 else:
-                    out.append(Outcome(moved["id"], report=report_row(moved, private=True)))
+                    out.append(Outcome(moved["id"], report=report_row(moved, private=True, now=store.clock.now())))
     return out

@@ -2,7 +2,8 @@
 
 One round (:meth:`Deliverer.deliver_once`) first queues ``report.overdue`` for every notified
 report past its deadline not yet alerted (:func:`queue_overdue`: the mark and the event in one
-transaction, so exactly once per report), then claims the due deliveries and POSTs each as JSON
+transaction, so exactly once per report), judged by the app's clock (``DeliveryPolicy.clock``:
+``ZONASI_NOW`` when set, as the letters that set the deadlines), then claims the due deliveries and POSTs each as JSON
 with ``X-Zonasi-Signature: sha256=<hex HMAC-SHA256 of the body>`` (:mod:`geo.webhooks.signing`),
 ``X-Zonasi-Event`` and ``X-Zonasi-Delivery`` (the delivery's id: a receiver that gets one twice
 after a crash can tell).
@@ -16,7 +17,7 @@ lease to run out and another node sends it again (at least once). A failure is r
 loses nothing: rows stay until delivered or given up.
 
     deliverer = Deliverer(store.db, store.dialect, DeliveryPolicy.from_settings(settings))
-    deliverer.deliver_once(now)        # one round at ``now`` (tests pass the clock)
+    deliverer.deliver_once(now)        # one round at ``now`` (tests pass the time)
     deliverer.run(stop_event)          # rounds until ``stop_event`` is set
 """
 from __future__ import annotations
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from geo.clock import Clock
 from geo.store.dialects import Dialect
 from geo.store.models import Delivery, Report, Webhook
 from geo.store.outbox import enqueue
@@ -47,19 +49,23 @@ JITTER = 0.25                       # up to this share of the delay is added at 
 @dataclass(frozen=True)
 class DeliveryPolicy:
     """How deliveries are sent: the POST's timeout, the first retry's delay (doubling after each
-    failure, plus jitter), when to give up, how many rows a round claims and how often the loop polls."""
+    failure, plus jitter), when to give up, how many rows a round claims and how often the loop polls;
+    ``clock`` is the app's clock, which judges what is overdue (sending, leases and retries keep the
+    system clock: a fixed ``ZONASI_NOW`` would never let a retry come due)."""
 
     timeout_s: float = 5.0
     backoff_s: float = 30.0
     max_attempts: int = 8
     batch: int = 20
     poll_s: float = 5.0
+    clock: Clock = Clock()
 
     @classmethod
     def from_settings(cls, settings) -> DeliveryPolicy:
         """The policy of ``settings`` (``ZONASI_WEBHOOK_*``, ``ZONASI_MAX_WEBHOOK_ATTEMPTS``)."""
         return cls(timeout_s=settings.webhook_timeout_s, backoff_s=settings.webhook_backoff_s,
-                   max_attempts=max(1, settings.max_webhook_attempts), poll_s=settings.webhook_poll_s)
+                   max_attempts=max(1, settings.max_webhook_attempts), poll_s=settings.webhook_poll_s,
+                   clock=Clock.from_settings(settings))
 
     @property
     def lease(self) -> dt.timedelta:
@@ -130,9 +136,10 @@ def overdue_data(row) -> dict:
             "regency_name": row["regency_name"], "lon": row["lon"], "lat": row["lat"]}
 
 
-def queue_overdue(db: sa.Engine, dialect: Dialect, now: dt.datetime) -> int:
-    """Mark every notified report past its deadline and not yet alerted (``overdue_alerted_at``),
-    and queue ``report.overdue`` for each, in one transaction: the conditional UPDATE takes each
+def queue_overdue(db: sa.Engine, dialect: Dialect, now: dt.datetime, *, queued_at: dt.datetime | None = None) -> int:
+    """Mark every notified report past its deadline at ``now`` (the app's clock) and not yet
+    alerted (``overdue_alerted_at``), and queue ``report.overdue`` for each at ``queued_at`` (the
+    sender's clock; default ``now``), in one transaction: the conditional UPDATE takes each
     report once, however many nodes run this at the same time. How many were queued."""
     r = Report
     update = (sa.update(r.__table__)
@@ -143,7 +150,7 @@ def queue_overdue(db: sa.Engine, dialect: Dialect, now: dt.datetime) -> int:
     with dialect.writer(db).begin() as connection:
         rows = connection.execute(update).mappings().all()
         for row in sorted(rows, key=lambda x: (x["deadline"], x["id"])):
-            enqueue(connection, "report.overdue", overdue_data(row), now=now)
+            enqueue(connection, "report.overdue", overdue_data(row), now=queued_at or now)
     return len(rows)
 
 
@@ -205,11 +212,13 @@ class Deliverer:
                                .values(**values))
 
     def deliver_once(self, now: dt.datetime | None = None) -> Round:
-        """One round at ``now`` (default: the clock): queue the overdue events, then send what is due."""
+        """One round at ``now`` (default: overdue judged by ``policy.clock``, sending by ``clock``):
+        queue the overdue events, then send what is due."""
         if self.ensure is not None:
             self.ensure()
+        judged = now or self.policy.clock.now()
         now = now or self.clock()
-        done = Round(overdue=queue_overdue(self.db, self.dialect, now))
+        done = Round(overdue=queue_overdue(self.db, self.dialect, judged, queued_at=now))
         rows = self.claim(now)
         done.claimed = len(rows)
         for row in rows:

@@ -10,8 +10,6 @@
 """
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, current_app, request
 
 from geo import InputError
@@ -107,5 +105,5 @@ def stats():
         # notified reports past their deadline (#18 dashboard): one COUNT
         body["reports"]["overdue"] = s.store.count_reports(ReportFilter(overdue=True))
         # per campaign participant: reports, removed, reinstalled (came back), overdue (#19)
-        body["participants"] = participant_counts(s.store.db, dt.datetime.now(dt.UTC))
+        body["participants"] = participant_counts(s.store.db, s.clock.now())
     return body

@@ -13,8 +13,6 @@
 """
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, Response, current_app, request, send_file
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
@@ -216,11 +214,12 @@ def violation_lists():
     ``incomplete``: no forbidden site found, but the data are not complete there, so check on site).
     ``current_verdicts``: every verdict status with its count among all reports under those filters."""
     auth.require("violations:read")
-    store = services().store
+    s = services()
+    store = s.store
     filters = report_filter().but(verdict=(), current_verdict=())
     field_check = filters.but(current_verdict=FIELD_CHECK_VERDICTS)
     return {"lists": [
         {"key": "violations", "params": {}, "count": store.count_violations(filters)},
         {"key": "field_check", "params": {"current_verdict": ",".join(FIELD_CHECK_VERDICTS)},
          "count": store.count_violations(field_check)}],
-        "current_verdicts": verdict_counts(store.db, filters.clauses(dt.datetime.now(dt.UTC)))}
+        "current_verdicts": verdict_counts(store.db, filters.clauses(s.clock.now()))}
