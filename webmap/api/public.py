@@ -7,7 +7,8 @@
     GET  /api/public/reports/<code>     that report's status and verdict, by its tracking code
     GET  /api/regencies?q=indra         regencies whose name or code matches, best first: [{code, name}]
 
-The client is the address after ZONASI_PROXY_HOPS proxies (webmap.proxy), stored only hashed.
+The client is the address after ZONASI_PROXY_HOPS proxies (webmap.proxy), stored only as a keyed
+hash (HMAC-SHA256 under the installation's secret, shared by every node: geo.store.intake).
 """
 from __future__ import annotations
 

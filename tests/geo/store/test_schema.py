@@ -49,3 +49,33 @@ def test_public_reports_are_a_status_the_database_accepts(store):
         pass
     else:
         raise AssertionError("a status outside the workflow was stored")
+
+
+def test_0005_keeps_the_letters_and_drops_the_reversible_intake_hashes(tmp_path):
+    """Upgrading a 0004 database: its letters stay (keyless, scope ''), its intake hits, keyed by a
+    plain SHA-256 of the address, go; the new tables match the models (checked above)."""
+    import datetime as dt
+    import hashlib
+
+    from geo.store.database import Migrator, create_engine
+
+    db = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        Migrator(db).upgrade("0004")
+        now = dt.datetime(2024, 1, 15, 3, tzinfo=dt.UTC)
+        with db.begin() as connection:
+            connection.execute(sa.text("INSERT INTO public_intake_hits (client, at) VALUES (:c, :at)"),
+                               {"c": hashlib.sha256(b"zonasi-public-intake:203.0.113.7").hexdigest(), "at": now})
+            connection.execute(sa.text(
+                "INSERT INTO letters (number, regency_code, year, seq, participant, issued_at, deadline, "
+                "report_ids, annex, rules_version, layers_version) VALUES ('001/PP.01/32.12/I/2024', '32.12', "
+                "2024, 1, 'P', :at, :at, '[]', '{}', 'r', 'l')"), {"at": now})
+        Migrator(db).upgrade()
+        with db.connect() as connection:
+            assert connection.execute(sa.text("SELECT count(*) FROM public_intake_hits")).scalar() == 0
+            kept = connection.execute(sa.text(
+                "SELECT number, idempotency_scope, idempotency_key FROM letters")).one()
+            assert tuple(kept) == ("001/PP.01/32.12/I/2024", "", None)
+            assert connection.execute(sa.text("SELECT count(*) FROM installation")).scalar() == 0
+    finally:
+        db.dispose()
