@@ -108,15 +108,53 @@ def store(store_settings, engine):
 
 
 @pytest.fixture()
-def reports_app(store_settings, engine):
-    """(test client, tokens by role plus a second field token "field2", store) of an app on the
-    store under test."""
+def reports_app_with(store_settings, engine):
+    """``reports_app_with(**settings)``: (test client, tokens by role plus a second field token
+    "field2", store) of an app on the store under test, with ``settings`` changed (e.g.
+    ``max_public_reports_per_hour=3``); its store is disposed at teardown."""
+    import dataclasses
+
     from webmap import create_app
 
-    app = create_app(store_settings, engine=engine)
-    app.config["TESTING"] = True
-    store = app.extensions["zonasi"].store
-    tokens = {role: store.tokens.create(role, f"{role} test") for role in ("field", "bawaslu", "satpolpp", "admin")}
-    tokens["field2"] = store.tokens.create("field", "field two")
-    yield app.test_client(), tokens, store
-    store.dispose()
+    stores = []
+
+    def make(**values):
+        app = create_app(dataclasses.replace(store_settings, **values), engine=engine)
+        app.config["TESTING"] = True
+        store = app.extensions["zonasi"].store
+        stores.append(store)
+        tokens = {role: store.tokens.create(role, f"{role} test")
+                  for role in ("field", "bawaslu", "satpolpp", "admin")}
+        tokens["field2"] = store.tokens.create("field", "field two")
+        return app.test_client(), tokens, store
+
+    yield make
+    for store in stores:
+        store.dispose()
+
+
+@pytest.fixture()
+def reports_app(reports_app_with):
+    """(test client, tokens by role plus a second field token "field2", store) of an app on the
+    store under test."""
+    return reports_app_with()
+
+
+@pytest.fixture()
+def nodes(store, store_settings, engine):
+    """``nodes(n)``: ``n`` more Stores on the database under test (other processes, "nodes", as a
+    second server or a restarted one would open it), its schema migrated first; all disposed at
+    teardown (a test may dispose one itself first)."""
+    from geo.store import Store
+
+    store.migrate()
+    opened = []
+
+    def make(n: int = 2):
+        more = [Store.from_settings(store_settings, engine) for _ in range(n)]
+        opened.extend(more)
+        return more
+
+    yield make
+    for other in opened:
+        other.dispose()

@@ -3,7 +3,6 @@ a tracking code to look them up, a per-client limit shared through the database 
 Retry-After in the caller's language), Idempotency-Key replays; and regency names in filters."""
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import re
@@ -20,16 +19,9 @@ CODE = re.compile(r"^[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{10}$")
 
 
 @pytest.fixture()
-def public_app(store_settings, engine):
-    from webmap import create_app
-
-    settings = dataclasses.replace(store_settings, max_public_reports_per_hour=3)
-    app = create_app(settings, engine=engine)
-    app.config["TESTING"] = True
-    store = app.extensions["zonasi"].store
-    tokens = {role: store.tokens.create(role, f"{role} test") for role in ("bawaslu", "admin")}
-    yield app.test_client(), tokens, store
-    store.dispose()
+def public_app(reports_app_with):
+    """(test client, tokens by role, store) of an app that takes 3 public reports an hour per client."""
+    return reports_app_with(max_public_reports_per_hour=3)
 
 
 def _post(client, body=None, addr="203.0.113.7", **kw):
@@ -136,22 +128,15 @@ def test_bad_bodies_are_400_and_not_counted(public_app, body):
     assert r.status_code == 400 and r.mimetype == "application/problem+json"
 
 
-def test_the_client_is_the_address_after_the_trusted_proxies(store_settings, engine):
-    from webmap import create_app
-
+def test_the_client_is_the_address_after_the_trusted_proxies(reports_app_with):
     for hops, expected_clients in ((0, 1), (1, 2)):
-        settings = dataclasses.replace(store_settings, proxy_hops=hops, max_public_reports_per_hour=1)
-        app = create_app(settings, engine=engine)
-        client = app.test_client()
-        store = app.extensions["zonasi"].store
-        store.migrate()
+        client, _, store = reports_app_with(proxy_hops=hops, max_public_reports_per_hour=1)
         with store.dialect.writer(store.db).begin() as connection:
             connection.execute(sa.delete(IntakeHit.__table__))
         answers = [client.post("/api/public/reports", json=report(), headers={"X-Forwarded-For": ip},
                                environ_base={"REMOTE_ADDR": "10.0.0.1"}).status_code
                    for ip in ("203.0.113.1", "203.0.113.2")]
         assert answers.count(201) == expected_clients, (hops, answers)
-        store.dispose()
 
 
 def test_the_window_slides(store):
@@ -218,21 +203,18 @@ def test_regency_suggestions(client):
         assert refused.status_code == 400 and refused.mimetype == "application/problem+json", limit
 
 
-def test_two_nodes_admitting_one_client_at_once_keep_the_limit(store, store_settings, engine):
+def test_two_nodes_admitting_one_client_at_once_keep_the_limit(nodes):
     """The count and the new hit are one transaction per client (SQLite: one writer; PostgreSQL: an
     advisory lock), so 16 requests raced over two nodes admit exactly the limit."""
     import threading
 
-    from geo.store import Store
-
-    store.migrate()
-    nodes = [Store.from_settings(store_settings, engine) for _ in range(2)]
+    two = nodes(2)
     now = dt.datetime(2024, 1, 10, 3, 0, tzinfo=dt.UTC)
     start = threading.Barrier(16)
     admitted, refused = [], []
 
     def work(i):
-        intake = PublicIntake(nodes[i % 2], per_hour=5)
+        intake = PublicIntake(two[i % 2], per_hour=5)
         start.wait()
         try:
             intake.admit("198.51.100.77", now)
@@ -245,6 +227,4 @@ def test_two_nodes_admitting_one_client_at_once_keep_the_limit(store, store_sett
         t.start()
     for t in threads:
         t.join()
-    for node in nodes:
-        node.dispose()
     assert (len(admitted), len(refused)) == (5, 11)

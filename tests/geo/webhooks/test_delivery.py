@@ -15,19 +15,10 @@ import sqlalchemy as sa
 
 from geo.store import Store
 from geo.store.models import Delivery, Report
-from geo.store.outbox import enqueue
 from geo.webhooks import Deliverer, DeliveryPolicy, Webhooks, queue_overdue, verify
 
+from .conftest import SECRET, T0, queue_events
 from .receiver import Receiver
-
-T0 = dt.datetime(2024, 1, 10, 3, 0, tzinfo=dt.UTC)
-SECRET = "s3cret-kunci"
-
-
-def _queue(store: Store, n: int = 1, event: str = "report.created") -> None:
-    with store.dialect.writer(store.db).begin() as connection:
-        for i in range(n):
-            enqueue(connection, event, {"id": f"r{i}", "nama": "Kab. Indramayu"}, now=T0)
 
 
 def _deliverer(store: Store, **policy) -> Deliverer:
@@ -40,11 +31,9 @@ def _deliveries(store: Store) -> list:
         return connection.execute(sa.select(Delivery.__table__).order_by(Delivery.id)).mappings().all()
 
 
-def test_a_delivery_is_posted_signed_with_the_secret(store):
-    with Receiver() as receiver:
-        hook = Webhooks.of(store).add(receiver.url, "report.created", SECRET)
-        _queue(store)
-        done = _deliverer(store).deliver_once(T0)
+def test_a_delivery_is_posted_signed_with_the_secret(store, subscribed):
+    receiver, hook = subscribed()
+    done = _deliverer(store).deliver_once(T0)
     assert (done.claimed, done.delivered) == (1, 1)
     [(headers, body)] = receiver.received
     # the receiver's own check, as the --help teaches it
@@ -63,24 +52,22 @@ def test_a_delivery_is_posted_signed_with_the_secret(store):
                                                                                                   1, 200)
 
 
-def test_a_receiver_failing_twice_gets_it_on_the_third_attempt(store):
-    with Receiver([500, 503]) as receiver:
-        Webhooks.of(store).add(receiver.url, ["report.created"], SECRET)
-        _queue(store)
-        deliverer = _deliverer(store)
-        first = deliverer.deliver_once(T0)
-        assert (first.claimed, first.retrying) == (1, 1)
-        row = _deliveries(store)[0]
-        wait = row["next_attempt_at"] - T0
-        assert dt.timedelta(seconds=30) <= wait <= dt.timedelta(seconds=30 * 1.25)   # backoff + jitter
-        assert deliverer.deliver_once(T0 + wait - dt.timedelta(seconds=1)).claimed == 0   # not due yet
-        second = deliverer.deliver_once(T0 + wait)
-        assert (second.claimed, second.retrying) == (1, 1)
-        wait2 = _deliveries(store)[0]["next_attempt_at"] - (T0 + wait)
-        assert dt.timedelta(seconds=60) <= wait2 <= dt.timedelta(seconds=60 * 1.25)    # doubled
-        third = deliverer.deliver_once(T0 + wait + wait2)
-        assert (third.claimed, third.delivered) == (1, 1)
-        assert deliverer.deliver_once(T0 + dt.timedelta(days=30)).claimed == 0          # done: never again
+def test_a_receiver_failing_twice_gets_it_on_the_third_attempt(store, subscribed):
+    receiver, _ = subscribed([500, 503])
+    deliverer = _deliverer(store)
+    first = deliverer.deliver_once(T0)
+    assert (first.claimed, first.retrying) == (1, 1)
+    row = _deliveries(store)[0]
+    wait = row["next_attempt_at"] - T0
+    assert dt.timedelta(seconds=30) <= wait <= dt.timedelta(seconds=30 * 1.25)   # backoff + jitter
+    assert deliverer.deliver_once(T0 + wait - dt.timedelta(seconds=1)).claimed == 0   # not due yet
+    second = deliverer.deliver_once(T0 + wait)
+    assert (second.claimed, second.retrying) == (1, 1)
+    wait2 = _deliveries(store)[0]["next_attempt_at"] - (T0 + wait)
+    assert dt.timedelta(seconds=60) <= wait2 <= dt.timedelta(seconds=60 * 1.25)    # doubled
+    third = deliverer.deliver_once(T0 + wait + wait2)
+    assert (third.claimed, third.delivered) == (1, 1)
+    assert deliverer.deliver_once(T0 + dt.timedelta(days=30)).claimed == 0          # done: never again
     assert [h["x-zonasi-delivery"] for h, _ in receiver.received] == [str(row["id"])] * 3
     assert len({body for _, body in receiver.received}) == 1
     row = _deliveries(store)[0]
@@ -88,14 +75,12 @@ def test_a_receiver_failing_twice_gets_it_on_the_third_attempt(store):
         3, 200, T0 + wait + wait2, None)
 
 
-def test_after_the_last_attempt_it_is_given_up_and_logged_as_failed(store):
-    with Receiver([500], repeat=True) as receiver:
-        Webhooks.of(store).add(receiver.url, "report.created", SECRET)
-        _queue(store)
-        deliverer = _deliverer(store, max_attempts=2)
-        assert deliverer.deliver_once(T0).retrying == 1
-        assert deliverer.deliver_once(T0 + dt.timedelta(hours=1)).given_up == 1
-        assert deliverer.deliver_once(T0 + dt.timedelta(days=1)).claimed == 0
+def test_after_the_last_attempt_it_is_given_up_and_logged_as_failed(store, subscribed):
+    receiver, _ = subscribed([500], repeat=True)
+    deliverer = _deliverer(store, max_attempts=2)
+    assert deliverer.deliver_once(T0).retrying == 1
+    assert deliverer.deliver_once(T0 + dt.timedelta(hours=1)).given_up == 1
+    assert deliverer.deliver_once(T0 + dt.timedelta(days=1)).claimed == 0
     assert len(receiver.received) == 2
     [failed] = Webhooks.of(store).log(failed=True)
     assert (failed["state"], failed["attempts"], failed["last_status"]) == ("failed", 2, 500)
@@ -107,67 +92,58 @@ def test_a_receiver_that_is_down_is_retried(store):
         url = receiver.url
     # the receiver is gone: connection refused
     Webhooks.of(store).add(url, "report.created", SECRET)
-    _queue(store)
+    queue_events(store)
     assert _deliverer(store).deliver_once(T0).retrying == 1
     [logged] = Webhooks.of(store).log(failed=True)
     assert logged["state"] == "pending" and logged["last_status"] is None and "Error" in logged["last_error"]
 
 
-def test_a_crash_while_sending_loses_nothing(store, store_settings, engine):
+def test_a_crash_while_sending_loses_nothing(store, subscribed, nodes):
     """A node claims a delivery and dies before sending: once its lease runs out another node
     (a new process: a new Store on the same database) sends it."""
-    with Receiver() as receiver:
-        Webhooks.of(store).add(receiver.url, "report.created", SECRET)
-        _queue(store)
-        crashed = _deliverer(store)
-        assert len(crashed.claim(T0)) == 1          # claimed, never sent nor recorded
-        with Store.from_settings(store_settings, engine) as restarted:
-            again = _deliverer(restarted)
-            assert again.deliver_once(T0).claimed == 0                     # leased meanwhile
-            done = again.deliver_once(T0 + crashed.policy.lease)
+    receiver, _ = subscribed()
+    crashed = _deliverer(store)
+    assert len(crashed.claim(T0)) == 1          # claimed, never sent nor recorded
+    [restarted] = nodes(1)
+    again = _deliverer(restarted)
+    assert again.deliver_once(T0).claimed == 0                     # leased meanwhile
+    done = again.deliver_once(T0 + crashed.policy.lease)
     assert (done.claimed, done.delivered) == (1, 1)
     assert len(receiver.received) == 1
     assert _deliveries(store)[0]["attempts"] == 2
 
 
-def test_two_deliverers_send_each_delivery_once(store, store_settings, engine):
-    with Receiver() as receiver:
-        Webhooks.of(store).add(receiver.url, "report.created", SECRET)
-        _queue(store, 60)
-        stores = [Store.from_settings(store_settings, engine) for _ in range(2)]
-        deliverers = [_deliverer(s, batch=7) for s in stores]
-        start = threading.Barrier(2)
-        errors = []
+def test_two_deliverers_send_each_delivery_once(store, subscribed, nodes):
+    receiver, _ = subscribed(queued=60)
+    deliverers = [_deliverer(s, batch=7) for s in nodes(2)]
+    start = threading.Barrier(2)
+    errors = []
 
-        def work(deliverer):
-            try:
-                start.wait()
-                while deliverer.deliver_once(T0).claimed:
-                    pass
-            except Exception as exc:   # pragma: no cover - reported below
-                errors.append(exc)
+    def work(deliverer):
+        try:
+            start.wait()
+            while deliverer.deliver_once(T0).claimed:
+                pass
+        except Exception as exc:   # pragma: no cover - reported below
+            errors.append(exc)
 
-        threads = [threading.Thread(target=work, args=(d,)) for d in deliverers]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        for s in stores:
-            s.dispose()
+    threads = [threading.Thread(target=work, args=(d,)) for d in deliverers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     assert not errors
     ids = [h["x-zonasi-delivery"] for h, _ in receiver.received]
     assert len(ids) == 60 and len(set(ids)) == 60
     assert all(r["delivered_at"] is not None and r["attempts"] == 1 for r in _deliveries(store))
 
 
-def test_a_removed_webhook_gets_nothing_more(store):
-    with Receiver() as receiver:
-        hooks = Webhooks.of(store)
-        hook = hooks.add(receiver.url, "report.created", SECRET)
-        _queue(store)
-        hooks.remove(hook)
-        _queue(store)       # nobody subscribed now
-        assert _deliverer(store).deliver_once(T0).claimed == 0
+def test_a_removed_webhook_gets_nothing_more(store, subscribed):
+    receiver, hook = subscribed()
+    hooks = Webhooks.of(store)
+    hooks.remove(hook)
+    queue_events(store)       # nobody subscribed now
+    assert _deliverer(store).deliver_once(T0).claimed == 0
     assert receiver.received == []
     [logged] = hooks.log()
     assert (logged["state"], logged["last_error"]) == ("failed", "webhook removed")
@@ -201,12 +177,12 @@ def test_overdue_is_queued_once_per_report(store):
             Report.id == report_id)).scalar_one() == after
 
 
-def test_two_nodes_checking_overdue_at_once_queue_it_once(store, store_settings, engine):
+def test_two_nodes_checking_overdue_at_once_queue_it_once(store, nodes):
     store.migrate()
     Webhooks.of(store).add("http://127.0.0.1:9/overdue", "report.overdue", SECRET)
     ids = [_notified(store) for _ in range(5)]
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
-    stores = [Store.from_settings(store_settings, engine) for _ in range(2)]
+    stores = nodes(2)
     start = threading.Barrier(2)
     counts = []
 
@@ -219,8 +195,6 @@ def test_two_nodes_checking_overdue_at_once_queue_it_once(store, store_settings,
         t.start()
     for t in threads:
         t.join()
-    for s in stores:
-        s.dispose()
     assert sum(counts) == 5
     assert sorted(json.loads(r["payload"])["data"]["id"] for r in _deliveries(store)) == sorted(ids)
 
