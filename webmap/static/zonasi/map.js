@@ -541,16 +541,18 @@
     if (!legendBody) return;
     legendBody.replaceChildren();
     const notes = [];
-    if (state.sites && state.sites.density > 0) notes.push(t("map.legend.density", {zoom: config.zoom.sites}));
+    // the roads switched on but too far out to draw: said with the density's note (same zoom), else alone
+    const roadsHidden = map.hasLayer(groups.roads) && state.roads && state.roads.hidden;
+    const density = state.sites && state.sites.density > 0;
+    if (density) notes.push(t(roadsHidden ? "map.legend.density_roads" : "map.legend.density", {zoom: config.zoom.sites}));
     if (state.regencies && state.regencies.hidden) {
       notes.push(t("map.legend.regencies_hint", {zoom: config.zoom.regencies}));
     }
     if (state.zones && state.zones.hidden) notes.push(t("map.legend.zones_hint", {zoom: config.zoom.zones}));
     // the roads switched on but none drawn: say why (too far out, or none in this area)
-    if (map.hasLayer(groups.roads) && state.roads) {
-      if (state.roads.hidden) notes.push(t("map.legend.roads_hint", {zoom: config.zoom.sites}));
-      else if (state.roads.shown === 0 && state.roads.tiles) notes.push(t("map.legend.no_roads"));
-    }
+    if (roadsHidden && !density) notes.push(t("map.legend.roads_hint", {zoom: config.zoom.sites}));
+    if (map.hasLayer(groups.roads) && state.roads && !state.roads.hidden && state.roads.shown === 0
+        && state.roads.tiles) notes.push(t("map.legend.no_roads"));
     if (state.violations && state.violations.locked) notes.push(t("map.legend.violations_locked"));
     for (const key of Object.keys(layerSpecs)) {
       if (state[key] && state[key].error) notes.push(t("map.layer.failed", {layer: t("map.layer." + key), detail: state[key].error}));
