@@ -57,17 +57,37 @@ def live(live_settings, engine):
         yield server
 
 
-def new_page(browser, viewport=None, **context_options):
+def app_with_tokens(tmp_path_factory, engine, name: str, people: dict[str, str]):
+    """An app on the bundled layers and the suite's clock, on an instance of its own, with a token
+    for each role of ``people`` (role -> the token's name): (app, store, tokens by role, test
+    client). The caller disposes of the store."""
+    from webmap import create_app
+
+    app = create_app(settings_for_tests(instance_dir=tmp_path_factory.mktemp(name) / "instance"), engine=engine)
+    store = app.extensions["zonasi"].store
+    tokens = {role: store.tokens.create(role, who) for role, who in people.items()}
+    return app, store, tokens, app.test_client()
+
+
+def new_page(browser, viewport=None, token: str | None = None, **context_options):
     """A page under the app's real Content-Security-Policy (use :func:`wait_js`, not Playwright's
-    wait_for_function, whose string predicates the CSP's lack of 'unsafe-eval' forbids)."""
+    wait_for_function, whose string predicates the CSP's lack of 'unsafe-eval' forbids); with
+    ``token``, signed in with it (in localStorage before any page script runs)."""
     context = browser.new_context(viewport=viewport or DESKTOP, locale="id-ID", **context_options)
     context.route("**/*", only_loopback)
     page = context.new_page()
+    if token:
+        page.add_init_script(f"localStorage.setItem('zonasi.token', {token!r})")
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.js_errors = errors
     page.set_default_timeout(15_000)
     return page
+
+
+def new_phone_page(browser, **context_options):
+    """A :func:`new_page` 360 px wide, as a phone (mobile, touch)."""
+    return new_page(browser, PHONE, is_mobile=True, has_touch=True, **context_options)
 
 
 @pytest.fixture()
