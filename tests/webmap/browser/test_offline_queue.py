@@ -7,13 +7,31 @@ import pytest
 
 from zonasi.testing.browser import wait_js
 
-from .conftest import PHONE, new_page, screenshot
+from .conftest import new_phone_page, screenshot
 from .test_offline_shell import wait_controlled
 from .test_report_form import reports_by
 from .test_reports import png_bytes, token
 
 pytestmark = pytest.mark.browser
 SPOT = (-6.33, 108.32)
+
+
+def signed_in_phone(browser, live, name):
+    """A phone on the map, signed in as a new field officer ``name``, under the service worker."""
+    page = new_phone_page(browser)
+    page.goto(live.url + "/")
+    page.evaluate("(t) => localStorage.setItem('zonasi.token', t)", token(live, "field", name))
+    wait_controlled(page)
+    page.reload()
+    wait_js(page, "window.zonasi && window.zonasi.auth.checked")
+    return page
+
+
+def reload_offline(page):
+    """Cut the network and reload: the map from the service worker, the queue ready."""
+    page.context.set_offline(True)
+    page.reload()
+    wait_js(page, "window.zonasi && window.zonasi.queue && window.zonasiMap")
 
 
 def report_offline(page, participant):
@@ -31,17 +49,9 @@ def report_offline(page, participant):
 
 
 def test_reports_queued_offline_are_stored_once_after_reconnecting(browser, live, monkeypatch):
-    secret = token(live, "field", "Indah")
-    page = new_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    page = signed_in_phone(browser, live, "Indah")
     try:
-        page.goto(live.url + "/")
-        page.evaluate("(t) => localStorage.setItem('zonasi.token', t)", secret)
-        wait_controlled(page)
-        page.reload()
-        wait_js(page, "window.zonasi && window.zonasi.auth.checked")
-        page.context.set_offline(True)
-        page.reload()  # the shell from the service worker
-        wait_js(page, "window.zonasi && window.zonasi.queue && window.zonasiMap")
+        reload_offline(page)  # the shell from the service worker
         report_offline(page, "Partai Luring Satu")
         assert page.locator("#zonasi-queue-count").inner_text() == "1"
         # the status line counts it too
@@ -66,9 +76,7 @@ def test_reports_queued_offline_are_stored_once_after_reconnecting(browser, live
         wait_js(page, "caches.keys().then((k) => window.__keys = k) && (window.__keys || [])"
                       ".includes('zonasi-shell-queue-test-version')")
         # a second round: offline, a report, back online after a reload; the first is not sent again
-        page.context.set_offline(True)
-        page.reload()
-        wait_js(page, "window.zonasi && window.zonasi.queue && window.zonasiMap")
+        reload_offline(page)
         report_offline(page, "Partai Luring Dua")
         page.context.set_offline(False)
         page.reload()  # on load, the queue is sent
@@ -91,18 +99,10 @@ def test_a_new_app_version_keeps_the_reports_still_waiting(browser, live, monkey
     """The service worker updates (new shell cache, the old one deleted, the page claimed) while a
     report made offline still waits (the connection back, but the reports endpoint unreachable):
     the report, its key and its photo survive, and it is stored once when the endpoint answers."""
-    secret = token(live, "field", "Wulan")
-    page = new_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    page = signed_in_phone(browser, live, "Wulan")
     try:
-        page.goto(live.url + "/")
-        page.evaluate("(t) => localStorage.setItem('zonasi.token', t)", secret)
-        wait_controlled(page)
-        page.reload()
-        wait_js(page, "window.zonasi && window.zonasi.auth.checked")
         old = page.evaluate("caches.keys()")
-        page.context.set_offline(True)
-        page.reload()
-        wait_js(page, "window.zonasi && window.zonasi.queue && window.zonasiMap")
+        reload_offline(page)
         report_offline(page, "Partai Versi Baru")
         before = page.evaluate("window.zonasi.queue.list().then((l) => l.map((e) => ({key: e.key, state: e.state,"
                                " photo: e.photo ? e.photo.size : null})))")
@@ -145,19 +145,13 @@ def test_a_new_app_version_keeps_the_reports_still_waiting(browser, live, monkey
 def test_two_tabs_reconnecting_store_each_report_once(browser, live):
     """Two tabs of the map share the queue (one IndexedDB): both see the connection return and
     both sync, at once and again on demand; each report queued offline is stored once."""
-    secret = token(live, "field", "Sari")
-    first = new_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    first = signed_in_phone(browser, live, "Sari")
     try:
-        first.goto(live.url + "/")
-        first.evaluate("(t) => localStorage.setItem('zonasi.token', t)", secret)
-        wait_controlled(first)
         second = first.context.new_page()
         second.on("pageerror", lambda exc: first.js_errors.append(str(exc)))
         second.goto(live.url + "/")
         wait_js(second, "window.zonasi && window.zonasi.queue && window.zonasi.auth.checked")
-        first.context.set_offline(True)
-        first.reload()
-        wait_js(first, "window.zonasi && window.zonasi.queue && window.zonasiMap")
+        reload_offline(first)
         for n, participant in enumerate(("Partai Dua Tab A", "Partai Dua Tab B"), start=1):
             report_offline(first, participant)   # (the first's "queued" line may still show: count them)
             wait_js(first, f"window.zonasi.queue.waitingCount().then((n) => window.__n = n) && window.__n === {n}")
