@@ -5,7 +5,11 @@ Accept-Language (Indonesian or English), then the configured default (Indonesian
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import request
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 from werkzeug.wrappers import Request
 
 from geo.i18n import LANGUAGES
@@ -26,8 +30,26 @@ def supported(text: str | None) -> str | None:
 def language_of(req: Request, default: str) -> str:
     """The language to answer ``req`` in: ``?lang=``, the page-language cookie, Accept-Language,
     else ``default``."""
-    return (supported(req.args.get("lang")) or supported(req.cookies.get(LANG_COOKIE))
-            or supported(req.accept_languages.best_match(LANGUAGES)) or default)
+    # ``in`` before reading: werkzeug's ``.get`` of an absent key raises and catches an HTTP
+    # exception inside (microseconds each, on every request of the API)
+    args = req.args
+    if "lang" in args and (chosen := supported(args["lang"])):
+        return chosen
+    if "HTTP_COOKIE" in req.environ:
+        cookies = req.cookies
+        if LANG_COOKIE in cookies and (chosen := supported(cookies[LANG_COOKIE])):
+            return chosen
+    return accepted_language(req.environ.get("HTTP_ACCEPT_LANGUAGE")) or default
+
+
+@lru_cache(maxsize=256)
+def accepted_language(header: str | None) -> str | None:
+    """The supported language an Accept-Language ``header`` prefers most, or None. Kept per header
+    text: browsers send a handful of distinct ones, and parsing one costs more than a check's
+    answer takes to encode."""
+    if not header:
+        return None
+    return supported(parse_accept_header(header, LanguageAccept).best_match(LANGUAGES))
 
 
 def environ_language(environ: dict, default: str) -> str:

@@ -117,9 +117,15 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["nonced"] = nonced
     app.before_request(limit_chunked_body)
 
+    without_nonce = policy(None)   # most answers (the API's) have no inline script
+
     @app.after_request
     def _headers(response):
-        response.headers["Content-Security-Policy"] = policy(g.get("csp_nonce"))
+        headers = response.headers
+        script_nonce = g.get("csp_nonce")
+        headers["Content-Security-Policy"] = policy(script_nonce) if script_nonce else without_nonce
+        present = {name.lower() for name in headers.keys()}   # one pass, not a lookup per header
         for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
+            if name.lower() not in present:   # a view's own value stays
+                headers.add(name, value)
         return response

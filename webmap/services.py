@@ -2,11 +2,12 @@
 
     services().engine, services().catalog, services().store, services().settings
     services().clock  the one clock every check judges by (Settings.now, else the system clock)
+    services().checks point checks, coalesced under gevent workers (webmap.coalesce)
     zone_cache()      the exclusion zones per regency, shared by /api/zones.geojson and OGC
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import Flask, current_app
 
@@ -16,6 +17,8 @@ from geo.config import Settings
 from geo.i18n import Catalog
 from geo.store import Store
 from geo.zones import ExclusionZoneCache
+
+from .coalesce import CheckCoalescer, gevent_patched
 
 KEY = "zonasi"
 
@@ -29,6 +32,8 @@ class Services:
     catalog: Catalog
     store: Store   # reports and tokens (connects and migrates on first use)
     zones: ExclusionZoneCache | None = None  # exclusion zones per regency, for drawing (made on first request)
+    # GET /api/check: under gevent workers the checks of one turn are judged together (webmap.coalesce)
+    checks: CheckCoalescer = field(default_factory=lambda: CheckCoalescer(cooperative=gevent_patched()))
 
     @property
     def clock(self) -> Clock:

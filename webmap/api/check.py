@@ -26,7 +26,7 @@ def check():
     accuracy = params.number("accuracy", low=0, high=100_000)
     # without ``at``: as of now (the app's clock), on the local date of the point's regency
     at = _instant("at") or s.clock.now()
-    verdict = s.engine.check(lon, lat, at=at, accuracy_m=accuracy)
+    verdict = s.checks.check(s.engine, lon, lat, at=at, accuracy_m=accuracy)
     lang = request_language()
     body = verdict.to_dict()
     body["message"] = describe(verdict, s.engine.rules, s.catalog, lang)
@@ -36,7 +36,8 @@ def check():
 def _instant(name: str) -> dt.date | dt.datetime | None:
     """The date (YYYY-MM-DD: a local date) or ISO date-time in query parameter ``name`` (with an
     offset: an instant; without: local time); None when absent; a 400 naming the parameter otherwise."""
-    raw = (request.args.get(name) or "").strip()
+    args = request.args   # ``in`` first: werkzeug's ``.get`` of an absent key raises and catches inside
+    raw = (args[name] if name in args else "").strip()
     if not raw:
         return None
     try:
