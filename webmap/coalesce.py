@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from geo import Engine
 from geo.engine import Verdict
@@ -37,7 +38,7 @@ class _Ask:
     accuracy: float | None
     verdict: Verdict | None = None
     error: BaseException | None = None
-    done: object = field(default=None, repr=False)   # a gevent Event, set when answered
+    done: Any = field(default=None, repr=False)   # a gevent Event, set when answered
 
 
 class CheckCoalescer:
@@ -86,7 +87,7 @@ class CheckCoalescer:
             for ask in turn:
                 if ask.verdict is None and ask.error is None:
                     ask.error = RuntimeError("the check was not judged")
-                ask.done.set()  # type: ignore[attr-defined]
+                ask.done.set()
 
     def _judge_together(self, asks: list[_Ask]) -> None:
         engine = asks[0].engine
