@@ -1,6 +1,7 @@
 """Shared fixtures: the bundled layers, an engine, a Flask app on a temporary instance folder."""
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -75,14 +76,38 @@ def _reset_postgis(url: str) -> None:
         engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory, engine) -> Path:
+    """A SQLite database file migrated to the newest schema, once per session (as PostGIS is):
+    each SQLite store of a test starts from a copy of it, the very file its first migration would
+    have made, instead of running every migration again (a second or so a test on a busy machine).
+    Migrating a new file is tested where it matters (test_restart_safety, test_reports_hardening,
+    the killtest's server on a fresh instance)."""
+    from geo.store import Store
+
+    path = tmp_path_factory.mktemp("sqlite-template") / "zonasi.db"
+    settings = settings_for_tests(instance_dir=path.parent / "instance", database_url=f"sqlite:///{path}")
+    with Store.from_settings(settings, engine) as store:
+        store.migrate()
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(path)) as connection:   # all of it in the file itself
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
 def store_url(request, tmp_path):
-    """A database URL: a SQLite file in tmp_path, or the PostGIS that make test starts
-    (ZONASI_TEST_DATABASE_URL; in CI a missing PostGIS fails instead of skipping)."""
+    """A database URL: a SQLite file in tmp_path (a copy of :func:`migrated_sqlite`), or the
+    PostGIS that make test starts (ZONASI_TEST_DATABASE_URL; in CI a missing PostGIS fails
+    instead of skipping; its schema kept from one test to the next, its tables emptied)."""
     import os
+    import shutil
 
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'zonasi.db'}"
+        path = tmp_path / "zonasi.db"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        return f"sqlite:///{path}"
     url = os.environ.get("ZONASI_TEST_DATABASE_URL")
     if not url:
         message = "ZONASI_TEST_DATABASE_URL is not set: start PostGIS with `eval $(scripts/postgis.sh start)`"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from zonasi.testing import fuzz
 
 
-def test_generated_requests_get_no_5xx_and_only_problem_details(tmp_path):
-    app, admin = fuzz.make_app(tmp_path)
+def test_generated_requests_get_no_5xx_and_only_problem_details(tmp_path, engine):
+    app, admin = fuzz.make_app(tmp_path, engine)
     try:
         result = fuzz.fuzz(app, admin, examples=4, seed=1)
     finally:
@@ -33,7 +33,7 @@ def test_problem_check_catches_a_plain_error():
     assert fuzz.problem_failure(Good()) is None
 
 
-def test_stateful_sequences_follow_the_links_and_get_no_5xx(tmp_path):
+def test_stateful_sequences_follow_the_links_and_get_no_5xx(tmp_path, engine):
     """Sequences that follow the OpenAPI links: a report submitted, then read, moved along its
     workflow, its photo asked for; no 5xx, only problem+json errors, and the links are taken."""
     # Which operations a run picks is not fixed by its seed alone (a replay that the server answers
@@ -41,7 +41,7 @@ def test_stateful_sequences_follow_the_links_and_get_no_5xx(tmp_path):
     # get no 5xx, and the links must be taken in at least one.
     calls = []
     for seed in (2, 3, 4):
-        app, admin = fuzz.make_app(tmp_path / f"seed-{seed}")
+        app, admin = fuzz.make_app(tmp_path / f"seed-{seed}", engine)  # the layers loaded once
         try:
             result = fuzz.fuzz_stateful(app, admin, examples=30, steps=8, seed=seed)
         finally:

@@ -65,12 +65,13 @@ def problem_failure(response) -> str | None:
     return None
 
 
-def make_app(tmp: Path):
-    """The app on the bundled layers and a SQLite store with a few reports; (app, admin token)."""
+def make_app(tmp: Path, engine=None):
+    """The app on the bundled layers (or on ``engine``, e.g. one already loaded from them) and a
+    SQLite store with a few reports; (app, admin token)."""
     from geo.config import Settings
     from webmap import create_app
 
-    app = create_app(Settings(instance_dir=tmp / "instance"))
+    app = create_app(Settings(instance_dir=tmp / "instance"), engine=engine)
     store = app.extensions["zonasi"].store
     admin = store.tokens.create("admin", "fuzz admin")
     for i, (lon, lat) in enumerate([(108.32, -6.33), (108.33, -6.40), (107.60, -6.90)]):
