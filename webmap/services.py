@@ -2,12 +2,11 @@
 
     services().engine, services().catalog, services().store, services().settings
     services().clock  the one clock every check judges by (Settings.now, else the system clock)
-    services().checks point checks, coalesced under gevent workers (webmap.coalesce)
     zone_cache()      the exclusion zones per regency, shared by /api/zones.geojson and OGC
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import Flask, current_app
 
@@ -17,8 +16,6 @@ from geo.config import Settings
 from geo.i18n import Catalog
 from geo.store import Store
 from geo.zones import ExclusionZoneCache
-
-from .coalesce import CheckCoalescer, gevent_patched
 
 KEY = "zonasi"
 
@@ -32,8 +29,6 @@ class Services:
     catalog: Catalog
     store: Store   # reports and tokens (connects and migrates on first use)
     zones: ExclusionZoneCache | None = None  # exclusion zones per regency, for drawing (made on first request)
-    # GET /api/check: under gevent workers the checks of one turn are judged together (webmap.coalesce)
-    checks: CheckCoalescer = field(default_factory=lambda: CheckCoalescer(cooperative=gevent_patched()))
 
     @property
     def clock(self) -> Clock:

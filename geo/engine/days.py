@@ -10,7 +10,7 @@ import numpy as np
 from geo.clock import ZONES
 from geo.errors import InputError
 
-SMALL = 64   # up to this many dates (checks coalesced by a web worker) are converted one by one, without pandas
+SMALL = 64   # up to this many dates (a few points' own) are converted one by one, without pandas
 PLAIN = (dt.date, dt.datetime)   # the types converted so (not their subclasses, e.g. pandas' Timestamp)
 
 
@@ -18,8 +18,8 @@ def local_days(ats, n: int, zones: np.ndarray) -> np.ndarray:
     """The local date judged for each point (datetime64[D], NaT unknown). Naive dates and datetimes
     are local already; a timezone-aware instant becomes the date in the zone of the point's regency
     (``zones``: index into :data:`geo.clock.TIMEZONES`), converted once per zone, not per point.
-    ``ats`` may be one date or instant for every point; a few Python dates and datetimes (the
-    checks a web worker judges together) are converted one by one, without pandas."""
+    ``ats`` may be one date or instant for every point; a few Python dates and datetimes (e.g.
+    the API's list of points) are converted one by one, without pandas."""
     if isinstance(ats, (list, tuple)) and len(ats) == 1 == n and isinstance(ats[0], dt.date):
         ats = ats[0]   # a single check's date
     if isinstance(ats, dt.date):  # one date or instant for every point (a check's now): no pandas

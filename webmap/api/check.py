@@ -26,7 +26,7 @@ def check():
     accuracy = params.number("accuracy", low=0, high=100_000)
     # without ``at``: as of now (the app's clock), on the local date of the point's regency
     at = _instant("at") or s.clock.now()
-    verdict = s.checks.check(s.engine, lon, lat, at=at, accuracy_m=accuracy)
+    verdict = s.engine.check(lon, lat, at=at, accuracy_m=accuracy)
     lang = request_language()
     body = verdict.to_dict()
     body["message"] = describe(verdict, s.engine.rules, s.catalog, lang)
