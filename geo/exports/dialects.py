@@ -8,7 +8,7 @@
   with WIB, WITA or WIT.
 
     dialect = get_dialect(request.args.get("dialect"))          # InputError for an unknown one
-    body = excel_csv(rows, catalog, category_label=rules_label)  # rows: dicts, e.g. reports
+    body = excel_csv(rows, catalog, category_label=rules.category_label)  # rows: dicts, e.g. reports
 """
 from __future__ import annotations
 

@@ -145,6 +145,14 @@ class Rules:
         """The category ``key`` (labels, buffer, legal basis)."""
         return self.model.categories[key]
 
+    def category_label(self, key: str) -> str:
+        """The label of category ``key``; ``key`` itself when it names no category (an export
+        writes what it was given)."""
+        try:
+            return self.category(key).label
+        except (KeyError, ValueError):
+            return key
+
     def buffer_m(self, regency_code: str | None, category: str) -> float:
         """The buffer in metres for ``category`` in ``regency_code``: the regency's override, else the default."""
         override = self.model.regencies.get(regency_code or "")

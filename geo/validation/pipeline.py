@@ -211,17 +211,10 @@ class Validator:
     def results_dialect(self, roles: Roles, columns: list[str]) -> ResultsDialect:
         """How this validator's results are written: its dialect, ``columns`` the input's, of which
         ``roles`` names the coordinates."""
-        rules = self.engine.rules
-
-        def category_label(key: str) -> str:
-            try:
-                return rules.category(key).label
-            except (KeyError, ValueError):
-                return key
-
         names = dict(zip(columns, _output_names(columns, self._reserved())))
         decimals = [names[c] for c in (roles.lat, roles.lon) if c in names]
-        return ResultsDialect(self.dialect, self.catalog, category_label=category_label, decimal_columns=decimals)
+        return ResultsDialect(self.dialect, self.catalog, category_label=self.engine.rules.category_label,
+                              decimal_columns=decimals)
 
     def _reserved(self) -> set[str]:
         """Names an input column may not keep (lower case): the result columns' headers."""

@@ -17,15 +17,7 @@ def dialect_arg() -> CsvDialect:
 def localised_csv(rows: list[dict], dialect: CsvDialect, filename: str) -> Response:
     """``rows`` as a CSV attachment in a localised ``dialect``."""
     s = services()
-    rules = s.engine.rules
-
-    def category_label(key: str) -> str:
-        try:
-            return rules.category(key).label
-        except (KeyError, ValueError):
-            return key
-
-    body = excel_csv(rows, s.catalog, dialect=dialect, category_label=category_label)
+    body = excel_csv(rows, s.catalog, dialect=dialect, category_label=s.engine.rules.category_label)
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
