@@ -129,6 +129,20 @@ def storable_text(text: str, name: str) -> str:
     return text
 
 
+def stored_idempotency_key(raw: str | None) -> str | None:
+    """An ``Idempotency-Key`` header as stored (stripped; None when absent or blank); an
+    InputError naming the header when it cannot be (over 255 characters, a NUL)."""
+    if raw is None:
+        return None
+    key = storable_text(str(raw), "Idempotency-Key").strip()
+    if not key:
+        return None
+    if len(key) > 255:
+        raise InputError("the Idempotency-Key is longer than 255 characters", message_id="reports.key_too_long",
+                         message_values={"limit": 255}, header="Idempotency-Key")
+    return key
+
+
 def _uuid(raw) -> str | None:
     if raw is None:
         return None

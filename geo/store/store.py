@@ -28,7 +28,7 @@ from geo.store.dialects import Dialect, dialect_for
 from geo.store.faults import full_is_unavailable
 from geo.store.filters import ReportFilter
 from geo.store.groups import report_groups, status_counts
-from geo.store.inputs import ReportInput, in_range, parse_report, storable_text
+from geo.store.inputs import ReportInput, in_range, parse_report, stored_idempotency_key
 from geo.store.models import Event, Report
 from geo.store.moves import event_data
 from geo.store.outbox import enqueue
@@ -116,7 +116,7 @@ class Store:
         self.migrator.ensure()
         report = data if isinstance(data, ReportInput) else parse_report(data)
         image = read_photo(photo, self.max_photo_bytes, self.max_photo_pixels) if photo is not None else None
-        key = _key(idempotency_key) or report.id
+        key = stored_idempotency_key(idempotency_key) or report.id
         scope = "public" if public else f"token:{token_id}" if token_id is not None else ""
         fingerprint = report.fingerprint(image.sha256 if image else None)
         if key:
@@ -342,18 +342,6 @@ def _violation_filter(filters: ReportFilter | None) -> ReportFilter:
     default = () if filters.current_verdict else VIOLATION_VERDICTS
     return filters.but(verdict=filters.verdict or default,
                        status=filters.status or ("reported", "verified", "notified", "removed"))
-
-
-def _key(raw: str | None) -> str | None:
-    if raw is None:
-        return None
-    key = storable_text(str(raw), "Idempotency-Key").strip()
-    if not key:
-        return None
-    if len(key) > 255:
-        raise InputError("the Idempotency-Key is longer than 255 characters", message_id="reports.key_too_long",
-                         message_values={"limit": 255}, header="Idempotency-Key")
-    return key
 
 
 def _json_default(value):
