@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ import sqlalchemy as sa
 from geo.store import Store
 from tests.conftest import ROOT
 from zonasi.testing.server import ZonasiServer
+from zonasi.testing.threads import run_in_threads
 
 pytestmark = pytest.mark.postgis
 
@@ -70,20 +70,8 @@ def drop_database(url: str) -> None:
 
 def start_all(servers: list[ZonasiServer]) -> None:
     """Start the servers at the same time (their migrations meet at PostgreSQL's advisory lock)."""
-    errors: list[BaseException] = []
-
-    def start(server):
-        try:
-            server.start()
-        except BaseException as exc:  # noqa: BLE001 - re-raised below, in the test's thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=start, args=(s,)) for s in servers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
+    errors = run_in_threads(ZonasiServer.start, [(s,) for s in servers])
+    if errors:  # re-raised here, in the test's thread
         for s in servers:
             s.stop()
         raise errors[0]

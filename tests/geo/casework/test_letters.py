@@ -17,6 +17,7 @@ from geo.errors import Conflict, InputError
 from geo.store import Store
 from geo.store.models import Delivery, Event, Letter, Webhook
 from zonasi.testing.casework import SCHOOLS, casework_layers, verified
+from zonasi.testing.threads import run_in_threads
 
 NOW = dt.datetime(2024, 1, 15, 3, 0, tzinfo=dt.UTC)     # 10:00 WIB
 
@@ -200,21 +201,13 @@ def test_concurrent_letters_get_distinct_numbers(world):
     store = world
     groups = [verified(store) for _ in range(6)]
     barrier = threading.Barrier(len(groups))
-    numbers, errors = [], []
+    numbers = []
 
     def one(ids):
         barrier.wait()
-        try:
-            numbers.append(issue(store, ids)["number"])
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+        numbers.append(issue(store, ids)["number"])
 
-    threads = [threading.Thread(target=one, args=(ids,)) for ids in groups]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    assert run_in_threads(one, [(ids,) for ids in groups]) == []
     assert sorted(numbers) == [f"{i:03d}/PP.01/32.12/I/2024" for i in range(1, 7)]
     for ids in groups:
         letter = store.get_report(ids[0])["letter_number"]

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from geo.store import Store
 from geo.store.models import Delivery, Report
 from geo.webhooks import Deliverer, DeliveryPolicy, Webhooks, queue_overdue, verify
+from zonasi.testing.threads import run_in_threads
 
 from .conftest import SECRET, T0, queue_events
 from .receiver import Receiver
@@ -117,22 +118,13 @@ def test_two_deliverers_send_each_delivery_once(store, subscribed, nodes):
     receiver, _ = subscribed(queued=60)
     deliverers = [_deliverer(s, batch=7) for s in nodes(2)]
     start = threading.Barrier(2)
-    errors = []
 
     def work(deliverer):
-        try:
-            start.wait()
-            while deliverer.deliver_once(T0).claimed:
-                pass
-        except Exception as exc:   # pragma: no cover - reported below
-            errors.append(exc)
+        start.wait()
+        while deliverer.deliver_once(T0).claimed:
+            pass
 
-    threads = [threading.Thread(target=work, args=(d,)) for d in deliverers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert run_in_threads(work, [(d,) for d in deliverers]) == []
     ids = [h["x-zonasi-delivery"] for h, _ in receiver.received]
     assert len(ids) == 60 and len(set(ids)) == 60
     assert all(r["delivered_at"] is not None and r["attempts"] == 1 for r in _deliveries(store))
@@ -190,11 +182,7 @@ def test_two_nodes_checking_overdue_at_once_queue_it_once(store, nodes):
         start.wait()
         counts.append(queue_overdue(s.db, s.dialect, later))
 
-    threads = [threading.Thread(target=work, args=(s,)) for s in stores]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert run_in_threads(work, [(s,) for s in stores]) == []
     assert sum(counts) == 5
     assert sorted(json.loads(r["payload"])["data"]["id"] for r in _deliveries(store)) == sorted(ids)
 

@@ -90,6 +90,13 @@ def new_phone_page(browser, **context_options):
     return new_page(browser, PHONE, is_mobile=True, has_touch=True, **context_options)
 
 
+def page_at(browser, viewport, **context_options):
+    """A :func:`new_page` of ``viewport``: a phone (:func:`new_phone_page`) when it is PHONE."""
+    if viewport is PHONE:
+        return new_phone_page(browser, **context_options)
+    return new_page(browser, viewport, **context_options)
+
+
 @pytest.fixture()
 def page(browser):
     page = new_page(browser)

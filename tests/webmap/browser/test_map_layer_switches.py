@@ -11,7 +11,7 @@ from geo.i18n import Catalog
 from tests.conftest import settings_for_tests
 from zonasi.testing.browser import wait_js
 
-from .conftest import DESKTOP, PHONE, new_page, screenshot, serve
+from .conftest import DESKTOP, PHONE, page_at, screenshot, serve
 from .test_coverage import INDRAMAYU, go, open_legend, open_map
 
 pytestmark = pytest.mark.browser
@@ -49,7 +49,7 @@ def legend_notes(page) -> list[str]:
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360", "1280"])
 def test_the_roads_switch_switches_the_road_lines(browser, live, viewport):
     phone = viewport is PHONE
-    page = new_page(browser, viewport=viewport, is_mobile=phone, has_touch=phone)
+    page = page_at(browser, viewport)
     try:
         open_map(page, live)
         assert switches(page) == WITH_ROADS
@@ -106,7 +106,7 @@ def no_roads(tmp_path_factory):
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360", "1280"])
 def test_without_road_data_there_is_no_roads_switch(browser, no_roads, viewport):
     phone = viewport is PHONE
-    page = new_page(browser, viewport=viewport, is_mobile=phone, has_touch=phone)
+    page = page_at(browser, viewport)
     try:
         open_map(page, no_roads)
         wait_js(page, "window.zonasiMap.getContainer().dataset.roads === '0'")

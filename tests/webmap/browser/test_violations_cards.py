@@ -13,7 +13,7 @@ from geo.store.models import Report
 from tests.conftest import settings_for_tests
 from zonasi.testing.browser import axe_violations, format_violations, wait_js
 
-from .conftest import DESKTOP, PHONE, new_page, screenshot, serve
+from .conftest import DESKTOP, PHONE, page_at, screenshot, serve
 from .test_reports import png_bytes
 
 pytestmark = pytest.mark.browser
@@ -57,8 +57,7 @@ def site(tmp_path, engine):
 
 def open_page(browser, site, role, viewport, lang="id", query=""):
     """The violations page signed in with ``role``'s token (stored before the page loads)."""
-    phone = viewport is PHONE
-    page = new_page(browser, viewport=viewport, is_mobile=phone, has_touch=phone)
+    page = page_at(browser, viewport)
     page.goto(f"{site.url}/violations?lang={lang}")
     page.evaluate("t => localStorage.setItem('zonasi.token', t)", site.tokens[role])
     page.goto(f"{site.url}/violations{query}")
