@@ -10,16 +10,12 @@ import numpy as np
 from geo.clock import ZONES
 from geo.errors import InputError
 
-SMALL = 64   # up to this many dates (a few points' own) are converted one by one, without pandas
-PLAIN = (dt.date, dt.datetime)   # the types converted so (not their subclasses, e.g. pandas' Timestamp)
-
 
 def local_days(ats, n: int, zones: np.ndarray) -> np.ndarray:
     """The local date judged for each point (datetime64[D], NaT unknown). Naive dates and datetimes
     are local already; a timezone-aware instant becomes the date in the zone of the point's regency
     (``zones``: index into :data:`geo.clock.TIMEZONES`), converted once per zone, not per point.
-    ``ats`` may be one date or instant for every point; a few Python dates and datetimes (e.g.
-    the API's list of points) are converted one by one, without pandas."""
+    ``ats`` may be one date or instant for every point."""
     if isinstance(ats, (list, tuple)) and len(ats) == 1 == n and isinstance(ats[0], dt.date):
         ats = ats[0]   # a single check's date
     if isinstance(ats, dt.date):  # one date or instant for every point (a check's now): no pandas
@@ -28,11 +24,9 @@ def local_days(ats, n: int, zones: np.ndarray) -> np.ndarray:
         if not is_aware(ats):
             return np.full(n, np.datetime64(ats.date(), "D"))
         if n < len(ZONES):   # fewer points than zones (a single check): only the points' own zones
-            return np.array([_local_day(ats, zone) for zone in zones], dtype="datetime64[D]")
+            return np.array([ats.astimezone(ZONES[int(zone)]).date() for zone in zones], dtype="datetime64[D]")
         local = np.array([np.datetime64(ats.astimezone(zone).date(), "D") for zone in ZONES])
         return local[zones]
-    if isinstance(ats, (list, tuple)) and len(ats) == n <= SMALL and all(type(a) in PLAIN for a in ats):
-        return np.array([_local_day(a, zones[i]) for i, a in enumerate(ats)], dtype="datetime64[D]")
     import pandas as pd
 
     if isinstance(ats, (pd.Timestamp, str)):  # one time for every point: its date per zone
@@ -67,13 +61,6 @@ def local_days(ats, n: int, zones: np.ndarray) -> np.ndarray:
         raise InputError(f"not a date: {exc}", message_id="check.not_date",
                          message_values={"reason": str(exc)[:200]}) from exc
     return days
-
-
-def _local_day(value: dt.date, zone: int) -> np.datetime64:
-    """The local date of one date (local already) or datetime (naive: local; aware: in ``zone``)."""
-    if isinstance(value, dt.datetime):
-        value = value.astimezone(ZONES[int(zone)]).date() if value.tzinfo is not None else value.date()
-    return np.datetime64(value, "D")
 
 
 def is_aware(value) -> bool:

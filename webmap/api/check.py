@@ -36,8 +36,7 @@ def check():
 def _instant(name: str) -> dt.date | dt.datetime | None:
     """The date (YYYY-MM-DD: a local date) or ISO date-time in query parameter ``name`` (with an
     offset: an instant; without: local time); None when absent; a 400 naming the parameter otherwise."""
-    args = request.args   # ``in`` first: werkzeug's ``.get`` of an absent key raises and catches inside
-    raw = (args[name] if name in args else "").strip()
+    raw = (request.args.get(name) or "").strip()
     if not raw:
         return None
     try:

@@ -13,8 +13,7 @@ def number(name: str, *, low: float | None = None, high: float | None = None, re
            default: float | None = None, aliases: tuple[str, ...] = ()) -> float | None:
     """The number in query parameter ``name`` (or an alias; a decimal comma is read too), within
     ``low``..``high``; ``default`` when absent. A 400 when required and absent, not a number or out of range."""
-    args = request.args   # ``in`` first: werkzeug's ``.get`` of an absent key raises and catches inside
-    raw = next((args[n] for n in (name, *aliases) if n in args and args[n] != ""), None)
+    raw = next((request.args.get(n) for n in (name, *aliases) if request.args.get(n) not in (None, "")), None)
     if raw is None:
         if required:
             raise InputError(f"query parameter {name!r} is required", message_id="params.required",
