@@ -28,13 +28,12 @@ def utm_scale(easting, lat) -> np.ndarray:
     the ellipsoid. Series to fourth order in the distance from the central meridian; its error
     within a UTM zone and its neighbours is below 1e-8.
     """
-    phi = np.radians(np.asarray(lat, dtype="float64"))
-    s2 = np.sin(phi) ** 2
-    n = _A / np.sqrt(1 - _E2 * s2)
-    m = _A * (1 - _E2) / (1 - _E2 * s2) ** 1.5
-    r2 = m * n
-    x2 = ((np.asarray(easting, dtype="float64") - FALSE_EASTING) / K0) ** 2 / r2
-    return K0 * (1 + x2 / 2 + x2 * x2 / 24)
+    s2 = np.sin(np.radians(np.asarray(lat, dtype="float64"))) ** 2
+    w = 1 - _E2 * s2
+    # 1 / (M N): the radii of curvature, M = a (1 - e2) / w^1.5 and N = a / w^0.5
+    u = (np.asarray(easting, dtype="float64") - FALSE_EASTING) / K0
+    x2 = u * u * (w * w / (_A * _A * (1 - _E2)))
+    return K0 * (1 + x2 * (0.5 + x2 / 24))
 
 
 class Projector:

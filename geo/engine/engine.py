@@ -217,7 +217,7 @@ class Engine:
         days, in_period = self._periods(ats, regency, n)
         if (other >= 0).any():  # where two regencies' polygons overlap, the stricter rule: both periods
             in_period &= self._periods(ats, np.where(other >= 0, other, regency), n)[1]
-        pairs = [self._measure(epsg, np.flatnonzero(located), lons, lats, regency, accuracy, other)
+        pairs = [self._measure(epsg, located, lons, lats, regency, accuracy, other)
                  for epsg, located in self._by_zone(regency)]
         allowed = self.allowed.check(lons, lats, regency) if self.allowed else None
         complete = self._complete(lons, lats, regency, accuracy, other)
@@ -232,12 +232,26 @@ class Engine:
         zones = self.regency_timezone[np.maximum(regency, 0)]  # an instant's local date is the regency's
         days = local_days(ats, n, zones)
         known = ~np.isnat(days)
-        in_period = self._in_any(self.rules.periods(None), days)
-        for code, rule in self.rules.model.regencies.items():
-            if rule.periods is not None:
-                mask = regency == self._regency_index[code]
-                in_period[mask] = self._in_any(rule.periods, days[mask])
+        general, own, has_own = self._period_bounds
+        in_period = _in_any(general, days)
+        for r in np.unique(regency[has_own[regency]]) if has_own.any() else ():
+            mask = regency == r
+            in_period[mask] = _in_any(own[int(r)], days[mask])
         return days, in_period | ~known
+
+    @cached_property
+    def _period_bounds(self) -> tuple[tuple[np.ndarray, np.ndarray], dict, np.ndarray]:
+        """The campaign periods as (first days, last days) arrays: the general ones, those of each
+        regency (index) with periods of its own, and per regency (plus one: -1, none) whether it has."""
+        def bounds(periods) -> tuple[np.ndarray, np.ndarray]:
+            return (np.array([p.start for p in periods.values()], dtype="datetime64[D]"),
+                    np.array([p.end for p in periods.values()], dtype="datetime64[D]"))
+
+        own = {self._regency_index[code]: bounds(rule.periods)
+               for code, rule in self.rules.model.regencies.items() if rule.periods is not None}
+        has_own = np.zeros(len(self.regency_codes) + 1, dtype=bool)   # the last: index -1, no regency
+        has_own[list(own)] = True
+        return bounds(self.rules.periods(None)), own, has_own
 
     def point_buffers(self, regency: np.ndarray, category: np.ndarray, other: np.ndarray | None) -> np.ndarray:
         """The distance (metres) of ``category`` for points of ``regency``; where a point is also in
@@ -262,6 +276,10 @@ class Engine:
         extra = np.zeros(len(located)) if accuracy is None else accuracy[located]
         also = None if other is None else other[located]
         declared, everywhere = self._declared
+        # a point in a regency where nothing of the category is declared lies in the incomplete
+        # area itself: False with no geometry (most regencies, most points, most checks)
+        here = declared[reg]
+        anywhere = here.any(axis=0)
         for j, category in enumerate(CATEGORIES):
             if self._alike[j] != j:   # declared alike with the same distances: the same answer
                 out[located, j] = out[located, self._alike[j]]
@@ -269,11 +287,9 @@ class Engine:
             if everywhere[j]:          # every regency declared complete as a whole
                 out[located, j] = True
                 continue
-            # a point in a regency where nothing of the category is declared lies in the incomplete
-            # area itself: False with no geometry (most regencies, most points, most checks)
-            asked = np.flatnonzero(declared[reg, j])
-            if not len(asked):
+            if not anywhere[j]:
                 continue
+            asked = np.flatnonzero(here[:, j])
             at, r = located[asked], reg[asked]
             out[at, j] = self.coverage.complete_at(
                 lons[at], lats[at], category,
@@ -300,24 +316,23 @@ class Engine:
         return [first.setdefault((self.coverage.signature(c), self.buffers[:, j].tobytes()), j)
                 for j, c in enumerate(CATEGORIES)]
 
-    @staticmethod
-    def _in_any(periods, days: np.ndarray) -> np.ndarray:
-        inside = np.zeros(len(days), dtype=bool)
-        for period in periods.values():
-            inside |= (days >= np.datetime64(period.start)) & (days <= np.datetime64(period.end))
-        return inside
-
     def _by_zone(self, regency: np.ndarray):
-        epsg = np.where(regency >= 0, self.regency_epsg[np.maximum(regency, 0)], 0)
-        for code in np.unique(epsg[regency >= 0]):
-            yield int(code), epsg == code
+        """(EPSG code, indices of the points) per UTM zone of the points' regencies."""
+        located = np.flatnonzero(regency >= 0)
+        epsg = self.regency_epsg[regency[located]]
+        if len(epsg) and (epsg == epsg[0]).all():   # one zone (every single check): no sort
+            yield int(epsg[0]), located
+            return
+        for code in np.unique(epsg):
+            yield int(code), located[epsg == code]
 
     def _measure(self, epsg, idx, lons, lats, regency, accuracy, other=None):
         """Candidate pairs (point, site, true distance) for the points ``idx`` of one zone."""
         zone = self._zones[epsg]
         x, y = self._projector.forward(epsg).transform(lons[idx], lats[idx])
         k = utm_scale(x, lats[idx])
-        xy = np.column_stack([x, y])
+        xy = np.empty((len(idx), 2))
+        xy[:, 0], xy[:, 1] = x, y
         reach = self._max_buffer[regency[idx]]
         if other is not None and (other[idx] >= 0).any():
             also = other[idx]
@@ -334,12 +349,21 @@ def _validate(lons: np.ndarray, lats: np.ndarray) -> None:
     if lons.shape != lats.shape:
         raise InputError(f"{len(lons)} longitudes but {len(lats)} latitudes", message_id="check.lengths",
                          message_values={"lons": len(lons), "lats": len(lats)})
+    if (np.abs(lats) <= 90).all() and (np.abs(lons) <= 180).all():   # NaN compares False
+        return
     for name, values, limit in (("latitude", lats, 90), ("longitude", lons, 180)):
         bad = ~np.isfinite(values) | (np.abs(values) > limit)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InputError(f"{name} {values[i]} is outside -{limit}..{limit}", message_id=f"check.{name}_range",
                              message_values={"value": f"{values[i]:g}", "limit": limit}, index=i, field=name)
+
+
+def _in_any(bounds: tuple[np.ndarray, np.ndarray], days: np.ndarray) -> np.ndarray:
+    """Whether each day lies in one of the periods (first days, last days); NaT in none."""
+    starts, ends = bounds
+    inside: np.ndarray = ((days[:, None] >= starts) & (days[:, None] <= ends)).any(axis=1)
+    return inside
 
 
 def _accuracy(accuracy_m, n: int) -> np.ndarray:

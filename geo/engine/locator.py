@@ -83,6 +83,11 @@ class RegencyLocator:
         polygons hold it, and for a point in none the nearest regency within ``snap_m`` metres
         (measured in the point's UTM zone, scaled to true metres), marked ``snapped``."""
         lons, lats = np.asarray(lons, dtype="float64"), np.asarray(lats, dtype="float64")
+        if len(lons) == 1:   # a single check: most points lie in a cell of the grid within one regency
+            whole = self._whole_cell(float(lons[0]), float(lats[0]))
+            if whole is not None:
+                return Located(regency=np.array([whole], dtype="int32"), snapped=np.zeros(1, dtype=bool),
+                               other=np.array([-1], dtype="int32"), distance_m=np.zeros(1))
         regency, other, far = self._contain(lons, lats)
         distance = np.where(regency >= 0, 0.0, np.nan)
         snapped = np.zeros(len(regency), dtype=bool)
@@ -95,6 +100,17 @@ class RegencyLocator:
             distance[outside[found]] = metres[found]
             snapped[outside[found]] = True
         return Located(regency=regency, snapped=snapped, other=other, distance_m=distance)
+
+    def _whole_cell(self, lon: float, lat: float) -> int | None:
+        """The regency whose polygon holds the whole grid cell of (lon, lat), as :meth:`_contain`
+        reads the grid; None where the cell is not known to lie in one regency."""
+        i = (lon - self._origin[0]) / self._cell
+        j = (lat - self._origin[1]) / self._cell
+        if 0 <= i < self._shape[0] and 0 <= j < self._shape[1]:   # NaN compares False
+            owner = int(self._grid[int(i), int(j)])
+            if owner >= 2:
+                return owner - 2
+        return None
 
     def _contain(self, lons: np.ndarray, lats: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(lowest, second lowest) index of the regencies holding each point, -1 for none; and

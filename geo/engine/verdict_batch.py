@@ -99,7 +99,9 @@ class VerdictBatch:
         order = np.lexsort((c_site, c_dist, c_point))  # equally close: the first site of the layers
         c_point, c_site, c_dist, c_buffer = c_point[order], c_site[order], c_dist[order], c_buffer[order]
 
-        first = np.flatnonzero(np.diff(c_point, prepend=-1))  # where each point's pairs start
+        starts = np.ones(len(c_point), dtype=bool)   # where each point's pairs start
+        np.not_equal(c_point[1:], c_point[:-1], out=starts[1:])
+        first = np.flatnonzero(starts)
         nearest_site = np.full(n, -1, dtype="int64")
         nearest_distance = np.full(n, np.nan)
         nearest_site[c_point[first]] = c_site[first]

@@ -15,7 +15,7 @@ import pytest
 from werkzeug.test import Client
 
 from zonasi.admission import Admission, Admit
-from zonasi.server import take_turn
+from zonasi.server import next_request_waiting, take_turn
 from zonasi.testing.reports import report
 from zonasi.testing.server import ZonasiServer
 
@@ -126,6 +126,63 @@ def test_a_connection_with_requests_waiting_lets_the_others_go_first(turn):
         assert log[-1] == "A", log
     else:
         assert log == ["A", "A", "A", "B"]
+
+
+def test_a_turn_is_taken_only_when_the_next_request_is_in():
+    """After an answer, a connection takes a turn (an extra round of the event loop) only when
+    its next request is in already: bytes the parser read ahead, or bytes on the socket; with
+    nothing waiting, reading blocks and gives the others their turn anyway."""
+    from gevent import socket as gsocket
+
+    server, client = gsocket.socketpair()
+    try:
+        assert not next_request_waiting(server)           # nothing sent yet
+        assert next_request_waiting(server, buffered=12)  # the parser holds the next request
+        client.sendall(b"GET /api/check HTTP/1.1\r\n")
+        assert next_request_waiting(server)
+        server.recv(64)
+        assert not next_request_waiting(server)           # read: nothing waits any more
+        client.close()
+        assert next_request_waiting(server)               # the close is news to read too
+    finally:
+        server.close()
+        client.close()
+
+
+@pytest.mark.parametrize("waiting", [True, False], ids=["next_in", "nothing_in"])
+def test_the_turn_after_an_answer_lets_others_go_only_when_needed(waiting):
+    """The worker's rule in gevent: A answers three times while B's request arrives. When A's
+    next requests are in its buffer, A takes turns and B is served before A's last; when none
+    is (A's answers need no read here), A takes no turn and nothing switches."""
+    import gevent
+    from gevent import socket as gsocket
+
+    a_server, a_client = gsocket.socketpair()
+    b_server, b_client = gsocket.socketpair()
+    log = []
+
+    def serve_b():
+        b_server.recv(1)  # waits: B's request is not in yet
+        log.append("B")
+
+    def serve_a():
+        if waiting:
+            a_client.sendall(b"aaa")
+        b_client.sendall(b"b")  # now B's request is ready too
+        for _ in range(3):
+            if waiting:
+                a_server.recv(1)  # returns at once: the request is in the buffer
+            log.append("A")
+            if next_request_waiting(a_server):
+                take_turn()
+
+    b = gevent.spawn(serve_b)
+    gevent.sleep(0)  # B waits on its socket
+    gevent.joinall([gevent.spawn(serve_a), b])
+    for sock in (a_server, a_client, b_server, b_client):
+        sock.close()
+    assert sorted(log) == ["A", "A", "A", "B"]
+    assert log[-1] == ("A" if waiting else "B"), log
 
 
 def _send_held_report(port: int, token: str) -> tuple[socket.socket, bytes]:
