@@ -362,8 +362,7 @@ def _validate(lons: np.ndarray, lats: np.ndarray) -> None:
 def _in_any(bounds: tuple[np.ndarray, np.ndarray], days: np.ndarray) -> np.ndarray:
     """Whether each day lies in one of the periods (first days, last days); NaT in none."""
     starts, ends = bounds
-    inside: np.ndarray = ((days[:, None] >= starts) & (days[:, None] <= ends)).any(axis=1)
-    return inside
+    return np.any((days[:, None] >= starts) & (days[:, None] <= ends), axis=1)
 
 
 def _accuracy(accuracy_m, n: int) -> np.ndarray:
