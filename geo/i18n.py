@@ -28,6 +28,8 @@ class Catalog:
 
     def language(self, lang: str | None) -> str:
         """The supported language closest to ``lang`` (e.g. 'en-US' -> 'en')."""
+        if lang in LANGUAGES:   # already a language's code (most calls)
+            return lang
         if lang:
             lang = lang.lower().split("-")[0].split("_")[0]
             if lang in LANGUAGES:

@@ -172,9 +172,9 @@ class VerdictBatch:
     def verdict(self, i: int) -> Verdict:
         """The :class:`Verdict` of point ``i``, as :meth:`Engine.check` would return it."""
         e = self.engine
-        lo, hi = np.searchsorted(self.hit_point, [i, i + 1])
-        hits = [self._hit(int(s), float(d), float(b))
-                for s, d, b in zip(self.hit_site[lo:hi], self.hit_distance[lo:hi], self.hit_buffer[lo:hi])]
+        lo, hi = (0, len(self.hit_point)) if len(self) == 1 else np.searchsorted(self.hit_point, [i, i + 1])
+        hits = [self._hit(s, d, b) for s, d, b in zip(self.hit_site[lo:hi].tolist(), self.hit_distance[lo:hi].tolist(),
+                                                     self.hit_buffer[lo:hi].tolist())]
         reg = int(self.regency[i])
         code = e.regency_codes[reg] if reg >= 0 else None
         if self.outside_allowed[i]:

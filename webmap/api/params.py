@@ -13,7 +13,8 @@ def number(name: str, *, low: float | None = None, high: float | None = None, re
            default: float | None = None, aliases: tuple[str, ...] = ()) -> float | None:
     """The number in query parameter ``name`` (or an alias; a decimal comma is read too), within
     ``low``..``high``; ``default`` when absent. A 400 when required and absent, not a number or out of range."""
-    raw = next((request.args.get(n) for n in (name, *aliases) if request.args.get(n) not in (None, "")), None)
+    args = request.args
+    raw = next((value for value in map(args.get, (name, *aliases)) if value not in (None, "")), None)
     if raw is None:
         if required:
             raise InputError(f"query parameter {name!r} is required", message_id="params.required",
