@@ -71,9 +71,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
 def warm(app: Flask) -> None:
     """What a server builds before its workers fork, so that they share it and their first
-    requests are as fast as the rest: the engine's indexes (see :meth:`Engine.warm`) and the
-    static collections' (the sites' bounds, the regencies) and the vector tiles' indexes."""
+    requests are as fast as the rest: the engine's indexes and tables (see :meth:`Engine.warm`),
+    the message catalog, the static collections' (the sites' bounds, the regencies) and the
+    vector tiles' indexes."""
     app.extensions["zonasi"].engine.warm()
+    _ = app.extensions["zonasi"].catalog.messages   # every sentence, read from the catalog files once
     with app.app_context():
         found = ogc.collections()
         for cid in ("sites", "regencies"):

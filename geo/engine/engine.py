@@ -111,10 +111,10 @@ class Engine:
     def warm(self, around_sites: bool = True) -> None:
         """Build the lazily built indexes now: the sites of each UTM zone, the whole regency grid
         (once per layers version, saved beside them) and, ``around_sites``, its finest cells
-        where reports fall (on and around the sites). A
-        server does this before its workers fork (they share what it builds, and the first
-        requests are as fast as the rest); a batch builds the zones while its first rows are
-        read (its own points fill the grid)."""
+        where reports fall (on and around the sites), the tables a check reads and what checks
+        near declared complete areas use (:meth:`Coverage.warm`). A server does this before its
+        workers fork (they share what it builds, and the first requests are as fast as the
+        rest); a batch builds the zones while its first rows are read (its own points fill the grid)."""
         for epsg in np.unique(self.regency_epsg):
             zone = self._zones[int(epsg)]
             if around_sites:
@@ -125,6 +125,8 @@ class Engine:
         _ = self.layers.regencies  # the web pages' GeoDataFrame (514 rows), made before a fork
         self._locate.prepare()
         self.fill_regency_grid()
+        _ = self._declared, self._alike, self._period_bounds   # tables a check reads, made on first use
+        self.coverage.warm(self.regency_epsg, reach_m=float(self._max_buffer.max(initial=0.0)))
 
     def _saved_array(self, name: str, make) -> np.ndarray:
         """The array ``name`` saved beside these layers (memory-mapped), else ``make()``'s, saved."""

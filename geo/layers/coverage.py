@@ -164,6 +164,36 @@ class Coverage:
             np.logical_and.at(complete, points, ok)
         return complete
 
+    def warm(self, regency_epsg: np.ndarray, reach_m: float) -> None:
+        """Build now, once, what checks near declared areas build on first use (a server does
+        before its workers fork: each would otherwise pay tens of milliseconds in the middle of
+        its first such requests): per category, the regencies' status and the index of the
+        incomplete ones; the incomplete shapes within ``reach_m`` metres of each regency with
+        something declared, in its UTM zone (``regency_epsg``), prepared and with their edges
+        indexed; each declared area in the UTM zones of the regencies it overlaps."""
+        geometry_bounds = shapely.bounds(self.regency_geometry)
+        margin = reach_m * _DEGREES_PER_METRE * 2 + 1e-6   # degrees, generous at any latitude
+        for category in CATEGORIES:
+            declared = np.flatnonzero(self.declared_regencies(category))
+            incomplete = self.incomplete_regencies(category)
+            if not len(declared) or not len(incomplete):
+                continue
+            tree = self._tree(category, incomplete)
+            for regency in declared:
+                west, south, east, north = geometry_bounds[regency]
+                zone = int(regency_epsg[regency])
+                for candidate in tree.query(shapely.box(west - margin, south - margin, east + margin, north + margin)):
+                    shape = self._incomplete_shape(category, int(incomplete[candidate]), zone)
+                    shapely.dwithin(shape, shapely.points(0.0, 0.0), 1.0)   # builds GEOS's index of its edges
+        for source in self.sources:
+            if not len(source.area_geometry):
+                continue
+            west, south, east, north = shapely.total_bounds(source.area_geometry)
+            over = ((geometry_bounds[:, 2] >= west) & (geometry_bounds[:, 0] <= east)
+                    & (geometry_bounds[:, 3] >= south) & (geometry_bounds[:, 1] <= north))
+            for zone in np.unique(regency_epsg[over]):
+                shapely.distance(self._projected_area(source, int(zone)), shapely.points(0.0, 0.0))
+
     def signature(self, category: str) -> tuple[int, ...]:
         """Which entries declare ``category``: categories with the same signature are complete at
         the same spots (for the same distances)."""

@@ -175,3 +175,24 @@ def test_cli_coverage_table_json_and_geojson(tmp_path):
     written = json.loads(out.read_text("utf-8"))
     assert len(written["features"]) == 1
     assert written["features"][0]["properties"]["area"] == "coverage/sanga_sanga.geojson"
+
+
+def test_a_warmed_engine_checks_near_a_declared_area_without_polygon_work(monkeypatch):
+    """What checks near a declared area need (the incomplete regencies' shapes minus the area,
+    projected, prepared; the area projected) is built by Engine.warm, before a server's workers
+    fork: a check on either side of Sanga-Sanga's edge then cuts, joins or projects no polygon
+    (each worker did, tens of milliseconds in the middle of its first such requests)."""
+    from geo.engine import Engine
+
+    engine = Engine.from_directory()
+    engine.warm()
+    work = []
+    for name in ("difference", "union_all", "transform"):
+        real = getattr(shapely, name)
+        monkeypatch.setattr(shapely, name, lambda *a, _real=real, _name=name, **k: (work.append(_name),
+                                                                                  _real(*a, **k))[1])
+    inside, outside = engine.check(117.2545, -0.6500), engine.check(117.12, -0.75)
+    assert inside.regency.code == outside.regency.code == "64.02"
+    assert "school" in inside.coverage.complete and "school" in outside.coverage.missing
+    assert inside.coverage.sources and not outside.coverage.sources
+    assert work == []
