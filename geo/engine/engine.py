@@ -117,6 +117,7 @@ class Engine:
         rest); a batch builds the zones while its first rows are read (its own points fill the grid)."""
         for epsg in np.unique(self.regency_epsg):
             zone = self._zones[int(epsg)]
+            self._projector.forward(int(epsg))   # milliseconds to make; a zone read from the saved arrays made none
             if around_sites:
                 zone.prepare()  # for single checks (GEOS) near lines and polygons
         self.build_regency_grid()
