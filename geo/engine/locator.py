@@ -26,6 +26,9 @@ _OUTLINE_SEGMENTS = 32
 # Points to snap are grouped in tiles of this many degrees (about 5.5 km): the regencies near a
 # tile are clipped once for all its points.
 _SNAP_TILE_DEG = 0.05
+# Up to this many points to snap, each gets the pieces near itself (a box of the snap distance
+# around it, about 1 km across) instead of those near its tile: far fewer pieces to measure.
+_SNAP_ALONE = 8
 
 
 @dataclass(frozen=True)
@@ -256,20 +259,25 @@ class RegencyLocator:
 
     def _nearest_within(self, lons: np.ndarray, lats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The nearest regency within ``snap_m`` metres of each point (-1 for none) and its
-        distance in metres. The points are grouped in tiles of _SNAP_TILE_DEG; each tile's
-        candidates are the pieces of the regencies' outlines near the tile grown by ``snap_m`` (a
-        lon/lat box holding every point's whole circle). The pieces are projected to each point's
-        UTM zone, and the projected distance is divided by the UTM scale factor at the point."""
-        tile_xy = np.floor(np.column_stack([lons, lats]) / _SNAP_TILE_DEG).astype("int64")
-        tiles, tile_of = np.unique(tile_xy, axis=0, return_inverse=True)
-        tile_of = tile_of.ravel()
-        west, south = tiles[:, 0] * _SNAP_TILE_DEG, tiles[:, 1] * _SNAP_TILE_DEG
+        distance in metres. The points are grouped in tiles of _SNAP_TILE_DEG (up to _SNAP_ALONE
+        points: each point is a tile); each tile's candidates are the pieces of the regencies'
+        outlines near the tile grown by ``snap_m`` (a lon/lat box holding every point's whole
+        circle). The pieces are projected to each point's UTM zone, and the projected distance is
+        divided by the UTM scale factor at the point."""
+        if len(lons) <= _SNAP_ALONE:   # a few points (a web check): each is its own tile, of no size
+            size, tile_of = 0.0, np.arange(len(lons))
+            west, south = lons, lats
+        else:
+            size = _SNAP_TILE_DEG
+            tiles, tile_of = np.unique(np.floor(np.column_stack([lons, lats]) / size).astype("int64"), axis=0,
+                                       return_inverse=True)
+            tile_of = tile_of.ravel()
+            west, south = tiles[:, 0] * size, tiles[:, 1] * size
         margin = 1.01 * self.snap_m
         half_lat = margin / _M_PER_DEG_LAT
-        far_lat = np.minimum(np.maximum(np.abs(south), np.abs(south + _SNAP_TILE_DEG)) + half_lat, 89.9)
+        far_lat = np.minimum(np.maximum(np.abs(south), np.abs(south + size)) + half_lat, 89.9)
         half_lon = margin / (_M_PER_DEG_LON * np.cos(np.radians(far_lat)))
-        grown = np.column_stack([west - half_lon, south - half_lat,
-                                 west + _SNAP_TILE_DEG + half_lon, south + _SNAP_TILE_DEG + half_lat])
+        grown = np.column_stack([west - half_lon, south - half_lat, west + size + half_lon, south + size + half_lat])
         outlines, outline_regency = self._outlines()
         tile_i, outline_i = outlines.query(shapely.box(*grown.T))   # by bounding box: exact below
         nearest = np.full(len(lons), -1, dtype="int32")
@@ -281,8 +289,8 @@ class RegencyLocator:
         regency_i = outline_regency[outline_i]
         pieces = shapely.segmentize(outlines.geometries[outline_i], _SNAP_SEGMENT_DEG)
         # every (point, candidate of its tile) pair
-        start = np.searchsorted(tile_i, np.arange(len(tiles)))
-        count = np.bincount(tile_i, minlength=len(tiles))[tile_of]
+        start = np.searchsorted(tile_i, np.arange(len(grown)))
+        count = np.bincount(tile_i, minlength=len(grown))[tile_of]
         point_i = np.repeat(np.arange(len(lons)), count)
         piece_i = np.repeat(start[tile_of] - np.cumsum(count) + count, count) + np.arange(count.sum())
         distance = np.full(len(point_i), np.inf)
