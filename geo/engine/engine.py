@@ -126,7 +126,7 @@ class Engine:
         _ = self.layers.regencies  # the web pages' GeoDataFrame (514 rows), made before a fork
         self._locate.prepare()
         self.fill_regency_grid()
-        _ = self._declared, self._alike, self._period_bounds   # tables a check reads, made on first use
+        _ = self._declared, self._signatures, self._period_bounds   # tables a check reads, made on first use
         self.coverage.warm(self.regency_epsg, reach_m=float(self._max_buffer.max(initial=0.0)))
 
     def _saved_array(self, name: str, make) -> np.ndarray:
@@ -283,10 +283,8 @@ class Engine:
         # area itself: False with no geometry (most regencies, most points, most checks)
         here = declared[reg]
         anywhere = here.any(axis=0)
+        asked_before: list[tuple[tuple, np.ndarray, np.ndarray, int]] = []
         for j, category in enumerate(CATEGORIES):
-            if self._alike[j] != j:   # declared alike with the same distances: the same answer
-                out[located, j] = out[located, self._alike[j]]
-                continue
             if everywhere[j]:          # every regency declared complete as a whole
                 out[located, j] = True
                 continue
@@ -294,11 +292,16 @@ class Engine:
                 continue
             asked = np.flatnonzero(here[:, j])
             at, r = located[asked], reg[asked]
-            out[at, j] = self.coverage.complete_at(
-                lons[at], lats[at], category,
-                self.point_buffers(r, np.full(len(r), j), None if also is None else also[asked])
-                + extra[asked],
-                epsg=self.regency_epsg[r], regency=r)
+            radius = self.point_buffers(r, np.full(len(r), j), None if also is None else also[asked]) + extra[asked]
+            # declared alike (the same entries) and the same distances at these points: the same answer
+            alike = next((k for signature, points, metres, k in asked_before if signature == self._signatures[j]
+                          and np.array_equal(points, asked) and np.array_equal(metres, radius)), None)
+            if alike is not None:
+                out[at, j] = out[at, alike]
+                continue
+            asked_before.append((self._signatures[j], asked, radius, j))
+            out[at, j] = self.coverage.complete_at(lons[at], lats[at], category, radius,
+                                                   epsg=self.regency_epsg[r], regency=r)
         return out
 
     @cached_property
@@ -312,12 +315,10 @@ class Engine:
         return declared, everywhere
 
     @cached_property
-    def _alike(self) -> list[int]:
-        """Per category, the first category declared complete alike with the same distances (whose
-        coverage answer it shares; itself when none)."""
-        first: dict = {}
-        return [first.setdefault((self.coverage.signature(c), self.buffers[:, j].tobytes()), j)
-                for j, c in enumerate(CATEGORIES)]
+    def _signatures(self) -> list[tuple[int, ...]]:
+        """Per category, the coverage entries declaring it (categories with the same are complete
+        at the same spots, for the same distances)."""
+        return [self.coverage.signature(c) for c in CATEGORIES]
 
     def _by_zone(self, regency: np.ndarray):
         """(EPSG code, indices of the points) per UTM zone of the points' regencies."""
