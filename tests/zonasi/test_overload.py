@@ -92,11 +92,10 @@ def test_admit_holds_a_place_until_the_answer_is_closed(app):
     assert client.get(CHECK).status_code == 200
 
 
-@pytest.mark.parametrize("turn", [take_turn, lambda: None], ids=["take_turn", "no_turn"])
-def test_a_connection_with_requests_waiting_lets_the_others_go_first(turn):
-    """gevent switches greenlets only when one would block. Connection A has three requests in
-    its buffer, B one that arrives while A is served. Without a turn A is served three times
-    before B (the unfairness of #16); with take_turn B is served before A's last."""
+def _served_in_turns(after_answer, a_requests: int = 3) -> list[str]:
+    """Connection A is answered three times (its ``a_requests`` requests are in its buffer at
+    once) while B's one request arrives; ``after_answer(a_socket)`` runs after each of A's
+    answers. The order A and B were served in."""
     import gevent
     from gevent import socket as gsocket
 
@@ -109,18 +108,28 @@ def test_a_connection_with_requests_waiting_lets_the_others_go_first(turn):
         log.append("B")
 
     def serve_a():
-        a_client.sendall(b"aaa")
+        a_client.sendall(b"a" * a_requests)
         b_client.sendall(b"b")  # now B's request is ready too
         for _ in range(3):
-            a_server.recv(1)  # returns at once: the request is in the buffer
+            if a_requests:
+                a_server.recv(1)  # returns at once: the request is in the buffer
             log.append("A")
-            turn()
+            after_answer(a_server)
 
     b = gevent.spawn(serve_b)
     gevent.sleep(0)  # B waits on its socket
     gevent.joinall([gevent.spawn(serve_a), b])
     for sock in (a_server, a_client, b_server, b_client):
         sock.close()
+    return log
+
+
+@pytest.mark.parametrize("turn", [take_turn, lambda: None], ids=["take_turn", "no_turn"])
+def test_a_connection_with_requests_waiting_lets_the_others_go_first(turn):
+    """gevent switches greenlets only when one would block. Connection A has three requests in
+    its buffer, B one that arrives while A is served. Without a turn A is served three times
+    before B (the unfairness of #16); with take_turn B is served before A's last."""
+    log = _served_in_turns(lambda _sock: turn())
     assert sorted(log) == ["A", "A", "A", "B"]
     if turn is take_turn:
         assert log[-1] == "A", log
@@ -154,33 +163,8 @@ def test_the_turn_after_an_answer_lets_others_go_only_when_needed(waiting):
     """The worker's rule in gevent: A answers three times while B's request arrives. When A's
     next requests are in its buffer, A takes turns and B is served before A's last; when none
     is (A's answers need no read here), A takes no turn and nothing switches."""
-    import gevent
-    from gevent import socket as gsocket
-
-    a_server, a_client = gsocket.socketpair()
-    b_server, b_client = gsocket.socketpair()
-    log = []
-
-    def serve_b():
-        b_server.recv(1)  # waits: B's request is not in yet
-        log.append("B")
-
-    def serve_a():
-        if waiting:
-            a_client.sendall(b"aaa")
-        b_client.sendall(b"b")  # now B's request is ready too
-        for _ in range(3):
-            if waiting:
-                a_server.recv(1)  # returns at once: the request is in the buffer
-            log.append("A")
-            if next_request_waiting(a_server):
-                take_turn()
-
-    b = gevent.spawn(serve_b)
-    gevent.sleep(0)  # B waits on its socket
-    gevent.joinall([gevent.spawn(serve_a), b])
-    for sock in (a_server, a_client, b_server, b_client):
-        sock.close()
+    log = _served_in_turns(lambda sock: take_turn() if next_request_waiting(sock) else None,
+                           a_requests=3 if waiting else 0)
     assert sorted(log) == ["A", "A", "A", "B"]
     assert log[-1] == ("A" if waiting else "B"), log
 
