@@ -1,5 +1,5 @@
 """Coverage for display: per regency, how much of its required set of categories the layers
-declare complete (``coverage.toml``, :mod:`geo.layers.coverage`), for the map, the dashboard and OGC.
+declare complete (``coverage.toml``, :mod:`geo.layers.coverage_file`), for the map, the dashboard and OGC.
 
 Per regency and category the status is ``complete`` (declared whole), ``partial`` (a declared
 polygon overlaps it) or ``none``; its *share* is 1, the part of the regency's area the polygons

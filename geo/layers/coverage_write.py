@@ -2,14 +2,14 @@
 
 An import that knows where it brought in every site (``zonasi layers import --complete-for CODE``
 or ``--complete-within AREA_FILE``, ``zonasi layers import-osm --regency CODE``) says so in the
-layers directory's ``coverage.toml`` (see :mod:`geo.layers.coverage`). In two steps, so that a
+layers directory's ``coverage.toml`` (see :mod:`geo.layers.coverage_file`). In two steps, so that a
 mistake is found before anything is written:
 
 1. :func:`prepare` checks the declaration: the source is named, every regency code is in the
    regencies layer, an area file holds polygons, and the present ``coverage.toml`` is valid.
 2. :func:`write` (after the import has written its sites) copies the area polygons into
    ``coverage/`` as GeoJSON, appends the entry as text (the file's comments and entries stay as
-   they are) and loads the result with :func:`~geo.layers.coverage.load_coverage`. If that fails,
+   they are) and loads the result with :func:`~geo.layers.coverage_file.load_coverage`. If that fails,
    the file and the area copy are put back as they were and :class:`~geo.errors.InputError` says why.
 
 :func:`restoring` puts a file an import replaces (or creates) back as it was when a later step fails.
@@ -33,7 +33,7 @@ import shapely
 import tomlkit
 
 from geo.errors import ConfigError, InputError
-from geo.layers.coverage import COVERAGE_FILE, load_coverage
+from geo.layers.coverage_file import COVERAGE_FILE, area_polygons, load_coverage
 from geo.layers.directory import PARTIAL
 from geo.layers.vector import read_vector
 from geo.rules.model import CATEGORIES
@@ -203,21 +203,17 @@ def extract_date(value: str | None) -> dt.date | None:
 
 def _area_polygons(path: Path) -> np.ndarray:
     try:
-        geoms = read_vector(path).geometry.to_numpy()
+        read = read_vector(path).geometry.to_numpy()
     except Exception as exc:  # GDAL and pyarrow raise many kinds; ConfigError for a bad file
         reason = getattr(exc, "message", None) or str(exc)
         raise InputError(f"cannot read the area file {path.name}: {reason}", message_id="coverage.area_unreadable",
                          message_values={"file": path.name, "reason": reason},
                          parameter="complete-within") from exc
-    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-    if not geoms.size or not set(shapely.get_type_id(geoms).tolist()) <= {3, 6}:
+    geoms = area_polygons(read)
+    if geoms is None:
         raise InputError(f"the area file {path.name} must hold polygons (the area where every site is loaded)",
                          message_id="coverage.area_not_polygons", message_values={"file": path.name},
                          parameter="complete-within")
-    invalid = ~shapely.is_valid(geoms)
-    if invalid.any():
-        geoms = geoms.copy()
-        geoms[invalid] = shapely.make_valid(geoms[invalid])
     return geoms
 
 

@@ -5,7 +5,7 @@ vector files whose features have ``category`` and ``name``.
       rules.toml
       regencies.parquet        (or .gpkg / .geojson; columns code, name, geometry)
       sites/*.parquet|gpkg|geojson|fgb|shp
-      coverage.toml            (optional: where the data are complete, see geo/layers/coverage.py)
+      coverage.toml            (optional: where the data are complete, see geo/layers/coverage_file.py)
 """
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ from geo.errors import ConfigError, Unavailable
 from geo.layers import cache
 from geo.layers.allowed import load_allowed
 from geo.layers.allowed import rules_version as allowed_rules_version
-from geo.layers.coverage import Coverage, coverage_files, load_coverage
+from geo.layers.coverage import Coverage
+from geo.layers.coverage_file import coverage_files, load_coverage
 from geo.layers.vector import Features, concat_features, read_features
 from geo.rules.model import CATEGORIES, Rules, load_rules
 
