@@ -44,6 +44,18 @@ def zone_label(code: str | None) -> str | None:
     return LABELS[1 if province in WITA_PROVINCES else 2 if province in WIT_PROVINCES else 0]
 
 
+def has_local_dates(instant: dt.datetime) -> bool:
+    """Whether an instant (naive: UTC) has a date in UTC and in each of the zones (WIB, WITA, WIT),
+    where a check takes its local date: near the ends of the calendar (years 1 and 9999) it may not."""
+    try:
+        utc = instant.astimezone(dt.UTC) if instant.tzinfo is not None else instant.replace(tzinfo=dt.UTC)
+        for zone in ZONES:
+            utc.astimezone(zone)
+    except OverflowError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Clock:
     """The current instant: ``fixed`` when given, else the system clock (always timezone-aware)."""

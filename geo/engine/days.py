@@ -23,9 +23,13 @@ def local_days(ats, n: int, zones: np.ndarray) -> np.ndarray:
             return np.full(n, np.datetime64(ats, "D"))
         if not is_aware(ats):
             return np.full(n, np.datetime64(ats.date(), "D"))
-        if n < len(ZONES):   # fewer points than zones (a single check): only the points' own zones
-            return np.array([ats.astimezone(ZONES[int(zone)]).date() for zone in zones], dtype="datetime64[D]")
-        local = np.array([np.datetime64(ats.astimezone(zone).date(), "D") for zone in ZONES])
+        try:
+            if n < len(ZONES):   # fewer points than zones (a single check): only the points' own zones
+                return np.array([ats.astimezone(ZONES[int(zone)]).date() for zone in zones], dtype="datetime64[D]")
+            local = np.array([np.datetime64(ats.astimezone(zone).date(), "D") for zone in ZONES])
+        except OverflowError as exc:   # 9999-12-31T23:00Z is in the year 10000 in WIB
+            raise InputError(f"not a date: {ats.isoformat()} ({exc})", message_id="check.not_date",
+                             message_values={"reason": f"{ats.isoformat()}: {exc}"}) from None
         return local[zones]
     import pandas as pd
 

@@ -8,6 +8,7 @@ import math
 import uuid
 from dataclasses import asdict, dataclass
 
+from geo.clock import has_local_dates
 from geo.errors import InputError
 from geo.store.workflow import APK_TYPES, normalise_apk_type
 
@@ -70,10 +71,14 @@ def parse_report(data: dict) -> ReportInput:
         raise InputError("give both lon and lat, or neither (then the photo's GPS position is used)",
                          message_id="reports.lon_lat_pair", field="lon" if lon is None else "lat")
     texts = {name: _text(values, name) for name in TEXT_LIMITS}
+    reported_at = parse_time(values.get("reported_at"), "reported_at")
+    if reported_at is not None and not has_local_dates(reported_at):   # the check judges its local date
+        raise InputError(f"reported_at={reported_at.isoformat()} has no date in WIB, WITA or WIT",
+                         message_id="reports.time_range", message_values={"field": "reported_at"},
+                         field="reported_at")
     return ReportInput(apk_type=apk_type, lon=lon, lat=lat,
                        accuracy_m=_number(values, "accuracy_m", *RANGES["accuracy_m"]),
-                       reported_at=parse_time(values.get("reported_at"), "reported_at"),
-                       id=_uuid(values.get("id")), **texts)
+                       reported_at=reported_at, id=_uuid(values.get("id")), **texts)
 
 
 def in_range(name: str, value: float) -> bool:

@@ -11,7 +11,7 @@ from webmap import create_app
 
 EXTREMES = ["1" + "0" * 30, "-" + "1" + "0" * 30, "1e400", "-1e400", "NaN", "inf", "0x10", "1_000",
             "9" * 5000, "a" * 10_000, "\x00", "%00", "\u202e", "1,2,3,4," * 500, "..", "/", "-0", " ",
-            "2024-02-30", "9999-12-31T23:59:59+14:00", "0000-00-00"]
+            "2024-02-30", "9999-12-31T23:59:59+14:00", "9999-12-31T23:00:00Z", "0000-00-00"]
 RAW = [b"%ED%A0%80", b"%FF%FE", b"%C0%AF"]   # invalid UTF-8 in the query string
 # Beside the parameter under test, the others of an operation whose default answer is the whole
 # country's drawing (a second of simplified regencies a request, ~70 requests here) are given

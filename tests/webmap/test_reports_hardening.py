@@ -257,6 +257,15 @@ def test_extreme_dates_are_input_errors(world, when):
             assert got.status_code == 400 and got.mimetype == "application/problem+json", (path, name)
 
 
+def test_a_time_with_no_local_date_is_an_input_error(world):
+    """9999-12-31T20:00Z is a UTC time, but in the year 10000 in WIB, where the check takes its date."""
+    client, tokens, _ = world
+    got = client.post("/api/reports", json=report(reported_at="9999-12-31T20:00:00Z"), headers=h(tokens["field"]))
+    assert "WIB" in assert_problem(got, 400, "reported_at")["detail"]
+    answer = client.get("/api/check", query_string={"lat": -6.33, "lon": 108.32, "at": "9999-12-31T20:00:00Z"})
+    assert answer.status_code == 400 and answer.json["parameter"] == "at"
+
+
 def test_parse_time_converts_to_utc_and_keeps_the_edges_that_fit():
     assert parse_time("0001-01-01T00:00:00-01:00", "t").isoformat() == "0001-01-01T01:00:00+00:00"
     assert parse_time("9999-12-31T22:00:00-01:00", "t").isoformat() == "9999-12-31T23:00:00+00:00"

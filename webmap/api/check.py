@@ -6,6 +6,7 @@ import datetime as dt
 from flask import Blueprint, request
 
 from geo import InputError
+from geo.clock import has_local_dates
 from geo.engine import describe
 
 from ..language import request_language
@@ -43,10 +44,10 @@ def _instant(name: str) -> dt.date | dt.datetime | None:
         if len(raw) == 10:
             return dt.date.fromisoformat(raw)
         value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
-        if value.tzinfo is not None:
-            value.astimezone(dt.UTC)  # out of the representable range: OverflowError
+        if value.tzinfo is not None and not has_local_dates(value):   # 9999-12-31T23:00Z is in year 10000 in WIB
+            raise ValueError(raw)
         return value
-    except (ValueError, OverflowError):
+    except ValueError:
         raise InputError(f"{name}={raw!r} is not a date; use YYYY-MM-DD or an ISO time with its zone, "
                          "like 2024-01-15T10:00:00+07:00", message_id="params.not_date_time",
                          message_values={"name": name, "value": raw[:40]}, parameter=name) from None

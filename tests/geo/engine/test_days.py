@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pytest
 
-from geo.clock import ZONES
+from geo.clock import ZONES, has_local_dates
 from geo.engine.days import local_days
+from geo.errors import InputError
 
 
 def test_one_instant_for_one_point_or_many_is_each_points_zone_date():
@@ -17,3 +19,14 @@ def test_one_instant_for_one_point_or_many_is_each_points_zone_date():
         assert local_days(instant, len(zones), zones).tolist() == expected
         assert local_days([instant], 1, zones[:1]).tolist() == expected[:1]
     assert local_days(instant, 2, np.array([0, 2])).astype(str).tolist() == ["2024-01-15", "2024-01-16"]
+
+
+def test_an_instant_with_no_local_date_is_an_input_error():
+    late = dt.datetime(9999, 12, 31, 20, tzinfo=dt.UTC)   # 10000-01-01 03:00 WIB
+    assert not has_local_dates(late) and not has_local_dates(late.replace(tzinfo=None))
+    assert has_local_dates(dt.datetime(9999, 12, 31, 14, tzinfo=dt.UTC))      # 23:00 WIT
+    assert not has_local_dates(dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=1))))
+    for n, zones in ((1, np.array([0])), (5, np.zeros(5, dtype=int))):
+        with pytest.raises(InputError) as error:
+            local_days(late, n, zones)
+        assert error.value.message_id == "check.not_date"
