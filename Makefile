@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed
 SYSTEM_PACKAGES := postgresql postgresql-15-postgis-3 chromium gdal-bin nginx-light poppler-utils
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# the tests run in a worker process per core (pytest-xdist; each worker has a database of its own,
+# see tests/conftest.py); TEST_WORKERS=0 runs them in this process
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --maxprocesses 4 --dist worksteal
 
 .PHONY: install vendor run test test-fast lint system-deps bench clean fuzz killtest load
 
@@ -37,14 +41,14 @@ system-deps: ## Debian packages the tests need (PostGIS, Chromium, GDAL's ogrinf
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; }
 
 test: install system-deps lint ## lint, everything the tests need, then the tests (PostGIS started and stopped around them)
-	@trap 'scripts/postgis.sh stop' EXIT; eval "$$(scripts/postgis.sh start)" && $(PY) -m pytest
+	@trap 'scripts/postgis.sh stop' EXIT; eval "$$(scripts/postgis.sh start)" && $(PY) -m pytest $(PYTEST_PARALLEL)
 
 lint: install ## ruff (pyflakes, pycodestyle, isort, bugbear, pyupgrade, docstrings of the public API) and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
 test-fast: install ## the tests that need no browser or database server
-	$(PY) -m pytest -m "not browser and not postgis and not slow"
+	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not browser and not postgis and not slow"
 
 bench: install ## the speed benchmarks (figures go to the README)
 	$(PY) bench/engine.py

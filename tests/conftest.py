@@ -22,6 +22,25 @@ TEST_NOW = "2024-01-15T10:00:00+07:00"
 os.environ["ZONASI_NOW"] = TEST_NOW
 
 
+def pytest_configure(config):
+    """Under pytest-xdist (``make test`` runs the tests in a worker per core), each worker gets a
+    database of its own on the run's PostGIS: the PostGIS tests empty the tables between tests."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("ZONASI_TEST_DATABASE_URL")
+    if worker and url and not hasattr(config, "zonasi_database"):
+        from zonasi.testing.postgis import create_database
+
+        config.zonasi_database = os.environ["ZONASI_TEST_DATABASE_URL"] = create_database(url, f"zonasi_test_{worker}")
+
+
+def pytest_unconfigure(config):
+    database = getattr(config, "zonasi_database", None)
+    if database:
+        from zonasi.testing.postgis import drop_database
+
+        drop_database(database)
+
+
 def settings_for_tests(**values) -> Settings:
     """Settings with ``values`` on the test suite's clock (:data:`TEST_NOW`)."""
     return Settings.from_env({"ZONASI_NOW": TEST_NOW}, **values)

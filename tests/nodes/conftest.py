@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import sqlalchemy as sa
 
 from geo.store import Store
 from tests.conftest import ROOT
+from zonasi.testing.postgis import create_database, drop_database
 from zonasi.testing.server import ZonasiServer
 from zonasi.testing.threads import run_in_threads
 
@@ -36,36 +36,6 @@ def server_url() -> str:
             pytest.fail(message + " (CI must run the PostGIS tests)")
         pytest.skip(message)
     return url
-
-
-def create_database(url: str) -> str:
-    """A new, empty database with PostGIS on the server of ``url``; its URL."""
-    name = f"zonasi_nodes_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    finally:
-        admin.dispose()
-    new_url = sa.make_url(url).set(database=name)
-    engine = sa.create_engine(new_url)
-    try:
-        with engine.begin() as connection:
-            connection.exec_driver_sql("CREATE EXTENSION postgis")
-    finally:
-        engine.dispose()
-    return new_url.render_as_string(hide_password=False)
-
-
-def drop_database(url: str) -> None:
-    """Drop the database of ``url`` (its connections closed first)."""
-    parsed = sa.make_url(url)
-    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {parsed.database} WITH (FORCE)")
-    finally:
-        admin.dispose()
 
 
 def start_all(servers: list[ZonasiServer]) -> None:
