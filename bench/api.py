@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from hostspeed import HostSpeed  # bench/hostspeed.py: how fast the host ran meanwhile
 
 from zonasi.testing.layers import points_near_sites
 from zonasi.testing.server import ZonasiServer
@@ -84,6 +85,7 @@ class Result:
     client_cpu: float = 0.0
     server_cpu: float | None = None   # CPU seconds the server's processes used (Linux /proc)
     load: tuple[float, float] = (0.0, 0.0)
+    host: dict = field(default_factory=dict)   # bench/hostspeed.py's figures during the run
 
     def summary(self) -> dict:
         """The figures of this run (latencies in ms)."""
@@ -92,7 +94,8 @@ class Result:
                 "served_rate": round(self.served_rate, 1),
                 "p50_ms": round(self.percentile(50), 2), "p99_ms": round(self.percentile(99), 2),
                 "max_ms": round(self.percentile(100), 2), "past_2s": self.slow, "shed_503": self.shed,
-                "shed_share": round(self.shed_share, 4), "errors": self.errors}
+                "shed_share": round(self.shed_share, 4), "errors": self.errors,
+                **{f"host_{k}": v for k, v in self.host.items()}}
 
     def line(self) -> str:
         return (f"{self.name:<13} {self.rate:8.0f} req/s ({self.served_rate:.0f} served)   "
@@ -103,7 +106,8 @@ class Result:
                 f"\n{'':13} client {100 * self.client_cpu / self.seconds:.0f}% of a core; "
                 + (f"server {1000 * self.server_cpu / max(len(self.latencies), 1):.2f} ms CPU per request "
                    f"({100 * self.server_cpu / self.seconds:.0f}% of a core); " if self.server_cpu is not None else "")
-                + f"load average {self.load[0]:.1f} -> {self.load[1]:.1f}")
+                + f"load average {self.load[0]:.1f} -> {self.load[1]:.1f}"
+                + (f"\n{'':13} {HostSpeed.describe(self.host)}" if self.host else ""))
 
 
 def random_paths(n: int, seed: int = 1) -> list[bytes]:
@@ -196,8 +200,10 @@ async def run(name, host, port, paths, connections: int, seconds: float, rate: f
                          interval, start + (i * interval / connections if interval else 0))
              for i in range(connections)]
     cpu = time.process_time()
-    await asyncio.gather(*tasks)
+    with HostSpeed() as speed:
+        await asyncio.gather(*tasks)
     result.client_cpu = time.process_time() - cpu
+    result.host = speed.figures
     if server_cpu is not None:
         result.server_cpu = process_cpu(server_pid) - server_cpu
     result.load = (load, os.getloadavg()[0])

@@ -12,7 +12,9 @@ directory with the bundled rules and 514 regencies and ``--sites`` synthetic sit
   GET /api/check, and the PSS of master and workers (their process group, /proc/PID/smaps_rollup);
 * right after that the first (cold) and second (warm) OGC sites items page (a small bbox of central
   Jakarta, limit 100) and vector tile (WebMercatorQuad 15 of central Jakarta);
-* GET /api/check near national sites held at 800 req/s over 50 connections (bench/api.py's client);
+* GET /api/check near national sites held at 800 req/s over 50 connections (bench/api.py's client),
+  with the server's CPU per request and how often the host's CPU ran slow meanwhile
+  (bench/hostspeed.py: on a shared virtual machine the same code runs up to ~1.8x slower for seconds);
 * full throttle at 50 and 200 connections (bench/api.py's ``full_throttle``);
 * ``zonasi check`` cold and ``zonasi validate`` of the reports: wall time and peak RSS of the process.
 
@@ -79,6 +81,9 @@ def figures_spec() -> list[tuple[str, str, str | None, object]]:
         ("held_p50_ms", f"held {HELD_RATE:.0f} req/s x{HELD_CONNECTIONS}: p50 (ms)", None, None),
         ("held_p99_ms", f"held {HELD_RATE:.0f} req/s x{HELD_CONNECTIONS}: p99 (ms)", "<= 20", lambda v: v <= 20),
         ("held_errors", f"held {HELD_RATE:.0f} req/s x{HELD_CONNECTIONS}: errors", "0", lambda v: v == 0),
+        ("held_cpu_ms", f"held {HELD_RATE:.0f} req/s x{HELD_CONNECTIONS}: server CPU per request (ms)", None, None),
+        ("held_host_slow_pct", f"held {HELD_RATE:.0f} req/s x{HELD_CONNECTIONS}: host ran slow (% of samples)",
+         None, None),
     ]
     p99_targets = getattr(api, "OVERLOAD_P99_MS", {})
     shed_max = getattr(api, "MAX_SHED_SHARE", None)
@@ -311,6 +316,10 @@ def held(args, host: str, port: int, paths: list[bytes], pgid: int, figures: dic
                                  args.seconds, HELD_RATE, pgid))
     print("  " + result.line().replace("\n", "\n  "), flush=True)
     figures.update(held_p50_ms=result.percentile(50), held_p99_ms=result.percentile(99), held_errors=result.errors)
+    if result.server_cpu is not None:
+        figures["held_cpu_ms"] = 1000 * result.server_cpu / max(len(result.latencies), 1)
+    if getattr(result, "host", None):   # bench/hostspeed.py: samples 1.3x its fastest or slower
+        figures["held_host_slow_pct"] = 100 * result.host["slow_share"]
 
 
 def throttle(args, url: str, connections: int, paths: list[bytes], pgid: int, figures: dict) -> None:
