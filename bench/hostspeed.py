@@ -1,10 +1,12 @@
 """How fast the host's CPU runs while a benchmark runs: the CPU time a fixed piece of pure-Python
 work takes, sampled every ``--every`` seconds in a process of its own.
 
-Why: on a shared virtual machine the same code runs up to ~1.8x slower for seconds at a time (a
-neighbour on the same physical cores), and a latency figure measured then says more about the
-neighbour than about zonasi. The CPU time (not the wall time) of the work is what is sampled, so
-waiting for a core, which the benchmark's own load causes, does not count.
+Why: on a shared virtual machine the same code runs up to 2x slower, for seconds or for many
+minutes (neighbours on the same physical machine; the work took 1.05-1.1 ms of CPU on this 2-core
+machine when it was quiet, and 2.0-2.1 ms with nothing of ours running at other times), and a
+latency figure measured then says more about the neighbours than about zonasi. The CPU time (not
+the wall time) of the work is what is sampled, so waiting for a core, which the benchmark's own
+load causes, does not count.
 
     .venv/bin/python bench/hostspeed.py --seconds 10       # prints the samples' figures as JSON
 
