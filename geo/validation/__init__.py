@@ -4,7 +4,8 @@ bounded memory; a template to start from."""
 from geo.lazy import lazy_exports
 
 __all__, __getattr__ = lazy_exports(__name__, {
-    "pipeline": ["RESULT_COLUMNS", "ROW_STATUSES", "Summary", "TooManyRows", "Validator", "validate_bytes"],
+    "pipeline": ["TooManyRows", "Validator", "validate_bytes"],
+    "results": ["RESULT_COLUMNS", "ROW_STATUSES", "Summary"],
     "coords": ["CoordinateError", "parse_columns", "parse_pair", "parse_pair_column", "parse_value"],
     "duplicates": ["DuplicateFinder"],
     "reading": ["CsvFile", "UnreadableFile", "detect"],

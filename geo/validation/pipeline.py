@@ -7,7 +7,7 @@ Rows stream through in chunks: read (:mod:`geo.validation.reading`), coordinates
 one vectorised ``engine.check_many`` per chunk, duplicates against every earlier row
 (:mod:`geo.validation.duplicates`), written out (pyarrow's CSV writer; :class:`geo.exports.writers.FeatureSink`).
 The output has every input row, in order, with every input column, followed by
-:data:`RESULT_COLUMNS`, the first of which, ``line``, is the line the row starts on in the file
+:data:`~geo.validation.results.RESULT_COLUMNS`, the first of which, ``line``, is the line the row starts on in the file
 itself (the header is line 1; blank lines and line breaks inside quoted cells count), the number
 a text editor shows. Rows that cannot be judged are ``invalid`` with the reason in ``error``,
 naming that line; ``duplicate_of`` is the line of the earlier row.
@@ -19,11 +19,11 @@ import io
 import multiprocessing
 import os
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -34,9 +34,8 @@ import pyarrow.csv as pacsv
 import shapely
 
 from geo.budget import Deadline
-from geo.engine.verdict import VERDICT_STATUSES
 from geo.errors import InputError
-from geo.exports.defuse import defuse_formula, defuse_table
+from geo.exports.defuse import defuse_table
 from geo.exports.dialects import CsvDialect, get_dialect
 from geo.i18n import Catalog
 from geo.validation.coords import Coordinates, Problem, first_problems, no_problem, parse_columns, parse_pair_column
@@ -46,13 +45,21 @@ from geo.validation.prefetch import prefetch
 from geo.validation.reading import Chunk, CsvFile, Roles, detect
 from geo.validation.reading.dates import parse_dates
 from geo.validation.reading.sheet import SheetFile, open_table
+from geo.validation.results import (
+    RESULT_COLUMNS,
+    RESULT_SCHEMA,
+    VERDICT_SCHEMA,
+    Results,
+    Summary,
+    count_valid,
+    empty_results,
+    output_names,
+    rows_with,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-RESULT_COLUMNS = ("line", "status", "regency_code", "regency", "violations", "nearest_site", "nearest_category",
-                  "nearest_distance_m", "buffer_m", "legal_basis", "missing_categories", "error", "duplicate_of")
-ROW_STATUSES = (*VERDICT_STATUSES, "invalid")
 DUPLICATE_TOLERANCE_M = 2.0
 AREA_MARGIN_DEG = 0.5
 EXAMPLES = 20
@@ -74,30 +81,6 @@ class TooManyRows(InputError):
 
 
 @dataclass
-class Summary:
-    """What a run read and found."""
-
-    rows: int = 0
-    counts: Counter = field(default_factory=Counter)
-    duplicates: int = 0
-    violations_written: int = 0
-    invalid_examples: list[tuple[int, str]] = field(default_factory=list)
-    encoding: str = ""
-    delimiter: str = ""
-    coordinate_columns: str = ""
-    seconds: float = 0.0
-    at_column: str = ""           # the date column used ("" none: judged as of the validator's now)
-    sheet: str = ""               # the sheet read, of a workbook ("" a CSV)
-
-    def to_dict(self) -> dict:
-        """The summary as JSON: row counts by status, duplicates, how the file was read, time taken."""
-        return {"rows": self.rows, "counts": {s: self.counts.get(s, 0) for s in ROW_STATUSES},
-                "duplicates": self.duplicates, "encoding": self.encoding, "delimiter": self.delimiter,
-                "coordinate_columns": self.coordinate_columns, "seconds": round(self.seconds, 3),
-                "at_column": self.at_column, "sheet": self.sheet}
-
-
-@dataclass
 class Judged:
     """What :meth:`Validator.judge` finds in one chunk on its own."""
 
@@ -105,16 +88,6 @@ class Judged:
     problems: list
     valid: np.ndarray
     verdicts: pa.Table
-
-
-@dataclass
-class Results:
-    """The output of one chunk: the table as written, and the coordinates of its rows."""
-
-    table: pa.Table
-    lon: np.ndarray
-    lat: np.ndarray
-    status: pa.Array              # of ROW_STATUSES
 
 
 class Validator:
@@ -195,7 +168,7 @@ class Validator:
                     if progress is not None:
                         progress(csv.position(), summary.rows)
                 if writer is None:  # a header without rows
-                    empty = form.table(self._empty(csv.columns, self._reserved()), RESULT_COLUMNS)
+                    empty = form.table(empty_results(csv.columns, self._reserved()), RESULT_COLUMNS)
                     writer = pacsv.CSVWriter(out, empty.schema, write_options=options)
             finally:
                 if writer is not None:
@@ -211,7 +184,7 @@ class Validator:
     def results_dialect(self, roles: Roles, columns: list[str]) -> ResultsDialect:
         """How this validator's results are written: its dialect, ``columns`` the input's, of which
         ``roles`` names the coordinates."""
-        names = dict(zip(columns, _output_names(columns, self._reserved())))
+        names = dict(zip(columns, output_names(columns, self._reserved())))
         decimals = [names[c] for c in (roles.lat, roles.lon) if c in names]
         return ResultsDialect(self.dialect, self.catalog, category_label=self.engine.rules.category_label,
                               decimal_columns=decimals)
@@ -239,7 +212,7 @@ class Validator:
         """
         summary = summary if summary is not None else Summary()
         duplicates = DuplicateFinder(DUPLICATE_TOLERANCE_M)
-        names = _output_names(csv.columns, self._reserved())
+        names = output_names(csv.columns, self._reserved())
         pending: deque[tuple[Chunk, Future[Judged]]] = deque()
         with self._judging(roles) as judge:
             tick = deadline.check if deadline is not None else None
@@ -282,9 +255,9 @@ class Validator:
         for name in RESULT_COLUMNS:
             table = table.append_column(name, result.table.column(name))
         summary.counts.update({v["values"]: v["counts"] for v in pc.value_counts(result.status).to_pylist()})
-        summary.duplicates += int(pc_count_valid(result.table.column("duplicate_of")))
+        summary.duplicates += int(count_valid(result.table.column("duplicate_of")))
         if len(summary.invalid_examples) < EXAMPLES:
-            invalid = _where(result.status, "invalid")[:EXAMPLES - len(summary.invalid_examples)]
+            invalid = rows_with(result.status, "invalid")[:EXAMPLES - len(summary.invalid_examples)]
             errors = result.table.column("error")
             summary.invalid_examples += [(int(chunk.lines[i]), errors[int(i)].as_py()) for i in invalid]
         return Results(table, result.lon, result.lat, result.status)
@@ -360,25 +333,10 @@ class Validator:
     def _violations(chunk: Results) -> gpd.GeoDataFrame:
         import geopandas as gpd
 
-        hit = _where(chunk.status, "violation")
+        hit = rows_with(chunk.status, "violation")
         attrs = chunk.table.take(pa.array(hit, type=pa.int64())).to_pandas()
         return gpd.GeoDataFrame(attrs, geometry=shapely.points(chunk.lon[hit], chunk.lat[hit]), crs=4326)
 
-    @staticmethod
-    def _empty(columns: list[str], reserved: set[str]) -> pa.Table:
-        names = _output_names(columns, reserved)
-        fields = [pa.field(n, pa.string()) for n in names] + list(RESULT_SCHEMA)
-        return pa.Table.from_pylist([], schema=pa.schema(fields))
-
-
-RESULT_SCHEMA = pa.schema([
-    ("line", pa.int64()), ("status", pa.string()), ("regency_code", pa.string()), ("regency", pa.string()),
-    ("violations", pa.int64()), ("nearest_site", pa.string()), ("nearest_category", pa.string()),
-    ("nearest_distance_m", pa.float64()), ("buffer_m", pa.float64()), ("legal_basis", pa.string()),
-    ("missing_categories", pa.string()), ("error", pa.string()), ("duplicate_of", pa.int64()),
-])
-# The columns the engine's verdicts give (the others are the validator's own).
-VERDICT_SCHEMA = pa.schema([f for f in RESULT_SCHEMA if f.name not in ("line", "error", "duplicate_of")])
 
 
 # The Validator of a judging process (``Validator(processes=True)``): handed over by fork when
@@ -400,40 +358,6 @@ def _judged_columns(chunk: Chunk, roles: Roles) -> Chunk:
     """The chunk with only the columns :meth:`Validator.judge` reads (less to send)."""
     names = [c for c in (roles.lat, roles.lon, roles.pair, roles.at) if c]
     return Chunk(chunk.table.select(list(dict.fromkeys(names))), chunk.lines, chunk.problems)
-
-
-def _where(status, value: str) -> np.ndarray:
-    """The rows whose status is ``value``."""
-    return np.flatnonzero(np.asarray(pc.equal(status, value), dtype=bool))
-
-
-def pc_count_valid(column) -> int:
-    """The number of non-null values in an Arrow ``column``."""
-    return len(column) - column.null_count
-
-
-def _output_names(columns: list[str], reserved: set[str] | frozenset[str] = frozenset(RESULT_COLUMNS)) -> list[str]:
-    """Input columns keep their names, except those that clash with a result column's header
-    (``reserved``, lower case) and those a spreadsheet would run as a formula (they get an
-    apostrophe, see :mod:`geo.exports.defuse`)."""
-    taken = {c.lower() for c in columns} | set(reserved)
-    out = []
-    for name in columns:
-        safe = defuse_formula(name)
-        if safe != name:
-            new, n = safe, 2
-            while new.lower() in taken:
-                new, n = f"{safe}_{n}", n + 1
-            taken.add(new.lower())
-            name = new
-        if name.lower() in reserved:
-            new, n = f"input_{name}", 2
-            while new.lower() in taken:
-                new, n = f"input_{name}_{n}", n + 1
-            taken.add(new.lower())
-            name = new
-        out.append(name)
-    return out
 
 
 def validate_bytes(engine, data: bytes, **options) -> tuple[bytes, Summary]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 import json
 
-from geo.validation.pipeline import RESULT_COLUMNS
+from geo.validation import RESULT_COLUMNS
 from webmap import create_app
 
 CSV = b"nama,lat,lon\nA,-6.327,108.325\nB,108.325,-6.327\n"

@@ -7,7 +7,7 @@ import io
 
 import pandas as pd
 
-from geo.validation.pipeline import RESULT_COLUMNS
+from geo.validation import RESULT_COLUMNS
 
 CSV = b"nama,lat,lon\nA,-6.327,108.325\nB,108.325,-6.327\n"
 

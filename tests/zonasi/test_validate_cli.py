@@ -7,7 +7,7 @@ import sys
 
 from click.testing import CliRunner
 
-from geo.validation.pipeline import RESULT_COLUMNS
+from geo.validation import RESULT_COLUMNS
 from zonasi.cli import cli
 
 REPORTS = "No;Lintang;Bujur\n1;-6,327;108,325\n2;;108,3\n3;-6,327;108,325\n"

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from geo.validation.pipeline import RESULT_COLUMNS
+from geo.validation import RESULT_COLUMNS
 
 HEADER = ["id", "lat", "lon", "tanggal", "keterangan"]
 VERDICT_COLUMNS = list(RESULT_COLUMNS)

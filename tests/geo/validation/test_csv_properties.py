@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from geo.exports.defuse import defuse_formula
-from geo.validation.pipeline import RESULT_COLUMNS, Validator
+from geo.validation import RESULT_COLUMNS, Validator
 from geo.validation.reading import CsvFile, UnreadableFile, fast
 from geo.validation.reading.reader import BLANK
 

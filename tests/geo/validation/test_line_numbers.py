@@ -10,7 +10,7 @@ import json
 
 from click.testing import CliRunner
 
-from geo.validation.pipeline import RESULT_COLUMNS, Validator
+from geo.validation import RESULT_COLUMNS, Validator
 from zonasi.cli import cli
 
 # A spreadsheet export as offices send it: CRLF, a blank line, a cell over two lines, a line of

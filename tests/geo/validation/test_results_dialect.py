@@ -13,7 +13,7 @@ import pytest
 from geo.errors import InputError
 from geo.exports import DIALECTS
 from geo.i18n import Catalog
-from geo.validation.pipeline import RESULT_COLUMNS, Validator
+from geo.validation import RESULT_COLUMNS, Validator
 
 OK = (-6.327, 108.325)          # 55 m from SD NEGERI MARGADADI III (limit 50 m): incomplete data there
 BOM = b"\xef\xbb\xbf"

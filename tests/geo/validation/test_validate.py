@@ -7,7 +7,7 @@ import json
 import geopandas as gpd
 import pytest
 
-from geo.validation.pipeline import RESULT_COLUMNS, Validator
+from geo.validation import RESULT_COLUMNS, Validator
 from geo.validation.reading import CsvFile, UnreadableFile
 
 OK = (-6.327, 108.325)          # 55 m from SD NEGERI MARGADADI III (limit 50 m)
