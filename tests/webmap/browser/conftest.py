@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import settings_for_tests
-from zonasi.testing.browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, only_loopback
+from zonasi.testing.browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, only_loopback, wait_js
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 VENDOR = Path(__file__).resolve().parents[3] / "webmap" / "static" / "vendor"
@@ -109,6 +109,17 @@ def phone(browser):
     page = new_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
     yield page
     page.context.close()
+
+
+def resize(page, viewport: dict) -> None:
+    """Set the page's viewport and wait until the map has drawn for the new size: Leaflet redraws
+    its canvas and SVG layers 200 ms after a window resize (a debounced ``moveend``), and a
+    screenshot taken sooner shows them cut to the old size."""
+    page.set_viewport_size(viewport)
+    wait_js(page, """(() => { const map = window.zonasiMap; if (!map) return true;
+        const box = map.getContainer().getBoundingClientRect();
+        return [...map.getContainer().querySelectorAll('.leaflet-pane > canvas, .leaflet-pane > svg')].every((e) => {
+            const r = e.getBoundingClientRect(); return r.left <= box.left + 1 && r.right >= box.right - 1; }); })()""")
 
 
 def screenshot(page, name: str) -> Path:

@@ -22,7 +22,7 @@ def open_map(page, live):
 
 
 def go(page, lat, lon, zoom):
-    page.evaluate("([lat, lon, zoom]) => window.zonasiMap.setView([lat, lon], zoom, {animate: false})",
+    page.evaluate("([lat, lon, zoom]) => void window.zonasiMap.setView([lat, lon], zoom, {animate: false})",
                   [lat, lon, zoom])
 
 

@@ -24,7 +24,7 @@ def open_map(page, live, query=""):
 
 def click_at(page, lat, lon, zoom=17):
     """Centre the map on a point and tap the map there (a real mouse click)."""
-    page.evaluate("([lat, lon, zoom]) => window.zonasiMap.setView([lat, lon], zoom, {animate: false})",
+    page.evaluate("([lat, lon, zoom]) => void window.zonasiMap.setView([lat, lon], zoom, {animate: false})",
                   [lat, lon, zoom])
     box = page.locator(".folium-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -90,7 +90,7 @@ def test_a_tap_on_a_site_marker_is_checked_too(page, live, engine):
     sites = engine.layers.sites
     school = sites[sites["name"] == "SMAN 1 SINDANG"].iloc[0]
     open_map(page, live)
-    page.evaluate("([lat, lon]) => window.zonasiMap.setView([lat, lon], 18, {animate: false})",
+    page.evaluate("([lat, lon]) => void window.zonasiMap.setView([lat, lon], 18, {animate: false})",
                   [school.geometry.y, school.geometry.x])
     # the site is a point of the sites' vector tiles, in the middle of the map: hover shows its name
     wait_js(page, "window.zonasi.mapPage.state.sites && window.zonasi.mapPage.state.sites.shown > 0")
@@ -186,7 +186,7 @@ def test_the_page_with_its_data_stays_under_1_5_mb(page, live):
     """Central Jakarta, the densest data, at the first zoom that draws every layer (sites,
     exclusion zones, boundaries): the assets plus the viewport's data."""
     open_map(page, live)
-    page.evaluate("window.zonasiMap.setView([-6.2, 106.85], 15, {animate: false})")
+    page.evaluate("void window.zonasiMap.setView([-6.2, 106.85], 15, {animate: false})")
     wait_js(page, "(() => { const s = window.zonasi.mapPage.state;"
                            " return s.sites && s.sites.shown > 100 && s.zones && s.zones.shown > 0"
                            " && s.regencies && s.regencies.shown > 0; })()")

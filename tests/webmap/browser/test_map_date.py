@@ -23,7 +23,7 @@ def open_map(page, live):
 
 def tap(page, lat, lon, zoom=17):
     """Centre the map on a point and tap it (a real click); the verdict box."""
-    page.evaluate("([lat, lon, zoom]) => window.zonasiMap.setView([lat, lon], zoom, {animate: false})", [lat, lon, zoom])
+    page.evaluate("([lat, lon, zoom]) => void window.zonasiMap.setView([lat, lon], zoom, {animate: false})", [lat, lon, zoom])
     box = page.locator(".folium-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     verdict = page.locator(".zonasi-check-popup .zonasi-verdict")

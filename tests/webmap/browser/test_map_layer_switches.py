@@ -72,10 +72,10 @@ def test_the_roads_switch_switches_the_road_lines(browser, live, viewport):
         notes = legend_notes(page)
         assert ID["map.legend.density_roads"].format(zoom=10) in notes        # with the density's note: one "zoom 10"
         assert " ".join(notes).count("zoom 10") == 1
-        page.evaluate("window.zonasiMap.removeLayer(window.zonasi.mapPage.groups.sites)")    # no density note
+        page.evaluate("void window.zonasiMap.removeLayer(window.zonasi.mapPage.groups.sites)")    # no density note
         wait_js(page, "!window.zonasi.mapPage.state.sites.density")
         assert ID["map.legend.roads_hint"].format(zoom=10) in legend_notes(page)
-        page.evaluate("window.zonasiMap.addLayer(window.zonasi.mapPage.groups.sites)")
+        page.evaluate("void window.zonasiMap.addLayer(window.zonasi.mapPage.groups.sites)")
         go(page, *INDRAMAYU, 14)
         wait_js(page, "window.zonasi.mapPage.state.roads && window.zonasi.mapPage.state.roads.tiles > 0", timeout=60)
         assert ID["map.legend.no_roads"] in legend_notes(page)

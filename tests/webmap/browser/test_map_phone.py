@@ -48,8 +48,8 @@ def _remember_live(live):
 
 def check(page, lat, lon, status=None):
     """Tap the map at a spot (centred at zoom 17, clicked where the card is not) and wait for its verdict."""
-    page.evaluate("window.zonasiMap.closePopup()")
-    page.evaluate("([lat, lon]) => window.zonasiMap.setView([lat, lon], 17, {animate: false})", [lat, lon])
+    page.evaluate("void window.zonasiMap.closePopup()")
+    page.evaluate("([lat, lon]) => void window.zonasiMap.setView([lat, lon], 17, {animate: false})", [lat, lon])
     box = page.locator(".folium-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     selector = "#zonasi-verdict-card .zonasi-verdict" + (f"[data-status={status}]" if status else "")
@@ -349,7 +349,7 @@ def test_a_tap_on_a_report_checks_its_stored_place_not_the_tiles_rounded_point(b
             page.evaluate("t => localStorage.setItem('zonasi.token', t)", secret)
             page.goto(f"{server.url}/")
             wait_js(page, "window.zonasiMap && window.zonasi && window.zonasi.mapPage")
-            page.evaluate("([lat, lon]) => window.zonasiMap.setView([lat, lon], 14, {animate: false})", [lat, lon])
+            page.evaluate("([lat, lon]) => void window.zonasiMap.setView([lat, lon], 14, {animate: false})", [lat, lon])
             wait_js(page, "(() => { const s = window.zonasi.mapPage.state.violations; return s && s.shown >= 1; })()")
             page.locator(".leaflet-zonasiReports-pane path.leaflet-interactive").click()
             page.locator("#zonasi-verdict-card .zonasi-report-info").wait_for()

@@ -48,7 +48,7 @@ def test_zoom_5_shows_regency_outlines_and_site_density_from_tiles(browser, live
 def test_zoom_15_in_jakarta_shows_site_points_from_tiles(browser, live, viewport):
     page, requests = open_map(browser, live, viewport)
     try:
-        page.evaluate("window.zonasiMap.setView([-6.2, 106.85], 15, {animate: false})")
+        page.evaluate("void window.zonasiMap.setView([-6.2, 106.85], 15, {animate: false})")
         wait_js(page, "(() => { const s = window.zonasi.mapPage.state;"
                       " return s.sites && s.sites.shown > 10 && s.sites.categories.size > 0; })()")
         assert any(TILE_PATH.format("sites") + "15/" in u for u in requests)
@@ -85,7 +85,7 @@ def test_a_violation_from_the_tiles_is_drawn_at_its_place_and_a_tap_shows_its_re
             page.on("request", lambda r: requests.append(r.url))
             page.goto(f"{server.url}/")
             wait_js(page, "window.zonasiMap && window.zonasi && window.zonasi.mapPage")
-            page.evaluate("([lat, lon]) => window.zonasiMap.setView([lat, lon], 17, {animate: false})", [lat, lon])
+            page.evaluate("([lat, lon]) => void window.zonasiMap.setView([lat, lon], 17, {animate: false})", [lat, lon])
             wait_js(page, "(() => { const s = window.zonasi.mapPage.state.violations;"
                           " return s && s.shown >= 1; })()")
             assert any(TILE_PATH.format("violations") + "17/" in u for u in requests)
@@ -123,7 +123,7 @@ def test_past_the_deepest_tiles_the_points_in_view_are_still_counted(browser, li
     (the state tests and the legend read) must count those tiles, not find none."""
     page, requests = open_map(browser, live, DESKTOP)
     try:
-        page.evaluate("window.zonasiMap.setView([-6.2, 106.85], 20, {animate: false})")
+        page.evaluate("void window.zonasiMap.setView([-6.2, 106.85], 20, {animate: false})")
         wait_js(page, "(() => { const s = window.zonasi.mapPage.state;"
                       " return s.sites && s.sites.tiles > 0 && s.sites.shown > 0; })()")
         assert not any(TILE_PATH.format("sites") + "19/" in u or TILE_PATH.format("sites") + "20/" in u

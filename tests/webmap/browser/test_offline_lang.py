@@ -33,7 +33,7 @@ def fixed(text: str) -> str:
 
 def check(page, lat, lon) -> str:
     """The map's check of a spot (what a tap does), its verdict's text once shown."""
-    page.evaluate(f"window.zonasiMap.closePopup(); window.zonasi.mapPage.checkAt(L.latLng({lat}, {lon}))")
+    page.evaluate(f"void window.zonasiMap.closePopup(); window.zonasi.mapPage.checkAt(L.latLng({lat}, {lon}))")
     wait_js(page, "window.zonasi.mapPage.lastVerdict()"
                   f" && Math.abs(window.zonasi.mapPage.lastVerdict().lat - {lat}) < 1e-9"
                   " && document.querySelector('.zonasi-check-popup .zonasi-verdict[data-provisional]')")
@@ -50,7 +50,7 @@ def test_the_offline_path_speaks_the_pages_language_only(browser, live, lang):
         wait_controlled(page)
         wait_js(page, "window.zonasi.offline && document.getElementById('zonasi-offline-status').textContent")
         assert page.evaluate("document.documentElement.lang") == lang
-        page.evaluate(f"window.zonasiMap.closePopup(); window.zonasiMap.setView({list(NEAR_SCHOOL)}, 15,"
+        page.evaluate(f"void window.zonasiMap.closePopup(); void window.zonasiMap.setView({list(NEAR_SCHOOL)}, 15,"
                       " {animate: false})")
         page.click("#zonasi-offline-save")
         page.locator("#zonasi-offline-confirm").click()

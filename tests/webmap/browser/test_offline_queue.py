@@ -35,7 +35,7 @@ def reload_offline(page):
 
 
 def report_offline(page, participant):
-    page.evaluate("([lat, lon]) => window.zonasiMap.setView([lat, lon], 17, {animate: false})", list(SPOT))
+    page.evaluate("([lat, lon]) => void window.zonasiMap.setView([lat, lon], 17, {animate: false})", list(SPOT))
     box = page.locator(".folium-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.locator(".zonasi-check-popup .zonasi-report-here").click()

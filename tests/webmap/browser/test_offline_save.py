@@ -14,7 +14,7 @@ import shapely
 from tests.conftest import settings_for_tests
 from zonasi.testing.browser import wait_js
 
-from .conftest import DESKTOP, PHONE, new_page, screenshot, serve
+from .conftest import DESKTOP, PHONE, new_page, resize, screenshot, serve
 from .test_map import NEAR_SCHOOL, click_at
 from .test_offline_shell import wait_controlled
 
@@ -53,7 +53,7 @@ def tap(page, lat, lon, zoom=17):
     """A real tap at (lat, lon); returns the verdict's element once the verdict of THAT spot is
     shown (the last one's card is closed first: on a phone it covers the map's centre, and its
     verdict would be read as the new one)."""
-    page.evaluate("window.zonasiMap.closePopup()")
+    page.evaluate("void window.zonasiMap.closePopup()")
     popup = click_at(page, lat, lon, zoom)
     wait_js(page, "window.zonasi.mapPage.lastVerdict()"
                   f" && Math.abs(window.zonasi.mapPage.lastVerdict().lat - {lat}) < 1e-3"
@@ -93,10 +93,10 @@ def test_a_saved_regency_judges_offline_like_the_server(browser, live):
         assert popup.locator(".zonasi-report-here").count() == 1  # a report is still offered (queued)
         assert page.locator("path.zonasi-offline-site").count() > 0  # the saved sites, drawn up close
         screenshot(page, "map-offline-verdict-360")
-        page.set_viewport_size(DESKTOP)
+        resize(page, DESKTOP)
         tap(page, *NEAR_SCHOOL)
         screenshot(page, "map-offline-verdict-1280")
-        page.set_viewport_size(PHONE)
+        resize(page, PHONE)
 
         popup = tap(page, *CLEAN)
         assert popup.get_attribute("data-provisional") == "true"
@@ -115,16 +115,16 @@ def test_a_saved_regency_judges_offline_like_the_server(browser, live):
                     lambda: (page.fill("#zonasi-search-input", f"{NEAR_SCHOOL[0]}, {NEAR_SCHOOL[1]}"),
                              page.click("#zonasi-search-submit")),
                     lambda: page.goto(f"{live.url}/?lat={NEAR_SCHOOL[0]}&lon={NEAR_SCHOOL[1]}")):
-            page.evaluate("window.zonasiMap && window.zonasiMap.closePopup()")
+            page.evaluate("window.zonasiMap && void window.zonasiMap.closePopup()")
             act()
             wait_js(page, "document.querySelector('.zonasi-check-popup .zonasi-verdict[data-provisional]')")
             assert page.locator(".zonasi-check-popup .zonasi-verdict").get_attribute("data-status") == "violation"
 
         # no tile server: the saved outline is the basemap
-        page.evaluate("window.zonasiMap.closePopup(); window.zonasiMap.setView([-6.45, 108.2], 10, {animate: false})")
+        page.evaluate("void window.zonasiMap.closePopup(); void window.zonasiMap.setView([-6.45, 108.2], 10, {animate: false})")
         wait_js(page, "document.querySelectorAll('path.zonasi-offline-outline').length > 0")
         screenshot(page, "map-offline-outline-360")
-        page.set_viewport_size(DESKTOP)
+        resize(page, DESKTOP)
         screenshot(page, "map-offline-outline-1280")
         assert page.js_errors == []
         print(f"\noffline offer: {offer}")

@@ -122,7 +122,7 @@ def test_report_from_the_map_then_verify_and_take_down(browser, own_live):
         page.goto(f"{live.url}/?lat={NEAR_SCHOOL[0]}&lon={NEAR_SCHOOL[1]}")
         wait_js(page, "window.zonasi.mapPage && window.zonasi.mapPage.state.violations"
                                " && window.zonasi.mapPage.state.violations.shown >= 1")
-        page.evaluate("window.zonasiMap.closePopup()")
+        page.evaluate("void window.zonasiMap.closePopup()")
         page.locator(".leaflet-zonasiReports-pane path.leaflet-interactive").click()
         info = page.locator(".zonasi-check-popup .zonasi-report-info")
         info.wait_for()
@@ -178,7 +178,7 @@ def test_a_site_name_with_a_script_is_shown_as_text(browser, copy_layers, tmp_pa
             popup = click_at(page, lat + 0.0001, lon, zoom=18)
             assert popup.get_attribute("data-status") == "violation"
             assert name in popup.inner_text()
-            page.evaluate("([lat, lon]) => window.zonasiMap.setView([lat, lon], 18, {animate: false})", [lat, lon])
+            page.evaluate("([lat, lon]) => void window.zonasiMap.setView([lat, lon], 18, {animate: false})", [lat, lon])
             wait_js(page, "window.zonasi.mapPage.state.sites && window.zonasi.mapPage.state.sites.shown > 0")
             box = page.locator(".folium-map").bounding_box()   # the site's point (vector tiles) is in the middle
             page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

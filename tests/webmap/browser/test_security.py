@@ -111,7 +111,7 @@ def map_with_popups(page, server) -> None:
     sign_in(page, f"{server.url}/batch", server.tokens["bawaslu"])  # the violations layer needs a token
     page.goto(f"{server.url}/")
     wait_js(page, "window.zonasiMap && window.zonasi && window.zonasi.mapPage")
-    page.evaluate("([lat, lon]) => window.zonasiMap.setView([lat, lon], 19, {animate: false})", [lat, lon])
+    page.evaluate("([lat, lon]) => void window.zonasiMap.setView([lat, lon], 19, {animate: false})", [lat, lon])
     wait_js(page, "window.zonasi.mapPage.state.sites && window.zonasi.mapPage.state.sites.shown >= 50")
     wait_js(page, "window.zonasi.mapPage.state.violations && window.zonasi.mapPage.state.violations.shown >= 50")
     # tooltips of a few site points (vector tiles: SVG circles of the sites' layer), before the

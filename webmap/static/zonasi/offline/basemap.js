@@ -37,16 +37,20 @@ function regencyFeatures(bundle, judged) {
     type: "Feature", properties: {code: r.code, name: r.name}, geometry: r.geometry}));
 }
 
-/** The saved bundle's basemap: land, roads, the saved regencies' outlines (a featureGroup). */
-function savedLayer(bundle) {
+/** The saved bundle's basemap: land, roads, the saved regencies' outlines (a featureGroup).
+ *  Land and roads are drawn on one canvas: a regency holds thousands of road lines, and as SVG
+ *  paths every pan and zoom moves and redraws each of them (seconds on a cheap phone); the
+ *  outlines (a few, labelled) stay SVG, above the canvas (``canvas``: the basemap's one canvas
+ *  renderer, kept from one saved bundle to the next). */
+function savedLayer(bundle, canvas) {
   const group = L.featureGroup();
   const land = [...regencyFeatures(bundle, false), ...regencyFeatures(bundle, true)];
   L.geoJSON({type: "FeatureCollection", features: land}, {
-    pane: PANE, interactive: false, className: "zonasi-basemap-land", style: {...STYLE.land, stroke: false},
+    pane: PANE, renderer: canvas, interactive: false, style: {...STYLE.land, stroke: false},
   }).addTo(group);
   const roads = bundleRoads(bundle);
   L.geoJSON({type: "FeatureCollection", features: roads}, {
-    pane: PANE, interactive: false, className: "zonasi-basemap-road", style: STYLE.road,
+    pane: PANE, renderer: canvas, interactive: false, style: STYLE.road,
   }).addTo(group);
   L.geoJSON({type: "FeatureCollection", features: regencyFeatures(bundle, true)}, {
     pane: PANE, interactive: false, className: "zonasi-offline-outline", style: STYLE.outline,
@@ -99,6 +103,7 @@ export function createBasemap(map, {tilesUrl, roadsZoom}) {
   let missing = false;     // the raster tiles failed (no tile server answers)
   let ownDown = false;     // the app's own tiles did not answer either
   let saved = null;        // the saved bundle's layer
+  const canvas = L.canvas({pane: PANE});   // the saved land and roads (see savedLayer)
   const tiled = tilesUrl ? tiledLayer(tilesUrl, roadsZoom, (error) => {
     const down = !!error;
     if (down !== ownDown) { ownDown = down; update(); }
@@ -130,7 +135,7 @@ export function createBasemap(map, {tilesUrl, roadsZoom}) {
   return {
     setSaved(bundle) {
       if (saved) saved.remove();
-      saved = bundle ? savedLayer(bundle) : null;
+      saved = bundle ? savedLayer(bundle, canvas) : null;
       update();
       return saved;
     },
