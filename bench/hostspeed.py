@@ -12,12 +12,14 @@ load causes, does not count.
 
 :class:`HostSpeed` runs it beside a measurement: ``with HostSpeed() as speed: ...``, then
 ``speed.figures`` (``work_ms``: the median sample; ``slowest``: the slowest sample over the
-fastest, ``slow_share``: the share of samples 1.3x the fastest or slower) and ``speed.line()``.
+fastest, ``slow_share``: the share of samples 1.3x the fastest or slower), in words by
+``HostSpeed.describe(speed.figures)``.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import select
 import subprocess
 import sys
 import time
@@ -33,11 +35,10 @@ def work() -> int:
     return total
 
 
-def sample(seconds: float, every: float) -> list[float]:
-    """CPU seconds of :func:`work`, once every ``every`` seconds for ``seconds``."""
+def sample(go_on, every: float) -> list[float]:
+    """CPU seconds of :func:`work`, once every ``every`` seconds for as long as ``go_on()``."""
     samples = []
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
+    while go_on():
         start = time.thread_time()
         work()
         samples.append(time.thread_time() - start)
@@ -73,10 +74,6 @@ class HostSpeed:
         out, _ = self.process.communicate("", timeout=30)
         self.figures = json.loads(out) if out.strip() else {}
 
-    def line(self) -> str:
-        """The figures in words."""
-        return self.describe(self.figures)
-
     @staticmethod
     def describe(f: dict) -> str:
         """:attr:`figures` ``f`` in words."""
@@ -86,25 +83,17 @@ class HostSpeed:
                 f"slowest x{f['slowest']:.2f}, {100 * f['slow_share']:.0f}% of samples x{SLOW} or slower")
 
 
-def _until_stdin_closes(every: float) -> list[float]:
-    import select
-
-    samples = []
-    while not select.select([sys.stdin], [], [], 0)[0]:
-        start = time.thread_time()
-        work()
-        samples.append(time.thread_time() - start)
-        time.sleep(every)
-    return samples
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="how long to sample")
     parser.add_argument("--every", type=float, default=0.1, help="seconds between samples")
     parser.add_argument("--until-stdin-closes", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    samples = _until_stdin_closes(args.every) if args.until_stdin_closes else sample(args.seconds, args.every)
+    if args.until_stdin_closes:   # HostSpeed's child: until the parent closes our stdin
+        samples = sample(lambda: not select.select([sys.stdin], [], [], 0)[0], args.every)
+    else:
+        end = time.monotonic() + args.seconds
+        samples = sample(lambda: time.monotonic() < end, args.every)
     print(json.dumps(figures(samples)))
 
 
