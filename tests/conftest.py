@@ -27,7 +27,7 @@ def pytest_configure(config):
     database of its own on the run's PostGIS: the PostGIS tests empty the tables between tests."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     url = os.environ.get("ZONASI_TEST_DATABASE_URL")
-    if worker and url and not hasattr(config, "zonasi_database"):
+    if worker and url:
         from zonasi.testing.postgis import create_database
 
         config.zonasi_database = os.environ["ZONASI_TEST_DATABASE_URL"] = create_database(url, f"zonasi_test_{worker}")
