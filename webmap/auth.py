@@ -3,7 +3,7 @@ role that may not do it (both as problem+json through webmap.errors).
 
 | role     | may                                                                  |
 |----------|----------------------------------------------------------------------|
-| field    | check a point, submit reports, read a report                          |
+| field    | check a point, submit reports, read the reports its token submitted  |
 | bawaslu  | read reports (with reporter), list reports, verify / dismiss / notify, violations |
 | satpolpp | read reports and violations, mark removed                             |
 | admin    | everything, including tokens and layers                               |
@@ -18,14 +18,14 @@ from flask import request
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
 
-from geo.store import STATUS_ROLES, Identity
+from geo.store import STATUS_ROLES, Identity, require_own_report
 
 from .language import request_language
 from .services import services
 
 IDENTITY_KEY = "zonasi.identity"
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "field": frozenset({"check", "reports:submit", "reports:read"}),
+    "field": frozenset({"check", "reports:submit", "reports:read_own"}),
     "bawaslu": frozenset({"check", "reports:read", "reports:private", "reports:list", "reports:transition",
                           "violations:read"}),
     "satpolpp": frozenset({"check", "reports:read", "reports:transition", "violations:read"}),
@@ -75,6 +75,18 @@ def require(permission: str) -> Identity:
         roles = ", ".join(r for r, perms in PERMISSIONS.items() if permission in perms)
         raise Forbidden(message("reports.auth_forbidden", role=who.role, roles=roles))
     return who
+
+
+def require_report(report_id: str) -> Identity:
+    """The caller, who must be allowed to read report ``report_id``: any report with
+    ``reports:read``; with ``reports:read_own`` only a report submitted with the caller's token,
+    others answer 404 as if they did not exist. Else 401 (no token) or 403 (wrong role)."""
+    who = identity()
+    if who is not None and "reports:read" not in PERMISSIONS.get(who.role, ()) \
+            and "reports:read_own" in PERMISSIONS.get(who.role, ()):
+        require_own_report(services().store, report_id, who.id)
+        return who
+    return require("reports:read")
 
 
 def require_status(status: str) -> Identity:

@@ -13,7 +13,7 @@ __all__, __getattr__ = lazy_exports(__name__, {
     "faults": ["StorageFull", "full_is_unavailable"],
     "current": ["current_verdict_status", "missing_categories", "verdict_counts", "with_current_verdicts"],
     "filters": ["ReportFilter", "parse_bbox", "parse_bool"],
-    "mine": ["reports_of_token"],
+    "mine": ["reports_of_token", "require_own_report"],
     "outbox": ["EVENTS", "enqueue", "event_body"],
     "intake": ["PublicIntake", "TooManyRequests", "client_key"],
     "tracking": ["new_tracking_code", "normalise_code"],

@@ -1,12 +1,15 @@
 """A field officer's own reports ("Laporan saya"): the reports whose submission was made with
 one token, newest first, each with its stored verdict and current status, never a reporter's
-identity (the caller sees only their own reports, but the answer stays free of names)."""
+identity (the caller sees only their own reports, but the answer stays free of names); and the
+check that a report is one of them (:func:`require_own_report`)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from geo.errors import NotFound
+
 from .models import Event, Report
-from .rows import report_row
+from .rows import canonical_report_id, report_row
 from .store import MAX_OFFSET
 
 
@@ -29,3 +32,16 @@ def reports_of_token(store, token_id: int, limit: int = 100, offset: int = 0) ->
         report["verdict"] = row["verdict"]
         out.append(report)
     return out, int(matched)
+
+
+def require_own_report(store, report_id: str, token_id: int) -> None:
+    """Nothing when report ``report_id`` was submitted with token ``token_id``; else the NotFound of
+    a report that does not exist (a token that may read only its own reports learns nothing of others)."""
+    store.migrator.ensure()
+    with store.db.connect() as connection:
+        own = connection.execute(sa.select(Event.id).where(
+            Event.report_id == canonical_report_id(report_id), Event.to_status == "reported",
+            Event.token_id == token_id).limit(1)).first()
+    if own is None:
+        raise NotFound(f"there is no report {report_id}", message_id="reports.not_found",
+                       message_values={"id": str(report_id)}, id=str(report_id))

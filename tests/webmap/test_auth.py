@@ -123,6 +123,28 @@ def test_revoked_token_is_refused(world):
     _assert_problem(client.get("/api/violations.geojson", headers=_h(tokens["satpolpp"])), 401)
 
 
+def test_a_field_token_reads_only_the_reports_it_submitted(world):
+    """Another field token's report, its photo and the public's report answer 404 to a field token,
+    exactly as a report that does not exist: a field token learns nothing of reports not its own."""
+    client, tokens, rid, store = world
+    other = store.tokens.create("field", "another team")
+    mine = client.get(f"/api/reports/{rid}", headers=_h(tokens["field"]))
+    assert mine.status_code == 200 and mine.json["id"] == rid and "reporter" not in mine.json
+    form = {"apk_type": "spanduk", "lon": "108.33", "lat": "-6.40", "photo": (io.BytesIO(photo()), "a.jpg", "image/jpeg")}
+    theirs = client.post("/api/reports", data=form, content_type="multipart/form-data", headers=_h(other)).json["id"]
+    with client.get(f"/api/reports/{theirs}/photo", headers=_h(other)) as own_photo:
+        assert own_photo.status_code == 200 and own_photo.mimetype == "image/jpeg"
+    absent = "00000000-0000-4000-8000-000000000000"
+    for path in (f"/api/reports/{theirs}", f"/api/reports/{theirs}/photo", f"/api/reports/{theirs}/removal-photo",
+                 f"/api/reports/{absent}"):
+        refused = client.get(path + "?lang=en", headers=_h(tokens["field"]))
+        _assert_problem(refused, 404)
+        assert refused.json["detail"] == client.get(f"/api/reports/{absent}?lang=en",
+                                                    headers=_h(tokens["field"])).json["detail"].replace(absent, path.split("/")[3])
+    for role in ("satpolpp", "bawaslu", "admin"):   # the roles that read every report
+        assert client.get(f"/api/reports/{theirs}", headers=_h(tokens[role])).status_code == 200, role
+
+
 def test_token_create_prints_only_the_token(store_settings, store_url, engine):
     env = {"ZONASI_DATABASE_URL": store_url, "ZONASI_INSTANCE": str(store_settings.instance_dir)}
     runner = CliRunner()

@@ -143,7 +143,7 @@ def list_reports():
 @bp.get("/reports/<report_id>")
 def get_report(report_id: str):
     """One report with its stored verdict, explanation and history (the reporter only for roles that may see it)."""
-    auth.require("reports:read")
+    auth.require_report(report_id)
     s = services()
     report = explained(s.store.get_report(report_id, private=auth.can("reports:private")))
     report["history"] = s.store.history(report_id)
@@ -153,7 +153,7 @@ def get_report(report_id: str):
 @bp.get("/reports/<report_id>/photo")
 def photo(report_id: str):
     """The photo of a report, as its stored image file (cacheable for an hour); a 404 when it has none."""
-    auth.require("reports:read")
+    auth.require_report(report_id)
     path, media_type = services().store.photo(report_id)
     return send_file(path, mimetype=media_type, max_age=3600)
 

@@ -145,7 +145,7 @@ def transitions():
 @bp.get("/reports/<report_id>/removal-photo")
 def removal_photo_file(report_id: str):
     """The after-photo of a removal, as its stored image file; a 404 when there is none."""
-    auth.require("reports:read")
+    auth.require_report(report_id)
     path, media_type = removal_photo(services().store, report_id)
     return send_file(path, mimetype=media_type, max_age=3600)
 
