@@ -5,9 +5,11 @@ One :class:`VectorTiles` object per engine (the web app keeps it; no module stat
 
 * ``sites``: at zoom <= :data:`DENSITY_MAX_ZOOM` (and wherever a tile would hold more than
   :data:`MAX_TILE_POINTS` sites) a layer ``sites_density`` of grid cells with a ``count`` each
-  (the counts of a tile sum to its sites); from :data:`POINT_ZOOM` the layer ``sites`` (points with
-  site_id, name, category) and ``roads`` (the sites that are lines). Selection is a binary search on
-  the x-sorted points and a mask on their y: a few ms for 2,000,000 sites.
+  (the counts of a tile sum to its sites); from :data:`POINT_ZOOM` the layers ``sites`` (the point
+  sites, with site_id, name, category), ``roads`` (the road sites that are lines), ``site_lines``
+  (the other line sites) and ``site_areas`` (the polygon sites, roads' areas included): one
+  geometry type per layer, as the tileset metadata says. Selection is a binary search on the
+  x-sorted points and a mask on their y: a few ms for 2,000,000 sites.
 * ``regencies`` and ``coverage``: polygons clipped to the tile (plus a margin) and simplified to
   half a screen pixel of the tile, so a zoom-5 tile of the whole country stays small.
 * ``zones``: the exclusion zones of the regencies a tile touches (from zoom :data:`ZONES_MIN_ZOOM`;
@@ -29,6 +31,7 @@ from collections import OrderedDict
 import mapbox_vector_tile
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from geo.catalog.features import Query
@@ -52,7 +55,9 @@ SIMPLIFY_PX = 0.5                    # polygon simplification, in screen pixels 
 TILED = {
     "sites": (("sites_density", "points", {"count": "integer"}),
               ("sites", "points", {"site_id": "string", "name": "string", "category": "string"}),
-              ("roads", "lines", {"site_id": "string", "name": "string", "category": "string"})),
+              ("roads", "lines", {"site_id": "string", "name": "string", "category": "string"}),
+              ("site_lines", "lines", {"site_id": "string", "name": "string", "category": "string"}),
+              ("site_areas", "polygons", {"site_id": "string", "name": "string", "category": "string"})),
     "regencies": (("regencies", "polygons", {"code": "string", "name": "string", "province": "string"}),),
     "zones": (("zones", "polygons", {"regency_code": "string", "category": "string", "kind": "string",
                                      "buffer_m": "number"}),),
@@ -186,6 +191,18 @@ def _representative_lonlat(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return shapely.get_x(rep), shapely.get_y(rep)
 
 
+SHAPE_LAYERS = ("roads", "site_lines", "site_areas")   # the sites tiles' layers of sites that are not points
+
+
+def _shape_layers(shapes: np.ndarray, category: pa.Array | None, rows: np.ndarray) -> np.ndarray:
+    """Per shape, its layer's position in :data:`SHAPE_LAYERS`: polygons are areas, the other
+    shapes lines (roads: of category road). A clipped polygon stays a polygon (or is left out)."""
+    polygonal = np.isin(shapely.get_type_id(shapes), (3, 6))   # Polygon, MultiPolygon
+    road = (np.zeros(len(rows), dtype=bool) if category is None
+            else np.asarray(pc.equal(category.take(pa.array(rows, pa.int64())), "road").fill_null(False)))
+    return np.where(polygonal, 2, np.where(road, 0, 1)).astype("int8")
+
+
 def _records(columns: dict, rows: np.ndarray) -> list[dict]:
     """The MVT attributes of the sites at ``rows``, taken from the Arrow ``columns``."""
     taken = {k: (c.take(pa.array(rows, pa.int64())).to_pylist() if c is not None else [None] * len(rows))
@@ -269,15 +286,16 @@ class VectorTiles:
             ok = (np.abs(lon) <= 180) & (np.abs(lat) <= 90)   # NaN compares False
             x, y = mercator(np.where(ok, lon, np.nan), np.where(ok, lat, np.nan))
             usable = np.isfinite(x) & np.isfinite(y)
-            is_line = ~features.is_point
-            lines = np.flatnonzero(usable & is_line)
+            is_shape = ~features.is_point
+            shaped = np.flatnonzero(usable & is_shape)
             table = features.table
             columns = {name: table.column(name).cast(pa.string()) if name in table.column_names else None
                        for name in ("site_id", "name", "category")}
             points = np.flatnonzero(usable)
             return {"points": PointIndex(x[points], y[points]), "point_rows": points,
-                    "is_line": is_line, "columns": columns,
-                    "lines": ShapeIndex(to_mercator(features.shapes[lines])), "line_rows": lines}
+                    "is_shape": is_shape, "columns": columns,
+                    "shapes": ShapeIndex(to_mercator(features.shapes[shaped])), "shape_rows": shaped,
+                    "shape_layer": _shape_layers(features.shapes[shaped], columns["category"], shaped)}
         return self._index("sites", build)
 
     def _sites(self, tile: Tile) -> bytes:
@@ -287,14 +305,16 @@ class VectorTiles:
         rows = index["point_rows"][points.order[at]]
         if tile.z <= DENSITY_MAX_ZOOM or len(rows) > MAX_TILE_POINTS:
             return encode([("sites_density", _density(points.x[at], points.y[at], tile))])
-        single = ~index["is_line"][rows]
+        single = ~index["is_shape"][rows]
         geoms = _tile_units(shapely.points(points.x[at][single], points.y[at][single]), tile)
         sites = [{"geometry": g, "properties": p}
                  for g, p in zip(geoms, _records(index["columns"], rows[single]))]
-        hit, lines = index["lines"].clipped(tile)
-        roads = [{"geometry": g, "properties": p}
-                 for g, p in zip(lines, _records(index["columns"], index["line_rows"][hit]))]
-        return encode([("sites", sites), ("roads", roads)])
+        hit, shapes = index["shapes"].clipped(tile)
+        layer = index["shape_layer"][hit]
+        records = _records(index["columns"], index["shape_rows"][hit])
+        return encode([("sites", sites), *((name, [{"geometry": shapes[i], "properties": records[i]}
+                                                   for i in np.flatnonzero(layer == k)])
+                                           for k, name in enumerate(SHAPE_LAYERS))])
 
     # polygons --------------------------------------------------------------------------------------
     def _polygons(self, name: str, geoms: np.ndarray) -> ShapeIndex:

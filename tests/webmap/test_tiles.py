@@ -126,7 +126,8 @@ def test_tileset_and_tilesets_list_link_the_template_and_the_tile_matrix_set(cli
     tms = client.get(scheme["href"]).get_json()
     assert tms["id"] == "WebMercatorQuad" and len(tms["tileMatrices"]) == 25
     assert tms["tileMatrices"][5]["matrixWidth"] == 32
-    assert {layer["id"] for layer in tileset["layers"]} == {"sites_density", "sites", "roads"}
+    dimensions = {layer["id"]: layer["geometryDimension"] for layer in tileset["layers"]}
+    assert dimensions == {"sites_density": 0, "sites": 0, "roads": 1, "site_lines": 1, "site_areas": 2}
     collection = client.get("/ogc/collections/regencies").get_json()
     assert any(link["rel"].endswith("tilesets-vector") for link in collection["links"])
 
@@ -158,6 +159,36 @@ def test_a_tile_with_too_many_sites_for_points_carries_density(engine, monkeypat
 
 
 # -- violations: the store's, with the token their items need (SQLite and PostGIS) ------------------
+
+def test_each_sites_layer_holds_one_geometry_type_roads_only_road_lines(tmp_path):
+    """A school's grounds (a polygon) are an area in the school's category, a fence of a health
+    facility a line of its own; the roads layer holds only roads (the map draws it as roads)."""
+    import geopandas as gpd
+    from shapely.geometry import LineString, Point, box
+
+    from geo.engine import Engine
+    from geo.layers import load_layers
+    from zonasi.testing.layers import make_layers_dir
+
+    directory = make_layers_dir(tmp_path)
+    lon, lat = 108.3200, -6.3300   # Indramayu
+    d = 0.0005
+    gpd.GeoDataFrame(
+        {"site_id": ["s1", "s2", "s3", "s4", "s5"], "name": ["SD 1", "Jl. Protokol", "RSUD pagar", "Masjid", "Alun-alun"],
+         "category": ["school", "road", "health_facility", "place_of_worship", "road"]},
+        geometry=[box(lon, lat, lon + d, lat + d), LineString([(lon - d, lat), (lon - d, lat + 3 * d)]),
+                  LineString([(lon + 2 * d, lat), (lon + 2 * d, lat + d)]), Point(lon + d / 2, lat - d),
+                  box(lon - 3 * d, lat - 3 * d, lon - 2 * d, lat - 2 * d)], crs=4326).to_parquet(
+        directory / "sites" / "mixed.parquet")
+    tiles = VectorTiles(Engine(load_layers(directory)))
+    tile, _, _ = tile_at(lon, lat, 15)
+    decoded = mapbox_vector_tile.decode(tiles.tile("sites", tile),
+                                        default_options={"y_coord_down": True})
+    held = {name: {(f["properties"]["site_id"], f["geometry"]["type"]) for f in layer["features"]}
+            for name, layer in decoded.items()}
+    assert held == {"sites": {("s4", "Point")}, "roads": {("s2", "LineString")},
+                    "site_lines": {("s3", "LineString")}, "site_areas": {("s1", "Polygon"), ("s5", "Polygon")}}
+
 
 @pytest.fixture()
 def violations_app(store_settings, engine):

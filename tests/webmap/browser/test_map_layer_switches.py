@@ -118,3 +118,62 @@ def test_without_road_data_there_is_no_roads_switch(browser, no_roads, viewport)
         assert page.js_errors == []
     finally:
         page.context.close()
+
+
+AREAS = (-6.3300, 108.3200)   # Indramayu: the sites below
+
+
+@pytest.fixture(scope="module")
+def with_areas(tmp_path_factory):
+    """The app on the bundled layers plus a school's grounds and a square (polygons), a fence (a line)."""
+    import shutil
+
+    import geopandas as gpd
+    from shapely.geometry import LineString, box
+
+    from geo.layers.directory import bundled_layers_dir
+    from webmap import create_app
+
+    tmp = tmp_path_factory.mktemp("areas")
+    layers = tmp / "layers"
+    shutil.copytree(bundled_layers_dir(), layers, ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+    lat, lon = AREAS
+    d = 0.0006
+    gpd.GeoDataFrame({"site_id": ["a1", "a2", "a3"], "name": ["SD Negeri Uji", "Alun-alun Uji", "Pagar RSUD Uji"],
+                      "category": ["school", "public_facility", "health_facility"]},
+                     geometry=[box(lon, lat, lon + d, lat + d), box(lon - 2 * d, lat - 2 * d, lon - d, lat - d),
+                               LineString([(lon + 2 * d, lat), (lon + 2 * d, lat + d)])], crs=4326).to_parquet(
+        layers / "sites" / "areas.parquet")
+    app = create_app(settings_for_tests(instance_dir=tmp / "instance", layers_dir=layers),
+                     engine=Engine(load_layers(layers)))
+    with serve(app) as server:
+        yield server
+
+
+AREA_PATHS = """[...document.querySelectorAll('.zonasi-tiles-interactive path')]
+    .filter((p) => p.getAttribute('fill-opacity') === '0.3').map((p) => p.getAttribute('stroke'))"""
+LINE_PATHS = """[...document.querySelectorAll('.zonasi-tiles-interactive path')]
+    .filter((p) => p.getAttribute('stroke-width') === '3').map((p) => [p.getAttribute('stroke'), p.getAttribute('fill')])"""
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360", "1280"])
+def test_sites_that_are_areas_and_lines_are_drawn_in_their_categorys_colour(browser, with_areas, viewport):
+    """A school's grounds are a shaded area in the school colour, a fence a line in the health
+    colour; neither is drawn as a road (grey), and the roads' layer draws no area."""
+    page = page_at(browser, viewport)
+    try:
+        open_map(page, with_areas)
+        go(page, *AREAS, 17)
+        wait_js(page, f"({AREA_PATHS}).length >= 2 && ({LINE_PATHS}).length >= 1", timeout=60)
+        colours = page.evaluate("""(() => { const c = window.zonasi.config.categories;
+            return {school: c.school.color, public_facility: c.public_facility.color, health: c.health_facility.color}; })()""")
+        areas, lines = page.evaluate(AREA_PATHS), page.evaluate(LINE_PATHS)
+        assert "#6c757d" not in areas and len(set(areas)) == 2, areas      # two categories, two colours, not grey
+        assert all(stroke != "#6c757d" and fill == "none" for stroke, fill in lines), lines
+        assert colours["school"] != colours["public_facility"]
+        assert page.evaluate("[...document.querySelectorAll('.zonasi-roads path')]"
+                             ".filter((p) => p.getAttribute('fill') !== 'none').length") == 0
+        screenshot(page, f"map-site-areas-{viewport['width']}")
+        assert page.js_errors == []
+    finally:
+        page.context.close()

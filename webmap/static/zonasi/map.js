@@ -272,9 +272,10 @@
 
   // -- data layers: vector tiles (OGC API - Tiles, Mapbox Vector Tiles) --------------------------
   // One Leaflet.VectorGrid layer per overlay group (the layer control switches the group). Sites are
-  // counts per area (layer sites_density) at low zooms and points (sites, roads) from config.zoom.sites.
-  // The roads (the sites collection's road lines) are their own group: "Jalan protokol" switches them,
-  // and is listed only when the layers hold road sites (see roadsSwitch).
+  // counts per area (layer sites_density) at low zooms and, from config.zoom.sites, the sites as they
+  // are: points (sites), lines (site_lines) and areas (site_areas), in their category's colour.
+  // The roads (the sites collection's road lines, layer roads) are their own group: "Jalan protokol"
+  // switches them, and is listed only when the layers hold road sites (see roadsSwitch).
   function siteColour(category) {
     const style = config.categories[category];
     return cssColour(style ? style.color : "cadetblue");
@@ -300,10 +301,7 @@
   }
 
   const ROAD_STYLE = {color: "#6c757d", weight: 4, opacity: 0.7};
-  /** A feature of the road lines the roads layer draws (category "road" of the tiles' roads layer). */
-  function isRoad(props) {
-    return (props || {}).category === "road";
-  }
+  const SITE_LAYERS = ["sites", "site_lines", "site_areas"];   // the sites group's layers of the sites tiles
 
   const layerSpecs = {
     regencies: {
@@ -318,13 +316,16 @@
         sites_density: densityStyle,
         sites: (props) => ({radius: 6, fill: true, fillColor: siteColour(props.category), fillOpacity: 0.9,
                             color: "#ffffff", weight: 1.5}),
-        // lines and shapes of other categories; the roads are the roads layer's
-        roads: (props) => (isRoad(props) ? [] : ROAD_STYLE),
+        site_lines: (props) => ({color: siteColour(props.category), weight: 3, opacity: 0.85}),
+        site_areas: (props) => ({color: siteColour(props.category), weight: 1.5, fill: true,
+                                 fillColor: siteColour(props.category), fillOpacity: 0.3}),
+        roads: [],   // the roads group's
       },
+      count: (summary) => SITE_LAYERS.reduce((n, name) => n + (summary.layers[name] || 0), 0),
     },
     roads: {
       collection: "sites", minZoom: config.zoom.sites, zIndex: 2, className: "zonasi-roads",
-      styles: {sites_density: [], sites: [], roads: (props) => (isRoad(props) ? ROAD_STYLE : [])},
+      styles: {sites_density: [], sites: [], site_lines: [], site_areas: [], roads: ROAD_STYLE},
       count: (summary) => summary.roads,
     },
     zones: {
@@ -362,7 +363,7 @@
             const props = feature.properties || {};
             if (props.category) summary.categories.add(props.category);
             if (name === "sites_density") summary.density += Number(props.count) || 0;
-            if (name === "roads" && isRoad(props)) summary.roads += 1;
+            if (name === "roads") summary.roads += 1;
           }
         }
         this._zonasiTiles[this._tileCoordsToKey(coords)] = summary;

@@ -3,7 +3,7 @@
 // outlines and, where the layers have them, roads, never a blank grey square.
 //
 // - online: the app's own vector tiles (OGC API - Tiles): the regencies collection as land with
-//   its outlines, the sites collection's "roads" layer (line sites, from the zoom where the tiles
+//   its outlines, the sites collection's "roads" layer (road line sites, from the zoom where the tiles
 //   carry them) as light roads;
 // - offline (or when the app's tiles do not answer either): the saved bundle: the saved regency
 //   and its neighbours as land, the bundle's road line sites (category "road"), and the saved
@@ -79,7 +79,7 @@ function ownTiles(url, styles, options, onError) {
 function tiledLayer(tilesUrl, roadsZoom, onError) {
   const at = (collection) => tilesUrl.replace("{collection}", collection);
   const land = ownTiles(at("regencies"), {regencies: STYLE.land}, {className: "zonasi-basemap-land"}, onError);
-  const roads = ownTiles(at("sites"), {roads: STYLE.road, sites: [], sites_density: []},
+  const roads = ownTiles(at("sites"), {roads: STYLE.road, sites: [], sites_density: [], site_lines: [], site_areas: []},
                          {className: "zonasi-basemap-roads", minZoom: roadsZoom}, onError);
   return L.layerGroup([land, roads]);
 }
