@@ -13,7 +13,11 @@ the requests answered in turn before it (zonasi/server.py's ``take_turn``). That
 the rule never sheds a request that waited less. A 503 costs a fraction of a check, so once
 requests start to be refused, the turn of every connection comes sooner and latency stays bounded.
 
-``/health`` is never refused (a load balancer must see a busy node as alive).
+Never refused (:data:`EXEMPT`): ``/health`` (a load balancer must see a busy node as alive) and
+the pages' own files, ``/static/...`` and ``/sw.js``: each is read from disk in a few
+milliseconds, refusing one saves next to nothing, and a page whose script or stylesheet was
+refused is broken (one browser opening the map sends a dozen of them at once, and a tile that
+took 40 ms to make ahead of them made them wait past the limit).
 
 :class:`Admission` is the rule, with an injected clock; :class:`Admit` is the WSGI middleware.
 """
@@ -25,7 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-EXEMPT = ("/health",)   # paths (and their sub-paths) never refused
+EXEMPT = ("/health", "/static", "/sw.js")   # paths (and their sub-paths) never refused
 
 
 @dataclass

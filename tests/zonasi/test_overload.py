@@ -61,10 +61,11 @@ def _problem(response, status=503):
     return json.loads(response.get_data())
 
 
-def test_admit_answers_503_in_the_callers_language_and_exempts_health(app):
+def test_admit_answers_503_in_the_callers_language_and_exempts_health_and_the_pages_files(app):
     """The real app behind the middleware, with an injected clock: a request that arrived 1 s
     ago is refused with Retry-After, in Indonesian by default and in English on ?lang=en; /health
-    is answered whatever its age; nothing is left in progress."""
+    and the pages' scripts, styles and service worker are answered whatever their age (a refused
+    script breaks a page); nothing is left in progress."""
     clock = FakeClock()
     admission = Admission(max_in_flight=4, max_wait=0.5, clock=clock)
     client = Client(Admit(app, admission, 3, lambda: app.extensions["zonasi"], arrival=lambda: clock.now - 1))
@@ -77,6 +78,9 @@ def test_admit_answers_503_in_the_callers_language_and_exempts_health(app):
     english = _problem(client.get(CHECK + "&lang=en"))
     assert english["detail"] == "The server is overloaded; try again in 3 seconds."
     assert client.get("/health").status_code != 503
+    for path in ("/static/zonasi/map.js", "/static/vendor/MANIFEST.json", "/sw.js"):   # the pages' own files
+        with client.get(path) as answer:
+            assert answer.status_code == 200, path
     assert (admission.in_flight, admission.shed) == (0, 2)
 
 
