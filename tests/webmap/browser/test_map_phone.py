@@ -142,7 +142,8 @@ def test_the_report_button_is_three_tabs_from_the_search_box(browser):
             presses += 1
             assert presses <= 3, page.evaluate("document.activeElement.outerHTML.slice(0, 120)")
         page.keyboard.press("Enter")
-        page.locator("#zonasi-login").wait_for()  # no token yet: the login comes first
+        page.locator("#zonasi-public").wait_for()  # no token: the public's form, for the spot searched
+        assert "108,32" in page.locator("#public-point").inner_text()
     finally:
         page.context.close()
 

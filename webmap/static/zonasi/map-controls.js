@@ -2,7 +2,7 @@
  * Uses what map.js exposes as window.zonasi.mapPage. */
 (function () {
   "use strict";
-  const {config, t, el, api, formatMetres, formatDistance, withParams, requireLogin} = window.zonasi;
+  const {config, t, el, api, auth, formatMetres, formatDistance, withParams, requireLogin} = window.zonasi;
   const {map, checkAt, loadLayer, say, label, POOR_ACCURACY_M} = window.zonasi.mapPage;
 
   // -- Leaflet's own controls in the page's language (#18): zoom, layers, attribution -----------
@@ -122,6 +122,8 @@
   let sending = false;
 
   async function openReport(verdict, extra) {
+    // without a token: the public's report form for this spot (it offers the officers' sign-in)
+    if (!auth.token && window.zonasi.publicIntake) { window.zonasi.publicIntake.open(); return; }
     if (!(await requireLogin())) return;
     reportPoint = {lat: verdict.lat, lon: verdict.lon,
                    accuracy: extra && extra.accuracy !== undefined ? extra.accuracy : null};

@@ -65,6 +65,7 @@
   const spotRing = L.circleMarker([0, 0], {radius: 9, color: "#212529", weight: 3, fillColor: "#ffc107",
                                             fillOpacity: 0.9, interactive: false, className: "zonasi-check-spot"});
   let lastVerdict = null;
+  let lastChecked = null;   // the last spot checked, however it was chosen (public.js reports there)
   let cardSpot = null;
 
   function cardOpen() { return !card.hidden; }
@@ -201,6 +202,7 @@
 
   async function checkAt(latlng, extra) {
     const seq = ++checkSeq;
+    lastChecked = L.latLng(latlng.lat, latlng.lng);  // a tap, a search, a link, the GPS: the spot in question
     if (messageBox.dataset.hint) say("");
     openCard(latlng, el("div", {class: "zonasi-verdict-loading"}, t("map.check.checking")), true);
     const params = {lat: latlng.lat.toFixed(7), lon: latlng.lng.toFixed(7), lang: config.lang};
@@ -637,7 +639,7 @@
   // What tests and map-controls.js use.
   window.zonasiMap = map;
   window.zonasi.mapPage = {map, groups, checkAt, refresh, loadLayer, state, say, label, POOR_ACCURACY_M,
-                           lastVerdict: () => lastVerdict, openReport: null, offlineLoaded, closeCard};
+                           lastVerdict: () => lastVerdict, lastChecked: () => lastChecked, openReport: null, offlineLoaded, closeCard};
   updateLegend();
   refresh();
   say(t("map.hint"), "secondary");

@@ -1,7 +1,8 @@
 /* "Laporkan tanpa akun" (#19): a report from the public, for a visitor with no token stored.
  * POST /api/public/reports stores it as unverified, without any identity, and answers with a
  * tracking code; "Cek laporan" looks a code up (GET /api/public/reports/<code>): status and verdict.
- * The spot is the last point clicked on the map (else the map's centre). Codes sent from this
+ * The spot is the last one checked on the map (tapped, searched, linked or located by GPS; else the
+ * map's centre). Codes sent from this
  * browser are kept in it, to look them up again. Builds its own bar and dialogs; map.js is not touched. */
 (function () {
   "use strict";
@@ -9,11 +10,16 @@
   const page = window.zonasi.mapPage;
   const CODES_KEY = "zonasi.public_codes";
   const lang = config.lang || "id";
-  let spot = null;   // [lat, lon] of the last click on the map
 
-  if (page && page.map) page.map.on("click", (event) => { spot = [event.latlng.lat, event.latlng.lng]; });
+  /** The last spot checked on the map (the card's), else null. */
+  function checked() {
+    const spot = page && page.lastChecked ? page.lastChecked() : null;
+    return spot ? [spot.lat, spot.lng] : null;
+  }
 
+  /** [lat, lon] of the report: the last spot checked, else the map's centre. */
   function where() {
+    const spot = checked();
     if (spot) return spot;
     const centre = page && page.map ? page.map.getCenter() : {lat: 0, lng: 0};
     return [centre.lat, centre.lng];
@@ -66,6 +72,8 @@
   const form = el("form", {id: "zonasi-public-form", method: "dialog"},
     el("h2", {class: "h5"}, t("ui.public.title")),
     el("p", {class: "small"}, t("ui.public.intro")),
+    el("p", {class: "small"}, el("button", {type: "button", class: "btn btn-link btn-sm p-0 text-start",
+                                            id: "public-officer"}, t("ui.public.officer"))),
     pointText,
     el("label", {class: "form-label", for: "public-type"}, t("map.report.type")), typeSelect,
     el("label", {class: "form-label mt-2", for: "public-participant"}, t("map.report.participant")),
@@ -100,20 +108,29 @@
   const lookupDialog = el("dialog", {id: "zonasi-public-lookup-dialog", class: "zonasi-dialog",
                                      "aria-labelledby": "public-lookup-title"}, lookupForm);
   document.body.append(reportDialog, lookupDialog);
+  // an officer whose token is not stored yet: sign in, then the officer's own report form
+  form.querySelector("#public-officer").addEventListener("click", async () => {
+    reportDialog.close();
+    if (await window.zonasi.requireLogin() && page && page.openReport && page.lastVerdict()) {
+      page.openReport(page.lastVerdict());
+    }
+  });
   for (const dialog of [reportDialog, lookupDialog]) {
     dialog.querySelectorAll("[data-public-close]").forEach((b) => b.addEventListener("click", () => dialog.close()));
   }
 
   function fmt(value) { return window.zonasi.number ? window.zonasi.number(value, 5) : value.toFixed(5); }
 
-  reportButton.addEventListener("click", () => {
+  /** The report form, for the last spot checked (else the map's centre). */
+  function open() {
     const [lat, lon] = where();
-    pointText.textContent = t(spot ? "ui.public.point_clicked" : "ui.public.point_centre",
+    pointText.textContent = t(checked() ? "ui.public.point_clicked" : "ui.public.point_centre",
                               {lat: fmt(lat), lon: fmt(lon)});
     errorText.textContent = "";
     form.dataset.key = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
     reportDialog.showModal();
-  });
+  }
+  reportButton.addEventListener("click", open);
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -186,5 +203,5 @@
     if (codeInput.value.trim()) lookup(codeInput.value);
   });
 
-  window.zonasi.publicIntake = {where, savedCodes};
+  window.zonasi.publicIntake = {where, savedCodes, open};
 })();
