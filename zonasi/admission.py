@@ -5,7 +5,10 @@ instead of being served when
 
 - ``max_in_flight`` requests are already in progress in the worker (read, not yet answered:
   requests waiting on the database or on a slow client's body count), or
-- it has waited ``max_wait`` seconds or more before the worker got to it (its *age*).
+- it has waited ``max_wait`` seconds or more before the worker got to it (its *age*), behind at
+  least ``min_ahead`` others (:data:`BURST`) found by the same poll. A burst from one browser
+  (a page opening sends a dozen requests over at most 6 connections) is served in full, however
+  long one of its requests takes; it is the many connections of an overload that get refused.
 
 Under gevent workers the age is the time since the event loop last polled the sockets
 (:class:`PollClock`): a request found ready by that poll arrived before it, and waited since for
@@ -30,28 +33,32 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 EXEMPT = ("/health", "/static", "/sw.js")   # paths (and their sub-paths) never refused
+BURST = 8   # requests started since a poll that are never refused for their wait (a browser opens <= 6 connections)
 
 
 @dataclass
 class Admission:
     """The admission rule of one worker: at most ``max_in_flight`` requests in progress, none
-    started after waiting ``max_wait`` seconds or more. ``clock`` gives the current time on the
-    same scale as the arrival times passed to :meth:`enter`."""
+    started after waiting ``max_wait`` seconds or more behind ``min_ahead`` others or more.
+    ``clock`` gives the current time on the same scale as the arrival times passed to :meth:`enter`."""
 
     max_in_flight: int
     max_wait: float
     clock: Callable[[], float] = time.monotonic
+    min_ahead: int = 0
     in_flight: int = 0
     shed: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def enter(self, arrived: float | None = None) -> bool:
-        """Take a place for a request that arrived at ``arrived`` (default: now); False when it
-        must be refused (the worker is full, or the request waited too long)."""
+    def enter(self, arrived: float | None = None, ahead: int | None = None) -> bool:
+        """Take a place for a request that arrived at ``arrived`` (default: now) with ``ahead``
+        requests started before it since then (None: unknown, as many as it takes); False when
+        it must be refused (the worker is full, or the request waited too long behind too many)."""
         now = self.clock()
         age = 0.0 if arrived is None else now - arrived
+        waited_out = age >= self.max_wait and (ahead is None or ahead >= self.min_ahead)
         with self._lock:
-            if self.in_flight >= self.max_in_flight or age >= self.max_wait:
+            if self.in_flight >= self.max_in_flight or waited_out:
                 self.shed += 1
                 return False
             self.in_flight += 1
@@ -66,12 +73,13 @@ class Admission:
 class Admit:
     """WSGI middleware applying an :class:`Admission` to every request but :data:`EXEMPT`.
 
-    ``arrival`` gives the time a request arrived, on the scale of ``admission.clock`` (under gevent:
-    the event loop's last poll, see the module's documentation); ``services`` gives the app's
-    services (catalog, settings) for the text of the 503."""
+    ``arrival`` gives the time a request arrived, on the scale of ``admission.clock``, and how many
+    requests were started ahead of it since then (under gevent: the event loop's last poll, see
+    :class:`PollClock`); ``services`` gives the app's services (catalog, settings) for the text of
+    the 503."""
 
     def __init__(self, app, admission: Admission, retry_after: float, services,
-                 arrival: Callable[[], float] | None = None):
+                 arrival: Callable[[], tuple[float, int]] | None = None):
         self.app = app
         self.admission = admission
         self.retry_after = max(1, int(retry_after))
@@ -84,7 +92,8 @@ class Admit:
         path = environ.get("PATH_INFO", "")
         if path in EXEMPT or path.startswith(tuple(p + "/" for p in EXEMPT)):
             return self.app(environ, start_response)
-        if not self.admission.enter(self.arrival() if self.arrival is not None else None):
+        arrived, ahead = self.arrival() if self.arrival is not None else (None, None)
+        if not self.admission.enter(arrived, ahead):
             return self.refuse(environ, start_response)
         try:
             result = self.app(environ, start_response)
@@ -137,22 +146,27 @@ class _Answer:
 
 class PollClock:
     """Arrival times under a gevent worker: when the worker's event loop last polled its sockets
-    (``time.time``). A libev check watcher, whose callback libev runs first after each poll, marks
-    the time; it is started in the worker on first use (the master's loop is not the worker's)."""
+    (``time.time``), and how many requests were started since. A libev check watcher, whose
+    callback libev runs first after each poll, marks the time and clears the count; it is started
+    in the worker on first use (the master's loop is not the worker's)."""
 
     def __init__(self):
         self._watcher = None
         self.polled = 0.0
+        self.started = 0
 
-    def __call__(self) -> float:
-        """The time of the last poll (the watcher started on the first call)."""
+    def __call__(self) -> tuple[float, int]:
+        """(the time of the last poll, the requests started since it), for a request about to
+        start (counted from here on; the watcher is started on the first call)."""
         if self._watcher is None:
             import gevent
 
             self._watcher = gevent.get_hub().loop.check()
             self._watcher.start(self._mark)
             self._mark()
-        return self.polled
+        ahead, self.started = self.started, self.started + 1
+        return self.polled, ahead
 
     def _mark(self) -> None:
         self.polled = time.time()
+        self.started = 0

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from werkzeug.test import Client
 
-from zonasi.admission import Admission, Admit
+from zonasi.admission import BURST, Admission, Admit, PollClock
 from zonasi.server import next_request_waiting, take_turn
 from zonasi.testing.reports import report
 from zonasi.testing.server import ZonasiServer
@@ -50,6 +50,33 @@ def test_admission_refuses_a_request_that_waited_too_long():
     assert (admission.in_flight, admission.shed) == (2, 2)
 
 
+def test_a_long_wait_is_refused_only_behind_many():
+    """A burst (fewer than ``min_ahead`` requests started ahead since the poll) is served whatever
+    its wait: one browser's requests; deeper in the queue a request that waited too long is refused."""
+    clock = FakeClock(1000.0)
+    admission = Admission(max_in_flight=100, max_wait=0.05, clock=clock, min_ahead=BURST)
+    assert all(admission.enter(arrived=999.0, ahead=ahead) for ahead in range(BURST))   # waited 1 s
+    assert not admission.enter(arrived=999.0, ahead=BURST)
+    assert admission.enter(arrived=999.99, ahead=50)              # deep, but it waited only 10 ms
+    assert not admission.enter(arrived=999.0)                     # ahead unknown: as many as it takes
+    assert (admission.in_flight, admission.shed) == (BURST + 1, 2)
+
+
+def test_the_poll_clock_counts_the_requests_started_since_the_loops_last_poll():
+    """Without a poll in between (no switch to the hub) the count goes on; a round of the event
+    loop polls, and counting starts again with the poll's time."""
+    import gevent
+
+    clock = PollClock()
+    first = clock()
+    assert [clock()[1] for _ in range(3)] == [first[1] + 1, first[1] + 2, first[1] + 3]
+    before = time.time()
+    gevent.sleep(0.01)             # the hub's loop runs: it polls
+    polled, ahead = clock()
+    assert ahead == 0 and polled >= before
+    assert clock() == (polled, 1)
+
+
 def test_a_zero_wait_refuses_every_request():
     admission = Admission(max_in_flight=10, max_wait=0.0, clock=FakeClock())
     assert not admission.enter()
@@ -68,7 +95,7 @@ def test_admit_answers_503_in_the_callers_language_and_exempts_health_and_the_pa
     script breaks a page); nothing is left in progress."""
     clock = FakeClock()
     admission = Admission(max_in_flight=4, max_wait=0.5, clock=clock)
-    client = Client(Admit(app, admission, 3, lambda: app.extensions["zonasi"], arrival=lambda: clock.now - 1))
+    client = Client(Admit(app, admission, 3, lambda: app.extensions["zonasi"], arrival=lambda: (clock.now - 1, 0)))
     refused = client.get(CHECK)
     body = _problem(refused)
     assert refused.headers["Retry-After"] == "3"
@@ -250,6 +277,47 @@ def test_serve_refuses_past_its_requests_in_progress(tmp_path):
     finally:
         server.stop()
     assert "Traceback" not in server.log_text()
+
+
+@pytest.mark.slow
+def test_serve_answers_a_browsers_burst_in_full_even_with_no_wait_allowed(tmp_path):
+    """One gevent worker with ZONASI_QUEUE_WAIT_S=0: every request has waited "too long", yet the
+    requests one browser sends at once over its six connections (a page, its files, its tiles)
+    are all answered: fewer than BURST are ever found by one poll. Before, tiles were refused."""
+    server = ZonasiServer(tmp_path / "instance", workers=1, env={"ZONASI_QUEUE_WAIT_S": "0"})
+    server.start()
+    paths = [CHECK, "/ogc/collections/sites/tiles/WebMercatorQuad/12/2161/3283",
+             "/ogc/collections/regencies/tiles/WebMercatorQuad/8/135/132", "/api/stats", "/", CHECK]
+    try:
+        sockets = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(6)]
+        try:
+            for _ in range(3):   # three rounds of six requests sent at once
+                for sock, path in zip(sockets, paths):
+                    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+                for sock, path in zip(sockets, paths):
+                    status, _ = _read_answer(sock)
+                    assert status == 200, path
+        finally:
+            for sock in sockets:
+                sock.close()
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log_text()
+
+
+def _read_answer(sock: socket.socket) -> tuple[int, bytes]:
+    """One HTTP/1.1 answer with a Content-Length from ``sock``: (status, body)."""
+    sock.settimeout(60)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed the connection"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+    while len(body) < length:
+        body += sock.recv(65536)
+    return int(head[9:12]), body[:length]
 
 
 def test_tiles_and_templates_stay_out_of_the_lanes_and_pages_go_in():

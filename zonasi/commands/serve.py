@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from .. import server
-from ..admission import Admission, Admit, PollClock
+from ..admission import BURST, Admission, Admit, PollClock
 from ..offload import Gate, Lane, Offload
 from ..options import layers_option, settings_from
 
@@ -105,7 +105,8 @@ def serve(host, port, workers, worker_class, threads, upload_threads, data_threa
             # once with a 503 + Retry-After (ZONASI_RETRY_AFTER_S).
             if worker_class == "gevent":
                 return Admit(Offload(app, lanes, app.config["MAX_CONTENT_LENGTH"]),
-                             Admission(settings.max_in_flight, settings.queue_wait_s, clock=time.time),
+                             Admission(settings.max_in_flight, settings.queue_wait_s, clock=time.time,
+                                       min_ahead=BURST),
                              settings.retry_after_s, lambda: app.extensions["zonasi"], arrival=PollClock())
             return Admit(Gate(app, lanes), Admission(settings.max_in_flight, settings.queue_wait_s),
                          settings.retry_after_s, lambda: app.extensions["zonasi"])
