@@ -50,6 +50,7 @@ def test_the_date_control_at_360_px(browser, live):
         expect(verdict).to_have_attribute("data-at", "2024-03-01")
         expect(verdict).to_have_attribute("data-status", "outside_period")
         assert verdict.locator(".zonasi-verdict-head").inner_text() == "Di luar masa kampanye"
+        assert "text-danger" in verdict.locator(".zonasi-verdict-head").get_attribute("class")   # not yellow on white
         assert "Tidak ada masa kampanye yang berlaku pada 1 Maret 2024 (WIB)." in verdict.inner_text()
         page.locator("#zonasi-date-today").click()                       # back to today
         expect(verdict).to_have_attribute("data-at", "2024-01-15")

@@ -74,7 +74,8 @@ def test_the_stored_verdict_history_photos_and_map(browser, casework, viewport):
         verdict = page.locator("#report-verdict")
         assert verdict.locator(".zonasi-status-badge").inner_text() == "Terlarang"
         facts = page.locator("#report-verdict-facts").inner_text()
-        assert "SMAN 1 SINDANG" in facts and "11,1 m" in facts
+        assert "SMAN 1 SINDANG (Tempat pendidikan)" in facts and "11,1 m" in facts
+        assert "Lokasi terlarang\n" in facts + "\n" and "terdekat" not in facts   # in range: the forbidden site
         assert "Tempat pendidikan: dilarang dalam 50 m" in facts
         assert "PKPU 15/2023 Pasal 71 ayat (1)" in facts
         assert casework.app.extensions["zonasi"].engine.rules_version in facts

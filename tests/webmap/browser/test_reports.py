@@ -52,7 +52,9 @@ def test_report_from_the_map_then_verify_and_take_down(browser, own_live):
         open_map(page, live)
         popup = click_at(page, *NEAR_SCHOOL)
         popup.locator(".zonasi-report-here").click()
-        # first time: the one-time login, then the report form
+        # no token yet: the public's form, whose officers' sign-in leads to the one-time login, then the report form
+        page.locator("#zonasi-public").wait_for()
+        page.click("#public-officer")
         page.fill("#zonasi-token", field)
         page.click("#zonasi-login-submit")
         page.locator("#zonasi-report").wait_for()
@@ -198,3 +200,33 @@ def png_bytes() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format="PNG")
     return out.getvalue()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 360, "height": 740}, {"width": 1280, "height": 800}], ids=["360", "1280"])
+def test_a_field_token_is_told_the_violations_are_not_for_its_role_and_the_map_asks_for_none(browser, live, viewport):
+    """A field officer's token may not read the violations: the page says so in words (no raw role
+    key, no login prompt as if signed out, no filter or download that would be refused), and the map
+    asks for no violations tile (no 403 in the console) and lists no report statuses in its legend."""
+    secret = token(live, "field", "Petugas Sindang")
+    page = new_page(browser, viewport=viewport, token=secret)
+    refused = []
+    page.on("response", lambda r: refused.append(r.url) if r.status == 403 else None)
+    try:
+        page.goto(f"{live.url}/violations")
+        text = page.locator("#violations-login-text")
+        text.wait_for()
+        wait_js(page, "!document.getElementById('violations-login').hidden && window.zonasi.auth.checked")
+        assert text.inner_text() == ("Daftar ini untuk Bawaslu dan Satpol PP; token Anda (Petugas lapangan) "
+                                     "tidak dapat membukanya. Masuk dengan token lain bila Anda punya.")
+        for part in ("#violations-filter", "#violations-downloads", "#violations-table"):
+            assert page.locator(part).is_hidden(), part
+        screenshot(page, f"violations-field-token-{viewport['width']}")
+        open_map(page, live)
+        wait_js(page, "window.zonasi.auth.checked && window.zonasi.mapPage.state.violations"
+                      " && window.zonasi.mapPage.state.violations.locked")
+        page.evaluate("document.querySelector('.zonasi-legend').open = true")
+        assert "Dilaporkan" not in page.locator(".zonasi-legend").inner_text()
+        assert not [url for url in refused if "/violations" in url], refused
+        assert page.js_errors == []
+    finally:
+        page.context.close()

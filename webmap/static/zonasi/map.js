@@ -14,7 +14,7 @@
                           dismissed: "#6c757d", removed: "#198754"};
   // incomplete: amber, never green; a verdict the GPS accuracy could overturn ("Belum pasti") likewise
   const VERDICT_CLASS = {ok: "success", violation: "danger", outside_area: "secondary",
-                         outside_period: "warning", incomplete: "warning-emphasis"};
+                         outside_period: "danger", incomplete: "warning-emphasis"};   // yellow text: unreadable
   const messageBox = document.getElementById("zonasi-message");
   // Reports above boundaries, zones and site pins (a prop 10 m from a school is not hidden by its pin).
   const REPORTS_PANE = "zonasiReports";
@@ -340,7 +340,7 @@
       styles: {coverage: (props) => Object.assign(coverageStyle({properties: props}), {fill: true})},
     },
     violations: {
-      minZoom: 0, needsToken: true, interactive: true, pane: REPORTS_PANE,
+      minZoom: 0, needsToken: true, permission: "violations:read", interactive: true, pane: REPORTS_PANE,
       styles: {violations: (props) => ({radius: 7, weight: 2, color: "#fff", fill: true, fillOpacity: 0.9,
                                         fillColor: STATUS_COLOURS[props.status] || "#d63384"})},
     },
@@ -479,14 +479,28 @@
     if (key === "sites") Object.assign(state.sites, {categories: counted.categories, density: counted.density});
   }
 
-  /** (Re)draw the tiles of one layer: its group on, the zoom reached and, for violations, a token. */
+  /** Whether the signed-in user may read a layer that needs a token: its permission (a field
+   *  officer's token may not read the violations: no tile is asked for, none refused). */
+  function mayRead(spec) {
+    if (!spec.needsToken) return true;
+    return !!(auth.token && auth.user && (!spec.permission || (auth.user.permissions || []).includes(spec.permission)));
+  }
+
+  /** A stored token not yet checked (GET /api/whoami): the layer waits for the answer ("zonasi:user"). */
+  function checking(spec) {
+    return !!(spec.needsToken && auth.token && !auth.checked);
+  }
+
+  /** (Re)draw the tiles of one layer: its group on, the zoom reached and, for violations, a token
+   *  that may read them. */
   function loadLayer(key) {
     const spec = layerSpecs[key];
     const group = groups[key];
     const zoom = map.getZoom();
     const existing = tileLayers[key];
-    if (!map.hasLayer(group) || zoom < spec.minZoom || (spec.needsToken && !auth.token)) {
-      state[key] = map.hasLayer(group) && spec.needsToken && !auth.token ? {locked: true} : {hidden: zoom < spec.minZoom};
+    if (!map.hasLayer(group) || zoom < spec.minZoom || !mayRead(spec)) {
+      state[key] = map.hasLayer(group) && !mayRead(spec) && !checking(spec) ? {locked: true}
+        : {hidden: zoom < spec.minZoom};
       if (key === "sites" && map.hasLayer(group)) state.sites = {hidden: false, shown: 0, density: 0};
       if (existing && spec.needsToken) { group.removeLayer(existing); delete tileLayers[key]; }
       updateLegend();
@@ -523,7 +537,7 @@
   // (the same token's tiles are drawn already; fetching them again would swap the points under a tap)
   document.addEventListener("zonasi:user", () => {
     const drawn = tileLayers.violations;
-    if (!drawn || drawn.zonasiToken !== auth.token) loadLayer("violations");
+    if (!drawn || drawn.zonasiToken !== auth.token || !mayRead(layerSpecs.violations)) loadLayer("violations");
   });
 
   // -- legend -------------------------------------------------------------------------------
@@ -577,6 +591,7 @@
           el("i", {class: "fa fa-" + style.icon, "aria-hidden": "true"})), style.label));
     }
     coverageLegend();
+    if (state.violations && state.violations.locked) return;   // no report is drawn: no key to them
     legendBody.append(el("div", {class: "zonasi-legend-section"}, t("map.layer.violations")));
     for (const [status, colour] of Object.entries(STATUS_COLOURS)) {
       legendBody.append(el("div", {class: "zonasi-legend-row"},

@@ -113,12 +113,15 @@ import {createBasemap} from "./offline/basemap.js";
     const verdict = report.verdict || {};
     const lines = report.message || [];
     const box = document.getElementById("report-verdict");
-    const hit = (verdict.hits || [])[0] || verdict.nearest || null;
+    const within = (verdict.hits || [])[0] || null;   // a site in range: the forbidden one
+    const hit = within || verdict.nearest || null;     // else the nearest, named as such
     const rule = hit ? t("reportpage.rule_text", {category: categoryLabel(hit.category),
                                                   buffer: fmt.distance(hit.buffer_m)}) : "";
+    const category = report.category || (hit && hit.category);
     const parts = el("dl", {class: "zonasi-facts", id: "report-verdict-facts"});
     facts(parts, [
-      ["reportpage.site", report.site_name ? report.site_name + " (" + categoryLabel(report.category) + ")" : ""],
+      [within ? "reportpage.site" : "reportpage.nearest_site",
+       report.site_name ? report.site_name + (category ? " (" + categoryLabel(category) + ")" : "") : ""],
       ["reportpage.distance", report.distance_m === null || report.distance_m === undefined ? ""
         : fmt.distance(report.distance_m)],
       ["reportpage.rule", rule],

@@ -232,10 +232,29 @@
 
   let loading = 0;   // the latest load: an earlier one's late answer must not overwrite it
 
+  /** The list is not for this visitor: say why (no token; a role that may not read it), and
+   *  offer no filter, list or download that would only be refused. */
+  function lock(message) {
+    loginBox.hidden = false;
+    document.getElementById("violations-login-text").textContent = message;
+    form.hidden = document.getElementById("violations-downloads").hidden = true;
+    document.getElementById("violations-table").hidden = true;
+    body.replaceChildren();
+    countBox.textContent = "";
+    say("");
+  }
+
+  function roleLocked() {
+    return t("ui.violations.role_cannot", {role: label("ui.role.", role() || "")});
+  }
+
   async function load() {
-    if (!auth.token) { loginBox.hidden = false; body.replaceChildren(); return; }
+    if (!auth.token) { lock(t("ui.violations.login_needed")); return; }
+    if (auth.user && !(auth.user.permissions || []).includes("violations:read")) { lock(roleLocked()); return; }
     const mine = ++loading;
     loginBox.hidden = true;
+    form.hidden = document.getElementById("violations-downloads").hidden = false;
+    document.getElementById("violations-table").hidden = false;
     say(t("ui.loading"));
     showPanels();
     try {
@@ -260,7 +279,8 @@
       features = [];
       body.replaceChildren();
       countBox.textContent = "";
-      if (error.status === 401 || error.status === 403) loginBox.hidden = false;
+      if (error.status === 401) { lock(t("ui.violations.login_needed")); return; }
+      if (error.status === 403) { lock(roleLocked()); return; }
       say(errorText(error), "danger");
     }
     showSelection();
