@@ -52,9 +52,20 @@ def test_violations_filtered_by_the_current_verdict(field_app):
 
 def test_the_lists_and_their_counts(field_app):
     client, tokens, _ = field_app
+    # a report from the public (unverified): in no list but Bawaslu's "to verify", whatever its verdict
+    public = client.post("/api/public/reports", json={"apk_type": "baliho", "lon": _at(0, 300)[0],
+                                                      "lat": _at(0, 300)[1]})
+    assert public.status_code == 201, public.text
     body = client.get("/api/violations/lists", headers=bearer(tokens["bawaslu"])).get_json()
+    to_verify = {"status": "unverified", "current_verdict": ",".join(VERDICT_STATUSES)}
     assert body["lists"] == [{"key": "violations", "params": {}, "count": 1},
-                             {"key": "field_check", "params": {"current_verdict": "incomplete"}, "count": 1}]
+                             {"key": "field_check", "params": {"current_verdict": "incomplete"}, "count": 1},
+                             {"key": "to_verify", "params": to_verify, "count": 1}]
+    listed = client.get("/api/violations.geojson", query_string=to_verify, headers=bearer(tokens["bawaslu"]))
+    [feature] = listed.get_json()["features"]
+    assert feature["properties"]["status"] == "unverified"
+    satpol = client.get("/api/violations/lists", headers=bearer(tokens["satpolpp"])).get_json()
+    assert [entry["key"] for entry in satpol["lists"]] == ["violations", "field_check"]   # it does not triage
     assert list(body["current_verdicts"]) == list(VERDICT_STATUSES)
     assert body["current_verdicts"]["incomplete"] == 1 == body["current_verdicts"]["violation"]
     # the other filters apply (and a verdict filter does not change what the lists are)

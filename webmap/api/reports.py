@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, request, send_file
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from geo import InputError
-from geo.engine import describe
+from geo.engine import VERDICT_STATUSES, describe
 from geo.exports import FORMATS, get_format, to_bytes
 from geo.store import (
     FIELD_CHECK_VERDICTS,
@@ -210,16 +210,22 @@ def violations(fmt: str):
 def violation_lists():
     """The lists the violations page offers, each with the query parameters that select it and how
     many reports it holds under the other filters (regency, category, status, overdue, since, until,
-    bbox): ``violations`` (the default) and ``field_check`` (reports whose current verdict is
-    ``incomplete``: no forbidden site found, but the data are not complete there, so check on site).
+    bbox): ``violations`` (the default), ``field_check`` (reports whose current verdict is
+    ``incomplete``: no forbidden site found, but the data are not complete there, so check on site)
+    and, for the roles that triage (Bawaslu, admin), ``to_verify``: the public's reports not yet
+    verified, whatever their verdict (a report the data cannot confirm may still be a violation).
     ``current_verdicts``: every verdict status with its count among all reports under those filters."""
     auth.require("violations:read")
     s = services()
     store = s.store
     filters = report_filter().but(verdict=(), current_verdict=())
     field_check = filters.but(current_verdict=FIELD_CHECK_VERDICTS)
-    return {"lists": [
-        {"key": "violations", "params": {}, "count": store.count_violations(filters)},
-        {"key": "field_check", "params": {"current_verdict": ",".join(FIELD_CHECK_VERDICTS)},
-         "count": store.count_violations(field_check)}],
-        "current_verdicts": verdict_counts(store.db, filters.clauses(s.clock.now()))}
+    lists = [{"key": "violations", "params": {}, "count": store.count_violations(filters)},
+             {"key": "field_check", "params": {"current_verdict": ",".join(FIELD_CHECK_VERDICTS)},
+              "count": store.count_violations(field_check)}]
+    if auth.can("reports:list"):
+        to_verify = {"status": "unverified", "current_verdict": ",".join(VERDICT_STATUSES)}
+        lists.append({"key": "to_verify", "params": to_verify,
+                      "count": store.count_violations(filters.but(status=("unverified",),
+                                                                  current_verdict=VERDICT_STATUSES))})
+    return {"lists": lists, "current_verdicts": verdict_counts(store.db, filters.clauses(s.clock.now()))}

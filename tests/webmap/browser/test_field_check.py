@@ -24,6 +24,8 @@ def field_live(tmp_path):
     store = app.extensions["zonasi"].store
     ids = {"violation": _submit(store, _at(30)), "incomplete": _submit(store, _at(0, 300)),
            "incomplete2": _submit(store, _at(200, -250))}
+    ids["public"] = store.submit({"apk_type": "spanduk", "lon": _at(10)[0], "lat": _at(10)[1],
+                                 "reported_at": "2024-01-05T08:00:00Z"}, public=True).report["id"]
     with serve(app) as server:
         yield server, store.tokens.create("bawaslu", "Budi"), ids
 
@@ -40,7 +42,8 @@ def test_field_check_list(browser, field_live, viewport, name):
         page.locator("#zonasi-login").wait_for(state="hidden")
         page.locator(f"#violations-table tbody tr[data-id='{ids['violation']}']").wait_for()
         options = page.locator("#filter-list option")
-        assert options.all_inner_texts() == ["Pelanggaran (1)", "Perlu dicek di lapangan (2)"]
+        assert options.all_inner_texts() == ["Pelanggaran (1)", "Perlu dicek di lapangan (2)",
+                                             "Belum diverifikasi (1)"]
         assert page.locator("#violations-intro").is_hidden()
 
         page.select_option("#filter-list", "field_check")
@@ -61,6 +64,13 @@ def test_field_check_list(browser, field_live, viewport, name):
         screenshot(page, f"violations-field-check-{name}")
         rows.first.scroll_into_view_if_needed()     # the page scrolls inside its main pane
         screenshot(page, f"violations-field-check-{name}-rows")
+        # the public's report, in no list but "to verify": Bawaslu finds it there with its actions
+        page.select_option("#filter-list", "to_verify")
+        row = page.locator(f"#violations-table tbody tr[data-id='{ids['public']}']")
+        row.wait_for()
+        wait_js(page, "document.querySelectorAll('#violations-table tbody tr').length === 1")
+        assert row.get_attribute("data-status") == "unverified"
+        screenshot(page, f"violations-to-verify-{name}")
         assert page.js_errors == []
     finally:
         page.context.close()
