@@ -40,6 +40,18 @@ def _http_detail(exc: HTTPException, lang: str) -> str:
     return exc.description or exc.name
 
 
+API_PREFIXES = ("/api/", "/ogc", "/health", "/static/")   # answered as problem+json whatever the client
+
+
+def _wants_page() -> bool:
+    """A browser asking for a page: GET of no API address, HTML preferred to JSON (curl's */*
+    prefers neither: it gets problem+json)."""
+    if request.method not in ("GET", "HEAD") or request.path.startswith(API_PREFIXES):
+        return False
+    accept = request.accept_mimetypes
+    return accept.quality("text/html") > accept.quality("application/json")
+
+
 def register(app: Flask) -> None:
     """Answer a ZonasiError with its status and code, an HTTP error with its own status, and anything
     else with a logged 500, all as problem+json. A database that cannot be reached is a 503 already
@@ -67,6 +79,10 @@ def register(app: Flask) -> None:
     def _http(exc: HTTPException):
         lang = request_language()
         title = _catalog_text(f"problem.title.http.{exc.code}", lang, exc.name)
+        if exc.code == 404 and _wants_page():   # a mistyped address in a browser: a page, not JSON
+            from .pages.views import error_page
+
+            return error_page(404, title, _http_detail(exc, lang))
         response = problem(exc.code or 500, title, _http_detail(exc, lang))
         for header in ("Allow", "WWW-Authenticate", "Retry-After"):
             if exc.get_response().headers.get(header):

@@ -184,3 +184,22 @@ def test_vendor_script_is_a_no_op_when_the_assets_are_there(tmp_path):
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "vendor_assets.py"), "--dest", str(tmp_path)],
                             capture_output=True, text=True, check=True)
     assert "already up to date" in result.stdout
+
+
+BROWSER_ACCEPT = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+@pytest.mark.parametrize(("lang", "words"), [("id", ("Tidak ditemukan", "Kembali ke peta")),
+                                              ("en", ("Not found", "Back to the map"))])
+def test_a_mistyped_address_in_a_browser_is_a_page_in_its_language_and_json_elsewhere(client, lang, words):
+    """A browser (HTML preferred) gets a 404 page with the way back to the map; curl (*/*), an API
+    or OGC address, and a client asking for JSON get problem+json as before."""
+    page = client.get(f"/laporan-saya?lang={lang}", headers=BROWSER_ACCEPT)
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    text = page.get_data(as_text=True)
+    assert all(w in text for w in words) and 'href="/"' in text and '{"type"' not in text
+    for path, headers in (("/laporan-saya", {"Accept": "*/*"}), ("/laporan-saya", {"Accept": "application/json"}),
+                          ("/api/nope", BROWSER_ACCEPT), ("/ogc/collections/nope", BROWSER_ACCEPT),
+                          ("/static/zonasi/nope.js", BROWSER_ACCEPT)):
+        answer = client.get(path, headers=headers)
+        assert answer.status_code == 404 and answer.mimetype == "application/problem+json", (path, headers)

@@ -107,6 +107,13 @@ def render(template: str, page: str, **context):
     return response
 
 
+def error_page(status: int, title: str, detail: str):
+    """An error as a page, for a browser that asked for a page (the API answers problem+json)."""
+    response = render("zonasi/error.html", "error", status=status, title=title, detail=detail)
+    response.status_code = status
+    return response
+
+
 @bp.get("/")
 def map_page():
     """The web map page (HTML): check a spot, see zones, sites and violations."""

@@ -67,3 +67,17 @@ def test_pages_fit_a_360_px_phone(phone, live, path):
     phone.locator(".navbar-collapse.show:not(.collapsing)").wait_for()
     screenshot(phone, "phone" + path.replace("/", "-"))
     assert phone.js_errors == []
+
+
+def test_a_mistyped_address_is_a_page_with_the_way_back(page, phone, live):
+    """A 404 in a browser: the app's page in its language (not raw JSON in tiny type), whose one
+    button leads back to the map, at 360 and 1280 px."""
+    for viewport, name in ((phone, "360"), (page, "1280")):
+        answer = viewport.goto(f"{live.url}/laporan-saya")
+        assert answer.status == 404
+        assert viewport.locator("#error-page h1").inner_text() == "Tidak ditemukan"
+        assert viewport.evaluate("document.documentElement.scrollWidth") <= viewport.viewport_size["width"]
+        screenshot(viewport, f"error-404-{name}")
+        viewport.click("#error-back")
+        viewport.wait_for_url(f"{live.url}/")
+        assert viewport.js_errors == []
