@@ -191,6 +191,7 @@
     if (!dialog) return Promise.resolve(false);
     document.getElementById("zonasi-login-error").textContent = "";
     document.getElementById("zonasi-token").value = "";
+    document.getElementById("zonasi-logout").hidden = !auth.token;   // no one to sign out
     if (!dialog.open) dialog.showModal();
     return new Promise((resolve) => loginWaiters.push(resolve));
   }

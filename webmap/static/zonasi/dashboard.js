@@ -158,6 +158,7 @@
   // -- end of coverage ---------------------------------------------------------------------------
 
   document.addEventListener("zonasi:user", load);
+  document.getElementById("dashboard-login-button").addEventListener("click", window.zonasi.openLogin);
   // the token check may have finished before this script ran: then its event is gone
   if (!auth.token || auth.checked) load();
 })();
