@@ -126,6 +126,7 @@ def test_satpol_route_of_the_day_and_removal_with_proof(browser, site, viewport,
     try:
         wait_rows(page, 2)
         assert page.locator("#violations-bulk").is_hidden()     # Bawaslu's tools
+        assert page.locator(".zonasi-v-pick-box").first.is_hidden()   # and no boxes to pick rows for them
         page.click("#violations-route-show")
         assert "kabupaten/kota" in page.locator("#violations-route-status").inner_text()
         page.fill("#filter-regency", "32.12")

@@ -540,6 +540,8 @@
     }
     document.getElementById("violations-letter").hidden = !mayMove("notified");
     document.getElementById("violations-route").hidden = !(r === "satpolpp" || r === "admin");
+    // nothing to do with a pick (Satpol PP takes props down one by one, each with its photo): no boxes
+    document.getElementById("violations-table").classList.toggle("zonasi-v-nopick", !moving.length);
   }
 
   pagePick.addEventListener("change", () => {
