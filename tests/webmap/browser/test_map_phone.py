@@ -189,6 +189,24 @@ def test_leaflets_controls_speak_the_pages_language(browser, lang):
         page.context.close()
 
 
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_on_a_phone_the_credits_are_one_line_and_leave_the_scale_in_sight(browser, lang):
+    """At 360 px the credits ("Peta: Leaflet | © kontributor OpenStreetMap") took two lines and
+    covered the scale: they are one line, and no part of the scale lies under them."""
+    page = open_page(browser, PHONE, lang)
+    try:
+        boxes = page.evaluate("""(() => { const box = (s) => { const r = document.querySelector(s).getBoundingClientRect();
+            return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, height: r.height}; };
+            return {credits: box('.leaflet-control-attribution'), scale: box('.leaflet-control-scale')}; })()""")
+        credits, scale = boxes["credits"], boxes["scale"]
+        line = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.leaflet-control-attribution')).lineHeight)")
+        assert credits["height"] <= 1.5 * line, boxes                      # one line
+        overlap = not (scale["bottom"] <= credits["top"] or scale["right"] <= credits["left"])
+        assert not overlap, boxes
+    finally:
+        page.context.close()
+
+
 def test_a_refused_location_is_said_in_the_catalogs_words(browser):
     page = open_page(browser, DESKTOP)  # no geolocation permission: Chromium refuses with code 1
     try:
