@@ -81,9 +81,8 @@ def require_report(report_id: str) -> Identity:
     """The caller, who must be allowed to read report ``report_id``: any report with
     ``reports:read``; with ``reports:read_own`` only a report submitted with the caller's token,
     others answer 404 as if they did not exist. Else 401 (no token) or 403 (wrong role)."""
-    who = identity()
-    if who is not None and "reports:read" not in PERMISSIONS.get(who.role, ()) \
-            and "reports:read_own" in PERMISSIONS.get(who.role, ()):
+    if not can("reports:read") and can("reports:read_own"):
+        who = identity()
         require_own_report(services().store, report_id, who.id)
         return who
     return require("reports:read")

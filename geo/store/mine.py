@@ -13,14 +13,18 @@ from .rows import canonical_report_id, report_row
 from .store import MAX_OFFSET
 
 
+def _submitted_with(token_id: int) -> sa.Select:
+    """The ids of the reports whose submission was made with token ``token_id``."""
+    return sa.select(Event.report_id).where(Event.to_status == "reported", Event.token_id == token_id)
+
+
 def reports_of_token(store, token_id: int, limit: int = 100, offset: int = 0) -> tuple[list[dict], int]:
     """The reports submitted with token ``token_id``: (rows of this page with their ``verdict``,
     number matched). Rows carry no ``reporter`` nor ``submitted_by``."""
     store.migrator.ensure()
     offset = min(offset, MAX_OFFSET)  # past every row anyway; larger does not fit the databases' integers
-    submitted = sa.select(Event.report_id).where(Event.to_status == "reported", Event.token_id == token_id)
     table = Report.__table__
-    where = table.c.id.in_(submitted)
+    where = table.c.id.in_(_submitted_with(token_id))
     query = (sa.select(table).where(where).order_by(Report.reported_at.desc(), Report.id)
              .limit(limit).offset(offset))
     with store.db.connect() as connection:
@@ -39,9 +43,8 @@ def require_own_report(store, report_id: str, token_id: int) -> None:
     a report that does not exist (a token that may read only its own reports learns nothing of others)."""
     store.migrator.ensure()
     with store.db.connect() as connection:
-        own = connection.execute(sa.select(Event.id).where(
-            Event.report_id == canonical_report_id(report_id), Event.to_status == "reported",
-            Event.token_id == token_id).limit(1)).first()
+        own = connection.execute(_submitted_with(token_id).where(
+            Event.report_id == canonical_report_id(report_id)).limit(1)).first()
     if own is None:
         raise NotFound(f"there is no report {report_id}", message_id="reports.not_found",
                        message_values={"id": str(report_id)}, id=str(report_id))
