@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 EXEMPT = ("/health", "/static", "/sw.js")   # paths (and their sub-paths) never refused
+_EXEMPT_UNDER = tuple(path + "/" for path in EXEMPT)
 BURST = 8   # requests started since a poll that are never refused for their wait (a browser opens <= 6 connections)
 
 
@@ -90,7 +91,7 @@ class Admit:
         """Run the request when the admission takes it (its place held until its answer is sent),
         else a 503 at once."""
         path = environ.get("PATH_INFO", "")
-        if path in EXEMPT or path.startswith(tuple(p + "/" for p in EXEMPT)):
+        if path in EXEMPT or path.startswith(_EXEMPT_UNDER):
             return self.app(environ, start_response)
         arrived, ahead = self.arrival() if self.arrival is not None else (None, None)
         if not self.admission.enter(arrived, ahead):
