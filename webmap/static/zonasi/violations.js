@@ -12,6 +12,7 @@
   const statusBox = document.getElementById("violations-status");
   const countBox = document.getElementById("violations-count");
   const loginBox = document.getElementById("violations-login");
+  const listParts = ["violations-downloads", "violations-table"].map((id) => document.getElementById(id));
   const listSelect = document.getElementById("filter-list");
   const regencyInput = document.getElementById("filter-regency");
   const intro = document.getElementById("violations-intro");
@@ -237,11 +238,15 @@
   function lock(message) {
     loginBox.hidden = false;
     document.getElementById("violations-login-text").textContent = message;
-    form.hidden = document.getElementById("violations-downloads").hidden = true;
-    document.getElementById("violations-table").hidden = true;
+    showList(false);
     body.replaceChildren();
     countBox.textContent = "";
     say("");
+  }
+
+  /** The filters, the downloads and the table, shown or not. */
+  function showList(shown) {
+    for (const part of [form, ...listParts]) part.hidden = !shown;
   }
 
   function roleLocked() {
@@ -253,8 +258,7 @@
     if (auth.user && !(auth.user.permissions || []).includes("violations:read")) { lock(roleLocked()); return; }
     const mine = ++loading;
     loginBox.hidden = true;
-    form.hidden = document.getElementById("violations-downloads").hidden = false;
-    document.getElementById("violations-table").hidden = false;
+    showList(true);
     say(t("ui.loading"));
     showPanels();
     try {
