@@ -82,7 +82,7 @@ def require_report(report_id: str) -> Identity:
     ``reports:read``; with ``reports:read_own`` only a report submitted with the caller's token,
     others answer 404 as if they did not exist. Else 401 (no token) or 403 (wrong role)."""
     if not can("reports:read") and can("reports:read_own"):
-        who = identity()
+        who = require("reports:read_own")
         require_own_report(services().store, report_id, who.id)
         return who
     return require("reports:read")
