@@ -54,10 +54,11 @@
                                      id: "zonasi-public-report"}, t("ui.public.report"));
   const lookupButton = el("button", {type: "button", class: "btn btn-sm btn-outline-secondary text-nowrap",
                                      id: "zonasi-public-lookup"}, t("ui.public.lookup"));
-  const bar = el("div", {class: "zonasi-toolbar zonasi-publicbar align-items-center", id: "zonasi-public-bar",
+  // in the map's row of tools, before the offline status (on a phone, a row of their own under the others)
+  const status = document.getElementById("zonasi-offline-status");
+  const bar = el("div", {class: "zonasi-publicbar" + (status ? "" : " zonasi-toolbar"), id: "zonasi-public-bar",
                          hidden: true}, reportButton, lookupButton);
-  const anchor = document.getElementById("zonasi-field-bar") || document.getElementById("zonasi-search");
-  if (anchor) anchor.after(bar); else document.body.prepend(bar);
+  if (status) status.before(bar); else document.body.prepend(bar);
 
   function showBar() { bar.hidden = Boolean(auth.token); }
   document.addEventListener("zonasi:user", showBar);
