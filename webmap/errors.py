@@ -1,9 +1,10 @@
 """One error handler: every error leaves as application/problem+json (RFC 9457), its ``title`` and
-``detail`` in the request's language (:func:`webmap.language.request_language`)."""
+``detail`` in the request's language (:func:`webmap.language.request_language`), or, to a browser
+asking for a page (not an API address), as a page in that language with the way back to the map."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Flask, jsonify, request
+from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from geo import Unavailable, ZonasiError
@@ -52,10 +53,24 @@ def _wants_page() -> bool:
     return accept.quality("text/html") > accept.quality("application/json")
 
 
+def _answer(status: int, title: str, detail: str, code: str | None = None, **extra):
+    """The error as a page for a browser asking for a page (:func:`_wants_page`: a mistyped or broken
+    address shows the way back to the map, never raw JSON), else as problem+json."""
+    if _wants_page():
+        from .pages.views import error_page
+
+        try:
+            return error_page(status, title, detail)
+        except Exception:   # the page itself cannot be made (the very error may be in its templates)
+            current_app.logger.exception("the error page failed; answering problem+json")
+    return problem(status, title, detail, code, **extra)
+
+
 def register(app: Flask) -> None:
     """Answer a ZonasiError with its status and code, an HTTP error with its own status, and anything
-    else with a logged 500, all as problem+json. A database that cannot be reached is a 503 already
-    (the store raises Unavailable); no free pooled connection in time is one here."""
+    else with a logged 500: as problem+json, or as a page to a browser asking for a page. A database
+    that cannot be reached is a 503 already (the store raises Unavailable); no free pooled connection
+    in time is one here."""
     @app.errorhandler(ZonasiError)
     def _zonasi(exc: ZonasiError):
         if exc.status >= 500:  # the server's side (database away, storage full): worth a line
@@ -64,7 +79,7 @@ def register(app: Flask) -> None:
         lang = request_language()
         detail = exc.text(services().catalog, lang)
         title = _catalog_text(f"problem.title.{exc.code}", lang, exc.code.replace("-", " ").capitalize())
-        response = problem(exc.status, title, detail, exc.code, **details)
+        response = _answer(exc.status, title, detail, exc.code, **details)
         retry_after = getattr(exc, "retry_after", None)  # geo.Unavailable's
         if retry_after:
             response.headers["Retry-After"] = str(retry_after)
@@ -79,11 +94,7 @@ def register(app: Flask) -> None:
     def _http(exc: HTTPException):
         lang = request_language()
         title = _catalog_text(f"problem.title.http.{exc.code}", lang, exc.name)
-        if exc.code == 404 and _wants_page():   # a mistyped address in a browser: a page, not JSON
-            from .pages.views import error_page
-
-            return error_page(404, title, _http_detail(exc, lang))
-        response = problem(exc.code or 500, title, _http_detail(exc, lang))
+        response = _answer(exc.code or 500, title, _http_detail(exc, lang))
         for header in ("Allow", "WWW-Authenticate", "Retry-After"):
             if exc.get_response().headers.get(header):
                 response.headers[header] = exc.get_response().headers[header]
@@ -93,5 +104,5 @@ def register(app: Flask) -> None:
     def _unexpected(exc: Exception):
         app.logger.exception("unhandled error")
         lang = request_language()
-        return problem(500, _catalog_text("problem.title.http.500", lang, "Internal Server Error"),
+        return _answer(500, _catalog_text("problem.title.http.500", lang, "Internal Server Error"),
                        _catalog_text("problem.unexpected", lang, "The server failed; the error has been logged."))

@@ -203,3 +203,36 @@ def test_a_mistyped_address_in_a_browser_is_a_page_in_its_language_and_json_else
                           ("/static/zonasi/nope.js", BROWSER_ACCEPT)):
         answer = client.get(path, headers=headers)
         assert answer.status_code == 404 and answer.mimetype == "application/problem+json", (path, headers)
+
+
+@pytest.mark.parametrize(("lang", "words"), [("id", ("Kembali ke peta", "HTTP 500")),
+                                              ("en", ("Back to the map", "HTTP 500"))])
+def test_a_failing_page_in_a_browser_is_a_page_in_its_language_and_json_elsewhere(app, lang, words, caplog):
+    """A page address that fails (a 500, or an error the app raises, such as an over-long report id)
+    gave a browser raw problem+json; it is a page with the way back now, the failure still logged.
+    The API's addresses answer problem+json to a browser too."""
+    from geo import NotFound
+
+    def fail():
+        raise RuntimeError("a page that fails")
+
+    def missing():
+        raise NotFound("there is no such report", message_id="reports.not_found", message_values={"id": "x"})
+
+    app.add_url_rule("/a-failing-page", "failing_page", fail)
+    app.add_url_rule("/api/a-failing-call", "failing_call", fail)
+    app.add_url_rule("/a-missing-report", "missing_report", missing)
+    client = app.test_client()
+    catalog = app.extensions["zonasi"].catalog
+    page = client.get(f"/a-failing-page?lang={lang}", headers=BROWSER_ACCEPT)
+    assert page.status_code == 500 and page.mimetype == "text/html"
+    text = page.get_data(as_text=True)
+    assert all(w in text for w in words) and catalog.get("problem.unexpected", lang) in text and '{"type"' not in text
+    assert "a page that fails" not in text and "a page that fails" in caplog.text   # logged, not shown
+    page = client.get(f"/a-missing-report?lang={lang}", headers=BROWSER_ACCEPT)
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    assert catalog.get("reports.not_found", lang, id="x") in page.get_data(as_text=True)
+    for path, headers in (("/api/a-failing-call", BROWSER_ACCEPT), ("/a-failing-page", {"Accept": "*/*"}),
+                          ("/a-missing-report", {"Accept": "application/json"})):
+        answer = client.get(path, headers=headers)
+        assert answer.mimetype == "application/problem+json" and answer.status_code in (404, 500), (path, headers)
