@@ -12,6 +12,7 @@ listens only on a private Unix socket that nobody connects to.
 """
 from __future__ import annotations
 
+import errno
 import os
 import select
 import socket
@@ -34,8 +35,9 @@ def patch_for_gevent() -> None:
 
 def worker_class(name: str, listeners: Listeners | None = None):
     """gunicorn's worker class for ``name``; for gevent, one that does not patch again (the master
-    has, see :func:`patch_for_gevent`), turns its listening sockets into gevent's and takes a
-    peer's connections only once they have waited :attr:`Listeners.grace` seconds."""
+    has, see :func:`patch_for_gevent`), turns its listening sockets into gevent's and accepts from
+    them itself (:meth:`Listeners.takes_now`: the fewest open connections take the next one, and a
+    stuck worker's waiting connections are taken by a peer)."""
     if name != "gevent":
         return name
     from gevent import socket as gsocket
@@ -44,14 +46,9 @@ def worker_class(name: str, listeners: Listeners | None = None):
     grace = listeners.grace if listeners is not None else 0.0
 
     class Worker(GeventWorker):
-        peer_sockets: list = []
-
         def patch(self):
             self.sockets = [gsocket.socket(s.FAMILY, gsocket.SOCK_STREAM, fileno=s.sock.detach())
                             for s in self.sockets]
-            peers = getattr(self, "zonasi_peers", 0)
-            if peers:
-                self.sockets, self.peer_sockets = self.sockets[:-peers], self.sockets[-peers:]
 
         def handle_request(self, listener_name, req, sock, addr):
             """Answer one request, then (when the connection stays open) read what is left of its
@@ -66,31 +63,59 @@ def worker_class(name: str, listeners: Listeners | None = None):
                 take_turn()
 
         def run(self):
+            """gunicorn's gevent worker loop, with an accept loop per listening socket of ours
+            (:meth:`_accept`) instead of a gevent server per socket; on the way out, the open
+            connections are finished within gunicorn's graceful timeout, as gunicorn does."""
             import gevent
+            from gevent.pool import Pool
 
-            for sock in self.peer_sockets:
-                gevent.spawn(self._take_waiting, sock)
-            super().run()
+            pool = Pool(self.worker_connections)
+            owners = getattr(self, "zonasi_owners", None) or [None] * len(self.sockets)
+            accepting = [gevent.spawn(self._accept, sock, owner, pool) for sock, owner in zip(self.sockets, owners)]
+            while self.alive:
+                self.notify()
+                gevent.sleep(1.0)
+            gevent.killall(accepting)
+            if not pool.join(timeout=self.cfg.graceful_timeout):
+                self.log.warning("Worker graceful timeout (pid:%s)", self.pid)
+                pool.kill(timeout=1)
 
-        def _take_waiting(self, sock):
-            """Accept the connections still waiting at a peer's socket ``grace`` seconds after
-            they were seen: a living owner takes its own within microseconds."""
+        def _accept(self, sock, owner, pool):
+            """Accept the connections of ``sock`` (the socket of worker slot ``owner``; None: ours,
+            no peers): at once when :meth:`Listeners.takes_now` says so, else those still waiting
+            ``grace`` seconds after they were seen (the worker they are meant for took them by then,
+            unless it is stuck or holds more open connections than another)."""
             import gevent
             from gevent.socket import wait_read
 
+            counts = getattr(self, "zonasi_counts", None)
+            slot = getattr(self, "zonasi_slot", None)
             sock.settimeout(0.0)
             while self.alive:
+                pool.wait_available()
                 wait_read(sock.fileno())
-                gevent.sleep(grace)
-                while True:
-                    try:
-                        client, address = sock.accept()
-                    except (BlockingIOError, InterruptedError):
-                        break
-                    except OSError:
-                        return  # the socket is closed: the worker is leaving
-                    client.setblocking(1)
-                    gevent.spawn(self.handle, sock, client, address)
+                if owner is not None and not Listeners.takes_now(counts, slot, owner):
+                    gevent.sleep(grace)
+                try:
+                    client, address = sock.accept()
+                except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                    continue   # taken by another worker, or gone before it was accepted
+                except OSError as exc:
+                    if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                        gevent.sleep(0.1)   # out of descriptors or memory: the next try, soon
+                        continue
+                    return   # the socket is closed: the worker is leaving
+                client.setblocking(1)
+                if counts is not None:
+                    counts[slot] += 1
+                pool.spawn(self._serve, sock, client, address, counts, slot)
+
+        def _serve(self, sock, client, address, counts, slot):
+            try:
+                self.handle(sock, client, address)
+            finally:
+                if counts is not None:
+                    counts[slot] -= 1
 
     return Worker
 
@@ -143,20 +168,25 @@ class Listeners:
 
     Why a socket per worker: when workers share one socket, whichever wakes first accepts, and a
     burst of new keep-alive connections lands mostly on one worker (45 of 50 in a test on 2 cores)
-    and stays there. With a socket per slot the kernel spreads new connections evenly by address.
+    and stays there. With a socket per slot the kernel spreads new connections by address, at
+    random; the workers even out the rest by their open connections (:meth:`takes_now`).
 
     Why every worker holds every socket: a socket of its own only, and a stopped or stuck worker
     blackholes the connections the kernel queued at its socket until the master kills it (120 s),
-    and then they are reset. Here each worker accepts at once from its own socket and, after
-    ``grace`` seconds, from any peer's socket where a connection is still waiting; and the master
-    keeps every socket open, so a connection queued at a killed worker's socket is taken by a
-    peer or by its replacement, never reset."""
+    and then they are reset. Here each worker accepts from its own socket and, at once when the
+    owner holds more open connections, else after ``grace`` seconds, from any peer's socket where
+    a connection is still waiting; and the master keeps every socket open, so a connection queued
+    at a killed worker's socket is taken by a peer or by its replacement, never reset."""
 
     grace = 0.05
 
     def __init__(self, host: str, port: int, slots: int):
+        from multiprocessing.sharedctypes import RawArray
+
         self.slots = slots
         self.sockets: list[socket.socket] = []
+        # open connections per worker slot, in memory the forked workers share (each writes its own)
+        self.connections = RawArray("l", slots)
         _bound(host, port, reuse_port=False).close()  # another server there (even with SO_REUSEPORT): fail
         try:
             for _ in range(slots):
@@ -179,10 +209,30 @@ class Listeners:
         from gunicorn.sock import TCP6Socket, TCPSocket
 
         slot = worker.zonasi_slot
-        order = [self.sockets[slot]] + [s for i, s in enumerate(self.sockets) if i != slot]
-        worker.sockets = [(TCP6Socket if s.family == socket.AF_INET6 else TCPSocket)(
-            s.getsockname(), worker.cfg, worker.log, fd=os.dup(s.fileno())) for s in order]
-        worker.zonasi_peers = len(order) - 1
+        owners = [slot] + [i for i in range(self.slots) if i != slot]
+        worker.sockets = [(TCP6Socket if self.sockets[i].family == socket.AF_INET6 else TCPSocket)(
+            self.sockets[i].getsockname(), worker.cfg, worker.log, fd=os.dup(self.sockets[i].fileno()))
+            for i in owners]
+        worker.zonasi_owners = owners
+        self.connections[slot] = 0   # a new worker in the slot: its predecessor's connections went with it
+        worker.zonasi_counts = self.connections
+
+    @staticmethod
+    def takes_now(counts, slot: int, owner: int) -> bool:
+        """Whether the worker of ``slot`` accepts a connection waiting at the socket of ``owner``
+        at once (else only after :attr:`grace`): its own when it holds no more open connections
+        than every other worker, a peer's when that peer holds more than it does.
+
+        Why: the kernel spreads new connections over the slots' sockets by address, at random,
+        so 50 keep-alive connections split 20/30 as often as not, and the worker with 30 carries
+        60 % of the load for as long as they stay open (a reverse proxy's connections stay open
+        for hours). Taken this way the open connections stay within one of each other, and a
+        connection waits for nothing unless its worker is stuck or holds more than another: then
+        a peer takes it at once, or after the grace (see the class's note)."""
+        others = [counts[i] for i in range(len(counts)) if i != slot]
+        if owner == slot:
+            return not others or counts[slot] <= min(others)
+        return counts[owner] > counts[slot]
 
     def close(self) -> None:
         """Close every slot's listening socket."""
