@@ -45,7 +45,7 @@ import numpy as np
 from hostspeed import HostSpeed  # bench/hostspeed.py: how fast the host ran meanwhile
 
 from zonasi.testing.layers import points_near_sites
-from zonasi.testing.server import ZonasiServer
+from zonasi.testing.server import ZonasiServer, connections_per_worker
 
 SLOW_S = 2.0  # a request answered later than this counts as past a client's timeout
 OVERLOAD_P99_MS = {50: 100.0, 200: 300.0}  # targets of the overload runs
@@ -86,6 +86,7 @@ class Result:
     server_cpu: float | None = None   # CPU seconds the server's processes used (Linux /proc)
     load: tuple[float, float] = (0.0, 0.0)
     host: dict = field(default_factory=dict)   # bench/hostspeed.py's figures during the run
+    per_worker: list[int] = field(default_factory=list)   # the open connections each worker held mid-run
 
     def summary(self) -> dict:
         """The figures of this run (latencies in ms)."""
@@ -94,7 +95,7 @@ class Result:
                 "served_rate": round(self.served_rate, 1),
                 "p50_ms": round(self.percentile(50), 2), "p99_ms": round(self.percentile(99), 2),
                 "max_ms": round(self.percentile(100), 2), "past_2s": self.slow, "shed_503": self.shed,
-                "shed_share": round(self.shed_share, 4), "errors": self.errors,
+                "shed_share": round(self.shed_share, 4), "errors": self.errors, "per_worker": self.per_worker,
                 **{f"host_{k}": v for k, v in self.host.items()}}
 
     def line(self) -> str:
@@ -107,6 +108,7 @@ class Result:
                 + (f"server {1000 * self.server_cpu / max(len(self.latencies), 1):.2f} ms CPU per request "
                    f"({100 * self.server_cpu / self.seconds:.0f}% of a core); " if self.server_cpu is not None else "")
                 + f"load average {self.load[0]:.1f} -> {self.load[1]:.1f}"
+                + (f"; connections per worker {'/'.join(map(str, self.per_worker))}" if self.per_worker else "")
                 + (f"\n{'':13} {HostSpeed.describe(self.host)}" if self.host else ""))
 
 
@@ -201,13 +203,21 @@ async def run(name, host, port, paths, connections: int, seconds: float, rate: f
              for i in range(connections)]
     cpu = time.process_time()
     with HostSpeed() as speed:
-        await asyncio.gather(*tasks)
+        await asyncio.gather(*tasks, _sample_workers(result, server_pid, port, start + min(seconds / 2, 2.0)))
     result.client_cpu = time.process_time() - cpu
     result.host = speed.figures
     if server_cpu is not None:
         result.server_cpu = process_cpu(server_pid) - server_cpu
     result.load = (load, os.getloadavg()[0])
     return result
+
+
+async def _sample_workers(result: Result, server_pid: int | None, port: int, at: float) -> None:
+    """At ``at`` (loop time), the open connections each of the server's workers holds (Linux)."""
+    if server_pid is None or not Path("/proc/net/tcp").exists():
+        return
+    await asyncio.sleep(max(at - asyncio.get_running_loop().time(), 0))
+    result.per_worker = sorted(connections_per_worker(server_pid, port))
 
 
 def _host_port(url: str) -> tuple[str, int]:

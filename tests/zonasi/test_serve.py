@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from zonasi.testing.reports import report
-from zonasi.testing.server import ZONASI, ZonasiServer
+from zonasi.testing.server import ZONASI, ZonasiServer, connections_per_worker, worker_pids
 
 
 def test_engine_is_safe_from_many_threads(engine):
@@ -131,7 +131,7 @@ def test_a_stopped_worker_holds_up_no_connection(tmp_path):
     server = ZonasiServer(tmp_path / "instance", workers=2)
     server.start()
     try:
-        stopped = _workers(server.process.pid)[0]
+        stopped = worker_pids(server.process.pid)[0]
         os.kill(stopped, signal.SIGSTOP)
         try:
             for _ in range(20):  # a new connection each: about half are queued at the stopped one
@@ -205,28 +205,6 @@ def _validate_in_process(engine, data: bytes) -> bytes:
     return validate_bytes(engine, data)[0]
 
 
-def _workers(master: int) -> list[int]:
-    pids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == master:
-            pids.append(int(stat.parent.name))
-    return pids
-
-
-def _established_inodes(port: int) -> set[str]:
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            cols = line.split()
-            if int(cols[1].rsplit(":", 1)[1], 16) == port and cols[3] == "01":
-                inodes.add(cols[9])
-    return inodes
-
-
 def _assert_connections_spread(master: int, port: int, n: int = 30) -> None:
     """Keep-alive connections opened one after another are shared evenly by the workers: not 45 of
     50 on one as with a shared socket, nor 20/30 or worse as the kernel's spread by address over
@@ -238,12 +216,7 @@ def _assert_connections_spread(master: int, port: int, n: int = 30) -> None:
     try:
         for client in clients:
             assert client.get("/api/check?lat=-6.33&lon=108.32").status_code == 200
-        inodes = _established_inodes(port)
-        counts = []
-        for pid in _workers(master):
-            fds = Path(f"/proc/{pid}/fd")
-            links = {os.readlink(fd)[8:-1] for fd in fds.iterdir() if os.readlink(fd).startswith("socket:")}
-            counts.append(len(links & inodes))
+        counts = connections_per_worker(master, port)
         assert len(counts) == 2 and sum(counts) == n and min(counts) >= n // 2 - 1, counts
     finally:
         for client in clients:

@@ -128,3 +128,35 @@ class ZonasiServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def worker_pids(master: int) -> list[int]:
+    """The processes whose parent is ``master`` (a server's workers), from Linux's /proc."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def connections_per_worker(master: int, port: int) -> list[int]:
+    """How many established TCP connections to ``port`` each worker of ``master`` holds (Linux /proc:
+    the sockets of the port's connections in /proc/net/tcp*, matched with each worker's descriptors)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            cols = line.split()
+            if int(cols[1].rsplit(":", 1)[1], 16) == port and cols[3] == "01":   # local port, ESTABLISHED
+                inodes.add(cols[9])
+    counts = []
+    for pid in worker_pids(master):
+        try:
+            links = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
+        except OSError:
+            continue   # gone meanwhile
+        counts.append(len({link[8:-1] for link in links if link.startswith("socket:")} & inodes))
+    return counts
