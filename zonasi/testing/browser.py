@@ -86,12 +86,18 @@ def axe_violations(page, impacts: Iterable[str] = ("serious", "critical"), *,
 
     axe is evaluated through the DevTools protocol, so the app's Content-Security-Policy does not
     stop it; ``disable`` names axe rules to skip (say why where you use it). Assert on the result
-    with a message that shows it, e.g. ``assert not found, format_violations(found)``."""
+    with a message that shows it, e.g. ``assert not found, format_violations(found)``.
+
+    The page is judged once its running transitions and animations have ended (a button whose
+    class just changed fades between its colours for 150 ms, and axe would measure the contrast
+    of a colour in between); ones that never end (infinite spinners) are not waited for."""
     if not page.evaluate("() => !!window.axe"):
         page.evaluate(AXE_JS.read_text("utf-8") + "\n;0")
     wanted = list(impacts)
     return page.evaluate(
         """async ([wanted, disabled]) => {
+            const ending = document.getAnimations().filter((a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity);
+            await Promise.all(ending.map((a) => a.finished.catch(() => null)));
             const rules = Object.fromEntries(disabled.map((id) => [id, {enabled: false}]));
             const result = await window.axe.run(document, {resultTypes: ["violations"], rules});
             return result.violations.filter((v) => wanted.includes(v.impact)).map((v) => ({

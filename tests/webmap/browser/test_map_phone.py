@@ -55,9 +55,6 @@ def check(page, lat, lon, status=None):
     selector = "#zonasi-verdict-card .zonasi-verdict" + (f"[data-status={status}]" if status else "")
     verdict = page.locator(selector)
     verdict.wait_for()
-    # the pointer off the sheet (a phone has none): the card's button under it would be caught mid-way
-    # through its hover transition
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 4)
     return verdict
 
 
