@@ -96,7 +96,8 @@ def axe_violations(page, impacts: Iterable[str] = ("serious", "critical"), *,
     wanted = list(impacts)
     return page.evaluate(
         """async ([wanted, disabled]) => {
-            const ending = document.getAnimations().filter((a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity);
+            const ending = document.getAnimations()
+                .filter((a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity);
             await Promise.all(ending.map((a) => a.finished.catch(() => null)));
             const rules = Object.fromEntries(disabled.map((id) => [id, {enabled: false}]));
             const result = await window.axe.run(document, {resultTypes: ["violations"], rules});
