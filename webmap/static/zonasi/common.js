@@ -130,6 +130,8 @@
     },
     user: null,
     checked: false,  // true once the stored token has been checked (after the first "zonasi:user")
+    /** Whether the checked user's role has ``permission`` (GET /api/whoami's list; false when unknown). */
+    can(permission) { return !!(this.user && (this.user.permissions || []).includes(permission)); },
   };
 
   class ApiError extends Error {

@@ -483,7 +483,7 @@
    *  officer's token may not read the violations: no tile is asked for, none refused). */
   function mayRead(spec) {
     if (!spec.needsToken) return true;
-    return !!(auth.token && auth.user && (!spec.permission || (auth.user.permissions || []).includes(spec.permission)));
+    return !!(auth.token && auth.user && (!spec.permission || auth.can(spec.permission)));
   }
 
   /** A stored token not yet checked (GET /api/whoami): the layer waits for the answer ("zonasi:user"). */

@@ -255,7 +255,7 @@
 
   async function load() {
     if (!auth.token) { lock(t("ui.violations.login_needed")); return; }
-    if (auth.user && !(auth.user.permissions || []).includes("violations:read")) { lock(roleLocked()); return; }
+    if (auth.user && !auth.can("violations:read")) { lock(roleLocked()); return; }
     const mine = ++loading;
     loginBox.hidden = true;
     showList(true);
