@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 from geo import Unavailable, ZonasiError
 
 from .language import request_language
+from .negotiation import asks_html, prefers_html
 from .services import services
 
 POOL_RETRY_AFTER_S = 2   # Retry-After when every pooled database connection stayed busy
@@ -42,15 +43,17 @@ def _http_detail(exc: HTTPException, lang: str) -> str:
 
 
 API_PREFIXES = ("/api/", "/ogc", "/health", "/static/")   # answered as problem+json whatever the client
+OGC_PREFIXES = ("/ogc", "/conformance", "/collections")    # the OGC API (also at the root): pages on request
 
 
 def _wants_page() -> bool:
     """A browser asking for a page: GET of no API address, HTML preferred to JSON (curl's */*
-    prefers neither: it gets problem+json)."""
-    if request.method not in ("GET", "HEAD") or request.path.startswith(API_PREFIXES):
+    prefers neither: it gets problem+json); on the OGC API, which has pages, also ``?f=html``."""
+    if request.method not in ("GET", "HEAD"):
         return False
-    accept = request.accept_mimetypes
-    return accept.quality("text/html") > accept.quality("application/json")
+    if request.path.startswith(OGC_PREFIXES):
+        return asks_html()
+    return not request.path.startswith(API_PREFIXES) and prefers_html()
 
 
 def _answer(status: int, title: str, detail: str, code: str | None = None, **extra):
@@ -95,9 +98,10 @@ def register(app: Flask) -> None:
         lang = request_language()
         title = _catalog_text(f"problem.title.http.{exc.code}", lang, exc.name)
         response = _answer(exc.code or 500, title, _http_detail(exc, lang))
+        given = exc.get_response().headers
         for header in ("Allow", "WWW-Authenticate", "Retry-After"):
-            if exc.get_response().headers.get(header):
-                response.headers[header] = exc.get_response().headers[header]
+            if given.get(header):
+                response.headers[header] = given[header]
         return response
 
     @app.errorhandler(Exception)

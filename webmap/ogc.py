@@ -8,7 +8,10 @@
     /ogc/collections/<id>/items/<fid>      one GeoJSON Feature
 
 Thin handlers: the queries are :mod:`geo.catalog.features` / :mod:`geo.catalog.served`; this module reads
-parameters, builds links and sets content types. Readable by GDAL's OAPIF driver and OWSLib.
+parameters, builds links and sets content types. Readable by GDAL's OAPIF driver and OWSLib. Every
+document is also a page (``?f=html``, or what a browser gets: :func:`webmap.negotiation.asks_html`), in
+the request's language: the landing page says how to connect QGIS and GDAL, a page of features is a
+table with its pages before and after, and a point feature links to its verdict on the map.
 """
 from __future__ import annotations
 
@@ -33,6 +36,8 @@ from geo.catalog import (
 from geo.exports import FORMATS as EXPORT_FORMATS
 
 from . import auth
+from .language import request_language
+from .negotiation import HTML_FORMAT, asks_html
 from .services import services, zone_cache
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
@@ -44,6 +49,7 @@ CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",   # every document also as a page
     # OGC API - Tiles (webmap/tiles.py): vector tiles of the collections
     *(f"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/{c}"
       for c in ("core", "tileset", "tilesets-list", "geodata-tilesets", "mvt")),
@@ -65,7 +71,7 @@ def collections() -> Collections:
     return found
 
 
-def _collection(collection_id: str, *, features: bool = True):
+def find_collection(collection_id: str, *, features: bool = True):
     """A collection by id; reading its features may need a token (its description does not)."""
     found = collections().get(collection_id)
     if found is None:
@@ -83,9 +89,26 @@ def _private(info) -> bool:
     return bool(info.permission) and auth.can("reports:private")
 
 
-def _json(body: dict, mimetype: str = JSON):
-    response = current_app.response_class(_dumps(body) + "\n", mimetype=mimetype)
-    return response
+def json_response(body: dict, mimetype: str = JSON):
+    """``body`` as a JSON response (no NaN: see :func:`_dumps`)."""
+    return current_app.response_class(_dumps(body) + "\n", mimetype=mimetype)
+
+
+def _answer(body: dict, kind: str, mimetype: str = JSON, **page):
+    """The document ``body`` as JSON, or as its page for a browser or ``?f=html`` (``page``: what the
+    page shows beyond the document)."""
+    if asks_html():
+        return _page(kind, body, **page)
+    return json_response(body, mimetype)
+
+
+def _page(kind: str, body: dict, **page):
+    """The page of an OGC API document: zonasi/ogc.html in the request's language, linking to the
+    same document as JSON."""
+    from .pages.views import render
+
+    return render("zonasi/ogc.html", "ogc", kind=kind, doc=body, json_url=_with(request.base_url, {"f": "json"}),
+                  landing_url=url_for("ogc.landing"), collections_url=url_for("ogc.collection_list"), **page)
 
 
 def _dumps(value) -> str:
@@ -106,9 +129,9 @@ def _finite(value):
     return value
 
 
-def _check_args(allowed) -> None:
+def check_args(allowed, *, pages: bool = False) -> None:
     """Unknown query parameters are an error (OGC API - Features /req/core/query-param-unknown); ``lang``
-    (the language of an error's text) is taken everywhere."""
+    (the language of an error's text) is taken everywhere; ``f=html`` where the document has a page."""
     unknown = sorted(set(request.args) - set(allowed) - {"lang"})
     if unknown:
         raise InputError(f"unknown query parameter {unknown[0]!r}; this endpoint takes "
@@ -117,81 +140,90 @@ def _check_args(allowed) -> None:
                          message_values={"parameter": unknown[0][:80], "allowed": ", ".join(sorted(allowed)) or "-"},
                          parameter=unknown[0])
     fmt = request.args.get("f")
-    if fmt and fmt.lower() not in FORMATS:
+    if fmt and fmt.lower() not in FORMATS and not (pages and fmt.lower() == HTML_FORMAT):
+        if pages:
+            raise InputError(f"f={fmt!r} is not offered; use f=json or f=html", message_id="ogc.bad_f_page",
+                             message_values={"value": fmt[:40]}, parameter="f")
         raise InputError(f"f={fmt!r} is not offered; use f=json (HTML is not served here)", message_id="ogc.bad_f",
                          message_values={"value": fmt[:40]}, parameter="f")
 
 
-def _link(href: str, rel: str, mimetype: str = JSON, title: str | None = None) -> dict:
-    link = {"href": href, "rel": rel, "type": mimetype}
+def link(href: str, rel: str, mimetype: str = JSON, title: str | None = None) -> dict:
+    """An OGC API link object."""
+    out = {"href": href, "rel": rel, "type": mimetype}
     if title:
-        link["title"] = title
-    return link
+        out["title"] = title
+    return out
 
 
 @bp.get("/")
 @bp.get("")
 def landing():
     """Landing page of the OGC API - Features service."""
-    _check_args(("f",))
-    return _json({
+    check_args(("f",), pages=True)
+    return _answer({
         "title": "zonasi: OGC API - Features",
         "description": "Forbidden sites, exclusion zones, regencies, reports and violations of campaign "
                        "prop (APK) rules, in WGS 84 lon/lat.",
         "links": [
-            _link(url_for("ogc.landing", _external=True), "self", title="This document"),
-            _link(url_for("openapi.document", _external=True), "service-desc", OPENAPI,
+            link(url_for("ogc.landing", _external=True), "self", title="This document"),
+            link(url_for("openapi.document", _external=True), "service-desc", OPENAPI,
                   title="The API definition (OpenAPI 3.0)"),
-            _link(url_for("ogc.conformance", _external=True), "conformance", title="Conformance classes"),
-            _link(url_for("ogc.collection_list", _external=True), "data", title="Feature collections"),
+            link(url_for("ogc.conformance", _external=True), "conformance", title="Conformance classes"),
+            link(url_for("ogc.collection_list", _external=True), "data", title="Feature collections"),
             *_tiling_schemes(),
         ],
-    })
+    }, "landing", service_url=url_for("ogc.landing", _external=True),
+        collections=[_describe(c) for c in collections()])
 
 
 @bp.get("/conformance")
 def conformance():
     """The OGC API - Features conformance classes this service implements."""
-    _check_args(("f",))
-    return _json({"conformsTo": list(CONFORMANCE)})
+    check_args(("f",), pages=True)
+    return _answer({"conformsTo": list(CONFORMANCE)}, "conformance")
 
 
 @bp.get("/collections")
 def collection_list():
     """Every feature collection."""
-    _check_args(("f",))
-    return _json({
-        "links": [_link(url_for("ogc.collection_list", _external=True), "self")],
+    check_args(("f",), pages=True)
+    return _answer({
+        "links": [link(url_for("ogc.collection_list", _external=True), "self")],
         "collections": [_describe(c) for c in collections()],
-    })
+    }, "collections")
 
 
 @bp.get("/collections/<collection_id>")
 def collection(collection_id: str):
     """One feature collection: extent, properties and links to its items."""
-    _check_args(("f",))
-    return _json(_describe(_collection(collection_id, features=False)))
+    check_args(("f",), pages=True)
+    found = find_collection(collection_id, features=False)
+    return _answer(_describe(found), "collection", queryables=found.info.queryables,
+                   properties=dict(found.info.properties))
 
 
 @bp.get("/collections/<collection_id>/items")
 def items(collection_id: str):
     """Features of a collection: bbox, datetime, limit, offset, properties and property filters."""
-    found = _collection(collection_id)
+    found = find_collection(collection_id)
     info = found.info
-    _check_args(ITEMS_PARAMETERS + tuple(info.queryables))
+    check_args(ITEMS_PARAMETERS + tuple(info.queryables), pages=True)
     query = _query(info)
     page = found.items(query)
+    if asks_html():
+        return _items_page(info, query, page)
     self_url = request.base_url
     links = [
-        _link(_with(self_url, {}), "self", GEOJSON, "This page"),
-        _link(url_for("ogc.collection", collection_id=info.id, _external=True), "collection",
+        link(_with(self_url, {}), "self", GEOJSON, "This page"),
+        link(url_for("ogc.collection", collection_id=info.id, _external=True), "collection",
               title=info.title),
     ]
     if page.has_next(query.offset):  # a page may end early (a size budget): go on from what it holds
-        links.append(_link(_with(self_url, {"offset": query.offset + page.returned, "limit": query.limit}),
+        links.append(link(_with(self_url, {"offset": query.offset + page.returned, "limit": query.limit}),
                            "next", GEOJSON, "Next page"))
     if query.offset > 0:
-        links.append(_link(_with(self_url, {"offset": max(0, query.offset - query.limit),
+        links.append(link(_with(self_url, {"offset": max(0, query.offset - query.limit),
                                             "limit": query.limit}), "prev", GEOJSON, "Previous page"))
     links.extend(_alternates(info.id))
     stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -199,11 +231,11 @@ def items(collection_id: str):
     if page.matched is not None:
         body["numberMatched"] = page.matched
     body.update(numberReturned=page.returned, links=links)
-    return current_app.response_class(stream_with_context(_feature_collection(body, page.features)),
+    return current_app.response_class(stream_with_context(_featurefind_collection(body, page.features)),
                                       mimetype=GEOJSON)
 
 
-def _feature_collection(body: dict, features: list[dict]):
+def _featurefind_collection(body: dict, features: list[dict]):
     """The page as JSON written feature by feature (a page can be megabytes)."""
     yield _dumps(body)[:-1] + ',"features":['
     for i, feature in enumerate(features):
@@ -214,16 +246,51 @@ def _feature_collection(body: dict, features: list[dict]):
 @bp.get("/collections/<collection_id>/items/<path:feature_id>")
 def item(collection_id: str, feature_id: str):
     """One feature by its id (sites: e.g. ``indramayu-6``; regencies: Kemendagri code; reports: UUID)."""
-    _check_args(("f",))
-    found = _collection(collection_id)
+    check_args(("f",), pages=True)
+    found = find_collection(collection_id)
     feature = found.item(feature_id, private=_private(found.info))
     feature["links"] = [
-        _link(url_for("ogc.item", collection_id=found.info.id, feature_id=feature_id, _external=True),
+        link(url_for("ogc.item", collection_id=found.info.id, feature_id=feature_id, _external=True),
               "self", GEOJSON),
-        _link(url_for("ogc.collection", collection_id=found.info.id, _external=True), "collection",
+        link(url_for("ogc.collection", collection_id=found.info.id, _external=True), "collection",
               title=found.info.title),
     ]
-    return _json(feature, GEOJSON)
+    return _answer(feature, "item", GEOJSON, collection=_describe(found), on_map=_on_map(feature),
+                   columns=list(feature.get("properties") or {}))
+
+
+def _items_page(info, query: Query, page):
+    """A page of features as a table (``?f=html`` or a browser), with the pages before and after."""
+    base = request.base_url
+    columns: dict[str, None] = {}
+    for feature in page.features:
+        columns.update(dict.fromkeys(feature.get("properties") or {}))
+    rows = [{"id": feature.get("id"), "properties": feature.get("properties") or {}, "on_map": _on_map(feature),
+             "geometry": (feature.get("geometry") or {}).get("type"),
+             "href": url_for("ogc.item", collection_id=info.id, feature_id=feature.get("id"), f="html")}
+            for feature in page.features]
+    pages = {"next": _with(base, {"offset": query.offset + page.returned, "limit": query.limit, "f": HTML_FORMAT})
+             if page.has_next(query.offset) else None,
+             "prev": _with(base, {"offset": max(0, query.offset - query.limit), "limit": query.limit,
+                                  "f": HTML_FORMAT}) if query.offset > 0 else None}
+    # "Fitur 1–100 dari 16.958.": counts as floats, which the catalog writes in the language's marks
+    numbers = {"first": float(query.offset + 1), "last": float(query.offset + page.returned)}
+    if page.matched is not None:
+        numbers["matched"] = float(page.matched)
+    shown = services().catalog.get("ogc.page.shown_of" if page.matched is not None else "ogc.page.shown",
+                                   request_language(), **numbers)
+    found = find_collection(info.id, features=False)
+    return _page("items", {}, collection=_describe(found), rows=rows, columns=list(columns), pages=pages,
+                 shown=shown, filtered=sorted(k for k in request.args if k not in ("f", "lang", "offset", "limit")))
+
+
+def _on_map(feature: dict) -> str | None:
+    """The map page at a point feature (its verdict shown there), else None."""
+    geometry = feature.get("geometry") or {}
+    if geometry.get("type") != "Point":
+        return None
+    lon, lat = geometry["coordinates"][:2]
+    return url_for("pages.map_page", lat=f"{lat:.6f}", lon=f"{lon:.6f}")
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -278,7 +345,7 @@ def _alternates(collection_id: str) -> list[dict]:
     if "datetime" in args:
         start, end = parse_interval(args.pop("datetime"))
         args.update({k: _iso(v) for k, v in (("since", start), ("until", end)) if v is not None})
-    return [_link(url_for("reports.violations", fmt=f.name, _external=True, **args), "alternate", f.media_type,
+    return [link(url_for("reports.violations", fmt=f.name, _external=True, **args), "alternate", f.media_type,
                   f"Violations as {f.name.upper()} (one file)") for f in EXPORT_FORMATS.values()]
 
 
@@ -293,8 +360,8 @@ def _describe(found) -> dict:
         "geometry": geometry_description(info.geometry_types),
         "crs": [CRS84],
         "links": [
-            _link(url_for("ogc.collection", collection_id=info.id, _external=True), "self"),
-            _link(url_for("ogc.items", collection_id=info.id, _external=True), "items", GEOJSON,
+            link(url_for("ogc.collection", collection_id=info.id, _external=True), "self"),
+            link(url_for("ogc.items", collection_id=info.id, _external=True), "items", GEOJSON,
                   f"{info.title} (GeoJSON)"),
         ],
     }
@@ -322,7 +389,7 @@ def _tileset_links(collection_id: str) -> list[dict]:
 def _tiling_schemes() -> list[dict]:
     if "tiles.tile_matrix_sets" not in current_app.view_functions:
         return []
-    return [_link(url_for("tiles.tile_matrix_sets", _external=True),
+    return [link(url_for("tiles.tile_matrix_sets", _external=True),
                   "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", title="Tiling schemes of the vector tiles")]
 
 

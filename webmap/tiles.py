@@ -68,13 +68,13 @@ def tileset_links(collection_id: str) -> list[dict]:
     """The link a collection's description gives to its vector tilesets (none for untiled ones)."""
     if collection_id not in TILED:
         return []
-    return [ogc._link(url_for("tiles.tilesets", collection_id=collection_id, _external=True), TILESETS_VECTOR,
+    return [ogc.link(url_for("tiles.tilesets", collection_id=collection_id, _external=True), TILESETS_VECTOR,
                       title="Vector tilesets (Mapbox Vector Tiles)")]
 
 
 def _tiled(collection_id: str, *, features: bool = False):
     """The collection (its token checked when ``features``), or 404 when it has no tiles."""
-    found = ogc._collection(collection_id, features=features)
+    found = ogc.find_collection(collection_id, features=features)
     if collection_id not in TILED:
         raise NotFound(f"collection {collection_id!r} has no tiles; tiled collections are {', '.join(TILED)}",
                        message_id="tiles.no_tiles",
@@ -100,36 +100,36 @@ def _tile_number(name: str, raw: str) -> int:
 @bp.get("/tileMatrixSets")
 def tile_matrix_sets():
     """The tiling schemes of this service."""
-    ogc._check_args(("f", "lang"))
-    return ogc._json({"tileMatrixSets": [{
+    ogc.check_args(("f", "lang"))
+    return ogc.json_response({"tileMatrixSets": [{
         "id": TMS_ID, "title": "Google Maps Compatible for the World", "uri": TMS_URI,
-        "links": [ogc._link(url_for("tiles.tile_matrix_set_view", tms=TMS_ID, _external=True), "self")]}]})
+        "links": [ogc.link(url_for("tiles.tile_matrix_set_view", tms=TMS_ID, _external=True), "self")]}]})
 
 
 @bp.get("/tileMatrixSets/<tms>")
 def tile_matrix_set_view(tms: str):
     """A tiling scheme's definition (OGC 2D Tile Matrix Set 2.0, JSON)."""
-    ogc._check_args(("f", "lang"))
+    ogc.check_args(("f", "lang"))
     _tms(tms)
-    return ogc._json(tile_matrix_set())
+    return ogc.json_response(tile_matrix_set())
 
 
 @bp.get("/collections/<collection_id>/tiles")
 def tilesets(collection_id: str):
     """The vector tilesets of a collection (one: WebMercatorQuad)."""
-    ogc._check_args(("f", "lang"))
+    ogc.check_args(("f", "lang"))
     found = _tiled(collection_id)
     entry = _tileset(found)
     entry["links"] = [link for link in entry["links"] if link["rel"] != "item"]
-    return ogc._json({"links": [ogc._link(request.base_url, "self")], "tilesets": [entry]})
+    return ogc.json_response({"links": [ogc.link(request.base_url, "self")], "tilesets": [entry]})
 
 
 @bp.get("/collections/<collection_id>/tiles/<tms>")
 def tileset(collection_id: str, tms: str):
     """A tileset: its layers and the tile URL template."""
-    ogc._check_args(("f", "lang"))
+    ogc.check_args(("f", "lang"))
     _tms(tms)
-    return ogc._json(_tileset(_tiled(collection_id)))
+    return ogc.json_response(_tileset(_tiled(collection_id)))
 
 
 def _tileset(found) -> dict:
@@ -141,10 +141,10 @@ def _tileset(found) -> dict:
         "crs": CRS_3857,
         "tileMatrixSetURI": TMS_URI,
         "links": [
-            ogc._link(here, "self"),
-            ogc._link(url_for("tiles.tile_matrix_set_view", tms=TMS_ID, _external=True), TILING_SCHEME,
+            ogc.link(here, "self"),
+            ogc.link(url_for("tiles.tile_matrix_set_view", tms=TMS_ID, _external=True), TILING_SCHEME,
                       title=f"{TMS_ID} definition"),
-            ogc._link(url_for("ogc.collection", collection_id=info.id, _external=True), "collection",
+            ogc.link(url_for("ogc.collection", collection_id=info.id, _external=True), "collection",
                       title=info.title),
             {"href": here + "/{tileMatrix}/{tileRow}/{tileCol}", "rel": "item", "type": MEDIA_TYPE,
              "templated": True, "title": "Mapbox Vector Tile"},

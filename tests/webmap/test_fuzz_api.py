@@ -29,8 +29,15 @@ def test_problem_check_catches_a_plain_error():
         headers = {"content-type": ["application/problem+json"]}
         content = b'{"status": 400, "title": "Bad request", "detail": "x"}'
 
+    class Page(Plain):
+        content = b"<h1>Tidak ditemukan</h1><p>HTTP 400</p>"
+
     assert "text/html" in fuzz.problem_failure(Plain())
     assert fuzz.problem_failure(Good()) is None
+    # a request that asked for a page (the OGC API's f=html) may get its error as a page, saying its status
+    assert fuzz.problem_failure(Page(), asked_page=True) is None
+    assert "text/html" in fuzz.problem_failure(Page())
+    assert "does not say its status" in fuzz.problem_failure(Plain(), asked_page=True)
 
 
 def test_stateful_sequences_follow_the_links_and_get_no_5xx(tmp_path, engine):

@@ -58,10 +58,10 @@ def test_landing_page_links_to_api_conformance_and_data(client):
         assert client.get(local(rels["service-desc"]["href"])).status_code == 200
 
 
-def test_conformance_declares_core_geojson_and_oas30(client):
+def test_conformance_declares_core_geojson_html_and_oas30(client):
     body = client.get("/ogc/conformance").get_json()
     features = [c for c in body["conformsTo"] if c.startswith("http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/")]
-    assert {c.rsplit("/", 1)[1] for c in features} == {"core", "geojson", "oas30"}
+    assert {c.rsplit("/", 1)[1] for c in features} == {"core", "geojson", "html", "oas30"}
     others = set(body["conformsTo"]) - set(features)  # OGC API - Tiles (tests/webmap/test_tiles.py)
     assert all(c.startswith("http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/") for c in others)
 
@@ -207,7 +207,7 @@ def test_datetime_is_accepted_and_sites_are_not_time_bound(client):
     ("datetime=yesterday", "RFC 3339"),
     ("datetime=2024-02-01/2024-01-01", "after the end"),
     ("colour=red", "query parameter 'colour'"),
-    ("f=html", "f='html'"),
+    ("f=xml", "f='xml'"),
     ("properties=name,height", "no property 'height'"),
 ])
 def test_bad_parameters_are_400_problems_that_say_what_to_fix(client, query, fragment):

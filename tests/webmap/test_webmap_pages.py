@@ -193,13 +193,14 @@ BROWSER_ACCEPT = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0
                                               ("en", ("Not found", "Back to the map"))])
 def test_a_mistyped_address_in_a_browser_is_a_page_in_its_language_and_json_elsewhere(client, lang, words):
     """A browser (HTML preferred) gets a 404 page with the way back to the map; curl (*/*), an API
-    or OGC address, and a client asking for JSON get problem+json as before."""
+    address, and a client asking for JSON get problem+json as before (the OGC API's documents are
+    pages too, and so are its errors to a browser: tests/webmap/test_ogc_pages.py)."""
     page = client.get(f"/laporan-saya?lang={lang}", headers=BROWSER_ACCEPT)
     assert page.status_code == 404 and page.mimetype == "text/html"
     text = page.get_data(as_text=True)
     assert all(w in text for w in words) and 'href="/"' in text and '{"type"' not in text
     for path, headers in (("/laporan-saya", {"Accept": "*/*"}), ("/laporan-saya", {"Accept": "application/json"}),
-                          ("/api/nope", BROWSER_ACCEPT), ("/ogc/collections/nope", BROWSER_ACCEPT),
+                          ("/api/nope", BROWSER_ACCEPT), ("/ogc/collections/nope", {"Accept": "*/*"}),
                           ("/static/zonasi/nope.js", BROWSER_ACCEPT)):
         answer = client.get(path, headers=headers)
         assert answer.status_code == 404 and answer.mimetype == "application/problem+json", (path, headers)

@@ -42,6 +42,9 @@ PROBLEM = {"description": "Refused, as RFC 9457 problem details",
 HTML = binary("text/html", description="An HTML page")
 LANG = query("lang", "Language of messages: id (default) or en", {"type": "string", "enum": ["id", "en"]})
 F = query("f", "Output format: json (the only one)", {"type": "string", "enum": ["json"]})
+# the OGC API - Features documents, which are also pages (webmap/ogc.py)
+F_PAGE = query("f", "Output format: json, or html (a page in the request's language; what a browser gets "
+                    "unless it asks for JSON)", {"type": "string", "enum": ["json", "html"]})
 
 # The filters of the report lists (GET /api/reports, the violations, the worklist).
 REPORT_FILTERS = [query("regency", "Kemendagri code(s) or name(s), comma-separated"),

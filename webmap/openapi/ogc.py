@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from geo.catalog import ORDER
 
-from .common import GEOJSON, F, binary, ok, query, ref
+from .common import F_PAGE, GEOJSON, F, binary, ok, query, ref
 
 BBOX = query("bbox", "west,south,east,north in WGS 84 degrees (west > east crosses the antimeridian)",
              {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
@@ -34,25 +34,32 @@ COLLECTION_ID = {"name": "collection_id", "in": "path", "required": True,
                  "schema": {"type": "string", "enum": list(ORDER)}}
 
 
+def with_page(responses: dict) -> dict:
+    """``responses`` whose 200 is also a page (``f=html``, or a browser's Accept)."""
+    ok_200 = responses["200"]
+    content = {**ok_200["content"], "text/html": {"schema": {"type": "string"}}}
+    return {**responses, "200": {**ok_200, "content": content}}
+
+
 OGC: dict[str, dict] = {
     # -- OGC API - Features ---------------------------------------------------------------------------
-    "ogc.landing": {"summary": "OGC API - Features landing page", "parameters": [F],
-                    "responses": ok(ref("LandingPage"))},
-    "ogc.conformance": {"summary": "Conformance classes (core, geojson, oas30)", "parameters": [F],
-                        "responses": ok(ref("Conformance"))},
-    "ogc.collection_list": {"summary": "The feature collections", "parameters": [F],
-                            "responses": ok(ref("Collections"))},
-    "ogc.collection": {"summary": "One feature collection", "parameters": [COLLECTION_ID, F],
-                       "responses": ok(ref("Collection"))},
+    "ogc.landing": {"summary": "OGC API - Features landing page", "parameters": [F_PAGE],
+                    "responses": with_page(ok(ref("LandingPage")))},
+    "ogc.conformance": {"summary": "Conformance classes (core, geojson, html, oas30)", "parameters": [F_PAGE],
+                        "responses": with_page(ok(ref("Conformance")))},
+    "ogc.collection_list": {"summary": "The feature collections", "parameters": [F_PAGE],
+                            "responses": with_page(ok(ref("Collections")))},
+    "ogc.collection": {"summary": "One feature collection", "parameters": [COLLECTION_ID, F_PAGE],
+                       "responses": with_page(ok(ref("Collection")))},
     "ogc.items": {
         "summary": "Features of a collection (GeoJSON), paged",
         "description": "reports needs a token (bawaslu or admin); violations a token (bawaslu, satpolpp or "
                        "admin). Unknown query parameters are an error.",
-        "parameters": [COLLECTION_ID, BBOX, DATETIME, limit, OFFSET, PROPERTIES, ZOOM, *FILTERS, F],
-        "responses": ok(ref("FeatureCollection"), GEOJSON),
+        "parameters": [COLLECTION_ID, BBOX, DATETIME, limit, OFFSET, PROPERTIES, ZOOM, *FILTERS, F_PAGE],
+        "responses": with_page(ok(ref("FeatureCollection"), GEOJSON)),
     },
     "ogc.item": {"summary": "One feature by id (sites: indramayu-6; regencies: 32.12; reports: UUID)",
-                 "parameters": [COLLECTION_ID, F], "responses": ok(ref("Feature"), GEOJSON)},
+                 "parameters": [COLLECTION_ID, F_PAGE], "responses": with_page(ok(ref("Feature"), GEOJSON))},
 }
 
 # -- OGC API - Tiles (webmap/tiles.py) ----------------------------------------------------------------

@@ -3,7 +3,8 @@
 The app is called in-process (schemathesis' WSGI mode), here on the bundled layers with a
 SQLite store holding a few reports (:func:`make_app`). Required of every answer: no 5xx, and every
 4xx is application/problem+json with a ``status`` equal to the HTTP status and a ``title``
-(:func:`problem_failure`). bench/fuzz.py is the command line; tests/test_fuzz_api.py runs a few
+(:func:`problem_failure`); a request that asked for a page (the OGC API's ``f=html``) may get its
+error as a page, which must still be one (text/html, saying its status). bench/fuzz.py is the command line; tests/test_fuzz_api.py runs a few
 cases per operation.
 """
 from __future__ import annotations
@@ -32,7 +33,7 @@ class FuzzResult:
         self.cases += 1
         self.per_operation[name] += 1
         self.statuses[response.status_code] += 1
-        why = problem_failure(response)
+        why = problem_failure(response, asked_page=(case.query or {}).get("f") == "html")
         if why:
             self.failures.append(f"{name} [{mode}]: {why}\n    {case.as_curl_command()}")
 
@@ -45,8 +46,9 @@ class FuzzResult:
                 f"failures: {len(self.failures)}", *self.failures[:20]]
 
 
-def problem_failure(response) -> str | None:
-    """Why an error response is not a proper problem+json body (None when it is, or no error)."""
+def problem_failure(response, asked_page: bool = False) -> str | None:
+    """Why an error response is not a proper problem+json body (None when it is, or no error); when
+    the request ``asked_page`` (``f=html``), an error page saying its status is as good."""
     status = response.status_code
     if status >= 500:
         return f"status {status}"
@@ -54,6 +56,9 @@ def problem_failure(response) -> str | None:
         return None
     media = next((v for k, v in response.headers.items() if k.lower() == "content-type"), "")
     media = media[0] if isinstance(media, list) else media
+    if asked_page and media.startswith("text/html"):
+        return None if f"HTTP {status}" in response.content.decode("utf-8", "replace") else \
+            f"{status} error page does not say its status"
     if not media.startswith("application/problem+json"):
         return f"{status} with Content-Type {media!r}, not application/problem+json"
     try:
