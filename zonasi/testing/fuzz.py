@@ -4,8 +4,8 @@ The app is called in-process (schemathesis' WSGI mode), here on the bundled laye
 SQLite store holding a few reports (:func:`make_app`). Required of every answer: no 5xx, and every
 4xx is application/problem+json with a ``status`` equal to the HTTP status and a ``title``
 (:func:`problem_failure`); a request that asked for a page (the OGC API's ``f=html``) may get its
-error as a page, which must still be one (text/html, saying its status). bench/fuzz.py is the command line; tests/test_fuzz_api.py runs a few
-cases per operation.
+error as a page, which must still be one (text/html, saying its status). bench/fuzz.py is the
+command line; tests/test_fuzz_api.py runs a few cases per operation.
 """
 from __future__ import annotations
 
