@@ -168,7 +168,7 @@ def landing():
         "links": [
             link(url_for("ogc.landing", _external=True), "self", title="This document"),
             link(url_for("openapi.document", _external=True), "service-desc", OPENAPI,
-                  title="The API definition (OpenAPI 3.0)"),
+                 title="The API definition (OpenAPI 3.0)"),
             link(url_for("ogc.conformance", _external=True), "conformance", title="Conformance classes"),
             link(url_for("ogc.collection_list", _external=True), "data", title="Feature collections"),
             *_tiling_schemes(),
@@ -212,16 +212,16 @@ def items(collection_id: str):
     query = _query(info)
     page = found.items(query)
     if asks_html():
-        return _items_page(info, query, page)
+        return _items_page(found, query, page)
     self_url = request.base_url
     links = [
         link(_with(self_url, {}), "self", GEOJSON, "This page"),
         link(url_for("ogc.collection", collection_id=info.id, _external=True), "collection",
-              title=info.title),
+             title=info.title),
     ]
     if page.has_next(query.offset):  # a page may end early (a size budget): go on from what it holds
         links.append(link(_with(self_url, {"offset": query.offset + page.returned, "limit": query.limit}),
-                           "next", GEOJSON, "Next page"))
+                          "next", GEOJSON, "Next page"))
     if query.offset > 0:
         links.append(link(_with(self_url, {"offset": max(0, query.offset - query.limit),
                                             "limit": query.limit}), "prev", GEOJSON, "Previous page"))
@@ -231,11 +231,11 @@ def items(collection_id: str):
     if page.matched is not None:
         body["numberMatched"] = page.matched
     body.update(numberReturned=page.returned, links=links)
-    return current_app.response_class(stream_with_context(_featurefind_collection(body, page.features)),
+    return current_app.response_class(stream_with_context(_feature_collection(body, page.features)),
                                       mimetype=GEOJSON)
 
 
-def _featurefind_collection(body: dict, features: list[dict]):
+def _feature_collection(body: dict, features: list[dict]):
     """The page as JSON written feature by feature (a page can be megabytes)."""
     yield _dumps(body)[:-1] + ',"features":['
     for i, feature in enumerate(features):
@@ -251,16 +251,17 @@ def item(collection_id: str, feature_id: str):
     feature = found.item(feature_id, private=_private(found.info))
     feature["links"] = [
         link(url_for("ogc.item", collection_id=found.info.id, feature_id=feature_id, _external=True),
-              "self", GEOJSON),
+             "self", GEOJSON),
         link(url_for("ogc.collection", collection_id=found.info.id, _external=True), "collection",
-              title=found.info.title),
+             title=found.info.title),
     ]
     return _answer(feature, "item", GEOJSON, collection=_describe(found), on_map=_on_map(feature),
                    columns=list(feature.get("properties") or {}))
 
 
-def _items_page(info, query: Query, page):
+def _items_page(found, query: Query, page):
     """A page of features as a table (``?f=html`` or a browser), with the pages before and after."""
+    info = found.info
     base = request.base_url
     columns: dict[str, None] = {}
     for feature in page.features:
@@ -279,7 +280,6 @@ def _items_page(info, query: Query, page):
         numbers["matched"] = float(page.matched)
     shown = services().catalog.get("ogc.page.shown_of" if page.matched is not None else "ogc.page.shown",
                                    request_language(), **numbers)
-    found = find_collection(info.id, features=False)
     return _page("items", {}, collection=_describe(found), rows=rows, columns=list(columns), pages=pages,
                  shown=shown, filtered=sorted(k for k in request.args if k not in ("f", "lang", "offset", "limit")))
 
@@ -346,7 +346,7 @@ def _alternates(collection_id: str) -> list[dict]:
         start, end = parse_interval(args.pop("datetime"))
         args.update({k: _iso(v) for k, v in (("since", start), ("until", end)) if v is not None})
     return [link(url_for("reports.violations", fmt=f.name, _external=True, **args), "alternate", f.media_type,
-                  f"Violations as {f.name.upper()} (one file)") for f in EXPORT_FORMATS.values()]
+                 f"Violations as {f.name.upper()} (one file)") for f in EXPORT_FORMATS.values()]
 
 
 def _describe(found) -> dict:
@@ -362,7 +362,7 @@ def _describe(found) -> dict:
         "links": [
             link(url_for("ogc.collection", collection_id=info.id, _external=True), "self"),
             link(url_for("ogc.items", collection_id=info.id, _external=True), "items", GEOJSON,
-                  f"{info.title} (GeoJSON)"),
+                 f"{info.title} (GeoJSON)"),
         ],
     }
     out["links"].extend(_tileset_links(info.id))
@@ -390,7 +390,7 @@ def _tiling_schemes() -> list[dict]:
     if "tiles.tile_matrix_sets" not in current_app.view_functions:
         return []
     return [link(url_for("tiles.tile_matrix_sets", _external=True),
-                  "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", title="Tiling schemes of the vector tiles")]
+                 "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", title="Tiling schemes of the vector tiles")]
 
 
 def _iso(value: dt.datetime | None) -> str | None:

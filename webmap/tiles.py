@@ -69,7 +69,7 @@ def tileset_links(collection_id: str) -> list[dict]:
     if collection_id not in TILED:
         return []
     return [ogc.link(url_for("tiles.tilesets", collection_id=collection_id, _external=True), TILESETS_VECTOR,
-                      title="Vector tilesets (Mapbox Vector Tiles)")]
+                     title="Vector tilesets (Mapbox Vector Tiles)")]
 
 
 def _tiled(collection_id: str, *, features: bool = False):
@@ -143,9 +143,9 @@ def _tileset(found) -> dict:
         "links": [
             ogc.link(here, "self"),
             ogc.link(url_for("tiles.tile_matrix_set_view", tms=TMS_ID, _external=True), TILING_SCHEME,
-                      title=f"{TMS_ID} definition"),
+                     title=f"{TMS_ID} definition"),
             ogc.link(url_for("ogc.collection", collection_id=info.id, _external=True), "collection",
-                      title=info.title),
+                     title=info.title),
             {"href": here + "/{tileMatrix}/{tileRow}/{tileCol}", "rel": "item", "type": MEDIA_TYPE,
              "templated": True, "title": "Mapbox Vector Tile"},
         ],
