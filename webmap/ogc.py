@@ -58,6 +58,7 @@ DEFAULT_LIMIT = 100
 FORMATS = ("json", "geojson", "application/json", "application/geo+json")
 ITEMS_PARAMETERS = ("bbox", "datetime", "limit", "offset", "properties", "zoom", "f")
 COLLECTIONS_KEY = "zonasi.collections"
+MAP_ZOOM = 10   # the pages' map of features asks for polygons simplified for this web map zoom
 
 
 def collections() -> Collections:
@@ -256,7 +257,8 @@ def item(collection_id: str, feature_id: str):
              title=found.info.title),
     ]
     return _answer(feature, "item", GEOJSON, collection=_describe(found), on_map=_on_map(feature),
-                   columns=list(feature.get("properties") or {}))
+                   columns=list(feature.get("properties") or {}),
+                   map_source=url_for("ogc.item", collection_id=found.info.id, feature_id=feature_id, f="json"))
 
 
 def _items_page(found, query: Query, page):
@@ -280,8 +282,14 @@ def _items_page(found, query: Query, page):
         numbers["matched"] = float(page.matched)
     shown = services().catalog.get("ogc.page.shown_of" if page.matched is not None else "ogc.page.shown",
                                    request_language(), **numbers)
+    # the map draws the same features from the JSON (polygons simplified for a web map at zoom 10,
+    # which only regencies and coverage take; the same number, as simplified ones fit a page sooner)
+    source = _with(base, {"f": "json", "limit": max(page.returned, 1),
+                          **({} if request.args.get("zoom") else {"zoom": MAP_ZOOM})})
+    item = url_for("ogc.item", collection_id=info.id, feature_id="FEATURE", f="html")
     return _page("items", {}, collection=_describe(found), rows=rows, columns=list(columns), pages=pages,
-                 shown=shown, filtered=sorted(k for k in request.args if k not in ("f", "lang", "offset", "limit")))
+                 shown=shown, filtered=sorted(k for k in request.args if k not in ("f", "lang", "offset", "limit")),
+                 map_source=source if rows else None, item_template=item)
 
 
 def _on_map(feature: dict) -> str | None:

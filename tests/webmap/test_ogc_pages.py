@@ -105,9 +105,15 @@ def test_a_page_of_features_is_the_same_page_as_the_json(client):
     assert more and not set(more) & set(rows)
     (back,) = hrefs(second, 'http://localhost/ogc/collections/sites/items[^"]*offset=0')
     assert 'rel="prev"' in second.text and kind(client.get(back, headers=BROWSER)) == "items"
-    # past the end: no features, no next
+    # the page's map draws the same features, from the JSON of the same query
+    (source,) = [html.unescape(s) for s in re.findall(r'id="ogc-map"[^>]*data-source="([^"]+)"', page.text)]
+    args = parse_qs(urlsplit(source).query)
+    assert args["f"] == ["json"] and args["limit"] == ["5"] and args["category"] == ["school"]
+    assert [f["id"] for f in client.get(source).get_json()["features"]] == rows
+    # past the end: no features, no next, no map
     empty = client.get("/ogc/collections/sites/items?offset=100000000", headers=BROWSER)
     assert "Tidak ada fitur di halaman ini." in text(empty) and 'rel="next"' not in empty.text
+    assert 'id="ogc-map"' not in empty.text
 
 
 def test_a_feature_page_shows_every_property(client):

@@ -1,11 +1,12 @@
 """The OGC API's pages in Chromium at 360 and 1280 px, in Indonesian and English: readable without
 sideways scrolling (a wide table scrolls in its own box), every button a finger's size, no serious
-or critical axe-core issue, and the way from the landing page to a feature's verdict on the map."""
+or critical axe-core issue, the map of a page's features (what the table lists, no more, no less),
+and the way from the landing page to a feature's verdict on the map."""
 from __future__ import annotations
 
 import pytest
 
-from zonasi.testing.browser import axe_violations, format_violations
+from zonasi.testing.browser import axe_violations, format_violations, wait_js
 
 from .conftest import ARTIFACTS, DESKTOP, PHONE, page_at
 
@@ -24,6 +25,8 @@ def test_the_ogc_pages_read_well_on_a_phone_and_a_desktop(browser, live, viewpor
         for kind, path in PAGES.items():
             page.goto(f"{live.url}{path}{'&' if '?' in path else '?'}lang={lang}")
             assert page.locator("#ogc-page").get_attribute("data-kind") == kind
+            if kind in ("items", "item"):   # the features' map has drawn them (axe judges it drawn)
+                wait_js(page, "document.getElementById('ogc-map').dataset.drawn")
             assert page.locator("html").get_attribute("lang") == lang
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= viewport["width"], (kind, width)
@@ -49,8 +52,21 @@ def test_from_the_landing_page_to_a_features_verdict_on_the_map(browser, live):
         assert page.locator("#ogc-page").get_attribute("data-kind") == "items"
         table = page.get_by_role("region", name="Fitur 1–100")   # the table scrolls in its own box
         assert table.evaluate("e => e.scrollWidth > e.clientWidth")
+        # the map draws the page's features: as many as the table lists
+        wait_js(page, "document.getElementById('ogc-map').dataset.drawn")
+        rows = page.locator("#ogc-page tbody tr").count()
+        assert page.locator("#ogc-map").get_attribute("data-drawn") == str(rows) == "100"
+        assert page.locator("#ogc-map .leaflet-ogcFeatures-pane .leaflet-interactive").count() == rows
         page.get_by_role("link", name="Berikutnya").click()
         assert "Fitur 101–200" in page.locator("#ogc-shown").inner_text()
+        # a tap on the map opens that feature's page
+        marker = page.locator("#ogc-map .leaflet-ogcFeatures-pane .leaflet-interactive").first
+        marker.scroll_into_view_if_needed()
+        marker.click(force=True)
+        page.wait_for_url("**/ogc/collections/sites/items/*")
+        assert page.locator("#ogc-page").get_attribute("data-kind") == "item"
+        wait_js(page, "document.getElementById('ogc-map').dataset.drawn === '1'")
+        page.go_back()
         page.locator("#ogc-page tbody th a").first.click()
         assert page.locator("#ogc-page").get_attribute("data-kind") == "item"
         page.get_by_role("link", name="Lihat di peta").click()
