@@ -126,6 +126,8 @@ def test_a_feature_page_shows_every_property(client):
     assert f'href="/?lat={lat:.6f}&amp;lon={lon:.6f}"' in page.text and "See on the map" in words
     regency = client.get("/ogc/collections/regencies/items/32.12", headers=BROWSER)
     assert "Kabupaten Indramayu" in text(regency) and "Lihat di peta" not in text(regency)  # a polygon
+    assert client.get("/ogc/collections/regencies/items/32.12").get_json()["properties"]["own_rules"] is False
+    assert re.search(r"own_rules</code></th><td>tidak</td>", regency.text)   # yes and no in words, not False
 
 
 def test_a_collection_page_describes_extent_filters_and_properties(client):
