@@ -26,6 +26,8 @@ from geo import InputError, NotFound
 from geo.bbox import parse_bbox
 from geo.catalog import (
     CRS84,
+    TILED,
+    TMS_ID,
     Collections,
     Query,
     geometry_description,
@@ -175,7 +177,7 @@ def landing():
             *_tiling_schemes(),
         ],
     }, "landing", service_url=url_for("ogc.landing", _external=True),
-        collections=[_describe(c) for c in collections()])
+        collections=[_describe(c) for c in collections()], **_tiles_for_qgis())
 
 
 @bp.get("/conformance")
@@ -392,6 +394,20 @@ def _tileset_links(collection_id: str) -> list[dict]:
     from .tiles import tileset_links
 
     return tileset_links(collection_id)
+
+
+def _tiles_for_qgis() -> dict:
+    """For the landing page: a public collection's vector tile URL in the XYZ form QGIS and other
+    clients take (the national view: a feature page of a whole country's zones is far too big),
+    and the public collections that have tiles."""
+    if "tiles.tileset" not in current_app.view_functions:
+        return {}
+    public = [c.info.id for c in collections() if c.info.id in TILED and not c.info.permission]
+    if not public:
+        return {}
+    shown = "zones" if "zones" in public else public[0]
+    return {"tiles_url": url_for("tiles.tileset", collection_id=shown, tms=TMS_ID, _external=True) + "/{z}/{y}/{x}",
+            "tiles_shown": shown, "tiled": [c for c in public if c != shown]}
 
 
 def _tiling_schemes() -> list[dict]:

@@ -70,6 +70,12 @@ def test_the_landing_page_says_how_to_connect_qgis_and_gdal_in_both_languages(cl
     assert "Add WFS / OGC API - Features Layer" in words
     assert "ogrinfo OAPIF:http://localhost/ogc" in words
     assert "ogr2ogr -f GPKG sites.gpkg OAPIF:http://localhost/ogc sites" in words
+    # the national view: the vector tiles' XYZ URL, which answers a tile
+    (tiles,) = re.findall(r'id="ogc-tiles-url">([^<]+)<', page.text)
+    assert tiles == "http://localhost/ogc/collections/zones/tiles/WebMercatorQuad/{z}/{y}/{x}"
+    tile = client.get(tiles.format(z=12, y=2120, x=3280))   # over Indramayu
+    assert tile.status_code == 200 and tile.mimetype == "application/vnd.mapbox-vector-tile"
+    assert "Add Vector Tile Layer" in words and "violations" not in words.split("Ganti zones")[1].split(".")[0]
     ids = [c["id"] for c in client.get("/ogc/collections").get_json()["collections"]]
     for collection_id, title in (("sites", "Lokasi terlarang"), ("regencies", "Kabupaten dan kota"),
                                  ("zones", "Zona larangan"), ("coverage", "Cakupan data per kabupaten/kota")):
