@@ -122,10 +122,11 @@ def resize(page, viewport: dict) -> None:
             const r = e.getBoundingClientRect(); return r.left <= box.left + 1 && r.right >= box.right - 1; }); })()""")
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str, full_page: bool = False) -> Path:
+    """The page (``full_page``: all of it, not only the viewport) as tests/artifacts/NAME.png."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path))
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from zonasi.testing.browser import axe_violations, format_violations
 
-from .conftest import ARTIFACTS, DESKTOP, PHONE, new_page
+from .conftest import DESKTOP, PHONE, new_page, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -29,8 +29,7 @@ CSV = ("id,lat,lon,catatan\n"
 
 
 def full_page(page, name):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    screenshot(page, name, full_page=True)
 
 
 def upload(page, live, lang="id"):

@@ -12,7 +12,7 @@ from geo.store.models import Report
 from zonasi.testing.browser import axe_violations, format_violations, wait_js
 from zonasi.testing.reports import report
 
-from .conftest import ARTIFACTS, DESKTOP, PHONE, app_with_tokens, new_page, serve
+from .conftest import DESKTOP, PHONE, app_with_tokens, new_page, screenshot, serve
 
 pytestmark = pytest.mark.browser
 
@@ -84,8 +84,7 @@ def test_whole_number_axes_whole_labels_and_the_overdue_count(browser, board, vi
             assert [contoh.nth(i).inner_text() for i in range(5)] == ["Partai Contoh", "2", "0", "0", "0"]
             paslon = page.locator("#table-participants tr[data-participant='Paslon 02'] td")
             assert paslon.nth(4).inner_text() == "1"
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"dashboard_{viewport['width']}.png"), full_page=True)
+        screenshot(page, f"dashboard_{viewport['width']}", full_page=True)
         assert page.js_errors == []
     finally:
         page.context.close()
@@ -100,6 +99,6 @@ def test_no_serious_accessibility_issue(browser, board, lang):
             page.set_viewport_size(viewport)
             found = axe_violations(page)
             assert not found, (viewport["width"], format_violations(found))
-            page.screenshot(path=str(ARTIFACTS / f"dashboard_{lang}_{viewport['width']}.png"), full_page=True)
+            screenshot(page, f"dashboard_{lang}_{viewport['width']}", full_page=True)
     finally:
         page.context.close()

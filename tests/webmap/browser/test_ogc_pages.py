@@ -8,7 +8,7 @@ import pytest
 
 from zonasi.testing.browser import axe_violations, format_violations, wait_js
 
-from .conftest import ARTIFACTS, DESKTOP, PHONE, page_at
+from .conftest import DESKTOP, PHONE, page_at, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -35,8 +35,7 @@ def test_the_ogc_pages_read_well_on_a_phone_and_a_desktop(browser, live, viewpor
             violations = axe_violations(page)
             assert violations == [], f"{kind}:\n{format_violations(violations)}"
             if kind in ("landing", "items"):
-                ARTIFACTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(ARTIFACTS / f"ogc-{kind}-{lang}-{viewport['width']}.png"), full_page=True)
+                screenshot(page, f"ogc-{kind}-{lang}-{viewport['width']}", full_page=True)
         assert page.js_errors == []
     finally:
         page.context.close()

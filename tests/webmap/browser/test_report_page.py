@@ -13,7 +13,7 @@ from tests.webmap.test_report_page_api import rejudge
 from zonasi.testing.browser import axe_violations, format_violations, wait_js
 from zonasi.testing.reports import VIOLATION, photo, report
 
-from .conftest import ARTIFACTS, DESKTOP, PHONE, app_with_tokens, new_page, serve
+from .conftest import DESKTOP, PHONE, app_with_tokens, new_page, screenshot, serve
 
 pytestmark = pytest.mark.browser
 REMOVAL_PHOTO = "triage.removal_photo_file"
@@ -112,8 +112,7 @@ def test_the_stored_verdict_history_photos_and_map(browser, casework, viewport):
         assert page.locator("#report-map").get_attribute("data-lon") == str(VIOLATION[0])
         assert page.locator("#report-map .leaflet-interactive").count() >= 2    # the report and its accuracy
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"report_{viewport['width']}.png"), full_page=True)
+        screenshot(page, f"report_{viewport['width']}", full_page=True)
         assert page.js_errors == []
     finally:
         page.context.close()
@@ -183,6 +182,6 @@ def test_no_serious_accessibility_issue(browser, casework, lang):
             page.set_viewport_size(viewport)
             found = axe_violations(page)
             assert not found, (viewport["width"], format_violations(found))
-            page.screenshot(path=str(ARTIFACTS / f"report_{lang}_{viewport['width']}.png"), full_page=True)
+            screenshot(page, f"report_{lang}_{viewport['width']}", full_page=True)
     finally:
         page.context.close()
