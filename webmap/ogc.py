@@ -9,16 +9,14 @@
 
 Thin handlers: the queries are :mod:`geo.catalog.features` / :mod:`geo.catalog.served`; this module reads
 parameters, builds links and sets content types. Readable by GDAL's OAPIF driver and OWSLib. Every
-document is also a page (``?f=html``, or what a browser gets: :func:`webmap.negotiation.asks_html`), in
-the request's language: the landing page says how to connect QGIS and GDAL, a page of features is a
-table with its pages before and after, and a point feature links to its verdict on the map.
+document is also a page (``?f=html``, or what a browser gets: :func:`webmap.negotiation.asks_html`),
+made by :mod:`webmap.ogc_pages`.
 """
 from __future__ import annotations
 
 import datetime as dt
 import math
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, request, stream_with_context, url_for
 
@@ -26,8 +24,6 @@ from geo import InputError, NotFound
 from geo.bbox import parse_bbox
 from geo.catalog import (
     CRS84,
-    TILED,
-    TMS_ID,
     Collections,
     Query,
     geometry_description,
@@ -37,9 +33,9 @@ from geo.catalog import (
 )
 from geo.exports import FORMATS as EXPORT_FORMATS
 
-from . import auth
-from .language import request_language
+from . import auth, ogc_pages
 from .negotiation import HTML_FORMAT, asks_html
+from .ogc_pages import with_args
 from .services import services, zone_cache
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
@@ -60,7 +56,6 @@ DEFAULT_LIMIT = 100
 FORMATS = ("json", "geojson", "application/json", "application/geo+json")
 ITEMS_PARAMETERS = ("bbox", "datetime", "limit", "offset", "properties", "zoom", "f")
 COLLECTIONS_KEY = "zonasi.collections"
-MAP_ZOOM = 10   # the pages' map of features asks for polygons simplified for this web map zoom
 
 
 def collections() -> Collections:
@@ -101,17 +96,8 @@ def _answer(body: dict, kind: str, mimetype: str = JSON, **page):
     """The document ``body`` as JSON, or as its page for a browser or ``?f=html`` (``page``: what the
     page shows beyond the document)."""
     if asks_html():
-        return _page(kind, body, **page)
+        return ogc_pages.page(kind, body, **page)
     return json_response(body, mimetype)
-
-
-def _page(kind: str, body: dict, **page):
-    """The page of an OGC API document: zonasi/ogc.html in the request's language, linking to the
-    same document as JSON."""
-    from .pages.views import render
-
-    return render("zonasi/ogc.html", "ogc", kind=kind, doc=body, json_url=_with(request.base_url, {"f": "json"}),
-                  landing_url=url_for("ogc.landing"), collections_url=url_for("ogc.collection_list"), **page)
 
 
 def _dumps(value) -> str:
@@ -177,7 +163,7 @@ def landing():
             *_tiling_schemes(),
         ],
     }, "landing", service_url=url_for("ogc.landing", _external=True),
-        collections=[_describe(c) for c in collections()], **_tiles_for_qgis())
+        collections=[_describe(c) for c in collections()], **ogc_pages.tiles_for_qgis(collections()))
 
 
 @bp.get("/conformance")
@@ -215,18 +201,18 @@ def items(collection_id: str):
     query = _query(info)
     page = found.items(query)
     if asks_html():
-        return _items_page(found, query, page)
+        return ogc_pages.items_page(found.info, _describe(found), query, page)
     self_url = request.base_url
     links = [
-        link(_with(self_url, {}), "self", GEOJSON, "This page"),
+        link(with_args(self_url, {}), "self", GEOJSON, "This page"),
         link(url_for("ogc.collection", collection_id=info.id, _external=True), "collection",
              title=info.title),
     ]
     if page.has_next(query.offset):  # a page may end early (a size budget): go on from what it holds
-        links.append(link(_with(self_url, {"offset": query.offset + page.returned, "limit": query.limit}),
+        links.append(link(with_args(self_url, {"offset": query.offset + page.returned, "limit": query.limit}),
                           "next", GEOJSON, "Next page"))
     if query.offset > 0:
-        links.append(link(_with(self_url, {"offset": max(0, query.offset - query.limit),
+        links.append(link(with_args(self_url, {"offset": max(0, query.offset - query.limit),
                                             "limit": query.limit}), "prev", GEOJSON, "Previous page"))
     links.extend(_alternates(info.id))
     stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -258,49 +244,9 @@ def item(collection_id: str, feature_id: str):
         link(url_for("ogc.collection", collection_id=found.info.id, _external=True), "collection",
              title=found.info.title),
     ]
-    return _answer(feature, "item", GEOJSON, collection=_describe(found), on_map=_on_map(feature),
+    return _answer(feature, "item", GEOJSON, collection=_describe(found), on_map=ogc_pages.on_map(feature),
                    columns=list(feature.get("properties") or {}),
                    map_source=url_for("ogc.item", collection_id=found.info.id, feature_id=feature_id, f="json"))
-
-
-def _items_page(found, query: Query, page):
-    """A page of features as a table (``?f=html`` or a browser), with the pages before and after."""
-    info = found.info
-    base = request.base_url
-    columns: dict[str, None] = {}
-    for feature in page.features:
-        columns.update(dict.fromkeys(feature.get("properties") or {}))
-    rows = [{"id": feature.get("id"), "properties": feature.get("properties") or {}, "on_map": _on_map(feature),
-             "geometry": (feature.get("geometry") or {}).get("type"),
-             "href": url_for("ogc.item", collection_id=info.id, feature_id=feature.get("id"), f="html")}
-            for feature in page.features]
-    pages = {"next": _with(base, {"offset": query.offset + page.returned, "limit": query.limit, "f": HTML_FORMAT})
-             if page.has_next(query.offset) else None,
-             "prev": _with(base, {"offset": max(0, query.offset - query.limit), "limit": query.limit,
-                                  "f": HTML_FORMAT}) if query.offset > 0 else None}
-    # "Fitur 1–100 dari 16.958.": counts as floats, which the catalog writes in the language's marks
-    numbers = {"first": float(query.offset + 1), "last": float(query.offset + page.returned)}
-    if page.matched is not None:
-        numbers["matched"] = float(page.matched)
-    shown = services().catalog.get("ogc.page.shown_of" if page.matched is not None else "ogc.page.shown",
-                                   request_language(), **numbers)
-    # the map draws the same features from the JSON (polygons simplified for a web map at zoom 10,
-    # which only regencies and coverage take; the same number, as simplified ones fit a page sooner)
-    source = _with(base, {"f": "json", "limit": max(page.returned, 1),
-                          **({} if request.args.get("zoom") else {"zoom": MAP_ZOOM})})
-    item = url_for("ogc.item", collection_id=info.id, feature_id="FEATURE", f="html")
-    return _page("items", {}, collection=_describe(found), rows=rows, columns=list(columns), pages=pages,
-                 shown=shown, filtered=sorted(k for k in request.args if k not in ("f", "lang", "offset", "limit")),
-                 map_source=source if rows else None, item_template=item)
-
-
-def _on_map(feature: dict) -> str | None:
-    """The map page at a point feature (its verdict shown there), else None."""
-    geometry = feature.get("geometry") or {}
-    if geometry.get("type") != "Point":
-        return None
-    lon, lat = geometry["coordinates"][:2]
-    return url_for("pages.map_page", lat=f"{lat:.6f}", lon=f"{lon:.6f}")
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -336,14 +282,6 @@ def _integer(name: str, default, low: int):
         raise InputError(f"{name}={value} must be {low} or more", message_id="params.too_small",
                          message_values={"name": name, "value": value, "low": low}, parameter=name)
     return value
-
-
-def _with(base: str, changes: dict) -> str:
-    args = request.args.to_dict(flat=False)
-    for key, value in changes.items():
-        args[key] = [str(value)]
-    query = urlencode([(k, v) for k, values in args.items() for v in values])
-    return f"{base}?{query}" if query else base
 
 
 def _alternates(collection_id: str) -> list[dict]:
@@ -394,20 +332,6 @@ def _tileset_links(collection_id: str) -> list[dict]:
     from .tiles import tileset_links
 
     return tileset_links(collection_id)
-
-
-def _tiles_for_qgis() -> dict:
-    """For the landing page: a public collection's vector tile URL in the XYZ form QGIS and other
-    clients take (the national view: a feature page of a whole country's zones is far too big),
-    and the public collections that have tiles."""
-    if "tiles.tileset" not in current_app.view_functions:
-        return {}
-    public = [c.info.id for c in collections() if c.info.id in TILED and not c.info.permission]
-    if not public:
-        return {}
-    shown = "zones" if "zones" in public else public[0]
-    return {"tiles_url": url_for("tiles.tileset", collection_id=shown, tms=TMS_ID, _external=True) + "/{z}/{y}/{x}",
-            "tiles_shown": shown, "tiled": [c for c in public if c != shown]}
 
 
 def _tiling_schemes() -> list[dict]:
