@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, request, stream_with_context, url_for
@@ -92,11 +93,11 @@ def json_response(body: dict, mimetype: str = JSON):
     return current_app.response_class(_dumps(body) + "\n", mimetype=mimetype)
 
 
-def _answer(body: dict, kind: str, mimetype: str = JSON, **page):
-    """The document ``body`` as JSON, or as its page for a browser or ``?f=html`` (``page``: what the
-    page shows beyond the document)."""
+def _answer(body: dict, kind: str, mimetype: str = JSON, shown: Callable[[], dict] | None = None):
+    """The document ``body`` as JSON, or as its page for a browser or ``?f=html`` (``shown``: what the
+    page shows beyond the document, made only for the page)."""
     if asks_html():
-        return ogc_pages.page(kind, body, **page)
+        return ogc_pages.page(kind, body, **(shown() if shown else {}))
     return json_response(body, mimetype)
 
 
@@ -162,8 +163,9 @@ def landing():
             link(url_for("ogc.collection_list", _external=True), "data", title="Feature collections"),
             *_tiling_schemes(),
         ],
-    }, "landing", service_url=url_for("ogc.landing", _external=True),
-        collections=[_describe(c) for c in collections()], **ogc_pages.tiles_for_qgis(collections()))
+    }, "landing", shown=lambda: {"service_url": url_for("ogc.landing", _external=True),
+                                 "collections": [_describe(c) for c in collections()],
+                                 **ogc_pages.tiles_for_qgis(collections())})
 
 
 @bp.get("/conformance")
@@ -188,8 +190,8 @@ def collection(collection_id: str):
     """One feature collection: extent, properties and links to its items."""
     check_args(("f",), pages=True)
     found = find_collection(collection_id, features=False)
-    return _answer(_describe(found), "collection", queryables=found.info.queryables,
-                   properties=dict(found.info.properties))
+    return _answer(_describe(found), "collection", shown=lambda: {"queryables": found.info.queryables,
+                                                                  "properties": dict(found.info.properties)})
 
 
 @bp.get("/collections/<collection_id>/items")
@@ -244,9 +246,10 @@ def item(collection_id: str, feature_id: str):
         link(url_for("ogc.collection", collection_id=found.info.id, _external=True), "collection",
              title=found.info.title),
     ]
-    return _answer(feature, "item", GEOJSON, collection=_describe(found), on_map=ogc_pages.on_map(feature),
-                   columns=list(feature.get("properties") or {}),
-                   map_source=url_for("ogc.item", collection_id=found.info.id, feature_id=feature_id, f="json"))
+    return _answer(feature, "item", GEOJSON, shown=lambda: {
+        "collection": _describe(found), "on_map": ogc_pages.on_map(feature),
+        "columns": list(feature.get("properties") or {}),
+        "map_source": url_for("ogc.item", collection_id=found.info.id, feature_id=feature_id, f="json")})
 
 
 # -- helpers -------------------------------------------------------------------------------------
